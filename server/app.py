@@ -1,0 +1,98 @@
+"""create_app(settings) -> the ASGI application: Starlette for HTTP, wrapped by Socket.IO."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import socketio
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from server import pages
+from server.rooms.registry import RoomRegistry
+from server.settings import Settings
+from server.store.engine import create_engine
+from server.store.updatelog import UpdateLog
+from server.transport import SocketTransport
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+
+
+@dataclass
+class Kring:
+    """The running parts of one server process, reachable from tests and the CLI."""
+
+    settings: Settings
+    engine: AsyncEngine
+    log: UpdateLog
+    transport: SocketTransport
+    registry: RoomRegistry
+
+
+def build(settings: Settings) -> Kring:
+    engine = create_engine(settings.database_url)
+    update_log = UpdateLog(engine, commit_window_ms=settings.commit_window_ms)
+    transport = SocketTransport(settings)
+    registry = RoomRegistry(
+        update_log,
+        transport,
+        idle_seconds=settings.room_idle_seconds,
+        broadcast_window_ms=settings.broadcast_window_ms,
+        compact_after_updates=settings.compact_after_updates,
+    )
+    transport.attach(registry)
+    return Kring(settings, engine, update_log, transport, registry)
+
+
+def create_app(settings: Settings) -> socketio.ASGIApp:
+    kring = build(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await kring.log.start()
+        try:
+            yield
+        finally:
+            await kring.transport.close()
+            await kring.registry.close()
+            await kring.log.close()
+            await kring.engine.dispose()
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        checks: dict[str, str] = {}
+        try:
+            async with kring.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        if kring.log.failing:
+            checks["database"] = "commits failing"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    STATIC_DIR.mkdir(parents=True, exist_ok=True)
+    routes: list[Any] = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/", pages.index),
+        Route("/r/{room}", pages.room_page),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    http = Starlette(routes=routes, middleware=pages.middleware(), lifespan=lifespan)
+    http.state.kring = kring
+    app = socketio.ASGIApp(kring.transport.sio, other_asgi_app=http, socketio_path="socket.io")
+    app.kring = kring
+    return app

@@ -1,0 +1,86 @@
+"""The wire contract: document names, frame kinds, limits and refusal codes (docs/protocol.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pycrdt import YMessageType, YSyncMessageType, read_message, write_var_uint
+
+# The shared board; issue #3 adds a facilitator-only document beside it.
+DOC_NAMES: frozenset[str] = frozenset({"board"})
+ROOM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+class Refusal(StrEnum):
+    NOT_AUTHENTICATED = "not_authenticated"
+    BAD_AUTH = "bad_auth"
+    UNKNOWN_EVENT = "unknown_event"
+    BAD_ARGUMENTS = "bad_arguments"
+    UNKNOWN_DOC = "unknown_doc"
+    TOO_LARGE = "too_large"
+    MALFORMED = "malformed"
+    AWARENESS_NOT_YOURS = "awareness_not_yours"
+    ROOM_RELOADING = "room_reloading"
+    TOO_MANY_REFUSALS = "too_many_refusals"
+    INTERNAL_ERROR = "internal_error"
+
+
+MESSAGES: dict[Refusal, str] = {
+    Refusal.NOT_AUTHENTICATED: "Connect with an auth payload before sending events.",
+    Refusal.BAD_AUTH: "The auth payload must be {room: <name>} with a valid room name.",
+    Refusal.UNKNOWN_EVENT: "This event does not exist.",
+    Refusal.BAD_ARGUMENTS: "The event's arguments do not have the documented types.",
+    Refusal.UNKNOWN_DOC: "This room has no document of that name.",
+    Refusal.TOO_LARGE: "The frame is larger than the server accepts.",
+    Refusal.MALFORMED: "The frame is not a valid y-protocols message or CRDT update.",
+    Refusal.AWARENESS_NOT_YOURS: "An awareness update may only carry this connection's own clients.",
+    Refusal.ROOM_RELOADING: "The room is reloading from the store; reconnect and resync.",
+    Refusal.TOO_MANY_REFUSALS: "Too many refused frames; the connection is closed.",
+    Refusal.INTERNAL_ERROR: "The server could not process this frame; nothing was applied.",
+}
+
+
+class Refused(Exception):
+    """A frame the server will not apply; the room is unchanged and the sender is told why."""
+
+    def __init__(self, code: Refusal, detail: str | None = None) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.detail = detail
+
+    def as_payload(self, event: str) -> dict[str, str]:
+        return {"code": self.code.value, "message": MESSAGES[self.code], "event": event}
+
+
+@dataclass(frozen=True)
+class SyncFrame:
+    kind: YSyncMessageType
+    payload: bytes  # a state vector for step 1, an update for step 2 and update
+
+
+def parse_sync_frame(frame: bytes) -> SyncFrame:
+    """Split a y-websocket sync message: [0, kind, varbytes(payload)]."""
+    if len(frame) < 3 or frame[0] != YMessageType.SYNC or frame[1] > YSyncMessageType.SYNC_UPDATE:
+        raise Refused(Refusal.MALFORMED)
+    try:
+        payload = read_message(frame[2:])
+    except Exception as exc:
+        raise Refused(Refusal.MALFORMED) from exc
+    if len(payload) != len(frame) - 2 - len(write_var_uint(len(payload))):
+        raise Refused(Refusal.MALFORMED)  # truncated or trailing bytes
+    return SyncFrame(YSyncMessageType(frame[1]), payload)
+
+
+def parse_awareness_frame(frame: bytes) -> bytes:
+    """Unwrap a y-websocket awareness message: [1, varbytes(update)]."""
+    if len(frame) < 2 or frame[0] != YMessageType.AWARENESS:
+        raise Refused(Refusal.MALFORMED)
+    try:
+        payload = read_message(frame[1:])
+    except Exception as exc:
+        raise Refused(Refusal.MALFORMED) from exc
+    if len(payload) != len(frame) - 1 - len(write_var_uint(len(payload))):
+        raise Refused(Refusal.MALFORMED)
+    return payload

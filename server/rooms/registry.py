@@ -1,0 +1,100 @@
+"""Live rooms by name: opened on first join, unloaded when idle and everything is stored."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from server.protocol import MESSAGES, Refusal
+from server.rooms.channel import RoomChannel
+from server.rooms.room import Room
+from server.store.updatelog import UpdateLog
+
+log = logging.getLogger("kring.rooms")
+
+
+class RoomRegistry:
+    def __init__(
+        self,
+        log_: UpdateLog,
+        channel: RoomChannel,
+        *,
+        idle_seconds: float = 30.0,
+        broadcast_window_ms: float = 2.0,
+        compact_after_updates: int = 500,
+    ) -> None:
+        self._log = log_
+        self.channel = channel
+        self._idle = idle_seconds
+        self._broadcast_window_ms = broadcast_window_ms
+        self._compact_after = compact_after_updates
+        self.rooms: dict[str, Room] = {}
+        self._opening: dict[str, asyncio.Task[Room]] = {}
+        self._unloads: dict[str, asyncio.Task[None]] = {}
+        self.unloaded = 0
+
+    async def open(self, name: str) -> Room:
+        """The live room of that name, loading it from the store if it is not in memory."""
+        unload = self._unloads.pop(name, None)
+        if unload is not None:
+            unload.cancel()
+        room = self.rooms.get(name)
+        if room is not None and not room.poisoned:
+            return room
+        opening = self._opening.get(name)
+        if opening is None:
+            opening = asyncio.create_task(self._load(name, previous=room))
+            self._opening[name] = opening
+            opening.add_done_callback(lambda _t: self._opening.pop(name, None))
+        return await asyncio.shield(opening)
+
+    async def _load(self, name: str, previous: Room | None) -> Room:
+        if previous is not None:
+            await previous.flushed()  # a reloaded room must see every update it had accepted
+        room = Room(
+            name,
+            self._log,
+            self.channel,
+            broadcast_window_ms=self._broadcast_window_ms,
+            compact_after_updates=self._compact_after,
+            on_poisoned=self._reload,
+        )
+        await room.load()
+        self.rooms[name] = room
+        return room
+
+    def get(self, name: str) -> Room | None:
+        return self.rooms.get(name)
+
+    def release(self, room: Room, peer: str) -> None:
+        room.leave(peer)
+        if not room.peers and room.name not in self._unloads:
+            self._unloads[room.name] = asyncio.create_task(self._unload_when_idle(room))
+
+    async def _unload_when_idle(self, room: Room) -> None:
+        try:
+            await asyncio.sleep(self._idle)
+            await room.close()
+            if not room.peers and self.rooms.get(room.name) is room:
+                del self.rooms[room.name]
+                self.unloaded += 1
+        except asyncio.CancelledError:
+            pass
+        finally:
+            if self._unloads.get(room.name) is asyncio.current_task():
+                del self._unloads[room.name]
+
+    def _reload(self, room: Room) -> None:
+        """Everyone in a poisoned room reconnects; the next open loads it afresh from the store."""
+        reason = {"code": Refusal.ROOM_RELOADING.value, "message": MESSAGES[Refusal.ROOM_RELOADING]}
+        self.channel.drop_room(room.name, reason)
+
+    async def close(self) -> None:
+        for task in list(self._unloads.values()):
+            task.cancel()
+        for room in list(self.rooms.values()):
+            try:
+                await room.close()
+            except Exception:
+                log.exception("closing room failed", extra={"room": room.name})
+        self.rooms.clear()

@@ -1,0 +1,260 @@
+"""One live room: its CRDT documents, its connections, ordered apply and coalesced fan-out.
+
+Nothing here awaits between receiving a frame and applying it, so a connection's frames are applied
+in the order they arrived. Durability is the update log's business; the room hands back a future
+that resolves once the update is committed, and the transport acknowledges then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pycrdt import (
+    Doc,
+    TransactionEvent,
+    YSyncMessageType,
+    create_sync_message,
+    create_update_message,
+    merge_updates,
+)
+from pycrdt._sync import create_sync_step2_message
+
+from server.crdt import EMPTY_UPDATE, CorruptUpdate, apply_checked, missing_after_apply
+from server.protocol import DOC_NAMES, Refusal, Refused, parse_awareness_frame, parse_sync_frame
+from server.rooms.awareness import RoomAwareness
+from server.rooms.channel import RoomChannel
+from server.store.updatelog import UpdateLog
+
+log = logging.getLogger("kring.room")
+
+
+@dataclass
+class RoomCounters:
+    updates_in: int = 0
+    updates_stored: int = 0
+    duplicates: int = 0
+    resyncs_requested: int = 0
+    broadcasts: int = 0
+    refused: int = 0
+
+
+@dataclass
+class SyncResult:
+    replies: list[bytes] = field(default_factory=list)  # frames for the sender only
+    durable: asyncio.Future[None] | None = None  # resolves when the update is committed
+
+
+class Room:
+    def __init__(
+        self,
+        name: str,
+        log_: UpdateLog,
+        channel: RoomChannel,
+        *,
+        broadcast_window_ms: float = 2.0,
+        compact_after_updates: int = 500,
+        on_poisoned: Callable[[Room], None] | None = None,
+    ) -> None:
+        self.name = name
+        self._log = log_
+        self._channel = channel
+        self._window = broadcast_window_ms / 1000
+        self._compact_after = compact_after_updates
+        self._on_poisoned = on_poisoned
+        self.docs: dict[str, Doc[Any]] = {}
+        self.awareness = RoomAwareness()
+        self.peers: set[str] = set()
+        self.counters = RoomCounters()
+        self.poisoned = False
+        self._unflushed: set[asyncio.Future[None]] = set()
+        self._since_compaction = 0
+        self._last_change: bytes | None = None
+        self._outgoing: dict[str, list[bytes]] = {}
+        self._outgoing_senders: set[str | None] = set()
+        self._flush_handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._compacting: asyncio.Task[None] | None = None
+
+    async def load(self) -> None:
+        stored = await self._log.load(self.name)
+        docs = {name: self._new_doc() for name in DOC_NAMES}
+        for name, snapshot in stored.snapshots.items():
+            if name in docs:
+                docs[name].apply_update(snapshot)
+        for name, data in stored.updates:
+            if name in docs:
+                docs[name].apply_update(data)
+        self.docs = docs
+        self._since_compaction = len(stored.updates)
+
+    def _new_doc(self) -> Doc[Any]:
+        doc: Doc[Any] = Doc()
+        doc.observe(self._record_change)
+        return doc
+
+    def _record_change(self, event: TransactionEvent) -> None:
+        self._last_change = event.update
+
+    # -- joining and leaving ------------------------------------------------------------------
+
+    def join(self, peer: str) -> list[tuple[str, tuple[object, ...]]]:
+        """Register a connection; returns what it should be sent first (our state, who is here)."""
+        self.peers.add(peer)
+        greeting: list[tuple[str, tuple[object, ...]]] = [
+            ("sync", (name, create_sync_message(doc))) for name, doc in sorted(self.docs.items())
+        ]
+        presence = self.awareness.snapshot_frame()
+        if presence is not None:
+            greeting.append(("awareness", (presence,)))
+        return greeting
+
+    def leave(self, peer: str) -> None:
+        self.peers.discard(peer)
+        gone = self.awareness.leave(peer)
+        if gone is not None:
+            self._channel.broadcast(self.name, "awareness", (gone,), peer)
+
+    # -- incoming frames ------------------------------------------------------------------------
+
+    def receive_sync(self, peer: str, doc_name: str, frame: bytes) -> SyncResult:
+        if self.poisoned:
+            raise Refused(Refusal.ROOM_RELOADING)
+        doc = self.docs.get(doc_name)
+        if doc is None:
+            raise Refused(Refusal.UNKNOWN_DOC)
+        message = parse_sync_frame(frame)
+        if message.kind == YSyncMessageType.SYNC_STEP1:
+            try:
+                missing = doc.get_update(message.payload)
+            except Exception as exc:
+                raise Refused(Refusal.MALFORMED) from exc
+            return SyncResult(replies=[create_sync_step2_message(missing)])
+        return self._apply(peer, doc_name, doc, message.payload)
+
+    def _apply(self, peer: str, doc_name: str, doc: Doc[Any], update: bytes) -> SyncResult:
+        self.counters.updates_in += 1
+        if update == EMPTY_UPDATE:
+            return SyncResult(durable=_resolved())
+        self._last_change = None
+        try:
+            apply_checked(doc, update)
+        except CorruptUpdate as exc:
+            # The Rust core panicked mid-apply: the live document can no longer be trusted.
+            # Reload it from the store, which never saw this update.
+            self._poison()
+            raise Refused(Refusal.MALFORMED) from exc
+        except Exception as exc:
+            raise Refused(Refusal.MALFORMED) from exc
+        changed = self._last_change is not None
+        pending = missing_after_apply(update, doc)
+        result = SyncResult()
+        if pending:
+            # Part of the update waits for something this server never received: ask the sender
+            # for everything it has that we lack, instead of holding it pending forever.
+            self.counters.resyncs_requested += 1
+            result.replies.append(create_sync_message(doc))
+        if not changed and not pending:
+            self.counters.duplicates += 1
+            result.durable = _resolved()
+            return result
+        result.durable = self._store(doc_name, update)
+        self._queue_broadcast(doc_name, update, peer)
+        return result
+
+    def receive_awareness(self, peer: str, frame: bytes) -> None:
+        update = parse_awareness_frame(frame)
+        self.awareness.apply(peer, update)
+        self._channel.broadcast(self.name, "awareness", (frame,), peer)
+
+    def apply_remote(self, doc_name: str, update: bytes) -> bool:
+        """An update another process already stored; returns False if it left something pending."""
+        doc = self.docs.get(doc_name)
+        if doc is None or self.poisoned:
+            return True
+        try:
+            apply_checked(doc, update)
+        except CorruptUpdate:
+            self._poison()
+            return True
+        except Exception:
+            return True
+        self._queue_broadcast(doc_name, update, None)
+        return not missing_after_apply(update, doc)
+
+    # -- durability -------------------------------------------------------------------------------
+
+    def _store(self, doc_name: str, update: bytes) -> asyncio.Future[None]:
+        done = self._log.append(self.name, doc_name, update)
+        self._unflushed.add(done)
+        done.add_done_callback(self._unflushed.discard)
+        self.counters.updates_stored += 1
+        self._since_compaction += 1
+        if self._since_compaction >= self._compact_after and self._compacting is None:
+            self._compacting = asyncio.create_task(self._compact(), name=f"compact-{self.name}")
+        return done
+
+    async def flushed(self) -> None:
+        """Wait until every update this room applied is committed."""
+        while self._unflushed:
+            await asyncio.gather(*list(self._unflushed), return_exceptions=True)
+
+    async def _compact(self) -> None:
+        try:
+            await self.flushed()
+            self._since_compaction = 0
+            await self._log.compact(self.name)
+        except Exception:
+            log.exception("compaction failed", extra={"room": self.name})
+        finally:
+            self._compacting = None
+
+    async def close(self) -> None:
+        """Flush everything and fold the log, before the room is dropped from memory."""
+        self._flush_broadcast()
+        await self.flushed()
+        if self._compacting is not None:
+            await self._compacting
+        if self._since_compaction > 0:
+            await self._compact()
+
+    # -- fan-out ----------------------------------------------------------------------------------
+
+    def _queue_broadcast(self, doc_name: str, update: bytes, sender: str | None) -> None:
+        self._outgoing.setdefault(doc_name, []).append(update)
+        self._outgoing_senders.add(sender)  # None: it came from another process
+        if self._flush_handle is None:
+            loop = asyncio.get_running_loop()
+            if self._window > 0:
+                self._flush_handle = loop.call_later(self._window, self._flush_broadcast)
+            else:
+                self._flush_handle = loop.call_soon(self._flush_broadcast)
+
+    def _flush_broadcast(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        outgoing, senders = self._outgoing, self._outgoing_senders
+        self._outgoing, self._outgoing_senders = {}, set()
+        # With one sender in the window it need not hear its own update back; with several, the
+        # merged update goes to all (applying one's own update again is a no-op in a CRDT).
+        skip = next(iter(senders)) if len(senders) == 1 else None  # None if remote ones came too
+        for doc_name, updates in outgoing.items():
+            merged = updates[0] if len(updates) == 1 else merge_updates(*updates)
+            self.counters.broadcasts += 1
+            self._channel.broadcast(self.name, "sync", (doc_name, create_update_message(merged)), skip)
+
+    def _poison(self) -> None:
+        self.poisoned = True
+        self.counters.refused += 1
+        log.error("room document failed to apply an update; reloading", extra={"room": self.name})
+        if self._on_poisoned is not None:
+            self._on_poisoned(self)
+
+
+def _resolved() -> asyncio.Future[None]:
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    return done

@@ -1,0 +1,97 @@
+"""Typed settings read from the environment, with defaults that work with nothing set."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+def _var_dir(env: Mapping[str, str]) -> Path:
+    return Path(env.get("KRING_VAR_DIR", "var")).resolve()
+
+
+def _secret_key(env: Mapping[str, str], var_dir: Path) -> str:
+    """An unset SECRET_KEY is generated once and kept, so sessions survive a restart."""
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def _origins(raw: str, public_url: str) -> list[str]:
+    if raw:
+        return [o.strip() for o in raw.split(",") if o.strip()]
+    return [public_url.rstrip("/")]
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    host: str
+    port: int
+    secret_key: str
+    public_url: str
+    allowed_origins: list[str] = field(default_factory=list)
+    # Limits and beats of the live runtime; documented in docs/protocol.md.
+    max_frame_bytes: int = 1_000_000
+    max_awareness_bytes: int = 16_384
+    commit_window_ms: float = 2.0
+    broadcast_window_ms: float = 2.0
+    room_idle_seconds: float = 30.0
+    compact_after_updates: int = 500
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        var_dir = _var_dir(env)
+        host = env.get("HOST", "127.0.0.1")
+        port = int(env.get("PORT", "8000"))
+        public_url = env.get("PUBLIC_URL", f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}")
+        database_url = env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{var_dir / 'kring.db'}"
+        if not env.get("DATABASE_URL"):
+            var_dir.mkdir(parents=True, exist_ok=True)
+        return cls(
+            database_url=normalise_database_url(database_url),
+            redis_url=env.get("REDIS_URL") or None,
+            host=host,
+            port=port,
+            secret_key=_secret_key(env, var_dir),
+            public_url=public_url,
+            allowed_origins=_origins(env.get("ALLOWED_ORIGINS", ""), public_url),
+            max_frame_bytes=int(env.get("KRING_MAX_FRAME_BYTES", "1000000")),
+            commit_window_ms=float(env.get("KRING_COMMIT_WINDOW_MS", "2")),
+            broadcast_window_ms=float(env.get("KRING_BROADCAST_WINDOW_MS", "2")),
+            room_idle_seconds=float(env.get("KRING_ROOM_IDLE_SECONDS", "30")),
+            compact_after_updates=int(env.get("KRING_COMPACT_AFTER_UPDATES", "500")),
+            log_level=env.get("LOG_LEVEL", "info"),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def normalise_database_url(url: str) -> str:
+    """Operators write the URLs their platform hands them; the store needs async drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url

@@ -1,0 +1,210 @@
+"""The append-only update log: group commit, loading in order, compaction into a snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pycrdt import Doc
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from server.crdt import missing_after_apply
+from server.store.models import RoomSnapshot, RoomUpdate
+
+log = logging.getLogger("kring.store")
+
+
+@dataclass
+class _Pending:
+    room: str
+    doc: str
+    data: bytes
+    done: asyncio.Future[None]
+
+
+@dataclass
+class StoredRoom:
+    """What the store holds for a room: per document a snapshot (or nothing) and the later updates."""
+
+    snapshots: dict[str, bytes] = field(default_factory=dict)
+    updates: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+@dataclass
+class CommitStats:
+    commits: int = 0
+    rows: int = 0
+    failures: int = 0
+    last_commit_seconds: float = 0.0
+    commit_seconds_total: float = 0.0
+
+
+class UpdateLog:
+    """One writer for the whole process.
+
+    Updates from every room that arrive within `commit_window` share one transaction (one fsync);
+    each caller's future resolves only after that transaction committed. A failing store is retried
+    with back-off and nothing is resolved meanwhile, so no acknowledgement ever lies.
+    """
+
+    def __init__(self, engine: AsyncEngine, commit_window_ms: float = 2.0) -> None:
+        self.engine = engine
+        self._window = commit_window_ms / 1000
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+        self.stats = CommitStats()
+        self.failing = False
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    async def start(self) -> None:
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_loop(), name="kring-update-log")
+
+    async def close(self) -> None:
+        """Commit everything queued, then stop."""
+        if self._writer is not None:
+            await self._queue.put(None)
+            await self._writer
+            self._writer = None
+
+    @property
+    def queued(self) -> int:
+        return self._queue.qsize()
+
+    def append(self, room: str, doc: str, data: bytes) -> asyncio.Future[None]:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(room, doc, data, done))
+        return done
+
+    async def _write_loop(self) -> None:
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                break
+            if self._window > 0:
+                await asyncio.sleep(self._window)
+            batch = [first]
+            while not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            await self._commit_until_done(batch)
+
+    async def _commit_until_done(self, batch: list[_Pending]) -> None:
+        delay = 0.05
+        while True:
+            started = time.perf_counter()
+            try:
+                async with self.engine.begin() as conn:
+                    await conn.execute(
+                        insert(RoomUpdate),
+                        [{"room": p.room, "doc": p.doc, "data": p.data} for p in batch],
+                    )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the store is down or refused: keep the batch, try again
+                self.stats.failures += 1
+                if not self.failing:
+                    log.error("store commit failed, retrying", extra={"error": type(exc).__name__})
+                self.failing = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            elapsed = time.perf_counter() - started
+            if self.failing:
+                log.warning("store commit recovered")
+            self.failing = False
+            self.stats.commits += 1
+            self.stats.rows += len(batch)
+            self.stats.last_commit_seconds = elapsed
+            self.stats.commit_seconds_total += elapsed
+            for p in batch:
+                if not p.done.done():
+                    p.done.set_result(None)
+            return
+
+    async def load(self, room: str) -> StoredRoom:
+        async with self.engine.connect() as conn:
+            return await _read_room(conn, room)
+
+    async def count(self, room: str) -> int:
+        async with self.engine.connect() as conn:
+            n = await conn.scalar(select(func.count()).select_from(RoomUpdate).where(RoomUpdate.room == room))
+            return int(n or 0)
+
+    async def compact(self, room: str) -> int:
+        """Fold a room's log into one snapshot per document, in one transaction.
+
+        Works from what is committed, not from a process's memory, so that a process that has not
+        yet seen another process's updates cannot compact them away. Returns rows removed.
+        """
+        removed = 0
+        async with self.engine.begin() as conn:
+            if self.is_postgres:
+                # Two processes compacting the same room would each delete what the other folded.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:room))"), {"room": room})
+            stored = await _read_room(conn, room, with_ids=True)
+            by_doc: dict[str, list[tuple[int, bytes]]] = {}
+            for update_id, doc_name, data in stored.updates_with_ids:
+                by_doc.setdefault(doc_name, []).append((update_id, data))
+            for doc_name, updates in by_doc.items():
+                doc: Doc[Any] = Doc()
+                if doc_name in stored.snapshots:
+                    doc.apply_update(stored.snapshots[doc_name])
+                for _, data in updates:
+                    doc.apply_update(data)
+                # An update still waiting for its dependencies stays in the log, so nothing is lost.
+                keep = [uid for uid, data in updates if missing_after_apply(data, doc)]
+                upto = max(uid for uid, _ in updates)
+                await conn.execute(delete(RoomSnapshot).where(RoomSnapshot.room == room, RoomSnapshot.doc == doc_name))
+                await conn.execute(
+                    insert(RoomSnapshot).values(room=room, doc=doc_name, data=doc.get_update(), upto_id=upto)
+                )
+                condition = [RoomUpdate.room == room, RoomUpdate.doc == doc_name, RoomUpdate.id <= upto]
+                if keep:
+                    condition.append(RoomUpdate.id.not_in(keep))
+                result = await conn.execute(delete(RoomUpdate).where(*condition))
+                removed += int(result.rowcount or 0)
+        return removed
+
+    async def delete_room(self, room: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(RoomUpdate).where(RoomUpdate.room == room))
+            await conn.execute(delete(RoomSnapshot).where(RoomSnapshot.room == room))
+
+
+@dataclass
+class _StoredWithIds(StoredRoom):
+    updates_with_ids: list[tuple[int, str, bytes]] = field(default_factory=list)
+
+
+async def _read_room(conn: AsyncConnection, room: str, with_ids: bool = False) -> _StoredWithIds:
+    stored = _StoredWithIds()
+    snaps = await conn.execute(select(RoomSnapshot.doc, RoomSnapshot.data).where(RoomSnapshot.room == room))
+    for doc_name, data in snaps:
+        stored.snapshots[doc_name] = bytes(data)
+    rows: Sequence[tuple[int, str, bytes]] = (
+        await conn.execute(
+            select(RoomUpdate.id, RoomUpdate.doc, RoomUpdate.data)
+            .where(RoomUpdate.room == room)
+            .order_by(RoomUpdate.id)
+        )
+    ).all()
+    for update_id, doc_name, data in rows:
+        # Everything still in the log belongs in, whatever its id: compaction deleted what it folded,
+        # and a row committed late by another process may carry an id below the snapshot's.
+        stored.updates.append((doc_name, bytes(data)))
+        if with_ids:
+            stored.updates_with_ids.append((int(update_id), doc_name, bytes(data)))
+    return stored

@@ -1,0 +1,168 @@
+"""Shared test helpers: a real server in the test's own event loop, clients, `eventually`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import socketio
+import uvicorn
+from pycrdt import (
+    Array,
+    Doc,
+    YMessageType,
+    YSyncMessageType,
+    create_sync_message,
+    create_update_message,
+    handle_sync_message,
+)
+
+from server.app import Kring, create_app
+from server.cli import uvicorn_config
+from server.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:  # noqa: ASYNC109
+    """Retry `check` (sync or async) until it stops raising AssertionError or the time is up."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            result = check()
+            if isinstance(result, Awaitable):
+                result = await result
+            return result
+        except AssertionError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(interval)
+
+
+class RunningServer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = create_app(settings)
+        self.kring: Kring = self.app.kring  # type: ignore[attr-defined]
+        self.server = uvicorn.Server(uvicorn_config(settings, self.app))
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await self.task
+
+
+@contextlib.asynccontextmanager
+async def run_server(settings: Settings) -> AsyncIterator[RunningServer]:
+    server = RunningServer(settings)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+class BoardClient:
+    """A scripted y-websocket-style peer: a pycrdt Doc kept in sync over Socket.IO."""
+
+    def __init__(self, url: str, room: str, doc_name: str = "board") -> None:
+        self.url = url
+        self.room = room
+        self.doc_name = doc_name
+        self.doc: Doc = Doc()
+        self.items = self.doc.get("items", type=Array)
+        self.sio = socketio.AsyncClient(serializer="msgpack", reconnection=False)
+        self.refusals: list[dict[str, Any]] = []
+        self.acks: list[Any] = []
+        self._pending_acks: set[asyncio.Task[Any]] = set()
+        self._remote = False
+        self.synced = asyncio.Event()
+        self.doc.observe(self._on_local_change)
+        self.sio.on("sync", self._on_sync)
+        self.sio.on("refused", self._on_refused)
+
+    async def connect(self, auth: Any = None) -> None:
+        await self.sio.connect(
+            self.url,
+            transports=["websocket"],
+            auth=auth if auth is not None else {"room": self.room},
+            headers={"Origin": self.url},
+            wait_timeout=10,
+        )
+        await self.sio.emit("sync", (self.doc_name, create_sync_message(self.doc)))
+
+    async def disconnect(self) -> None:
+        await self.sio.disconnect()
+
+    def _on_local_change(self, event: Any) -> None:
+        if self._remote or not self.sio.connected:
+            return
+        frame = create_update_message(event.update)
+        self._send_with_ack(frame)
+
+    def _send_with_ack(self, frame: bytes) -> None:
+        task = asyncio.ensure_future(self.sio.call("sync", (self.doc_name, frame), timeout=30))
+        self._pending_acks.add(task)
+        task.add_done_callback(self._ack_done)
+
+    def _ack_done(self, task: asyncio.Task[Any]) -> None:
+        self._pending_acks.discard(task)
+        if not task.cancelled() and task.exception() is None:
+            self.acks.append(task.result())
+
+    async def all_acked(self) -> None:
+        while self._pending_acks:
+            await asyncio.gather(*list(self._pending_acks), return_exceptions=True)
+
+    async def _on_sync(self, doc_name: str, frame: bytes) -> None:
+        if doc_name != self.doc_name or frame[0] != YMessageType.SYNC:
+            return
+        self._remote = True
+        try:
+            reply = handle_sync_message(frame[1:], self.doc)
+        finally:
+            self._remote = False
+        if frame[1] == YSyncMessageType.SYNC_STEP2:
+            self.synced.set()
+        if reply is not None:
+            # The server asked for what it lacks (its sync step 1): answer with step 2, acknowledged.
+            self._send_with_ack(reply)
+
+    async def _on_refused(self, payload: dict[str, Any]) -> None:
+        self.refusals.append(payload)
+
+    def values(self) -> list[Any]:
+        return list(self.items.to_py() or [])
+
+
+def settings_for(tmp_path: Any, **overrides: Any) -> Settings:
+    port = overrides.pop("port", None) or free_port()
+    base = Settings.from_env(
+        {
+            "KRING_VAR_DIR": str(tmp_path / "var"),
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "PUBLIC_URL": f"http://127.0.0.1:{port}",
+            **{k: str(v) for k, v in overrides.pop("env", {}).items()},
+        }
+    )
+    return base.with_(**overrides)
