@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import socketio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -18,6 +17,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server import pages
+from server.relay import NoRelay, Relay
+from server.relay.redis import RedisRelay
 from server.rooms.registry import RoomRegistry
 from server.settings import Settings
 from server.store.engine import create_engine
@@ -36,34 +37,39 @@ class Kring:
     log: UpdateLog
     transport: SocketTransport
     registry: RoomRegistry
+    relay: Relay
 
 
 def build(settings: Settings) -> Kring:
     engine = create_engine(settings.database_url)
     update_log = UpdateLog(engine, commit_window_ms=settings.commit_window_ms)
     transport = SocketTransport(settings)
+    relay: Relay = RedisRelay(settings.redis_url, settings.redis_prefix) if settings.redis_url else NoRelay()
     registry = RoomRegistry(
         update_log,
         transport,
         idle_seconds=settings.room_idle_seconds,
         broadcast_window_ms=settings.broadcast_window_ms,
         compact_after_updates=settings.compact_after_updates,
+        relay=relay,
     )
     transport.attach(registry)
-    return Kring(settings, engine, update_log, transport, registry)
+    return Kring(settings, engine, update_log, transport, registry, relay)
 
 
-def create_app(settings: Settings) -> socketio.ASGIApp:
+def create_app(settings: Settings) -> Any:
     kring = build(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await kring.log.start()
+        await kring.relay.start(kring.registry)
         try:
             yield
         finally:
             await kring.transport.close()
             await kring.registry.close()
+            await kring.relay.close()
             await kring.log.close()
             await kring.engine.dispose()
 
@@ -80,6 +86,8 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
             checks["database"] = f"unreachable: {type(exc).__name__}"
         if kring.log.failing:
             checks["database"] = "commits failing"
+        if kring.settings.redis_url:
+            checks["redis"] = "ok" if kring.relay.healthy else "unreachable"
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
@@ -93,6 +101,6 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
     ]
     http = Starlette(routes=routes, middleware=pages.middleware(), lifespan=lifespan)
     http.state.kring = kring
-    app = socketio.ASGIApp(kring.transport.sio, other_asgi_app=http, socketio_path="socket.io")
+    app = kring.transport.asgi(http)
     app.kring = kring
     return app

@@ -51,6 +51,7 @@ class Settings:
     room_idle_seconds: float = 30.0
     compact_after_updates: int = 500
     log_level: str = "info"
+    redis_prefix: str = "kring"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -76,6 +77,7 @@ class Settings:
             room_idle_seconds=float(env.get("KRING_ROOM_IDLE_SECONDS", "30")),
             compact_after_updates=int(env.get("KRING_COMPACT_AFTER_UPDATES", "500")),
             log_level=env.get("LOG_LEVEL", "info"),
+            redis_prefix=env.get("KRING_REDIS_PREFIX", "kring"),
         )
 
     def with_(self, **changes: object) -> Settings:

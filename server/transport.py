@@ -56,8 +56,13 @@ class _Server(socketio.AsyncServer):  # type: ignore[misc]
 class SocketTransport:
     """Implements RoomChannel over python-socketio."""
 
-    def __init__(self, settings: Settings, client_manager: Any = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        client_manager = None
+        if settings.redis_url:
+            # Socket.IO's own cross-process events (a disconnect or notice for a socket on another
+            # process). Document traffic does not go this way: it uses the room-scoped relay.
+            client_manager = socketio.AsyncRedisManager(settings.redis_url, channel=f"{settings.redis_prefix}:socketio")
         self.sio = _Server(
             async_mode="asgi",
             serializer="msgpack",  # one binary WebSocket frame per event instead of two
@@ -84,11 +89,13 @@ class SocketTransport:
 
     # -- RoomChannel --------------------------------------------------------------------------
 
+    # ignore_queue: this process's sockets only. Other processes get document traffic from the
+    # relay's room channel, never through Socket.IO's one shared Redis channel.
     def broadcast(self, room: str, event: str, args: tuple[object, ...], skip: str | None) -> None:
-        self._spawn(self.sio.emit(event, args, to=room, skip_sid=skip))
+        self._spawn(self.sio.emit(event, args, to=room, skip_sid=skip, ignore_queue=True))
 
     def send(self, peer: str, event: str, args: tuple[object, ...]) -> None:
-        self._spawn(self.sio.emit(event, args, to=peer))
+        self._spawn(self.sio.emit(event, args, to=peer, ignore_queue=True))
 
     def drop_room(self, room: str, reason: dict[str, str]) -> None:
         for conn in [c for c in self.connections.values() if c.room == room]:
@@ -197,6 +204,10 @@ class SocketTransport:
     async def _refuse_and_close(self, sid: str, reason: dict[str, str]) -> None:
         await self.sio.emit("refused", reason, to=sid)
         await self.sio.disconnect(sid)
+
+    def asgi(self, http: Any) -> Any:
+        """The ASGI entry point: Socket.IO at /socket.io/, everything else to the HTTP app."""
+        return socketio.ASGIApp(self.sio, other_asgi_app=http, socketio_path="socket.io")
 
     async def close(self) -> None:
         for sid in list(self.connections):

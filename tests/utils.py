@@ -90,15 +90,28 @@ class BoardClient:
         self.doc_name = doc_name
         self.doc: Doc = Doc()
         self.items = self.doc.get("items", type=Array)
-        self.sio = socketio.AsyncClient(serializer="msgpack", reconnection=False)
         self.refusals: list[dict[str, Any]] = []
         self.acks: list[Any] = []
         self._pending_acks: set[asyncio.Task[Any]] = set()
         self._remote = False
         self.synced = asyncio.Event()
         self.doc.observe(self._on_local_change)
-        self.sio.on("sync", self._on_sync)
-        self.sio.on("refused", self._on_refused)
+        self.sio = self._new_socket()
+
+    def _new_socket(self) -> socketio.AsyncClient:
+        sio = socketio.AsyncClient(serializer="msgpack", reconnection=False)
+        sio.on("sync", self._on_sync)
+        sio.on("refused", self._on_refused)
+        return sio
+
+    async def reconnect_to(self, url: str) -> None:
+        """Continue with the same document on another server (as a load balancer would route it)."""
+        if self.sio.connected:
+            await self.sio.disconnect()
+        self.url = url
+        self.synced = asyncio.Event()
+        self.sio = self._new_socket()
+        await self.connect()
 
     async def connect(self, auth: Any = None) -> None:
         await self.sio.connect(

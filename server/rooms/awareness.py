@@ -32,6 +32,11 @@ class RoomAwareness:
             self._by_peer.setdefault(peer, set()).add(client_id)
         self._awareness.apply_awareness_update(update, origin=peer)
 
+    def apply_remote(self, update: bytes) -> None:
+        """Presence relayed by another process, which already checked ownership for its peers."""
+        _decode(update)
+        self._awareness.apply_awareness_update(update, origin="remote")
+
     def leave(self, peer: str) -> bytes | None:
         """Forget a peer's clients; returns the awareness frame that tells the others."""
         ids = sorted(self._by_peer.pop(peer, set()))

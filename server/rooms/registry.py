@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from server.protocol import MESSAGES, Refusal
+from server.relay import NoRelay, Relay
 from server.rooms.channel import RoomChannel
 from server.rooms.room import Room
 from server.store.updatelog import UpdateLog
@@ -22,8 +23,10 @@ class RoomRegistry:
         idle_seconds: float = 30.0,
         broadcast_window_ms: float = 2.0,
         compact_after_updates: int = 500,
+        relay: Relay | None = None,
     ) -> None:
         self._log = log_
+        self.relay: Relay = relay if relay is not None else NoRelay()
         self.channel = channel
         self._idle = idle_seconds
         self._broadcast_window_ms = broadcast_window_ms
@@ -58,9 +61,19 @@ class RoomRegistry:
             broadcast_window_ms=self._broadcast_window_ms,
             compact_after_updates=self._compact_after,
             on_poisoned=self._reload,
+            relay=self.relay,
         )
-        await room.load()
+        # Listen before loading: what another process publishes meanwhile arrives on the channel,
+        # and what it published before is in the store or comes back from the heal request.
+        await self.relay.host(name)
+        try:
+            await room.load()
+        except BaseException:
+            if name not in self.rooms:
+                self.relay.unhost(name)
+            raise
         self.rooms[name] = room
+        self.relay.request_heal(name)
         return room
 
     def get(self, name: str) -> Room | None:
@@ -77,6 +90,7 @@ class RoomRegistry:
             await room.close()
             if not room.peers and self.rooms.get(room.name) is room:
                 del self.rooms[room.name]
+                self.relay.unhost(room.name)
                 self.unloaded += 1
         except asyncio.CancelledError:
             pass
@@ -98,3 +112,26 @@ class RoomRegistry:
             except Exception:
                 log.exception("closing room failed", extra={"room": room.name})
         self.rooms.clear()
+
+    # -- RemoteRooms: what the relay calls for traffic from other processes --------------------------
+
+    def remote_update(self, room: str, doc: str, update: bytes) -> None:
+        live = self.rooms.get(room)
+        if live is not None:
+            live.apply_remote(doc, update)
+
+    def remote_awareness(self, room: str, frame: bytes) -> None:
+        live = self.rooms.get(room)
+        if live is not None:
+            live.receive_remote_awareness(frame)
+
+    def state_vectors(self, room: str) -> dict[str, bytes]:
+        live = self.rooms.get(room)
+        return live.state_vectors() if live is not None else {}
+
+    def missing_since(self, room: str, doc: str, state_vector: bytes) -> bytes | None:
+        live = self.rooms.get(room)
+        return live.missing_since(doc, state_vector) if live is not None else None
+
+    def hosted(self) -> list[str]:
+        return list(self.rooms)

@@ -25,6 +25,7 @@ from pycrdt._sync import create_sync_step2_message
 
 from server.crdt import EMPTY_UPDATE, CorruptUpdate, apply_checked, missing_after_apply
 from server.protocol import DOC_NAMES, Refusal, Refused, parse_awareness_frame, parse_sync_frame
+from server.relay import NoRelay, Relay
 from server.rooms.awareness import RoomAwareness
 from server.rooms.channel import RoomChannel
 from server.store.updatelog import UpdateLog
@@ -58,6 +59,7 @@ class Room:
         broadcast_window_ms: float = 2.0,
         compact_after_updates: int = 500,
         on_poisoned: Callable[[Room], None] | None = None,
+        relay: Relay | None = None,
     ) -> None:
         self.name = name
         self._log = log_
@@ -65,6 +67,7 @@ class Room:
         self._window = broadcast_window_ms / 1000
         self._compact_after = compact_after_updates
         self._on_poisoned = on_poisoned
+        self._relay: Relay = relay if relay is not None else NoRelay()
         self.docs: dict[str, Doc[Any]] = {}
         self.awareness = RoomAwareness()
         self.peers: set[str] = set()
@@ -116,6 +119,7 @@ class Room:
         gone = self.awareness.leave(peer)
         if gone is not None:
             self._channel.broadcast(self.name, "awareness", (gone,), peer)
+            self._relay.publish_awareness(self.name, gone)
 
     # -- incoming frames ------------------------------------------------------------------------
 
@@ -162,27 +166,53 @@ class Room:
             return result
         result.durable = self._store(doc_name, update)
         self._queue_broadcast(doc_name, update, peer)
+        self._relay.publish_update(self.name, doc_name, update)
         return result
 
     def receive_awareness(self, peer: str, frame: bytes) -> None:
         update = parse_awareness_frame(frame)
         self.awareness.apply(peer, update)
         self._channel.broadcast(self.name, "awareness", (frame,), peer)
+        self._relay.publish_awareness(self.name, frame)
 
-    def apply_remote(self, doc_name: str, update: bytes) -> bool:
-        """An update another process already stored; returns False if it left something pending."""
+    def apply_remote(self, doc_name: str, update: bytes) -> None:
+        """An update another process hosting this room applied (and stores); not stored again here."""
         doc = self.docs.get(doc_name)
         if doc is None or self.poisoned:
-            return True
+            return
+        self._last_change = None
         try:
             apply_checked(doc, update)
         except CorruptUpdate:
             self._poison()
-            return True
+            return
         except Exception:
-            return True
-        self._queue_broadcast(doc_name, update, None)
-        return not missing_after_apply(update, doc)
+            log.warning("undecodable update from another process", extra={"room": self.name})
+            return
+        if self._last_change is not None:
+            self._queue_broadcast(doc_name, update, None)
+        if missing_after_apply(update, doc):
+            self._relay.request_heal(self.name)
+
+    def receive_remote_awareness(self, frame: bytes) -> None:
+        try:
+            self.awareness.apply_remote(parse_awareness_frame(frame))
+        except Refused:
+            return
+        self._channel.broadcast(self.name, "awareness", (frame,), None)
+
+    def state_vectors(self) -> dict[str, bytes]:
+        return {name: doc.get_state() for name, doc in self.docs.items()}
+
+    def missing_since(self, doc_name: str, state_vector: bytes) -> bytes | None:
+        doc = self.docs.get(doc_name)
+        if doc is None:
+            return None
+        try:
+            missing = doc.get_update(state_vector)
+        except Exception:
+            return None
+        return None if missing == EMPTY_UPDATE else missing
 
     # -- durability -------------------------------------------------------------------------------
 

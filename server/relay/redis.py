@@ -1,0 +1,205 @@
+"""Room-scoped Redis channels between server processes.
+
+Each hosted room is one channel, `<prefix>:room:<name>`. Messages are msgpack lists:
+  ["u", origin, doc, update]      an update the origin process applied
+  ["a", origin, awareness_frame]  presence
+  ["sv", origin, {doc: vector}]   "here is what I have": others answer with what it lacks ("u")
+A process sends "sv" when it has loaded a room (to catch what was published before it listened)
+and for every hosted room after its Redis connection comes back (pub/sub lost whatever was sent
+meanwhile). That is the whole healing protocol: a state-vector exchange, as between client and server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+import redis.asyncio as redis
+from redis.asyncio.client import PubSub
+
+from server.relay import RemoteRooms
+
+log = logging.getLogger("kring.relay")
+
+
+@dataclass
+class RelayCounters:
+    published: int = 0
+    publish_failures: int = 0
+    received: int = 0
+    received_by_room: dict[str, int] = field(default_factory=dict)
+    ignored_unhosted: int = 0
+    malformed: int = 0
+    heals_requested: int = 0
+    heals_answered: int = 0
+    reconnects: int = 0
+
+
+class RedisRelay:
+    def __init__(self, url: str, prefix: str = "kring") -> None:
+        self._url = url
+        self._prefix = prefix
+        self.origin = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.counters = RelayCounters()
+        self._rooms: RemoteRooms | None = None
+        self._publisher: redis.Redis | None = None
+        self._hosted: set[str] = set()
+        self._commands: asyncio.Queue[tuple[str, str, asyncio.Future[None] | None]] = asyncio.Queue()
+        self._listener: asyncio.Task[None] | None = None
+        self._sends: set[asyncio.Task[None]] = set()
+        self._connected = False
+
+    def channel(self, room: str) -> str:
+        return f"{self._prefix}:room:{room}"
+
+    @property
+    def healthy(self) -> bool:
+        return self._connected
+
+    async def start(self, rooms: RemoteRooms) -> None:
+        self._rooms = rooms
+        self._publisher = redis.from_url(self._url, socket_connect_timeout=2, socket_timeout=2)
+        self._listener = asyncio.create_task(self._listen_forever(), name="kring-redis-relay")
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+        if self._sends:
+            await asyncio.gather(*self._sends, return_exceptions=True)
+        if self._publisher is not None:
+            await self._publisher.aclose()
+
+    # -- hosting ----------------------------------------------------------------------------------
+
+    async def host(self, room: str) -> None:
+        """Subscribe to the room's channel; returns once subscribed, or at once while Redis is away
+        (the reconnect subscribes to every hosted room and heals it)."""
+        if room in self._hosted:
+            return
+        self._hosted.add(room)
+        subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._commands.put_nowait(("subscribe", room, subscribed))
+        if self._connected:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(subscribed), timeout=2.0)
+
+    def unhost(self, room: str) -> None:
+        if room in self._hosted:
+            self._hosted.discard(room)
+            self._commands.put_nowait(("unsubscribe", room, None))
+
+    # -- publishing -------------------------------------------------------------------------------
+
+    def publish_update(self, room: str, doc: str, update: bytes) -> None:
+        self._publish(room, ["u", self.origin, doc, update])
+
+    def publish_awareness(self, room: str, frame: bytes) -> None:
+        self._publish(room, ["a", self.origin, frame])
+
+    def request_heal(self, room: str) -> None:
+        if self._rooms is None:
+            return
+        self.counters.heals_requested += 1
+        self._publish(room, ["sv", self.origin, self._rooms.state_vectors(room)])
+
+    def _publish(self, room: str, message: list[Any]) -> None:
+        if self._publisher is None:
+            return
+        task = asyncio.create_task(self._send(self.channel(room), msgpack.packb(message)))
+        self._sends.add(task)
+        task.add_done_callback(self._sends.discard)
+
+    async def _send(self, channel: str, payload: bytes) -> None:
+        assert self._publisher is not None
+        try:
+            await self._publisher.publish(channel, payload)
+            self.counters.published += 1
+        except Exception:
+            # At most once, by design: the reconnect heal sends what this message would have.
+            self.counters.publish_failures += 1
+
+    # -- listening --------------------------------------------------------------------------------
+
+    async def _listen_forever(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                await self._listen_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._connected:
+                    log.warning("redis relay lost its connection", extra={"error": type(exc).__name__})
+                self._connected = False
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            else:
+                delay = 0.1
+
+    async def _listen_once(self) -> None:
+        client = redis.from_url(self._url, socket_connect_timeout=2, health_check_interval=5)
+        pubsub: PubSub = client.pubsub(ignore_subscribe_messages=True)
+        try:
+            # Drop commands queued for the old connection: subscribing afresh to what is hosted
+            # now covers them.
+            while not self._commands.empty():
+                _, _, done = self._commands.get_nowait()
+                if done is not None and not done.done():
+                    done.set_result(None)
+            channels = [self.channel(r) for r in sorted(self._hosted)]
+            # The relay's own channel keeps the subscription alive while no room is hosted.
+            await pubsub.subscribe(f"{self._prefix}:relay", *channels)
+            self._connected = True
+            self.counters.reconnects += 1
+            log.info("redis relay connected", extra={"rooms": len(channels)})
+            for room in list(self._hosted):
+                self.request_heal(room)
+            while True:
+                while not self._commands.empty():
+                    command, room, done = self._commands.get_nowait()
+                    if command == "subscribe":
+                        await pubsub.subscribe(self.channel(room))
+                    else:
+                        await pubsub.unsubscribe(self.channel(room))
+                    if done is not None and not done.done():
+                        done.set_result(None)
+                message = await pubsub.get_message(timeout=0.02)
+                if message is not None and message.get("type") == "message":
+                    self._dispatch(message["channel"], message["data"])
+        finally:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await client.aclose()
+
+    def _dispatch(self, channel: bytes, data: bytes) -> None:
+        assert self._rooms is not None
+        room = channel.decode()[len(self.channel("")) :]
+        if room not in self._hosted:
+            self.counters.ignored_unhosted += 1
+            return
+        try:
+            message = msgpack.unpackb(data)
+            kind, origin = message[0], message[1]
+        except Exception:
+            self.counters.malformed += 1
+            return
+        if origin == self.origin:
+            return
+        self.counters.received += 1
+        self.counters.received_by_room[room] = self.counters.received_by_room.get(room, 0) + 1
+        if kind == "u":
+            self._rooms.remote_update(room, message[2], message[3])
+        elif kind == "a":
+            self._rooms.remote_awareness(room, message[2])
+        elif kind == "sv":
+            for doc, vector in dict(message[2]).items():
+                missing = self._rooms.missing_since(room, doc, vector)
+                if missing is not None:
+                    self.counters.heals_answered += 1
+                    self.publish_update(room, doc, missing)
