@@ -93,6 +93,7 @@ class BoardClient:
         self.refusals: list[dict[str, Any]] = []
         self.acks: list[Any] = []
         self._pending_acks: set[asyncio.Task[Any]] = set()
+        self.last_ack: asyncio.Future[Any] | None = None  # the ack of the latest local edit
         self._remote = False
         self.synced = asyncio.Event()
         self.doc.observe(self._on_local_change)
@@ -134,6 +135,7 @@ class BoardClient:
 
     def _send_with_ack(self, frame: bytes) -> None:
         task = asyncio.ensure_future(self.sio.call("sync", (self.doc_name, frame), timeout=30))
+        self.last_ack = task
         self._pending_acks.add(task)
         task.add_done_callback(self._ack_done)
 
