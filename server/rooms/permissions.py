@@ -1,0 +1,139 @@
+"""Checking a write before it reaches the live document.
+
+An update is first applied to a shadow copy of the document with deep observers on every root; the
+events say which keys it touched. Only if every touched key belongs to the writer (and every value
+it leaves there is valid) does the live document see the update. A refused update leaves the live
+document exactly as it was; the shadow, which did see it, is rebuilt from the live one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pycrdt import Doc, Map
+
+from server.crdt import CorruptUpdate, apply_checked, missing_after_apply
+from server.protocol import Refusal, Refused
+from server.rooms.schema import BOARD, OWN_PREFIX, PRIVATE, Identity, roots_of
+
+
+@dataclass(frozen=True)
+class Touch:
+    root: str
+    key: str  # the top-level key in that root ("" when the root itself changed shape)
+
+
+class Shadow:
+    """A copy of one live document, used to find out what an update would touch."""
+
+    def __init__(self, doc_name: str) -> None:
+        self.doc_name = doc_name
+        self.stale = True
+        self.doc: Doc[Any] = Doc()
+        self._touches: list[Touch] = []
+        self._observed: list[tuple[Map, Any]] = []  # roots and subscriptions kept alive
+
+    def _rebuild(self, live: Doc[Any]) -> None:
+        self.doc = Doc()
+        self._touches = []
+        self._observed = []
+        for root in roots_of(self.doc_name):
+            shared = self.doc.get(root, type=Map)
+            subscription = shared.observe_deep(self._recorder(root))
+            self._observed.append((shared, subscription))
+        self.doc.apply_update(live.get_update())
+        self._touches.clear()
+        self.stale = False
+
+    def _recorder(self, root: str) -> Any:
+        # pycrdt passes the transaction as a second argument to callbacks that take one.
+        def record(events: list[Any]) -> None:
+            self._record(root, events)
+
+        return record
+
+    def _record(self, root: str, events: list[Any]) -> None:
+        for event in events:
+            path = list(event.path)
+            if path:
+                self._touches.append(Touch(root, str(path[0])))
+            else:
+                for key in getattr(event, "keys", {}) or {"": None}:
+                    self._touches.append(Touch(root, str(key)))
+
+    def trial(self, live: Doc[Any], update: bytes) -> list[Touch]:
+        """Apply `update` to the shadow only; returns the keys it touched."""
+        if self.stale:
+            self._rebuild(live)
+        roots_before = set(self.doc.keys())
+        self._touches = []
+        try:
+            apply_checked(self.doc, update)
+        except (CorruptUpdate, ValueError) as exc:
+            self.stale = True
+            raise Refused(Refusal.MALFORMED) from exc
+        touches = self._touches
+        self._touches = []
+        if set(self.doc.keys()) - roots_before - set(roots_of(self.doc_name)):
+            self.stale = True
+            raise Refused(Refusal.NOT_ALLOWED, "a document root this schema does not have")
+        if missing_after_apply(update, self.doc):
+            # A guarded write must stand on its own: a part left pending here would later be
+            # integrated inside someone else's (unchecked) transaction.
+            self.stale = True
+            raise Refused(Refusal.INCOMPLETE)
+        return touches
+
+
+def check_write(identity: Identity, doc_name: str, touches: list[Touch], shadow: Doc[Any]) -> None:
+    """Raise Refused unless every touched key belongs to `identity` and holds a valid value."""
+    if identity.kind == "projector":
+        raise Refused(Refusal.NOT_ALLOWED)
+    if doc_name.startswith(OWN_PREFIX):
+        if identity.kind == "participant" and doc_name != identity.own_doc:
+            raise Refused(Refusal.NOT_ALLOWED)
+        for touch in touches:
+            if touch.root != "scores":
+                raise Refused(Refusal.NOT_ALLOWED)
+            _check_score(shadow, touch.key)
+        return
+    if identity.kind == "facilitator":
+        return
+    if doc_name == PRIVATE or doc_name != BOARD:
+        raise Refused(Refusal.NOT_ALLOWED)
+    for touch in touches:
+        if not _owns(identity.subject, touch):
+            raise Refused(Refusal.NOT_ALLOWED)
+        if touch.root == "proposals":
+            _check_proposal(shadow, touch.key, identity.subject)
+
+
+def _owns(participant: str, touch: Touch) -> bool:
+    if touch.root == "proposals":
+        return touch.key.startswith(f"{participant}:")
+    if touch.root in ("marks", "claims"):
+        return touch.key.endswith(f"|{participant}")
+    return False
+
+
+def _check_score(shadow: Doc[Any], round_id: str) -> None:
+    scores = shadow.get("scores", type=Map)
+    if round_id not in scores:
+        return  # withdrawn
+    entry = scores[round_id]
+    value = entry.get("value") if isinstance(entry, Map) else None
+    # JSON numbers arrive as floats from Yjs clients; 7.0 is a 7, 7.5 is not a score.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise Refused(Refusal.INVALID_VALUE, "a score is a whole number from 0 to 10")
+    if not 0 <= int(value) <= 10:
+        raise Refused(Refusal.INVALID_VALUE, "a score is a whole number from 0 to 10")
+
+
+def _check_proposal(shadow: Doc[Any], key: str, participant: str) -> None:
+    proposals = shadow.get("proposals", type=Map)
+    if key not in proposals:
+        return  # withdrawn by its author
+    entry = proposals[key]
+    if not isinstance(entry, Map) or entry.get("by", participant) != participant:
+        raise Refused(Refusal.NOT_ALLOWED)

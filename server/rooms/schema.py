@@ -1,0 +1,81 @@
+"""The layout of a room's documents, and what each kind of person may read and write in them.
+
+Every top-level type is a Map, so that every write lands on a key whose owner can be read off it:
+  board    framework[item]          facilitator
+           proposals["<pid>:<id>"]  the participant <pid>, and the facilitator
+           marks["<item>|<pid>"]    agree / disagree / not sure of <pid> on <item>
+           claims["<rule>|<pid>"]   <pid>'s "I'll do this" on <rule>
+           agreements, poll, people, meta   facilitator (and the server)
+  private  anything                  facilitator only: notes, contact details
+  p.<pid>  scores[round] = {value: 0..10, why}   <pid> and the facilitator; nobody else sees it
+A participant's own document keeps an unrevealed score out of every other phone's data entirely.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+BOARD = "board"
+PRIVATE = "private"
+OWN_PREFIX = "p."
+
+BOARD_ROOTS = ("framework", "proposals", "marks", "claims", "agreements", "poll", "people", "meta")
+OWN_ROOTS = ("scores",)
+DOC_NAME = re.compile(r"^(board|private|p\.[a-z0-9]{1,32})$")
+
+Kind = Literal["facilitator", "participant", "projector"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is on a socket, decided by the server from a session or token, never from a payload."""
+
+    kind: Kind
+    subject: str  # facilitator id, participant id, or the room id for a projector
+    name: str
+    role: str  # "facilitator", "projector", or the participant's relation
+
+    @property
+    def own_doc(self) -> str | None:
+        return f"{OWN_PREFIX}{self.subject}" if self.kind == "participant" else None
+
+
+def roots_of(doc_name: str) -> tuple[str, ...]:
+    if doc_name == BOARD:
+        return BOARD_ROOTS
+    if doc_name.startswith(OWN_PREFIX):
+        return OWN_ROOTS
+    return ()
+
+
+def can_read(identity: Identity, doc_name: str) -> bool:
+    if identity.kind == "facilitator":
+        return True
+    if identity.kind == "projector":
+        return doc_name == BOARD
+    return doc_name in (BOARD, identity.own_doc)
+
+
+def audience(room: str, doc_name: str) -> list[str]:
+    """The Socket.IO groups that receive a document's updates."""
+    if doc_name == BOARD:
+        return [room]
+    if doc_name == PRIVATE:
+        return [facilitators_group(room)]
+    return [facilitators_group(room), f"{room}/{doc_name}"]
+
+
+def facilitators_group(room: str) -> str:
+    return f"{room}/facilitators"
+
+
+def groups_of(room: str, identity: Identity) -> list[str]:
+    groups = [room]
+    if identity.kind == "facilitator":
+        groups.append(facilitators_group(room))
+    own = identity.own_doc
+    if own is not None:
+        groups.append(f"{room}/{own}")
+    return groups

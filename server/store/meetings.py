@@ -1,0 +1,356 @@
+"""Cases, meetings, rooms, participants, sessions and the audit log in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from server.auth import (
+    DUMMY_HASH,
+    hash_password,
+    new_id,
+    new_join_code,
+    new_token,
+    token_hash,
+    verify_password,
+)
+from server.store.models import (
+    AuditEntry,
+    Case,
+    CaseFacilitator,
+    Facilitator,
+    FacilitatorSession,
+    Meeting,
+    MeetingRoom,
+    Participant,
+)
+
+SESSION_LIFETIME = timedelta(hours=12)
+PARTICIPANT_TOKEN_LIFETIME = timedelta(hours=3)
+
+RELATIONS = (
+    "parent",
+    "family",
+    "friend",
+    "child",
+    "professional_school",
+    "professional_police",
+    "professional_gp",
+    "professional_other",
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; they were written in UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RoomAccess:
+    """Where a room sits: what the permission checks and the audit log need to know."""
+
+    room_id: str
+    room_name: str
+    meeting_id: str
+    case_id: str
+    meeting_open: bool
+    locked: bool
+    admit_all: bool
+
+
+class MeetingStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    # -- facilitators and their sessions -----------------------------------------------------------
+
+    async def add_facilitator(self, email: str, name: str, password: str) -> Facilitator:
+        async with self.sessions.begin() as db:
+            person = Facilitator(email=email.strip().lower(), name=name, password_hash=hash_password(password))
+            db.add(person)
+        return person
+
+    async def set_password(self, email: str, password: str) -> bool:
+        async with self.sessions.begin() as db:
+            result = await db.execute(
+                update(Facilitator)
+                .where(Facilitator.email == email.strip().lower())
+                .values(password_hash=hash_password(password))
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def check_login(self, email: str, password: str) -> Facilitator | None:
+        async with self.sessions() as db:
+            person = await db.scalar(select(Facilitator).where(Facilitator.email == email.strip().lower()))
+        if person is None:
+            verify_password(DUMMY_HASH, password)
+            return None
+        return person if verify_password(person.password_hash, password) else None
+
+    async def open_session(self, facilitator_id: int) -> str:
+        token = new_token()
+        async with self.sessions.begin() as db:
+            db.add(
+                FacilitatorSession(
+                    id=token_hash(token),
+                    facilitator_id=facilitator_id,
+                    created_at=now(),
+                    expires_at=now() + SESSION_LIFETIME,
+                )
+            )
+        return token
+
+    async def session_facilitator(self, token: str) -> Facilitator | None:
+        async with self.sessions() as db:
+            row = await db.execute(
+                select(Facilitator, FacilitatorSession.expires_at)
+                .join(FacilitatorSession, FacilitatorSession.facilitator_id == Facilitator.id)
+                .where(FacilitatorSession.id == token_hash(token))
+            )
+            found = row.first()
+        if found is None or _aware(found[1]) < now():
+            return None
+        return found[0]
+
+    async def close_session(self, token: str) -> None:
+        async with self.sessions.begin() as db:
+            await db.execute(delete(FacilitatorSession).where(FacilitatorSession.id == token_hash(token)))
+
+    # -- cases ------------------------------------------------------------------------------------
+
+    async def create_case(self, facilitator_id: int, label: str) -> Case:
+        async with self.sessions.begin() as db:
+            case = Case(id=new_id(), label=label)
+            db.add(case)
+            await db.flush()
+            db.add(CaseFacilitator(case_id=case.id, facilitator_id=facilitator_id))
+        return case
+
+    async def add_cofacilitator(self, case_id: str, email: str) -> Facilitator | None:
+        async with self.sessions.begin() as db:
+            person = await db.scalar(select(Facilitator).where(Facilitator.email == email.strip().lower()))
+            if person is None:
+                return None
+            exists = await db.get(CaseFacilitator, (case_id, person.id))
+            if exists is None:
+                db.add(CaseFacilitator(case_id=case_id, facilitator_id=person.id))
+        return person
+
+    async def cases_of(self, facilitator_id: int) -> list[Case]:
+        async with self.sessions() as db:
+            rows = await db.scalars(
+                select(Case)
+                .join(CaseFacilitator, CaseFacilitator.case_id == Case.id)
+                .where(CaseFacilitator.facilitator_id == facilitator_id)
+                .order_by(Case.created_at.desc())
+            )
+            return list(rows)
+
+    async def can_manage_case(self, facilitator_id: int, case_id: str) -> bool:
+        async with self.sessions() as db:
+            return (await db.get(CaseFacilitator, (case_id, facilitator_id))) is not None
+
+    async def case(self, case_id: str) -> Case | None:
+        async with self.sessions() as db:
+            return await db.get(Case, case_id)
+
+    # -- meetings and rooms -------------------------------------------------------------------------
+
+    async def create_meeting(self, case_id: str, title: str, room_names: list[str]) -> Meeting:
+        """One room by default; a split meeting gets one room per name, each with its own code."""
+        for _attempt in range(5):
+            try:
+                async with self.sessions.begin() as db:
+                    meeting = Meeting(id=new_id(), case_id=case_id, title=title, status="open", admit_all=False)
+                    db.add(meeting)
+                    await db.flush()
+                    for position, name in enumerate(room_names or ["Kamer"]):
+                        db.add(
+                            MeetingRoom(
+                                id=new_id(12),
+                                meeting_id=meeting.id,
+                                name=name,
+                                position=position,
+                                join_code=new_join_code(),
+                                locked=False,
+                            )
+                        )
+                return meeting
+            except IntegrityError:
+                continue  # a join code collided with an open meeting's: draw again
+        raise RuntimeError("could not allocate unique join codes")
+
+    async def meeting(self, meeting_id: str) -> Meeting | None:
+        async with self.sessions() as db:
+            return await db.get(Meeting, meeting_id)
+
+    async def meetings_of_case(self, case_id: str) -> list[Meeting]:
+        async with self.sessions() as db:
+            rows = await db.scalars(select(Meeting).where(Meeting.case_id == case_id).order_by(Meeting.created_at))
+            return list(rows)
+
+    async def rooms_of(self, meeting_id: str) -> list[MeetingRoom]:
+        async with self.sessions() as db:
+            rows = await db.scalars(
+                select(MeetingRoom).where(MeetingRoom.meeting_id == meeting_id).order_by(MeetingRoom.position)
+            )
+            return list(rows)
+
+    async def room(self, room_id: str) -> MeetingRoom | None:
+        async with self.sessions() as db:
+            return await db.get(MeetingRoom, room_id)
+
+    async def room_access(self, room_id: str) -> RoomAccess | None:
+        async with self.sessions() as db:
+            row = (
+                await db.execute(
+                    select(MeetingRoom, Meeting)
+                    .join(Meeting, Meeting.id == MeetingRoom.meeting_id)
+                    .where(MeetingRoom.id == room_id)
+                )
+            ).first()
+        if row is None:
+            return None
+        room, meeting = row
+        return RoomAccess(
+            room_id=room.id,
+            room_name=room.name,
+            meeting_id=meeting.id,
+            case_id=meeting.case_id,
+            meeting_open=meeting.status == "open",
+            locked=room.locked,
+            admit_all=meeting.admit_all,
+        )
+
+    async def set_admit_all(self, meeting_id: str, admit_all: bool) -> None:
+        async with self.sessions.begin() as db:
+            await db.execute(update(Meeting).where(Meeting.id == meeting_id).values(admit_all=admit_all))
+
+    async def close_meeting(self, meeting_id: str) -> None:
+        """Codes stop working: they are removed, so they can also never collide again."""
+        async with self.sessions.begin() as db:
+            await db.execute(update(Meeting).where(Meeting.id == meeting_id).values(status="closed", closed_at=now()))
+            await db.execute(
+                update(MeetingRoom)
+                .where(MeetingRoom.meeting_id == meeting_id)
+                .values(join_code=None, projector_token_hash=None)
+            )
+            rooms = select(MeetingRoom.id).where(MeetingRoom.meeting_id == meeting_id)
+            await db.execute(update(Participant).where(Participant.room_id.in_(rooms)).values(token_expires_at=now()))
+
+    async def set_locked(self, room_id: str, locked: bool) -> None:
+        async with self.sessions.begin() as db:
+            await db.execute(update(MeetingRoom).where(MeetingRoom.id == room_id).values(locked=locked))
+
+    async def new_projector_token(self, room_id: str) -> str:
+        token = new_token()
+        async with self.sessions.begin() as db:
+            await db.execute(
+                update(MeetingRoom).where(MeetingRoom.id == room_id).values(projector_token_hash=token_hash(token))
+            )
+        return token
+
+    async def projector_room(self, token: str) -> MeetingRoom | None:
+        async with self.sessions() as db:
+            return await db.scalar(select(MeetingRoom).where(MeetingRoom.projector_token_hash == token_hash(token)))
+
+    # -- participants -----------------------------------------------------------------------------
+
+    async def room_by_code(self, code: str) -> RoomAccess | None:
+        async with self.sessions() as db:
+            room_id = await db.scalar(select(MeetingRoom.id).where(MeetingRoom.join_code == code))
+        return None if room_id is None else await self.room_access(room_id)
+
+    async def add_participant(self, room_id: str, name: str, relation: str, admitted: bool) -> tuple[Participant, str]:
+        token = new_token()
+        async with self.sessions.begin() as db:
+            person = Participant(
+                id=new_id(),
+                room_id=room_id,
+                name=name,
+                relation=relation,
+                status="admitted" if admitted else "waiting",
+                token_hash=token_hash(token),
+                token_expires_at=now() + PARTICIPANT_TOKEN_LIFETIME,
+            )
+            db.add(person)
+        return person, token
+
+    async def participant_by_token(self, token: str) -> Participant | None:
+        """The token's participant while the token is valid: not expired, not removed."""
+        async with self.sessions() as db:
+            person = await db.scalar(select(Participant).where(Participant.token_hash == token_hash(token)))
+        if person is None or person.status == "removed" or _aware(person.token_expires_at) < now():
+            return None
+        return person
+
+    async def refresh_token(self, participant_id: str) -> None:
+        """Short-lived but not cut off mid-meeting: every use extends it (until the meeting closes)."""
+        async with self.sessions.begin() as db:
+            await db.execute(
+                update(Participant)
+                .where(Participant.id == participant_id, Participant.status != "removed")
+                .values(token_expires_at=now() + PARTICIPANT_TOKEN_LIFETIME)
+            )
+
+    async def participant(self, participant_id: str) -> Participant | None:
+        async with self.sessions() as db:
+            return await db.get(Participant, participant_id)
+
+    async def participants_of(self, room_id: str) -> list[Participant]:
+        async with self.sessions() as db:
+            rows = await db.scalars(
+                select(Participant).where(Participant.room_id == room_id).order_by(Participant.created_at)
+            )
+            return list(rows)
+
+    async def set_participant(self, participant_id: str, **values: object) -> None:
+        async with self.sessions.begin() as db:
+            await db.execute(update(Participant).where(Participant.id == participant_id).values(**values))
+
+    # -- audit ----------------------------------------------------------------------------------------
+
+    async def audit(
+        self,
+        action: str,
+        *,
+        actor_kind: str,
+        actor_id: str | None = None,
+        access: RoomAccess | None = None,
+        case_id: str | None = None,
+        meeting_id: str | None = None,
+        room_id: str | None = None,
+        on_behalf_of: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        async with self.sessions.begin() as db:
+            db.add(
+                AuditEntry(
+                    actor_kind=actor_kind,
+                    actor_id=actor_id,
+                    action=action,
+                    case_id=access.case_id if access else case_id,
+                    meeting_id=access.meeting_id if access else meeting_id,
+                    room_id=access.room_id if access else room_id,
+                    on_behalf_of=on_behalf_of,
+                    detail=detail,
+                )
+            )
+
+    async def audit_entries(self, *, case_id: str | None = None, meeting_id: str | None = None) -> list[AuditEntry]:
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if case_id is not None:
+            query = query.where(AuditEntry.case_id == case_id)
+        if meeting_id is not None:
+            query = query.where(AuditEntry.meeting_id == meeting_id)
+        async with self.sessions() as db:
+            return list(await db.scalars(query))
