@@ -50,52 +50,75 @@ def middleware() -> list[Middleware]:
     return [Middleware(SecurityHeaders)]
 
 
-def _shell(title: str, body: str, script: str) -> str:
+def _lang(request: Request) -> str:
+    """The page's language: Dutch unless English is asked for (the client reads it from here)."""
+    return "en" if request.query_params.get("lang") == "en" else "nl"
+
+
+def _shell(title: str, body: str, script: str, lang: str) -> str:
     return f"""<!doctype html>
-<html lang="nl">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>{escape(title)}</title>
+<link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/kring.css">
+<script type="module" src="/static/dist/{script}.js"></script>
 </head>
 <body>
 {body}
-<script type="module" src="/static/dist/{script}.js"></script>
+<noscript><p class="page">Kring werkt alleen met JavaScript aan. / Kring needs JavaScript.</p></noscript>
 </body>
 </html>
 """
 
 
-async def index(_request: Request) -> Response:
-    body = """<main class="page">
+async def index(request: Request) -> Response:
+    # Without JavaScript the join form arrives here as ?room=...; with it, index.js navigates itself.
+    asked = request.query_params.get("room", "").strip().lower()
+    if ROOM_NAME.match(asked):
+        query = "?lang=en" if _lang(request) == "en" else ""
+        return RedirectResponse(f"/r/{asked}{query}", status_code=303)
+    body = """<main class="page home">
 <h1>Kring</h1>
-<p>Een live bord voor netwerkberaden. / A live board for family network meetings.</p>
-<form id="join" class="join" action="/" method="get">
-<label for="room">Kamer / Room</label>
-<input id="room" name="room" required pattern="[a-z0-9][a-z0-9-]{0,63}" autocomplete="off">
-<button type="submit">Open</button>
+<p class="tagline" data-i18n="tagline">Een live bord voor netwerkberaden.</p>
+<form id="join" class="join" action="/" method="get" novalidate>
+<label for="room" data-i18n="roomLabel">Naam van de kamer</label>
+<p id="room-hint" class="hint" data-i18n="roomHint">Kleine letters, cijfers en streepjes, zoals team-noord-3.</p>
+<div class="row">
+<input id="room" name="room" required maxlength="64" autocomplete="off"
+ autocapitalize="none" spellcheck="false" aria-describedby="room-hint">
+<button type="submit" data-i18n="open">Openen</button>
+</div>
 </form>
 </main>"""
-    return HTMLResponse(_shell("Kring", body, "index"))
+    return HTMLResponse(_shell("Kring", body, "index", _lang(request)))
 
 
 async def room_page(request: Request) -> Response:
     room = request.path_params["room"]
     if not ROOM_NAME.match(room):
         return RedirectResponse("/", status_code=303)
-    body = f"""<main class="page" data-room="{escape(room)}">
-<header class="bar"><h1>Kring · <span class="room-name">{escape(room)}</span></h1>
-<p id="status" class="status" role="status" aria-live="polite">Verbinden…</p></header>
-<section aria-labelledby="list-title">
-<h2 id="list-title">Gedeelde lijst</h2>
+    body = f"""<main class="page room" data-room="{escape(room)}">
+<header class="bar">
+<h1>Kring <span class="room-name">{escape(room)}</span></h1>
+<p id="status" class="status" role="status" aria-live="polite" data-state="connecting"
+ data-i18n="connecting">Verbinden…</p>
+<p id="presence" class="presence" aria-live="polite"></p>
+</header>
+<section class="list" aria-labelledby="list-title">
+<h2 id="list-title" data-i18n="listTitle">Gedeelde lijst</h2>
 <form id="add" class="add">
-<label for="item">Nieuw punt</label>
+<label for="item" data-i18n="itemLabel">Nieuw punt</label>
+<div class="row">
 <input id="item" name="item" maxlength="2000" autocomplete="off" required>
-<button type="submit">Toevoegen</button>
+<button type="submit" data-i18n="add">Toevoegen</button>
+</div>
 </form>
 <ul id="items" class="items"></ul>
+<p id="empty" class="empty" data-i18n="empty" hidden>Nog geen punten. Voeg het eerste toe.</p>
 </section>
-<p id="presence" class="presence" aria-live="polite"></p>
 </main>"""
-    return HTMLResponse(_shell(f"Kring · {room}", body, "room"))
+    return HTMLResponse(_shell(f"Kring · {room}", body, "room", _lang(request)))
