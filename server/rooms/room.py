@@ -32,6 +32,9 @@ from server.store.updatelog import UpdateLog
 
 log = logging.getLogger("kring.room")
 
+# Waiting updates remembered per document; past this a resent one is merely stored twice.
+_MAX_WAITING = 64
+
 
 @dataclass
 class RoomCounters:
@@ -74,6 +77,8 @@ class Room:
         self.counters = RoomCounters()
         self.poisoned = False
         self._unflushed: set[asyncio.Future[None]] = set()
+        # Per document, updates stored while part of them waited for a missing dependency.
+        self._waiting: dict[str, set[bytes]] = {}
         self._since_compaction = 0
         self._last_change: bytes | None = None
         self._outgoing: dict[str, list[bytes]] = {}
@@ -154,16 +159,23 @@ class Room:
             raise Refused(Refusal.MALFORMED) from exc
         changed = self._last_change is not None
         pending = missing_after_apply(update, doc)
+        waiting = self._waiting.setdefault(doc_name, set())
+        if changed and waiting:
+            self._waiting[doc_name] = waiting = {u for u in waiting if missing_after_apply(u, doc)}
         result = SyncResult()
         if pending:
             # Part of the update waits for something this server never received: ask the sender
             # for everything it has that we lack, instead of holding it pending forever.
             self.counters.resyncs_requested += 1
             result.replies.append(create_sync_message(doc))
-        if not changed and not pending:
+        if not changed and (not pending or update in waiting):
+            # Nothing new, but what it carries may sit in an update that is not committed yet:
+            # "saved" must wait for that, or a crash could lose an acknowledged edit.
             self.counters.duplicates += 1
-            result.durable = _resolved()
+            result.durable = _when_all(list(self._unflushed))
             return result
+        if pending and len(waiting) < _MAX_WAITING:
+            waiting.add(update)  # so that the same bytes sent again are not stored again
         result.durable = self._store(doc_name, update)
         self._queue_broadcast(doc_name, update, peer)
         self._relay.publish_update(self.name, doc_name, update)
@@ -224,12 +236,16 @@ class Room:
         self._since_compaction += 1
         if self._since_compaction >= self._compact_after and self._compacting is None:
             self._compacting = asyncio.create_task(self._compact(), name=f"compact-{self.name}")
-        return done
+        # The caller gets its own future: cancelling its wait must not cancel the log's, which
+        # `_unflushed` would then forget before the commit.
+        return _when_all([done])
 
     async def flushed(self) -> None:
         """Wait until every update this room applied is committed."""
         while self._unflushed:
-            await asyncio.gather(*list(self._unflushed), return_exceptions=True)
+            # asyncio.wait, not gather: a cancelled waiter (an unload cut short by a join) must
+            # leave the log's futures alone.
+            await asyncio.wait(list(self._unflushed))
 
     async def _compact(self) -> None:
         try:
@@ -288,3 +304,26 @@ def _resolved() -> asyncio.Future[None]:
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     done.set_result(None)
     return done
+
+
+def _when_all(futures: list[asyncio.Future[None]]) -> asyncio.Future[None]:
+    """A new future that resolves once all of `futures` have; cancelled if any of them was."""
+    combined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    remaining = len(futures)
+    if remaining == 0:
+        combined.set_result(None)
+        return combined
+
+    def one_done(future: asyncio.Future[None]) -> None:
+        nonlocal remaining
+        remaining -= 1
+        if combined.done():
+            return
+        if future.cancelled():
+            combined.cancel()  # no acknowledgement rather than a false one
+        elif remaining == 0:
+            combined.set_result(None)
+
+    for future in futures:
+        future.add_done_callback(one_done)
+    return combined

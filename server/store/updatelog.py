@@ -18,6 +18,9 @@ from server.store.models import RoomSnapshot, RoomUpdate
 
 log = logging.getLogger("kring.store")
 
+# Ids per DELETE in compaction: well under SQLite's and asyncpg's bound-parameter limits.
+_DELETE_CHUNK = 500
+
 
 @dataclass
 class _Pending:
@@ -165,17 +168,18 @@ class UpdateLog:
                 for _, data in updates:
                     doc.apply_update(data)
                 # An update still waiting for its dependencies stays in the log, so nothing is lost.
-                keep = [uid for uid, data in updates if missing_after_apply(data, doc)]
+                folded = [uid for uid, data in updates if not missing_after_apply(data, doc)]
                 upto = max(uid for uid, _ in updates)
                 await conn.execute(delete(RoomSnapshot).where(RoomSnapshot.room == room, RoomSnapshot.doc == doc_name))
                 await conn.execute(
                     insert(RoomSnapshot).values(room=room, doc=doc_name, data=doc.get_update(), upto_id=upto)
                 )
-                condition = [RoomUpdate.room == room, RoomUpdate.doc == doc_name, RoomUpdate.id <= upto]
-                if keep:
-                    condition.append(RoomUpdate.id.not_in(keep))
-                result = await conn.execute(delete(RoomUpdate).where(*condition))
-                removed += int(result.rowcount or 0)
+                # Delete by id, never by range: on PostgreSQL a row another process inserted before
+                # ours (lower id) may commit after the read above, and a range would delete it unread.
+                for start in range(0, len(folded), _DELETE_CHUNK):
+                    chunk = folded[start : start + _DELETE_CHUNK]
+                    result = await conn.execute(delete(RoomUpdate).where(RoomUpdate.id.in_(chunk)))
+                    removed += int(result.rowcount or 0)
         return removed
 
     async def delete_room(self, room: str) -> None:
