@@ -11,10 +11,13 @@ from pycrdt import Array, Doc, YSyncMessageType, create_update_message, handle_s
 
 from server.crdt import missing_after_apply
 from server.rooms.room import Room
+from server.rooms.schema import Identity
 from server.store.migrate import migrate
 from tests.utils import BoardClient, RunningServer, eventually, run_server, settings_for
 
 SAVED = {"ok": True, "saved": True}
+
+FACILITATOR = Identity("facilitator", "1", "Fatima", "facilitator")
 
 
 class ManualPeer(BoardClient):
@@ -124,6 +127,8 @@ async def test_duplicate_is_acknowledged_only_once_the_original_is_committed(ser
     source.get("items", type=Array).append("x")
     frame = create_update_message(updates[0])
 
+    room.join("peer-a", FACILITATOR)
+    room.join("peer-b", FACILITATOR)
     original = room.receive_sync("peer-a", "board", frame)
     duplicate = room.receive_sync("peer-b", "board", frame)
 
@@ -149,7 +154,7 @@ async def test_acknowledgement_survives_an_unload_cut_short_by_a_join(tmp_path: 
         lock = sqlite3.connect(settings.database_url.split("///", 1)[1], isolation_level=None)
         lock.execute("BEGIN EXCLUSIVE")
         try:
-            room.join("peer-a")
+            room.join("peer-a", FACILITATOR)
             result = room.receive_sync("peer-a", "board", create_update_message(updates[0]))
             registry.release(room, "peer-a")  # empty: the unload starts and waits for the commit
             await asyncio.sleep(0.1)  # a few loop turns: the unload gets to waiting on the commit

@@ -17,6 +17,8 @@ class RemoteRooms(Protocol):
 
     def remote_awareness(self, room: str, frame: bytes) -> None: ...
 
+    def remote_kick(self, room: str, subject: str, code: str) -> None: ...
+
     def state_vectors(self, room: str) -> dict[str, bytes]: ...
 
     def missing_since(self, room: str, doc: str, state_vector: bytes) -> bytes | None: ...
@@ -38,6 +40,8 @@ class Relay(Protocol):
     def publish_awareness(self, room: str, frame: bytes) -> None: ...
 
     def request_heal(self, room: str) -> None: ...
+
+    def publish_kick(self, room: str, subject: str, code: str) -> None: ...
 
     @property
     def healthy(self) -> bool: ...
@@ -65,6 +69,9 @@ class NoRelay:
         return None
 
     def request_heal(self, room: str) -> None:
+        return None
+
+    def publish_kick(self, room: str, subject: str, code: str) -> None:
         return None
 
     @property

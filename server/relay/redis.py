@@ -4,6 +4,7 @@ Each hosted room is one channel, `<prefix>:room:<name>`. Messages are msgpack li
   ["u", origin, doc, update]      an update the origin process applied
   ["a", origin, awareness_frame]  presence
   ["sv", origin, {doc: vector}]   "here is what I have": others answer with what it lacks ("u")
+  ["k", origin, subject, code]    disconnect that person's sockets ("*": everyone's) in this room
 A process sends "sv" when it has loaded a room (to catch what was published before it listened)
 and for every hosted room after its Redis connection comes back (pub/sub lost whatever was sent
 meanwhile). That is the whole healing protocol: a state-vector exchange, as between client and server.
@@ -103,6 +104,9 @@ class RedisRelay:
     def publish_awareness(self, room: str, frame: bytes) -> None:
         self._publish(room, ["a", self.origin, frame])
 
+    def publish_kick(self, room: str, subject: str, code: str) -> None:
+        self._publish(room, ["k", self.origin, subject, code])
+
     def request_heal(self, room: str) -> None:
         if self._rooms is None:
             return
@@ -197,6 +201,8 @@ class RedisRelay:
             self._rooms.remote_update(room, message[2], message[3])
         elif kind == "a":
             self._rooms.remote_awareness(room, message[2])
+        elif kind == "k":
+            self._rooms.remote_kick(room, str(message[2]), str(message[3]))
         elif kind == "sv":
             for doc, vector in dict(message[2]).items():
                 missing = self._rooms.missing_since(room, doc, vector)

@@ -1,36 +1,59 @@
 """Presence for one room: who is here, who is typing. Each connection may speak only for the
-awareness clients it introduced, and its clients are cleared the moment it leaves."""
+awareness clients it (or an earlier connection of the same person) introduced, every state carries
+the name and role of the session behind it, and a connection's clients are cleared when it leaves."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from pycrdt import Awareness, Decoder, Doc, create_awareness_message
+from pycrdt import Awareness, Decoder, Doc, Encoder, create_awareness_message
 
 from server.protocol import Refusal, Refused
+from server.rooms.schema import Identity
 
 _MAX_CLIENTS_PER_FRAME = 16
+# A browser tab speaks for one client; without a bound, one connection could fill the room's
+# presence (and every joiner's greeting) with invented clients.
+_MAX_CLIENTS_PER_PEER = 16
 
 
 class RoomAwareness:
     def __init__(self) -> None:
         self._awareness = Awareness(Doc())
         self._awareness.remove_awareness_states([self._awareness.client_id], origin="server")
-        self._owner: dict[int, str] = {}
+        self._owner: dict[int, tuple[str, str]] = {}  # client id -> (peer, person)
         self._by_peer: dict[str, set[int]] = {}
 
-    def apply(self, peer: str, update: bytes) -> None:
-        """Validate and apply a peer's awareness update; refused whole if any part is wrong."""
+    def apply(self, peer: str, identity: Identity, update: bytes) -> bytes:
+        """Validate and apply a peer's awareness update; refused whole if any part is wrong.
+
+        Returns the frame to pass on: the same states, each with the session's own name and role.
+        """
         entries = _decode(update)
         for client_id, _clock, _state in entries:
             owner = self._owner.get(client_id)
-            if owner is not None and owner != peer:
+            # The same person on a new connection (a phone that reconnected before the server
+            # noticed the old one had died) takes its presence over; anyone else is refused.
+            if owner is not None and owner[0] != peer and owner[1] != identity.subject:
                 raise Refused(Refusal.AWARENESS_NOT_YOURS)
+        owned = self._by_peer.get(peer, set())
+        if len(owned | {client_id for client_id, _clock, _state in entries}) > _MAX_CLIENTS_PER_PEER:
+            raise Refused(Refusal.TOO_LARGE)
         for client_id, _clock, _state in entries:
-            self._owner[client_id] = peer
+            previous = self._owner.get(client_id)
+            if previous is not None and previous[0] != peer:
+                self._by_peer.get(previous[0], set()).discard(client_id)
+            self._owner[client_id] = (peer, identity.subject)
             self._by_peer.setdefault(peer, set()).add(client_id)
-        self._awareness.apply_awareness_update(update, origin=peer)
+        stamped = _encode(
+            [
+                (client_id, clock, None if state is None else {**state, "user": _user(identity)})  # type: ignore[dict-item]
+                for client_id, clock, state in entries
+            ]
+        )
+        self._awareness.apply_awareness_update(stamped, origin=peer)
+        return create_awareness_message(stamped)
 
     def apply_remote(self, update: bytes) -> None:
         """Presence relayed by another process, which already checked ownership for its peers."""
@@ -82,3 +105,17 @@ def _decode(update: bytes) -> list[tuple[int, int, object]]:
         raise
     except Exception as exc:  # truncated varints, bad UTF-8, bad JSON
         raise Refused(Refusal.MALFORMED) from exc
+
+
+def _user(identity: Identity) -> dict[str, str]:
+    return {"id": identity.subject, "name": identity.name, "role": identity.role, "kind": identity.kind}
+
+
+def _encode(entries: list[tuple[int, int, object]]) -> bytes:
+    encoder = Encoder()
+    encoder.write_var_uint(len(entries))
+    for client_id, clock, state in entries:
+        encoder.write_var_uint(client_id)
+        encoder.write_var_uint(clock)
+        encoder.write_var_string(json.dumps(state, separators=(",", ":")))
+    return encoder.to_bytes()

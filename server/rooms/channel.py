@@ -14,3 +14,6 @@ class RoomChannel(Protocol):
 
     def drop_room(self, room: str, reason: dict[str, str]) -> None:
         """Disconnect every connection of the room, telling them why."""
+
+    def kick(self, room: str, subject: str, code: str) -> int:
+        """Disconnect the room's connections of one person (`*`: everyone's); returns how many."""

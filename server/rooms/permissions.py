@@ -137,3 +137,35 @@ def _check_proposal(shadow: Doc[Any], key: str, participant: str) -> None:
     entry = proposals[key]
     if not isinstance(entry, Map) or entry.get("by", participant) != participant:
         raise Refused(Refusal.NOT_ALLOWED)
+
+
+class WriteGuard:
+    """The shadows of one room's documents, and the decision which writes go through them."""
+
+    def __init__(self) -> None:
+        self._shadows: dict[str, Shadow] = {}
+
+    @staticmethod
+    def guarded(identity: Identity, doc_name: str) -> bool:
+        # A facilitator may change everything on the board and in the private notes, so only
+        # their writes to a person's own document (scores) need their values checked.
+        return identity.kind != "facilitator" or doc_name.startswith(OWN_PREFIX)
+
+    def check(self, identity: Identity, doc_name: str, live: Doc[Any], update: bytes) -> None:
+        if identity.kind == "projector":
+            raise Refused(Refusal.NOT_ALLOWED)
+        shadow = self._shadows.get(doc_name)
+        if shadow is None:
+            shadow = self._shadows[doc_name] = Shadow(doc_name)
+        touches = shadow.trial(live, update)
+        try:
+            check_write(identity, doc_name, touches, shadow.doc)
+        except Refused:
+            shadow.stale = True  # it saw the refused update; the live document did not
+            raise
+
+    def invalidate(self, doc_name: str) -> None:
+        """The live document changed without passing through the shadow."""
+        shadow = self._shadows.get(doc_name)
+        if shadow is not None:
+            shadow.stale = True

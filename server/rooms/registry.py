@@ -81,6 +81,10 @@ class RoomRegistry:
 
     def release(self, room: Room, peer: str) -> None:
         room.leave(peer)
+        self.idle_check(room)
+
+    def idle_check(self, room: Room) -> None:
+        """An empty room (also one the server opened for an edit) is unloaded once idle and stored."""
         if not room.peers and room.name not in self._unloads:
             self._unloads[room.name] = asyncio.create_task(self._unload_when_idle(room))
 
@@ -124,6 +128,9 @@ class RoomRegistry:
         live = self.rooms.get(room)
         if live is not None:
             live.receive_remote_awareness(frame)
+
+    def remote_kick(self, room: str, subject: str, code: str) -> None:
+        self.channel.kick(room, subject, code)
 
     def state_vectors(self, room: str) -> dict[str, bytes]:
         live = self.rooms.get(room)

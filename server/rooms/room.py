@@ -15,6 +15,7 @@ from typing import Any
 
 from pycrdt import (
     Doc,
+    Map,
     TransactionEvent,
     YSyncMessageType,
     create_sync_message,
@@ -24,10 +25,12 @@ from pycrdt import (
 from pycrdt._sync import create_sync_step2_message
 
 from server.crdt import EMPTY_UPDATE, CorruptUpdate, apply_checked, missing_after_apply
-from server.protocol import DOC_NAMES, Refusal, Refused, parse_awareness_frame, parse_sync_frame
+from server.protocol import Refusal, Refused, parse_awareness_frame, parse_sync_frame
 from server.relay import NoRelay, Relay
 from server.rooms.awareness import RoomAwareness
 from server.rooms.channel import RoomChannel
+from server.rooms.permissions import WriteGuard
+from server.rooms.schema import BOARD, DOC_NAME, PRIVATE, Identity, audience, can_read, roots_of
 from server.store.updatelog import UpdateLog
 
 log = logging.getLogger("kring.room")
@@ -73,7 +76,8 @@ class Room:
         self._relay: Relay = relay if relay is not None else NoRelay()
         self.docs: dict[str, Doc[Any]] = {}
         self.awareness = RoomAwareness()
-        self.peers: set[str] = set()
+        self.peers: dict[str, Identity] = {}
+        self._guard = WriteGuard()
         self.counters = RoomCounters()
         self.poisoned = False
         self._unflushed: set[asyncio.Future[None]] = set()
@@ -88,19 +92,30 @@ class Room:
 
     async def load(self) -> None:
         stored = await self._log.load(self.name)
-        docs = {name: self._new_doc() for name in DOC_NAMES}
+        docs = {BOARD: self._new_doc(BOARD), PRIVATE: self._new_doc(PRIVATE)}
         for name, snapshot in stored.snapshots.items():
-            if name in docs:
-                docs[name].apply_update(snapshot)
+            if DOC_NAME.match(name):
+                docs.setdefault(name, self._new_doc(name)).apply_update(snapshot)
         for name, data in stored.updates:
-            if name in docs:
-                docs[name].apply_update(data)
+            if DOC_NAME.match(name):
+                docs.setdefault(name, self._new_doc(name)).apply_update(data)
         self.docs = docs
         self._since_compaction = len(stored.updates)
 
-    def _new_doc(self) -> Doc[Any]:
+    def _new_doc(self, name: str) -> Doc[Any]:
         doc: Doc[Any] = Doc()
+        for root in roots_of(name):
+            doc.get(root, type=Map)  # every root of the schema is a Map, whoever writes first
         doc.observe(self._record_change)
+        return doc
+
+    def doc(self, name: str) -> Doc[Any]:
+        """A document of this room, created empty if it is a valid name that has none yet."""
+        doc = self.docs.get(name)
+        if doc is None:
+            if not DOC_NAME.match(name):
+                raise Refused(Refusal.UNKNOWN_DOC)
+            doc = self.docs[name] = self._new_doc(name)
         return doc
 
     def _record_change(self, event: TransactionEvent) -> None:
@@ -108,11 +123,16 @@ class Room:
 
     # -- joining and leaving ------------------------------------------------------------------
 
-    def join(self, peer: str) -> list[tuple[str, tuple[object, ...]]]:
+    def join(self, peer: str, identity: Identity) -> list[tuple[str, tuple[object, ...]]]:
         """Register a connection; returns what it should be sent first (our state, who is here)."""
-        self.peers.add(peer)
+        self.peers[peer] = identity
+        own = identity.own_doc
+        if own is not None:
+            self.doc(own)
         greeting: list[tuple[str, tuple[object, ...]]] = [
-            ("sync", (name, create_sync_message(doc))) for name, doc in sorted(self.docs.items())
+            ("sync", (name, create_sync_message(doc)))
+            for name, doc in sorted(self.docs.items())
+            if can_read(identity, name)
         ]
         presence = self.awareness.snapshot_frame()
         if presence is not None:
@@ -120,7 +140,7 @@ class Room:
         return greeting
 
     def leave(self, peer: str) -> None:
-        self.peers.discard(peer)
+        self.peers.pop(peer, None)
         gone = self.awareness.leave(peer)
         if gone is not None:
             self._channel.broadcast(self.name, "awareness", (gone,), peer)
@@ -131,9 +151,15 @@ class Room:
     def receive_sync(self, peer: str, doc_name: str, frame: bytes) -> SyncResult:
         if self.poisoned:
             raise Refused(Refusal.ROOM_RELOADING)
-        doc = self.docs.get(doc_name)
-        if doc is None:
+        identity = self.peers.get(peer)
+        if identity is None:
+            raise Refused(Refusal.NOT_AUTHENTICATED)
+        if not DOC_NAME.match(doc_name):
             raise Refused(Refusal.UNKNOWN_DOC)
+        if not can_read(identity, doc_name):
+            # The same answer whether or not the document exists: nothing about others leaks.
+            raise Refused(Refusal.NOT_ALLOWED)
+        doc = self.doc(doc_name)
         message = parse_sync_frame(frame)
         if message.kind == YSyncMessageType.SYNC_STEP1:
             try:
@@ -141,12 +167,16 @@ class Room:
             except Exception as exc:
                 raise Refused(Refusal.MALFORMED) from exc
             return SyncResult(replies=[create_sync_step2_message(missing)])
-        return self._apply(peer, doc_name, doc, message.payload)
+        return self._apply(peer, identity, doc_name, doc, message.payload)
 
-    def _apply(self, peer: str, doc_name: str, doc: Doc[Any], update: bytes) -> SyncResult:
+    def _apply(self, peer: str, identity: Identity, doc_name: str, doc: Doc[Any], update: bytes) -> SyncResult:
         self.counters.updates_in += 1
         if update == EMPTY_UPDATE:
             return SyncResult(durable=_resolved())
+        if WriteGuard.guarded(identity, doc_name):
+            self._guard.check(identity, doc_name, doc, update)  # raises Refused; live doc untouched
+        else:
+            self._guard.invalidate(doc_name)
         self._last_change = None
         try:
             apply_checked(doc, update)
@@ -182,16 +212,38 @@ class Room:
         return result
 
     def receive_awareness(self, peer: str, frame: bytes) -> None:
+        identity = self.peers.get(peer)
+        if identity is None:
+            raise Refused(Refusal.NOT_AUTHENTICATED)
+        if identity.kind == "projector":
+            raise Refused(Refusal.NOT_ALLOWED)  # a screen is not a person in the room
         update = parse_awareness_frame(frame)
-        self.awareness.apply(peer, update)
+        # The server re-encodes every state with the name and role of the session behind it.
+        frame = self.awareness.apply(peer, identity, update)
         self._channel.broadcast(self.name, "awareness", (frame,), peer)
         self._relay.publish_awareness(self.name, frame)
 
-    def apply_remote(self, doc_name: str, update: bytes) -> None:
-        """An update another process hosting this room applied (and stores); not stored again here."""
-        doc = self.docs.get(doc_name)
-        if doc is None or self.poisoned:
+    async def edit(self, doc_name: str, mutate: Callable[[Doc[Any]], None]) -> None:
+        """A change made by the server itself (admission, a copy between rooms): stored, sent, relayed."""
+        doc = self.doc(doc_name)
+        self._last_change = None
+        with doc.transaction(origin="server"):
+            mutate(doc)
+        update = self._last_change
+        if update is None:
             return
+        self._guard.invalidate(doc_name)
+        durable = self._store(doc_name, update)
+        self._queue_broadcast(doc_name, update, None)
+        self._relay.publish_update(self.name, doc_name, update)
+        await durable
+
+    def apply_remote(self, doc_name: str, update: bytes) -> None:
+        """An update another process hosting this room checked, applied and stores; not stored here."""
+        if self.poisoned or not DOC_NAME.match(doc_name):
+            return
+        doc = self.doc(doc_name)
+        self._guard.invalidate(doc_name)
         self._last_change = None
         try:
             apply_checked(doc, update)
@@ -290,7 +342,9 @@ class Room:
         for doc_name, updates in outgoing.items():
             merged = updates[0] if len(updates) == 1 else merge_updates(*updates)
             self.counters.broadcasts += 1
-            self._channel.broadcast(self.name, "sync", (doc_name, create_update_message(merged)), skip)
+            frame = create_update_message(merged)
+            for group in audience(self.name, doc_name):  # a private document reaches facilitators only
+                self._channel.broadcast(group, "sync", (doc_name, frame), skip)
 
     def _poison(self) -> None:
         self.poisoned = True

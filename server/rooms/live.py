@@ -1,0 +1,45 @@
+"""What the HTTP side may do to live rooms: server-side edits, reading a copy, removing people.
+
+The meetings API uses this facade instead of reaching into rooms, sockets or Redis itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pycrdt import Doc
+
+from server.rooms.registry import RoomRegistry
+
+
+class LiveRooms:
+    def __init__(self, registry: RoomRegistry) -> None:
+        self._registry = registry
+
+    async def edit(self, room_id: str, doc_name: str, mutate: Callable[[Doc[Any]], None]) -> None:
+        """Change a room's document as the server (stored, broadcast, relayed); returns once stored."""
+        room = await self._registry.open(room_id)
+        try:
+            await room.edit(doc_name, mutate)
+        finally:
+            self._registry.idle_check(room)
+
+    async def copy_of(self, room_id: str, doc_name: str) -> Doc[Any]:
+        """A detached copy of a room's document as it is now."""
+        room = await self._registry.open(room_id)
+        try:
+            copy: Doc[Any] = Doc()
+            copy.apply_update(room.doc(doc_name).get_update())
+            return copy
+        finally:
+            self._registry.idle_check(room)
+
+    def remove_person(self, room_id: str, participant_id: str, code: str = "removed") -> None:
+        """Disconnect a participant's sockets in this process and, through the relay, in every other."""
+        self._registry.channel.kick(room_id, participant_id, code)
+        self._registry.relay.publish_kick(room_id, participant_id, code)
+
+    def close_room(self, room_id: str, code: str = "room_closed") -> None:
+        self._registry.channel.kick(room_id, "*", code)
+        self._registry.relay.publish_kick(room_id, "*", code)
