@@ -26,6 +26,7 @@ web: $(WEB_STAMP)
 
 run: setup
 	$(BIN)/kring migrate
+	$(BIN)/kring demo
 	$(BIN)/kring serve
 
 lint: $(STAMP)

@@ -1,14 +1,17 @@
-"""`kring serve` and `kring migrate`."""
+"""`kring serve`, `kring migrate`, `kring user add EMAIL` and `kring demo`."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
+import os
 import sys
 
 import uvicorn
 
 from server.logs import configure
-from server.settings import Settings
+from server.settings import Settings, var_dir
 from server.store.migrate import migrate
 
 
@@ -32,16 +35,61 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="serve HTTP and Socket.IO")
     serve.add_argument("--migrate", action="store_true", help="bring the schema up to date first")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    user = sub.add_parser("user", help="facilitator accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="create a facilitator (or set a new password); password from stdin")
+    add.add_argument("email")
+    add.add_argument("--name", default=None, help="display name (default: the part before @)")
+    demo = sub.add_parser("demo", help="seed the demo case (Max and Ash, a split meeting) if it is not there")
+    demo.add_argument("--email", default="demo@kring.local")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
     configure(settings.log_level)
     if args.command == "migrate" or getattr(args, "migrate", False):
         migrate(settings.database_url)
+    if args.command == "user":
+        return asyncio.run(_add_user(settings, args.email, args.name))
+    if args.command == "demo":
+        from server.demo import seed_demo
+
+        print(asyncio.run(seed_demo(settings, args.email, var_dir(os.environ))))
+        return 0
     if args.command == "serve":
         from server.app import create_app
 
         uvicorn.Server(uvicorn_config(settings, create_app(settings))).run()
+    return 0
+
+
+def _read_password() -> str:
+    """From the terminal without echo, or the first line of stdin when piped (scripts, CI)."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("Wachtwoord / password: ")
+        if getpass.getpass("Nogmaals / again: ") != first:
+            raise SystemExit("The passwords differ.")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+async def _add_user(settings: Settings, email: str, name: str | None) -> int:
+    from server.store.engine import create_engine
+    from server.store.meetings import MeetingStore
+
+    password = _read_password()
+    if len(password) < 12:
+        print("A password needs at least 12 characters.", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        store = MeetingStore(engine)
+        if await store.set_password(email, password):
+            print(f"Password changed for {email}.")
+        else:
+            await store.add_facilitator(email, name or email.split("@")[0], password)
+            print(f"Facilitator {email} created.")
+    finally:
+        await engine.dispose()
     return 0
 
 

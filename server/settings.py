@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
-def _var_dir(env: Mapping[str, str]) -> Path:
+def var_dir(env: Mapping[str, str]) -> Path:
     return Path(env.get("KRING_VAR_DIR", "var")).resolve()
 
 
@@ -56,19 +56,19 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        var_dir = _var_dir(env)
+        var = var_dir(env)
         host = env.get("HOST", "127.0.0.1")
         port = int(env.get("PORT", "8000"))
         public_url = env.get("PUBLIC_URL", f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}")
-        database_url = env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{var_dir / 'kring.db'}"
+        database_url = env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{var / 'kring.db'}"
         if not env.get("DATABASE_URL"):
-            var_dir.mkdir(parents=True, exist_ok=True)
+            var.mkdir(parents=True, exist_ok=True)
         return cls(
             database_url=normalise_database_url(database_url),
             redis_url=env.get("REDIS_URL") or None,
             host=host,
             port=port,
-            secret_key=_secret_key(env, var_dir),
+            secret_key=_secret_key(env, var),
             public_url=public_url,
             allowed_origins=_origins(env.get("ALLOWED_ORIGINS", ""), public_url),
             max_frame_bytes=int(env.get("KRING_MAX_FRAME_BYTES", "1000000")),
