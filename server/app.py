@@ -17,11 +17,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server import pages
+from server.meetings.routes import routes as meeting_routes
 from server.relay import NoRelay, Relay
 from server.relay.redis import RedisRelay
+from server.rooms.live import LiveRooms
 from server.rooms.registry import RoomRegistry
 from server.settings import Settings
 from server.store.engine import create_engine
+from server.store.meetings import MeetingStore
 from server.store.updatelog import UpdateLog
 from server.transport import SocketTransport
 
@@ -38,12 +41,15 @@ class Kring:
     transport: SocketTransport
     registry: RoomRegistry
     relay: Relay
+    meetings: MeetingStore
+    live: LiveRooms
 
 
 def build(settings: Settings) -> Kring:
     engine = create_engine(settings.database_url)
     update_log = UpdateLog(engine, commit_window_ms=settings.commit_window_ms)
-    transport = SocketTransport(settings)
+    meetings = MeetingStore(engine)
+    transport = SocketTransport(settings, meetings)
     relay: Relay = RedisRelay(settings.redis_url, settings.redis_prefix) if settings.redis_url else NoRelay()
     registry = RoomRegistry(
         update_log,
@@ -54,7 +60,7 @@ def build(settings: Settings) -> Kring:
         relay=relay,
     )
     transport.attach(registry)
-    return Kring(settings, engine, update_log, transport, registry, relay)
+    return Kring(settings, engine, update_log, transport, registry, relay, meetings, LiveRooms(registry))
 
 
 def create_app(settings: Settings) -> Any:
@@ -97,6 +103,7 @@ def create_app(settings: Settings) -> Any:
         Route("/readyz", readyz),
         Route("/", pages.index),
         Route("/r/{room}", pages.room_page),
+        *meeting_routes(kring),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     http = Starlette(routes=routes, middleware=pages.middleware(), lifespan=lifespan)

@@ -5,6 +5,7 @@ Only pycrdt's own y-protocols decoder is used to read the numbers; no varint cod
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pycrdt import Decoder, Doc, get_update
@@ -26,7 +27,20 @@ def missing_after_apply(update: bytes, doc: Doc[Any]) -> bool:
 
     Yrs keeps such parts pending inside the document. The caller heals that by asking the sender
     for everything it has that the server lacks (sync step 1), so nothing waits forever.
+    An update whose rest cannot be read counts as waiting: asking again is harmless, while an
+    exception here would leave an applied update unstored.
     """
+    try:
+        return _waits_for_something(update, doc)
+    except Exception:
+        return True
+    except BaseException as exc:
+        if is_rust_panic(exc):
+            return True
+        raise
+
+
+def _waits_for_something(update: bytes, doc: Doc[Any]) -> bool:
     state = doc.get_state()
     rest = get_update(update, state)
     if rest == EMPTY_UPDATE:
@@ -54,10 +68,18 @@ def apply_checked(doc: Doc[Any], update: bytes) -> None:
         doc.apply_update(update)
     except Exception:
         raise
-    except BaseException as exc:  # PanicException: the Yrs core refused the bytes by panicking
-        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+    except BaseException as exc:
+        if not is_rust_panic(exc):
             raise
         raise CorruptUpdate(str(exc)) from exc
+
+
+def is_rust_panic(exc: BaseException) -> bool:
+    """pyo3 turns a Rust panic into `PanicException`, a BaseException that cannot be imported.
+
+    Anything else outside Exception (cancellation, interrupts, exits) must keep propagating.
+    """
+    return not isinstance(exc, (Exception, KeyboardInterrupt, SystemExit, GeneratorExit, asyncio.CancelledError))
 
 
 class CorruptUpdate(ValueError):

@@ -25,6 +25,7 @@ class Refusal(StrEnum):
     ROOM_RELOADING = "room_reloading"
     TOO_MANY_REFUSALS = "too_many_refusals"
     INTERNAL_ERROR = "internal_error"
+    BAD_PACKET = "bad_packet"
     NOT_ALLOWED = "not_allowed"
     INVALID_VALUE = "invalid_value"
     INCOMPLETE = "incomplete"
@@ -45,6 +46,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.ROOM_RELOADING: "The room is reloading from the store; reconnect and resync.",
     Refusal.TOO_MANY_REFUSALS: "Too many refused frames; the connection is closed.",
     Refusal.INTERNAL_ERROR: "The server could not process this frame; nothing was applied.",
+    Refusal.BAD_PACKET: "That is not a Socket.IO packet this server accepts; the connection is closed.",
     Refusal.NOT_ALLOWED: "You may not change this part of the board; nothing was applied.",
     Refusal.INVALID_VALUE: "A value is outside what the board accepts; nothing was applied.",
     Refusal.INCOMPLETE: "The update depends on changes the server has not seen; resync and send again.",

@@ -15,9 +15,13 @@ from typing import Any
 import socketio
 from socketio import packet
 
-from server.protocol import DOC_NAMES, MESSAGES, ROOM_NAME, Refusal, Refused
+from server.admission import admit_socket, cookies_from_environ
+from server.crdt import is_rust_panic
+from server.protocol import MESSAGES, Refusal, Refused
 from server.rooms.registry import RoomRegistry
+from server.rooms.schema import DOC_NAME, Identity, groups_of
 from server.settings import Settings
+from server.store.meetings import MeetingStore
 
 log = logging.getLogger("kring.transport")
 
@@ -30,6 +34,7 @@ _REFUSAL_WINDOW_SECONDS = 10.0
 class Connection:
     sid: str
     room: str
+    identity: Identity
     refusals: list[float] = field(default_factory=list)
 
 
@@ -40,30 +45,89 @@ class TransportCounters:
     refused: dict[str, int] = field(default_factory=dict)
 
 
+# Event names a client must not use: python-socketio would run the connect or disconnect handler
+# with the client's arguments, or call the catch-all with its arguments shifted by one.
+_RESERVED_EVENTS = frozenset({"connect", "disconnect", "*"})
+
+
+def _connect_error(code: Refusal) -> dict[str, Any]:
+    """CONNECT_ERROR data as Socket.IO clients expose it: `err.message`, and `err.data` with the code."""
+    return {"message": MESSAGES[code], "data": {"code": code.value, "message": MESSAGES[code]}}
+
+
+def _is_failure(exc: BaseException) -> bool:
+    """An error to log and refuse; cancellation, interrupts and exits keep propagating."""
+    return isinstance(exc, Exception) or is_rust_panic(exc)
+
+
 class _Server(socketio.AsyncServer):  # type: ignore[misc]
-    async def _handle_event(self, eio_sid: str, namespace: str | None, id: int | None, data: Any) -> None:
-        """Events on a namespace the client never connected to get a clear refusal, not silence."""
-        sid = self.manager.sid_from_eio_sid(eio_sid, namespace or "/")
-        if not self.manager.is_connected(sid, namespace or "/"):
-            payload = {"code": Refusal.NOT_AUTHENTICATED.value, "message": MESSAGES[Refusal.NOT_AUTHENTICATED]}
-            await self._send_packet(
-                eio_sid, self.packet_class(packet.CONNECT_ERROR, data=payload, namespace=namespace or "/")
-            )
+    """python-socketio, with a clear refusal where it would stay silent, fail or misroute an event."""
+
+    def __init__(self, transport: SocketTransport, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.transport = transport
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except Exception:
+            log.exception("DEBUG")
+            # Undecodable msgpack, a packet that is not a dict, an unknown packet type: no Socket.IO
+            # client sends these, so there is no conversation to continue.
+            await self._close_for_bad_packet(eio_sid)
             return
-        await super()._handle_event(eio_sid, namespace, id, data)
+        if self._binary_packet.pop(eio_sid, None) is not None:
+            # The msgpack parser never splits binary packets; one announcing attachments would make
+            # every later message of this socket an "attachment".
+            await self._close_for_bad_packet(eio_sid)
+
+    async def _close_for_bad_packet(self, eio_sid: str) -> None:
+        self.transport._count(Refusal.BAD_PACKET)
+        log.info("undecodable packet; closing the connection", extra={"sid": eio_sid})
+        sid = self.manager.sid_from_eio_sid(eio_sid, "/")
+        if sid is not None and self.manager.is_connected(sid, "/"):
+            await self.emit("refused", Refused(Refusal.BAD_PACKET).as_payload(""), to=sid)
+        else:
+            await self._send_packet(
+                eio_sid, self.packet_class(packet.CONNECT_ERROR, data=_connect_error(Refusal.BAD_PACKET), namespace="/")
+            )
+        await self.eio.disconnect(eio_sid)
+
+    async def _handle_event(self, eio_sid: str, namespace: Any, id: Any, data: Any) -> None:
+        namespace = namespace or "/"
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if not self.manager.is_connected(sid, namespace):
+            # Events on a namespace the client never connected to get a clear refusal, not silence.
+            error = self.packet_class(
+                packet.CONNECT_ERROR, data=_connect_error(Refusal.NOT_AUTHENTICATED), namespace=namespace
+            )
+            await self._send_packet(eio_sid, error)
+            return
+        if isinstance(data, list) and data and isinstance(data[0], str) and data[0] not in _RESERVED_EVENTS:
+            await super()._handle_event(eio_sid, namespace, id, data)  # no await before: keeps frame order
+            return
+        if isinstance(data, list) and data:
+            name, refusal = str(data[0])[:64], Refused(Refusal.UNKNOWN_EVENT)
+        else:
+            name, refusal = "", Refused(Refusal.BAD_ARGUMENTS)  # not [name, *args] at all
+        reply = await self.transport._refuse(sid, name, refusal)
+        if id is not None:
+            await self._send_packet(eio_sid, self.packet_class(packet.ACK, namespace=namespace, id=id, data=[reply]))
 
 
 class SocketTransport:
     """Implements RoomChannel over python-socketio."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, meetings: MeetingStore | None = None) -> None:
         self.settings = settings
+        self.meetings = meetings
         client_manager = None
         if settings.redis_url:
             # Socket.IO's own cross-process events (a disconnect or notice for a socket on another
             # process). Document traffic does not go this way: it uses the room-scoped relay.
             client_manager = socketio.AsyncRedisManager(settings.redis_url, channel=f"{settings.redis_prefix}:socketio")
         self.sio = _Server(
+            self,
             async_mode="asgi",
             serializer="msgpack",  # one binary WebSocket frame per event instead of two
             transports=["websocket"],
@@ -99,7 +163,15 @@ class SocketTransport:
 
     def drop_room(self, room: str, reason: dict[str, str]) -> None:
         for conn in [c for c in self.connections.values() if c.room == room]:
-            self._spawn(self._refuse_and_close(conn.sid, reason))
+            self._spawn(self._refuse_and_close(conn.sid, {"event": "", **reason}))
+
+    def kick(self, room: str, subject: str, code: str) -> int:
+        """Close a person's sockets in a room (`*`: everyone's), e.g. when the facilitator removes them."""
+        refusal = Refused(Refusal(code)) if code in Refusal.__members__.values() else Refused(Refusal.REMOVED)
+        doomed = [c.sid for c in self.connections.values() if c.room == room and subject in ("*", c.identity.subject)]
+        for sid in doomed:
+            self._spawn(self._refuse_and_close(sid, refusal.as_payload("")))
+        return len(doomed)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -109,18 +181,28 @@ class SocketTransport:
     # -- events ---------------------------------------------------------------------------------
 
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
-        assert self.registry is not None
-        name = auth.get("room") if isinstance(auth, dict) else None
-        if not isinstance(name, str) or not ROOM_NAME.match(name):
-            self._count(Refusal.BAD_AUTH)
-            raise socketio.exceptions.ConnectionRefusedError(
-                {"code": Refusal.BAD_AUTH.value, "message": MESSAGES[Refusal.BAD_AUTH]}
-            )
-        room = await self.registry.open(name)
-        self.connections[sid] = Connection(sid, name)
-        await self.sio.enter_room(sid, name)
+        assert self.registry is not None and self.meetings is not None
+        try:
+            admission = await admit_socket(self.meetings, self.settings.secret_key, auth, cookies_from_environ(environ))
+        except Refused as refused:
+            raise self._refuse_connect(refused.code) from None
+        identity, name = admission.identity, admission.access.room_id
+        try:
+            room = await self.registry.open(name)
+        except BaseException as exc:
+            if not _is_failure(exc):
+                raise
+            log.error("room failed to open", exc_info=exc, extra={"room": name})
+            raise self._refuse_connect(Refusal.INTERNAL_ERROR) from exc
+        self.connections[sid] = Connection(sid, name, identity)
+        # The groups decide which documents' updates reach this socket (schema.audience).
+        for group in groups_of(name, identity):
+            await self.sio.enter_room(sid, group)
         self.counters.connects += 1
-        for event, args in room.join(sid):
+        self._spawn(
+            self.meetings.audit("connect", actor_kind=identity.kind, actor_id=identity.subject, access=admission.access)
+        )
+        for event, args in room.join(sid, identity):
             self.send(sid, event, args)
 
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
@@ -139,8 +221,10 @@ class SocketTransport:
             result = room.receive_sync(sid, doc_name, frame)
         except Refused as refused:
             return await self._refuse(sid, "sync", refused)
-        except Exception:
-            log.exception("sync frame failed", extra={"sid": sid})
+        except BaseException as exc:
+            if not _is_failure(exc):
+                raise
+            log.error("sync frame failed", exc_info=exc, extra={"sid": sid})
             return await self._refuse(sid, "sync", Refused(Refusal.INTERNAL_ERROR))
         for reply in result.replies:
             self.send(sid, "sync", (doc_name, reply))
@@ -156,7 +240,7 @@ class SocketTransport:
             raise Refused(Refusal.NOT_AUTHENTICATED)
         if len(args) != 2 or not isinstance(args[0], str) or not isinstance(args[1], (bytes, bytearray)):
             raise Refused(Refusal.BAD_ARGUMENTS)
-        if args[0] not in DOC_NAMES:
+        if not DOC_NAME.match(args[0]):
             raise Refused(Refusal.UNKNOWN_DOC)
         if len(args[1]) > self.settings.max_frame_bytes:
             raise Refused(Refusal.TOO_LARGE)
@@ -175,6 +259,11 @@ class SocketTransport:
             room.receive_awareness(sid, bytes(args[0]))
         except Refused as refused:
             return await self._refuse(sid, "awareness", refused)
+        except BaseException as exc:
+            if not _is_failure(exc):
+                raise
+            log.error("awareness frame failed", exc_info=exc, extra={"sid": sid})
+            return await self._refuse(sid, "awareness", Refused(Refusal.INTERNAL_ERROR))
         return {"ok": True}
 
     async def _on_unknown(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
@@ -185,11 +274,17 @@ class SocketTransport:
     def _count(self, code: Refusal) -> None:
         self.counters.refused[code.value] = self.counters.refused.get(code.value, 0) + 1
 
+    def _refuse_connect(self, code: Refusal) -> socketio.exceptions.ConnectionRefusedError:
+        self._count(code)
+        refused = socketio.exceptions.ConnectionRefusedError()
+        refused.error_args = _connect_error(code)  # the constructor would stringify a dict
+        return refused
+
     async def _refuse(self, sid: str, event: str, refused: Refused) -> dict[str, Any]:
         self._count(refused.code)
         payload = refused.as_payload(event)
         log.info("refused frame", extra={"sid": sid, "code": refused.code.value, "event_name": event})
-        await self.sio.emit("refused", payload, to=sid)
+        await self.sio.emit("refused", payload, to=sid, ignore_queue=True)
         conn = self.connections.get(sid)
         if conn is not None:
             now = time.monotonic()
@@ -202,8 +297,8 @@ class SocketTransport:
         return {"ok": False, **payload}
 
     async def _refuse_and_close(self, sid: str, reason: dict[str, str]) -> None:
-        await self.sio.emit("refused", reason, to=sid)
-        await self.sio.disconnect(sid)
+        await self.sio.emit("refused", reason, to=sid, ignore_queue=True)
+        await self.sio.disconnect(sid, ignore_queue=True)
 
     def asgi(self, http: Any) -> Any:
         """The ASGI entry point: Socket.IO at /socket.io/, everything else to the HTTP app."""

@@ -11,13 +11,21 @@ from pathlib import Path
 
 import httpx
 
+from server.settings import normalise_database_url
+from tests.utils import SERVERS
+
 KRING = str(Path(sys.executable).parent / "kring")
 
 
 class ServerProcess:
     def __init__(self, port: int, env: dict[str, str], log_path: Path) -> None:
         self.port = port
-        self.env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port)}
+        self.env = {**os.environ, "SECRET_KEY": "test-secret-key-shared-by-test-processes", **env}
+        self.env.update({"HOST": "127.0.0.1", "PORT": str(port)})
+        database_url = normalise_database_url(
+            self.env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{Path(self.env['KRING_VAR_DIR']) / 'kring.db'}"
+        )
+        SERVERS[self.url] = (database_url, self.env["SECRET_KEY"])
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 

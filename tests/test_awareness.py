@@ -7,7 +7,7 @@ from typing import Any
 import socketio
 from pycrdt import Awareness, Doc, YMessageType, create_awareness_message, read_message
 
-from tests.utils import RunningServer, eventually
+from tests.utils import RunningServer, eventually, facilitator_auth
 
 
 class AwarenessPeer:
@@ -33,7 +33,7 @@ class AwarenessPeer:
         await self.sio.connect(
             self.url,
             transports=["websocket"],
-            auth={"room": self.room},
+            auth=await facilitator_auth(self.url, self.room),
             headers={"Origin": self.url},
             wait_timeout=10,
         )

@@ -19,10 +19,57 @@ from pycrdt import (
     create_update_message,
     handle_sync_message,
 )
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from server.app import Kring, create_app
+from server.auth import sign
 from server.cli import uvicorn_config
 from server.settings import Settings
+from server.store.engine import create_engine
+from server.store.meetings import MeetingStore
+from server.store.models import Case, CaseFacilitator, Facilitator, Meeting, MeetingRoom
+
+# Which database and key each server under test uses, by URL: what `facilitator_auth` needs to
+# let a scripted client into a room the way a logged-in facilitator's browser gets in.
+SERVERS: dict[str, tuple[str, str]] = {}
+TEST_FACILITATOR = "facilitator@kring.test"
+
+
+async def _ensure_room(store: MeetingStore, room: str) -> int:
+    async with store.sessions.begin() as db:
+        person = await db.scalar(select(Facilitator).where(Facilitator.email == TEST_FACILITATOR))
+        if person is None:
+            person = Facilitator(email=TEST_FACILITATOR, name="Fatima", password_hash="!")
+            db.add(person)
+            await db.flush()
+        if await db.get(MeetingRoom, room) is None:
+            case_id, meeting_id = f"c-{room}"[:32], f"m-{room}"[:32]
+            db.add(Case(id=case_id, label="test"))
+            await db.flush()
+            db.add(CaseFacilitator(case_id=case_id, facilitator_id=person.id))
+            db.add(Meeting(id=meeting_id, case_id=case_id, title="test", status="open", admit_all=False))
+            await db.flush()
+            db.add(MeetingRoom(id=room, meeting_id=meeting_id, name=room, position=0, locked=False))
+        return person.id
+
+
+async def facilitator_auth(url: str, room: str) -> dict[str, str]:
+    """Auth for a facilitator of `room` on the server at `url`; creates the room's meeting if needed."""
+    database_url, secret_key = SERVERS[url]
+    engine = create_engine(database_url)
+    try:
+        store = MeetingStore(engine)
+        for _attempt in range(3):
+            try:
+                person_id = await _ensure_room(store, room)
+                break
+            except IntegrityError:
+                continue  # another client of the same test created it at the same moment
+        token = await store.open_session(person_id)
+    finally:
+        await engine.dispose()
+    return {"room": room, "session": sign(token, secret_key)}
 
 
 def free_port() -> int:
@@ -59,6 +106,7 @@ class RunningServer:
         return f"http://127.0.0.1:{self.settings.port}"
 
     async def start(self) -> None:
+        SERVERS[self.url] = (self.settings.database_url, self.settings.secret_key)
         self.task = asyncio.create_task(self.server.serve())
         while not self.server.started:
             if self.task.done():
@@ -118,7 +166,7 @@ class BoardClient:
         await self.sio.connect(
             self.url,
             transports=["websocket"],
-            auth=auth if auth is not None else {"room": self.room},
+            auth=auth if auth is not None else await facilitator_auth(self.url, self.room),
             headers={"Origin": self.url},
             wait_timeout=10,
         )

@@ -32,7 +32,7 @@ class Shadow:
         self.stale = True
         self.doc: Doc[Any] = Doc()
         self._touches: list[Touch] = []
-        self._observed: list[tuple[Map, Any]] = []  # roots and subscriptions kept alive
+        self._observed: list[tuple[Map[Any], Any]] = []  # roots and subscriptions kept alive
 
     def _rebuild(self, live: Doc[Any]) -> None:
         self.doc = Doc()

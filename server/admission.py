@@ -1,0 +1,87 @@
+"""Who is connecting: a socket's identity and room, from a session, a token or a projector link.
+
+Decided once, at connect, from server-side records. The payload only carries the secret that
+proves who someone is; what that person may see and do follows from the records, never from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Any
+
+from server.auth import unsign
+from server.protocol import ROOM_NAME, Refusal, Refused
+from server.rooms.schema import Identity
+from server.store.meetings import MeetingStore, RoomAccess
+
+SESSION_COOKIE = "kring_session"
+PARTICIPANT_COOKIE = "kring_participant"
+
+
+@dataclass(frozen=True)
+class Admission:
+    identity: Identity
+    access: RoomAccess
+
+
+def cookies_from_environ(environ: dict[str, Any]) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(environ.get("HTTP_COOKIE", ""))
+    except Exception:
+        return {}
+    return {key: morsel.value for key, morsel in jar.items()}
+
+
+async def admit_socket(store: MeetingStore, secret_key: str, auth: Any, cookies: dict[str, str]) -> Admission:
+    """The identity a socket connects as; Refused with a clear code otherwise."""
+    payload = auth if isinstance(auth, dict) else {}
+    if "projector" in payload:
+        return await _projector(store, payload["projector"])
+    if "token" in payload or ("room" not in payload and PARTICIPANT_COOKIE in cookies):
+        return await _participant(store, payload.get("token", cookies.get(PARTICIPANT_COOKIE)))
+    return await _facilitator(store, secret_key, payload, cookies)
+
+
+async def _facilitator(
+    store: MeetingStore, secret_key: str, payload: dict[str, Any], cookies: dict[str, str]
+) -> Admission:
+    room_id = payload.get("room")
+    signed = payload.get("session", cookies.get(SESSION_COOKIE))
+    if not isinstance(room_id, str) or not ROOM_NAME.match(room_id) or not isinstance(signed, str):
+        raise Refused(Refusal.BAD_AUTH)
+    token = unsign(signed, secret_key)
+    person = await store.session_facilitator(token) if token else None
+    access = await store.room_access(room_id)
+    # One answer for "no such room" and "not your room": existence is not revealed.
+    if person is None or access is None or not await store.can_manage_case(person.id, access.case_id):
+        raise Refused(Refusal.BAD_AUTH)
+    if not access.meeting_open:
+        raise Refused(Refusal.ROOM_CLOSED)
+    return Admission(Identity("facilitator", str(person.id), person.name, "facilitator"), access)
+
+
+async def _participant(store: MeetingStore, token: Any) -> Admission:
+    if not isinstance(token, str) or not token:
+        raise Refused(Refusal.BAD_AUTH)
+    person = await store.participant_by_token(token)
+    if person is None:
+        raise Refused(Refusal.BAD_AUTH)
+    if person.status != "admitted":
+        raise Refused(Refusal.NOT_ADMITTED)
+    access = await store.room_access(person.room_id)
+    if access is None or not access.meeting_open:
+        raise Refused(Refusal.ROOM_CLOSED)
+    await store.refresh_token(person.id)
+    return Admission(Identity("participant", person.id, person.name, person.relation), access)
+
+
+async def _projector(store: MeetingStore, token: Any) -> Admission:
+    room = await store.projector_room(token) if isinstance(token, str) and token else None
+    access = await store.room_access(room.id) if room is not None else None
+    if access is None:
+        raise Refused(Refusal.BAD_AUTH)
+    if not access.meeting_open:
+        raise Refused(Refusal.ROOM_CLOSED)
+    return Admission(Identity("projector", access.room_id, "Beamer", "projector"), access)
