@@ -1,0 +1,1 @@
+"""Meetings as people meet: facilitators, cases, split rooms, joining by phone, the audit log."""

@@ -1,0 +1,358 @@
+"""The meetings API described by hand as OpenAPI 3.1, served at /api/openapi.json.
+
+Written out rather than generated, so the description says what the code means (who may call,
+what is never returned) and a test keeps it in step with the registered routes.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.meetings.schemas import SCHEMAS, Schema, json_content, obj, ref, string
+from server.store.meetings import RELATIONS
+
+Security = list[dict[str, list[str]]]
+
+FACILITATOR: Security = [{"session": []}]
+PHONE: Security = [{"participantCookie": []}, {"participantBearer": []}]
+PROJECTOR: Security = [{"projectorBearer": []}]
+ANYONE: Security = []
+
+_ERRORS = {
+    "400": "Invalid field (`bad_<field>`, `bad_json`, `bad_items`, `same_room`).",
+    "401": "Not logged in, or the token is unknown or expired.",
+    "403": "`bad_origin`: a change without an allowed Origin header.",
+    "404": "Not found, or not on one of the caller's cases (the two are indistinguishable).",
+    "409": "`meeting_closed`, or a conflict named in `error`.",
+    "410": "`room_closed`: the meeting is closed.",
+    "413": "`too_large`: the body exceeds 32 KiB.",
+    "415": "`bad_content_type`: a change must be sent as application/json.",
+    "423": "`room_locked`: the room takes no new people.",
+    "429": "`too_many_attempts`: wait the seconds in Retry-After.",
+}
+
+
+def _op(
+    summary: str,
+    tag: str,
+    security: Security,
+    ok: tuple[str, str, Schema | None],
+    errors: str,
+    body: Schema | None = None,
+    description: str | None = None,
+    *,
+    media: str = "application/json",
+    notes: dict[str, str] | None = None,
+) -> Schema:
+    status, what, schema = ok
+    success: Schema = {"description": what or "OK"}
+    if schema is not None:
+        success["content"] = {media: {"schema": schema}}
+    responses: Schema = {status: success}
+    codes = errors.split()
+    if "415" in codes:  # whatever takes a body can be sent too large a one
+        codes = sorted({*codes, "413"})
+    for code in codes:
+        responses[code] = {"description": (notes or {}).get(code, _ERRORS[code]), **json_content(ref("Error"))}
+    operation: Schema = {"summary": summary, "tags": [tag], "security": security, "responses": responses}
+    if body is not None:
+        operation["requestBody"] = {"required": True, **json_content(body)}
+    if description:
+        operation["description"] = description
+    return operation
+
+
+def _param(name: str) -> Schema:
+    return {"name": name, "in": "path", "required": True, "schema": string()}
+
+
+_SVG = "image/svg+xml"
+_ITEMS_BODY = obj(
+    ["from_room", "to_room", "items"],
+    from_room=string(),
+    to_room=string(),
+    items={"type": "array", "minItems": 1, "maxItems": 100, "items": obj(["root", "key"], root=string(), key=string())},
+    digest=string(description="The preview's digest: refuse with 409 `changed` if the items differ from it."),
+)
+
+_CASE = [_param("case_id")]
+_MEETING = [_param("meeting_id")]
+_ROOM = [_param("room_id")]
+_PARTICIPANT = [_param("participant_id")]
+_DETAIL = ("200", "The meeting.", ref("Meeting"))
+_PERSON = ("200", "The participant.", ref("Participant"))
+_NAME = obj(["name"], name=string(minLength=1, maxLength=80))
+
+
+def _paths() -> Schema:
+    return {
+        "/api/openapi.json": {
+            "get": _op("This document", "meta", ANYONE, ("200", "OpenAPI 3.1", {"type": "object"}), "")
+        },
+        "/api/session": {
+            "post": _op(
+                "Log in",
+                "session",
+                ANYONE,
+                ("204", "Logged in; the kring_session cookie is set.", None),
+                "400 401 403 415 429",
+                obj(["email", "password"], email=string(), password=string()),
+                "Wrong passwords are throttled per client address with a growing back-off.",
+            ),
+            "delete": _op(
+                "Log out", "session", FACILITATOR, ("204", "Session ended, cookie cleared.", None), "403 415"
+            ),
+        },
+        "/api/me": {"get": _op("Who is logged in", "session", FACILITATOR, ("200", "", ref("Facilitator")), "401")},
+        "/api/cases": {
+            "get": _op(
+                "My cases",
+                "cases",
+                FACILITATOR,
+                ("200", "", obj(["cases"], cases={"type": "array", "items": ref("Case")})),
+                "401",
+            ),
+            "post": _op(
+                "New case",
+                "cases",
+                FACILITATOR,
+                ("201", "", ref("Case")),
+                "400 401 403 415",
+                obj(["label"], label=string(description="a pseudonym, never a real name")),
+            ),
+        },
+        "/api/cases/{case_id}": {
+            "parameters": _CASE,
+            "get": _op("A case", "cases", FACILITATOR, ("200", "", ref("CaseDetail")), "401 404"),
+        },
+        "/api/cases/{case_id}/facilitators": {
+            "parameters": _CASE,
+            "post": _op(
+                "Add a co-facilitator",
+                "cases",
+                FACILITATOR,
+                ("201", "", ref("Facilitator")),
+                "400 401 403 404 415",
+                obj(["email"], email=string()),
+            ),
+        },
+        "/api/cases/{case_id}/meetings": {
+            "parameters": _CASE,
+            "post": _op(
+                "New meeting",
+                "meetings",
+                FACILITATOR,
+                ("201", "The meeting.", ref("Meeting")),
+                "400 401 403 404 415",
+                obj(
+                    ["title"],
+                    title=string(),
+                    rooms={"type": "array", "maxItems": 8, "items": string(), "description": "one room per name"},
+                ),
+            ),
+        },
+        "/api/meetings/{meeting_id}": {
+            "parameters": _MEETING,
+            "get": _op("A meeting", "meetings", FACILITATOR, _DETAIL, "401 404"),
+            "patch": _op(
+                "Admit everyone who joins",
+                "meetings",
+                FACILITATOR,
+                _DETAIL,
+                "400 401 403 404 415",
+                obj(["admit_all"], admit_all={"type": "boolean"}),
+            ),
+        },
+        "/api/meetings/{meeting_id}/close": {
+            "parameters": _MEETING,
+            "post": _op(
+                "Close the meeting: codes and tokens stop working, sockets drop",
+                "meetings",
+                FACILITATOR,
+                _DETAIL,
+                "401 403 404 415",
+            ),
+        },
+        "/api/meetings/{meeting_id}/audit": {
+            "parameters": _MEETING,
+            "get": _op(
+                "The meeting's audit log",
+                "meetings",
+                FACILITATOR,
+                ("200", "", obj(["entries"], entries={"type": "array", "items": ref("AuditEntry")})),
+                "401 404",
+            ),
+        },
+        "/api/meetings/{meeting_id}/copy/preview": {
+            "parameters": _MEETING,
+            "post": _op(
+                "What a copy between two rooms of this meeting would write",
+                "copy",
+                FACILITATOR,
+                ("200", "", ref("CopyPlan")),
+                "400 401 403 404 409 415",
+                _ITEMS_BODY,
+                "Only `framework` and `agreements` items; a sensitive item is refused, never copied.",
+            ),
+        },
+        "/api/meetings/{meeting_id}/copy": {
+            "parameters": _MEETING,
+            "post": _op(
+                "Copy board items between two rooms of this meeting",
+                "copy",
+                FACILITATOR,
+                ("200", "What was written, and what was refused.", ref("CopyPlan")),
+                "400 401 403 404 409 415",
+                _ITEMS_BODY,
+            ),
+        },
+        "/api/rooms/{room_id}/lock": {
+            "parameters": _ROOM,
+            "post": _op(
+                "Lock or unlock a room",
+                "rooms",
+                FACILITATOR,
+                ("200", "", ref("Room")),
+                "400 401 403 404 409 415",
+                obj(["locked"], locked={"type": "boolean"}),
+            ),
+        },
+        "/api/rooms/{room_id}/qr.svg": {
+            "parameters": _ROOM,
+            "get": _op(
+                "The join QR code",
+                "rooms",
+                FACILITATOR,
+                ("200", "SVG of the join URL", string()),
+                "401 404 410",
+                media=_SVG,
+            ),
+        },
+        "/api/rooms/{room_id}/projector": {
+            "parameters": _ROOM,
+            "post": _op(
+                "A projector link for this room (retires the previous one)",
+                "rooms",
+                FACILITATOR,
+                ("200", "", obj(["url"], url=string(description="/projector#<token>"))),
+                "401 403 404 409 415",
+            ),
+        },
+        "/api/projector/room": {
+            "get": _op("The projected room", "projector", PROJECTOR, ("200", "", ref("ProjectorRoom")), "401")
+        },
+        "/api/projector/qr.svg": {
+            "get": _op(
+                "The projected room's join QR code",
+                "projector",
+                PROJECTOR,
+                ("200", "SVG of the join URL", string()),
+                "401 410 423",
+                media=_SVG,
+            ),
+        },
+        "/api/participants": {
+            "post": _op(
+                "Add someone without a phone (admitted at once)",
+                "participants",
+                FACILITATOR,
+                ("201", "", ref("Participant")),
+                "400 401 403 404 409 415",
+                obj(
+                    ["room_id", "name", "relation"],
+                    room_id=string(),
+                    name=string(minLength=1, maxLength=80),
+                    relation=string(enum=list(RELATIONS)),
+                ),
+            ),
+        },
+        "/api/participants/{participant_id}/admit": {
+            "parameters": _PARTICIPANT,
+            "post": _op("Admit", "participants", FACILITATOR, _PERSON, "401 403 404 409 415"),
+        },
+        "/api/participants/{participant_id}/rename": {
+            "parameters": _PARTICIPANT,
+            "post": _op("Rename", "participants", FACILITATOR, _PERSON, "400 401 403 404 409 415", _NAME),
+        },
+        "/api/participants/{participant_id}/remove": {
+            "parameters": _PARTICIPANT,
+            "post": _op(
+                "Remove: the token stops working and sockets drop",
+                "participants",
+                FACILITATOR,
+                _PERSON,
+                "401 403 404 415",
+            ),
+        },
+        "/api/join": {
+            "post": _op(
+                "Join a room with its code",
+                "joining",
+                ANYONE,
+                ("201", "Joined; the kring_participant cookie is set.", ref("JoinResult")),
+                "400 403 404 410 415 423 429",
+                obj(
+                    ["code", "name", "relation"],
+                    code=string(description="8 digits; spaces and dashes are ignored"),
+                    name=string(minLength=1, maxLength=80),
+                    relation=string(enum=list(RELATIONS)),
+                ),
+                "Wrong codes are throttled per client address with a growing back-off; while blocked, "
+                "every code is refused. The answer names no room, no person and no content.",
+            ),
+            "delete": _op(
+                "Leave: the token ends, the cookie is cleared", "joining", PHONE, ("204", "", None), "403 415"
+            ),
+        },
+        "/api/join/status": {
+            "get": _op(
+                "A phone's admission status (keeps its token alive)",
+                "joining",
+                PHONE,
+                ("200", "", ref("JoinStatus")),
+                "401 403 410",
+                notes={"403": "`removed`: the facilitator removed this person."},
+            ),
+        },
+        "/j/{code}": {
+            "parameters": [_param("code")],
+            "get": {
+                "summary": "The URL in the QR code: redirects to the join page",
+                "tags": ["joining"],
+                "security": ANYONE,
+                "responses": {"303": {"description": "Location: /join?code=<code>"}},
+            },
+        },
+    }
+
+
+def document(public_url: str) -> Schema:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kring meetings API",
+            "version": "1",
+            "description": "Errors are {error, message}. Changes need Content-Type: application/json and, "
+            "unless authenticated by a Bearer token, an Origin header of this server.",
+        },
+        "servers": [{"url": public_url.rstrip("/")}],
+        "paths": _paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "kring_session"},
+                "participantCookie": {"type": "apiKey", "in": "cookie", "name": "kring_participant"},
+                "participantBearer": {"type": "http", "scheme": "bearer"},
+                "projectorBearer": {"type": "http", "scheme": "bearer"},
+            },
+        },
+    }
+
+
+class OpenApiEndpoint:
+    def __init__(self, public_url: str) -> None:
+        self.document = document(public_url)
+
+    async def serve(self, _request: Request) -> Response:
+        return JSONResponse(self.document)

@@ -1,0 +1,58 @@
+"""The meetings HTTP API as a list of Starlette routes: `routes(kring)`, wired in by server.app.
+
+Endpoints reach the running server through `request.app.state.kring` (settings, meetings, live);
+the throttles are made here, so each app (and each test's app) counts its own attempts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.routing import BaseRoute, Route
+
+from server.meetings import api as cases
+from server.meetings import copying, joining, participants, rooms, session
+from server.meetings.http import api
+from server.meetings.openapi import OpenApiEndpoint
+from server.meetings.throttle import BackOff
+
+# A family on one home Wi-Fi shares an address: a few typos among a dozen phones must not lock
+# them out. Passwords are typed by one person, so fewer free tries there.
+FREE_JOIN_TRIES = 10
+FREE_LOGIN_TRIES = 5
+
+
+def routes(kring: Any) -> list[BaseRoute]:
+    logins = session.SessionEndpoints(BackOff(free=FREE_LOGIN_TRIES))
+    joins = joining.JoinEndpoints(BackOff(free=FREE_JOIN_TRIES))
+    described = OpenApiEndpoint(kring.settings.public_url)
+    return [
+        Route("/api/openapi.json", described.serve, methods=["GET"]),
+        Route("/api/session", api(logins.login), methods=["POST"]),
+        Route("/api/session", api(session.logout), methods=["DELETE"]),
+        Route("/api/me", api(session.me), methods=["GET"]),
+        Route("/api/cases", api(cases.list_cases), methods=["GET"]),
+        Route("/api/cases", api(cases.create_case), methods=["POST"]),
+        Route("/api/cases/{case_id}", api(cases.get_case), methods=["GET"]),
+        Route("/api/cases/{case_id}/facilitators", api(cases.add_cofacilitator), methods=["POST"]),
+        Route("/api/cases/{case_id}/meetings", api(cases.create_meeting), methods=["POST"]),
+        Route("/api/meetings/{meeting_id}", api(cases.get_meeting), methods=["GET"]),
+        Route("/api/meetings/{meeting_id}", api(cases.update_meeting), methods=["PATCH"]),
+        Route("/api/meetings/{meeting_id}/close", api(cases.close_meeting), methods=["POST"]),
+        Route("/api/meetings/{meeting_id}/audit", api(cases.meeting_audit), methods=["GET"]),
+        Route("/api/meetings/{meeting_id}/copy/preview", api(copying.preview), methods=["POST"]),
+        Route("/api/meetings/{meeting_id}/copy", api(copying.copy), methods=["POST"]),
+        Route("/api/rooms/{room_id}/lock", api(rooms.lock_room), methods=["POST"]),
+        Route("/api/rooms/{room_id}/qr.svg", api(rooms.room_qr), methods=["GET"]),
+        Route("/api/rooms/{room_id}/projector", api(rooms.projector_link), methods=["POST"]),
+        Route("/api/projector/room", api(rooms.projector_room), methods=["GET"]),
+        Route("/api/projector/qr.svg", api(rooms.projector_qr), methods=["GET"]),
+        Route("/api/participants", api(participants.add_participant), methods=["POST"]),
+        Route("/api/participants/{participant_id}/admit", api(participants.admit), methods=["POST"]),
+        Route("/api/participants/{participant_id}/rename", api(participants.rename), methods=["POST"]),
+        Route("/api/participants/{participant_id}/remove", api(participants.remove), methods=["POST"]),
+        Route("/api/join", api(joins.join), methods=["POST"]),
+        Route("/api/join", api(joining.leave), methods=["DELETE"]),
+        Route("/api/join/status", api(joining.join_status), methods=["GET"]),
+        Route("/j/{code}", joining.short_link, methods=["GET"]),
+    ]

@@ -1,0 +1,134 @@
+"""JSON Schemas of what the meetings API takes and returns, for the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.store.meetings import RELATIONS
+
+Schema = dict[str, Any]
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema: Schema) -> Schema:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def obj(required: list[str], **props: Schema) -> Schema:
+    return {"type": "object", "required": required, "properties": props}
+
+
+def string(**extra: Any) -> Schema:
+    return {"type": "string", **extra}
+
+
+def nullable(schema: Schema) -> Schema:
+    return {"oneOf": [schema, {"type": "null"}]}
+
+
+SCHEMAS: Schema = {
+    "Error": obj(["error", "message"], error=string(), message=string()),
+    "Facilitator": obj(["id", "name", "email"], id={"type": "integer"}, name=string(), email=string()),
+    "Case": obj(["id", "label", "created_at"], id=string(), label=string(), created_at=string(format="date-time")),
+    "CaseDetail": {
+        "allOf": [
+            ref("Case"),
+            obj(
+                ["facilitators", "meetings"],
+                facilitators={"type": "array", "items": ref("Facilitator")},
+                meetings={"type": "array", "items": ref("MeetingSummary")},
+            ),
+        ]
+    },
+    "MeetingSummary": obj(
+        ["id", "title", "status"],
+        id=string(),
+        title=string(),
+        status=string(enum=["open", "closed"]),
+        created_at=string(format="date-time"),
+        closed_at=nullable(string(format="date-time")),
+    ),
+    "Meeting": obj(
+        ["id", "title", "status", "admit_all", "case_id", "rooms"],
+        id=string(),
+        title=string(),
+        status=string(enum=["open", "closed"]),
+        admit_all={"type": "boolean"},
+        case_id=string(),
+        rooms={"type": "array", "items": ref("Room")},
+    ),
+    "Room": obj(
+        ["id", "name", "join_code", "join_url", "locked", "participants"],
+        id=string(),
+        name=string(),
+        join_code=nullable(string(pattern="^[0-9]{8}$", description="null once the meeting is closed")),
+        join_url=nullable(string(format="uri")),
+        locked={"type": "boolean"},
+        participants={"type": "array", "items": ref("Participant")},
+    ),
+    "Participant": obj(
+        ["id", "name", "relation", "status"],
+        id=string(),
+        name=string(),
+        relation=string(enum=list(RELATIONS)),
+        status=string(enum=["waiting", "admitted", "removed"]),
+    ),
+    "AuditEntry": obj(
+        ["at", "actor_kind", "actor_id", "action", "room_id", "on_behalf_of", "detail"],
+        at=string(format="date-time"),
+        actor_kind=string(enum=["facilitator", "participant"]),
+        actor_id=nullable(string()),
+        action=string(),
+        room_id=nullable(string()),
+        on_behalf_of=nullable(string()),
+        detail=nullable(string(description="counts and ids only, never names or text")),
+    ),
+    "JoinResult": obj(
+        ["participant_id", "status", "room_id", "token"],
+        participant_id=string(),
+        status=string(enum=["waiting", "admitted"]),
+        room_id=string(),
+        token=string(description="also set as the kring_participant cookie"),
+    ),
+    "JoinStatus": obj(
+        ["participant_id", "status", "room_id"],
+        participant_id=string(),
+        status=string(enum=["waiting", "admitted"]),
+        room_id=string(),
+    ),
+    "ProjectorRoom": obj(
+        ["room_id", "name", "join_code", "join_url", "locked"],
+        room_id=string(),
+        name=string(),
+        join_code=nullable(string(description="null while the room is locked")),
+        join_url=nullable(string(format="uri")),
+        locked={"type": "boolean"},
+    ),
+    "CopyPlan": obj(
+        ["items", "refused", "digest"],
+        items={
+            "type": "array",
+            "items": obj(
+                ["root", "key", "value", "replaces"],
+                root=string(enum=["framework", "agreements"]),
+                key=string(),
+                value={"type": "object", "description": "exactly what will be written"},
+                replaces={"type": "boolean"},
+            ),
+        },
+        refused={
+            "type": "array",
+            "items": obj(
+                ["root", "key", "reason"],
+                root=string(),
+                key=string(),
+                reason=string(enum=["sensitive", "not_found", "not_allowed"]),
+            ),
+        },
+        digest=string(),
+        copied={"type": "integer", "description": "only in the answer to a copy"},
+    ),
+}
