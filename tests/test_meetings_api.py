@@ -468,7 +468,14 @@ async def test_facilitator_adds_someone_without_a_phone(server: RunningServer) -
 def _mother_board(doc: Doc[Any]) -> None:
     framework = doc.get("framework", type=Map)
     framework["d1"] = Map(
-        {"category": "danger", "text": Text(DANGER), "scale": 3, "sources": ["school"], "who": Map({"role": "teacher"})}
+        {
+            "category": "danger",
+            "text": Text(DANGER),
+            "scale": 3,
+            "sources": ["school"],
+            "who": Map({"role": "teacher"}),
+            "by": "p-mothers-neighbour",  # who raised it names the other parent's network: never crosses
+        }
     )
     framework["s1"] = Map({"category": "safety", "text": Text(ESCAPE_PLAN), "sensitive": True})
     doc.get("agreements", type=Map)["r1"] = Map({"text": Text(RULE), "status": "agreed"})

@@ -105,6 +105,9 @@ async def _request(request: Request) -> CopyRequest:
     return CopyRequest(person, meeting, source, target, _wanted(body), digest if isinstance(digest, str) else None)
 
 
+_ATTRIBUTION = ("by", "raised_by", "owners", "marks")
+
+
 def plan(source: Doc[Any], target: Doc[Any], wanted: list[tuple[str, str]]) -> CopyPlan:
     result = CopyPlan()
     for root, key in wanted:
@@ -113,6 +116,9 @@ def plan(source: Doc[Any], target: Doc[Any], wanted: list[tuple[str, str]]) -> C
             continue
         item = source.get(root, type=Map).get(key)
         value = item.to_py() if isinstance(item, Map) else None
+        if isinstance(value, dict):
+            # Who raised an item or owns a rule names someone of the other parent's network.
+            value = {k: v for k, v in value.items() if k not in _ATTRIBUTION}
         if not isinstance(value, dict):
             result.refused.append({"root": root, "key": key, "reason": "not_found"})
         elif _is_sensitive(value):

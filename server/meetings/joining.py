@@ -19,6 +19,7 @@ from server.meetings import cookies
 from server.meetings.http import ApiError, client_address, no_content, parts, read_json
 from server.meetings.lookups import participant_by_any_token
 from server.meetings.participants import name_field, relation_field
+from server.meetings.people import show_person
 from server.meetings.session import too_many
 from server.meetings.throttle import BackOff
 from server.store.meetings import now
@@ -61,6 +62,8 @@ class JoinEndpoints:
         if access.locked:
             raise ApiError(423, "room_locked", "De kamer is op slot. / The room is locked.")
         person, token = await kring.meetings.add_participant(access.room_id, name, relation, admitted=access.admit_all)
+        if person.status == "admitted":
+            await show_person(kring.live, person)
         await kring.meetings.audit("join", actor_kind="participant", actor_id=person.id, access=access)
         log.info("joined", extra={"participant": person.id, "room": access.room_id, "status": person.status})
         response = JSONResponse(

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from server.meetings.access import participant_of, require_open, room_of
 from server.meetings.http import ApiError, parts, read_json, text_field
+from server.meetings.people import show_person
 from server.meetings.session import current_facilitator
 from server.meetings.views import participant_view
 from server.store.meetings import RELATIONS
@@ -47,6 +48,7 @@ async def add_participant(request: Request) -> Response:
     store = parts(request).meetings
     # Someone without a phone: admitted at once, and the token nobody will ever hold is not returned.
     added, _token = await store.add_participant(access.room_id, name, relation, admitted=True)
+    await show_person(parts(request).live, added)
     await store.audit(
         "participant_add", actor_kind="facilitator", actor_id=str(person.id), access=access, on_behalf_of=added.id
     )
@@ -56,6 +58,7 @@ async def add_participant(request: Request) -> Response:
 async def _changed(request: Request, person: Facilitator, participant_id: str, action: str) -> Participant:
     store = parts(request).meetings
     changed, access = await participant_of(request, person, participant_id)
+    await show_person(parts(request).live, changed)
     await store.audit(action, actor_kind="facilitator", actor_id=str(person.id), access=access, on_behalf_of=changed.id)
     log.info(action, extra={"participant": changed.id, "room": access.room_id, "facilitator": person.id})
     return changed
