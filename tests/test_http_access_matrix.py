@@ -1,0 +1,145 @@
+"""Every HTTP endpoint by every kind of caller: who gets an answer, and who gets nothing.
+
+A split meeting (rooms A and B) of one facilitator. Callers: anonymous, a participant of room A and
+one of room B (phone cookie), the facilitator, another facilitator, a removed participant, and the
+projector of room A (Bearer token). The answer is checked by status; a refusal never carries data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from server.meetings.routes import routes
+from tests.meetings_helpers import PASSWORD, browser, split_meeting, store_of
+from tests.utils import RunningServer
+
+CALLERS = ["anonymous", "participant-a", "participant-b", "facilitator", "other-facilitator", "removed", "projector"]
+FACILITATORS = {"facilitator"}
+ANY_FACILITATOR = {"facilitator", "other-facilitator"}
+
+
+@dataclass
+class World:
+    clients: dict[str, httpx.AsyncClient]
+    ids: dict[str, str]
+
+
+@pytest.fixture
+async def world(server: RunningServer) -> AsyncIterator[World]:
+    store = store_of(server)
+    clients = {who: browser(server) for who in CALLERS}
+    for who, email in [("facilitator", "f1@jeugdzorg.test"), ("other-facilitator", "f2@jeugdzorg.test")]:
+        await store.add_facilitator(email, who, PASSWORD)
+        login = await clients[who].post("/api/session", json={"email": email, "password": PASSWORD})
+        assert login.status_code == 204
+    await store.add_facilitator("f3@jeugdzorg.test", "co-facilitator", PASSWORD)
+    meeting = await split_meeting(clients["facilitator"])
+    room_a, room_b = meeting["rooms"]
+    ids = {"case": meeting["case_id"], "meeting": meeting["id"], "room_a": room_a["id"], "room_b": room_b["id"]}
+    for who, room, status in [("participant-a", room_a, "admitted"), ("participant-b", room_b, "admitted"),
+                              ("removed", room_a, "removed")]:  # fmt: skip
+        person, token = await store.add_participant(room["id"], who, "family", admitted=True)
+        await store.set_participant(person.id, status=status)
+        clients[who].cookies.set("kring_participant", token)
+        ids[who] = person.id
+    link = await clients["facilitator"].post(f"/api/rooms/{room_a['id']}/projector", json={})
+    clients["projector"].headers["Authorization"] = f"Bearer {link.json()['url'].split('#', 1)[1]}"
+    yield World(clients, ids)
+    for client in clients.values():
+        await client.aclose()
+
+
+ITEMS = [{"root": "framework", "key": "nothing-yet"}]
+
+# (method, path, body, callers that get a 2xx). Everyone else must get 401, 403 or 404.
+# Ordered so that nothing changes state another row depends on; the destructive rows come last.
+MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
+    ("GET", "/api/openapi.json", None, set(CALLERS)),
+    ("GET", "/api/me", None, ANY_FACILITATOR),
+    ("GET", "/api/cases", None, ANY_FACILITATOR),
+    ("GET", "/api/cases/{case}", None, FACILITATORS),
+    ("GET", "/api/meetings/{meeting}", None, FACILITATORS),
+    ("GET", "/api/meetings/{meeting}/audit", None, FACILITATORS),
+    ("GET", "/api/rooms/{room_a}/qr.svg", None, FACILITATORS),
+    ("GET", "/api/projector/room", None, {"projector"}),
+    ("GET", "/api/projector/qr.svg", None, {"projector"}),
+    ("GET", "/api/join/status", None, {"participant-a", "participant-b"}),
+    (
+        "POST",
+        "/api/meetings/{meeting}/copy/preview",
+        {"from_room": "{room_a}", "to_room": "{room_b}", "items": ITEMS},
+        FACILITATORS,
+    ),
+    ("PATCH", "/api/meetings/{meeting}", {"admit_all": False}, FACILITATORS),
+    ("POST", "/api/cases", {"label": "Gezin X"}, ANY_FACILITATOR),
+    ("POST", "/api/cases/{case}/facilitators", {"email": "f3@jeugdzorg.test"}, FACILITATORS),
+    ("POST", "/api/cases/{case}/meetings", {"title": "Vervolg", "rooms": []}, FACILITATORS),
+    ("POST", "/api/participants", {"room_id": "{room_a}", "name": "Opa", "relation": "family"}, FACILITATORS),
+    ("POST", "/api/participants/{participant-a}/rename", {"name": "Anna"}, FACILITATORS),
+    ("POST", "/api/participants/{participant-a}/admit", {}, FACILITATORS),
+    ("POST", "/api/rooms/{room_a}/lock", {"locked": False}, FACILITATORS),
+    (
+        "POST",
+        "/api/meetings/{meeting}/copy",
+        {"from_room": "{room_a}", "to_room": "{room_b}", "items": ITEMS},
+        FACILITATORS,
+    ),
+    ("POST", "/api/participants/{participant-b}/remove", {}, FACILITATORS),
+    ("POST", "/api/rooms/{room_a}/projector", {}, FACILITATORS),
+    ("POST", "/api/meetings/{meeting}/close", {}, FACILITATORS),
+]
+
+
+def _fill(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**{k.replace("-", "_"): v for k, v in ids.items()}) if "{" in value else value
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+def _path(template: str, ids: dict[str, str]) -> str:
+    for key, value in ids.items():
+        template = template.replace("{" + key + "}", value)
+    return template
+
+
+async def test_every_endpoint_for_every_caller(world: World) -> None:
+    outcomes: dict[tuple[str, str], list[str]] = {}
+    for method, template, body, allowed in MATRIX:
+        path = _path(template, world.ids)
+        filled = _fill(body, world.ids) if body is not None else None
+        # The allowed callers go last, so a destructive row is first tried by everyone else.
+        for who in sorted(CALLERS, key=lambda w: w in allowed):
+            response = await world.clients[who].request(method, path, json=filled)
+            ok = 200 <= response.status_code < 300
+            if ok != (who in allowed):
+                outcomes.setdefault((method, template), []).append(f"{who}: {response.status_code}")
+            if not ok:
+                assert response.status_code in (401, 403, 404, 410, 423), (method, template, who, response.text)
+                assert response.headers["content-type"].startswith("application/json")
+                assert set(response.json()) <= {"error", "message"}  # a refusal carries no data
+    assert outcomes == {}
+
+
+def test_matrix_covers_every_api_route(server: RunningServer) -> None:
+    # The route templates name their ids differently; compare the shapes with every {...} alike.
+    def shape(path: str) -> str:
+        return re.sub(r"\{[^}]*\}", "{}", path)
+
+    registered = {
+        (method, shape(route.path))  # type: ignore[attr-defined]
+        for route in routes(server.kring)
+        for method in (route.methods or set())  # type: ignore[attr-defined]
+        if route.path.startswith("/api/") and method != "HEAD"  # type: ignore[attr-defined]
+    }
+    covered = {(method, shape(template)) for method, template, _body, _allowed in MATRIX}
+    # Logging in, leaving and joining are open to everyone by design and have their own tests.
+    open_to_all = {("POST", "/api/session"), ("DELETE", "/api/session"), ("POST", "/api/join"), ("DELETE", "/api/join")}
+    assert registered - covered - open_to_all == set()
