@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pycrdt import Map
 
 from server.meetings.routes import routes
 from tests.meetings_helpers import PASSWORD, browser, split_meeting, store_of
@@ -42,12 +43,15 @@ async def world(server: RunningServer) -> AsyncIterator[World]:
     meeting = await split_meeting(clients["facilitator"])
     room_a, room_b = meeting["rooms"]
     ids = {"case": meeting["case_id"], "meeting": meeting["id"], "room_a": room_a["id"], "room_b": room_b["id"]}
+    ids["round"] = "r1"
     for who, room, status in [("participant-a", room_a, "admitted"), ("participant-b", room_b, "admitted"),
                               ("removed", room_a, "removed")]:  # fmt: skip
         person, token = await store.add_participant(room["id"], who, "family", admitted=True)
         await store.set_participant(person.id, status=status)
         clients[who].cookies.set("kring_participant", token)
         ids[who] = person.id
+    opened = Map({"title": "Hoe veilig?", "status": "open"})
+    await server.kring.live.edit(room_a["id"], "board", lambda d: d.get("poll", type=Map).__setitem__("r1", opened))
     link = await clients["facilitator"].post(f"/api/rooms/{room_a['id']}/projector", json={})
     clients["projector"].headers["Authorization"] = f"Bearer {link.json()['url'].split('#', 1)[1]}"
     yield World(clients, ids)
@@ -70,6 +74,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/projector/room", None, {"projector"}),
     ("GET", "/api/projector/qr.svg", None, {"projector"}),
     ("GET", "/api/join/status", None, {"participant-a", "participant-b"}),
+    ("GET", "/api/rooms/{room_a}/history", None, FACILITATORS),
+    ("GET", "/api/projector/history", None, {"projector"}),
     (
         "POST",
         "/api/meetings/{meeting}/copy/preview",
@@ -84,6 +90,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/participants/{participant-a}/rename", {"name": "Anna"}, FACILITATORS),
     ("POST", "/api/participants/{participant-a}/admit", {}, FACILITATORS),
     ("POST", "/api/rooms/{room_a}/lock", {"locked": False}, FACILITATORS),
+    ("POST", "/api/rooms/{room_a}/rounds/{round}/reveal", {}, FACILITATORS),
     (
         "POST",
         "/api/meetings/{meeting}/copy",

@@ -252,6 +252,37 @@ def _paths() -> Schema:
                 media=_SVG,
             ),
         },
+        "/api/projector/history": {
+            "get": _op(
+                "The previous meeting's revealed scores, first names only",
+                "projector",
+                PROJECTOR,
+                ("200", "", ref("History")),
+                "401",
+            ),
+        },
+        "/api/rooms/{room_id}/history": {
+            "parameters": _ROOM,
+            "get": _op(
+                "The previous meeting's revealed scores for this room (same position in the meeting)",
+                "poll",
+                FACILITATOR,
+                ("200", "", ref("History")),
+                "401 404",
+            ),
+        },
+        "/api/rooms/{room_id}/rounds/{round_id}/reveal": {
+            "parameters": [*_ROOM, _param("round_id")],
+            "post": _op(
+                "Reveal a scaling round: every admitted person's score goes onto the board at once",
+                "poll",
+                FACILITATOR,
+                ("200", "", ref("Revealed")),
+                "401 403 404 409 415",
+                description="Before this, a score exists only in its owner's own document (p.<id>), "
+                "which no other phone and no projector receives.",
+            ),
+        },
         "/api/participants": {
             "post": _op(
                 "Add someone without a phone (admitted at once)",

@@ -60,7 +60,7 @@ async def projector_link(request: Request) -> Response:
     return JSONResponse({"url": f"/projector#{token}"})
 
 
-async def _projected_room(request: Request) -> MeetingRoom:
+async def projected_room(request: Request) -> MeetingRoom:
     token = bearer(request)
     room = await parts(request).meetings.projector_room(token) if token else None
     if room is None:
@@ -69,7 +69,7 @@ async def _projected_room(request: Request) -> MeetingRoom:
 
 
 async def projector_room(request: Request) -> Response:
-    room = await _projected_room(request)
+    room = await projected_room(request)
     # Once locked, nobody new may join: the wall stops showing the way in.
     code = None if room.locked else room.join_code
     return JSONResponse(
@@ -84,7 +84,7 @@ async def projector_room(request: Request) -> Response:
 
 
 async def projector_qr(request: Request) -> Response:
-    room = await _projected_room(request)
+    room = await projected_room(request)
     if room.locked:
         raise ApiError(423, "room_locked", "De kamer is op slot. / The room is locked.")
     url = join_url(parts(request).settings, room.join_code)

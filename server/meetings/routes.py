@@ -11,7 +11,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Route
 
 from server.meetings import api as cases
-from server.meetings import copying, joining, participants, rooms, session
+from server.meetings import copying, joining, participants, poll, rooms, session
 from server.meetings.http import api
 from server.meetings.openapi import OpenApiEndpoint
 from server.meetings.throttle import BackOff
@@ -47,6 +47,9 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/rooms/{room_id}/projector", api(rooms.projector_link), methods=["POST"]),
         Route("/api/projector/room", api(rooms.projector_room), methods=["GET"]),
         Route("/api/projector/qr.svg", api(rooms.projector_qr), methods=["GET"]),
+        Route("/api/projector/history", api(poll.projector_history), methods=["GET"]),
+        Route("/api/rooms/{room_id}/history", api(poll.history), methods=["GET"]),
+        Route("/api/rooms/{room_id}/rounds/{round_id}/reveal", api(poll.reveal), methods=["POST"]),
         Route("/api/participants", api(participants.add_participant), methods=["POST"]),
         Route("/api/participants/{participant_id}/admit", api(participants.admit), methods=["POST"]),
         Route("/api/participants/{participant_id}/rename", api(participants.rename), methods=["POST"]),

@@ -31,6 +31,29 @@ def nullable(schema: Schema) -> Schema:
 
 SCHEMAS: Schema = {
     "Error": obj(["error", "message"], error=string(), message=string()),
+    "History": obj(
+        ["meeting", "rounds"],
+        meeting={"type": ["string", "null"], "description": "the previous meeting's id, if there is one"},
+        rounds={
+            "type": "array",
+            "items": obj(
+                ["round_id", "title", "scores"],
+                round_id=string(),
+                title=string(),
+                pair={"type": ["string", "null"]},
+                scores={
+                    "type": "array",
+                    "items": obj(
+                        ["name", "relation", "value"],
+                        name=string(),
+                        relation=string(),
+                        value={"type": "integer", "minimum": 0, "maximum": 10},
+                    ),
+                },
+            ),
+        },
+    ),
+    "Revealed": obj(["round_id", "revealed"], round_id=string(), revealed={"type": "integer"}),
     "Facilitator": obj(["id", "name", "email"], id={"type": "integer"}, name=string(), email=string()),
     "Case": obj(["id", "label", "created_at"], id=string(), label=string(), created_at=string(format="date-time")),
     "CaseDetail": {

@@ -170,7 +170,10 @@ class MeetingStore:
         for _attempt in range(5):
             try:
                 async with self.sessions.begin() as db:
-                    meeting = Meeting(id=new_id(), case_id=case_id, title=title, status="open", admit_all=False)
+                    # A timestamp with microseconds from here: meetings of a case are ordered by it.
+                    meeting = Meeting(
+                        id=new_id(), case_id=case_id, title=title, status="open", admit_all=False, created_at=now()
+                    )
                     db.add(meeting)
                     await db.flush()
                     for position, name in enumerate(room_names or ["Kamer"]):
