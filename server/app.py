@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server import pages
+from server import pages, views
 from server.meetings.routes import routes as meeting_routes
 from server.relay import NoRelay, Relay
 from server.relay.redis import RedisRelay
@@ -104,6 +104,7 @@ def create_app(settings: Settings) -> Any:
         Route("/", pages.index),
         Route("/r/{room}", pages.room_page),
         *meeting_routes(kring),
+        *views.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     http = Starlette(routes=routes, middleware=pages.middleware(), lifespan=lifespan)

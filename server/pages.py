@@ -50,12 +50,13 @@ def middleware() -> list[Middleware]:
     return [Middleware(SecurityHeaders)]
 
 
-def _lang(request: Request) -> str:
+def page_lang(request: Request) -> str:
     """The page's language: Dutch unless English is asked for (the client reads it from here)."""
     return "en" if request.query_params.get("lang") == "en" else "nl"
 
 
-def _shell(title: str, body: str, script: str, lang: str) -> str:
+def shell(title: str, body: str, script: str, lang: str) -> str:
+    """A page: the stylesheet, one bundled entry module, and `body`, which must already be escaped."""
     return f"""<!doctype html>
 <html lang="{lang}">
 <head>
@@ -79,7 +80,7 @@ async def index(request: Request) -> Response:
     # Without JavaScript the join form arrives here as ?room=...; with it, index.js navigates itself.
     asked = request.query_params.get("room", "").strip().lower()
     if ROOM_NAME.match(asked):
-        query = "?lang=en" if _lang(request) == "en" else ""
+        query = "?lang=en" if page_lang(request) == "en" else ""
         return RedirectResponse(f"/r/{asked}{query}", status_code=303)
     body = """<main class="page home">
 <h1>Kring</h1>
@@ -94,7 +95,7 @@ async def index(request: Request) -> Response:
 </div>
 </form>
 </main>"""
-    return HTMLResponse(_shell("Kring", body, "index", _lang(request)))
+    return HTMLResponse(shell("Kring", body, "index", page_lang(request)))
 
 
 async def room_page(request: Request) -> Response:
@@ -121,4 +122,4 @@ async def room_page(request: Request) -> Response:
 <p id="empty" class="empty" data-i18n="empty" hidden>Nog geen punten. Voeg het eerste toe.</p>
 </section>
 </main>"""
-    return HTMLResponse(_shell(f"Kring · {room}", body, "room", _lang(request)))
+    return HTMLResponse(shell(f"Kring · {room}", body, "room", page_lang(request)))

@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, async_playwright
 
+from tests.utils import facilitator_auth
+
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "web" / "static" / "dist" / "room.js"
@@ -101,3 +103,54 @@ async def watched_page(context: BrowserContext) -> Watched:
     page.on("pageerror", on_page_error)
     await page.add_init_script(_WATCH_CSP)
     return watched
+
+
+def record_frames(page: Page) -> list[bytes]:
+    """Every WebSocket frame the page receives from now on, as bytes (text frames UTF-8 encoded)."""
+    frames: list[bytes] = []
+
+    def on_frame(payload: str | bytes) -> None:
+        frames.append(payload.encode() if isinstance(payload, str) else bytes(payload))
+
+    def on_websocket(socket: Any) -> None:
+        socket.on("framereceived", on_frame)
+
+    page.on("websocket", on_websocket)
+    return frames
+
+
+async def browser_storage(page: Page) -> dict[str, Any]:
+    """What the page's origin keeps in the browser besides HttpOnly cookies: must be nothing."""
+    found: dict[str, Any] = await page.evaluate(
+        """async () => ({
+            local: localStorage.length,
+            session: sessionStorage.length,
+            indexedDB: (await indexedDB.databases()).map((db) => db.name),
+            caches: await caches.keys(),
+            workers: (await navigator.serviceWorker.getRegistrations()).length,
+            cookie: document.cookie,
+        })"""
+    )
+    return found
+
+
+NOTHING_STORED = {"local": 0, "session": 0, "indexedDB": [], "caches": [], "workers": 0, "cookie": ""}
+
+
+def require_bundles(*pages: str) -> None:
+    """Skip (or fail under REQUIRE_BROWSER=1) unless these pages' entry modules are built."""
+    for name in pages:
+        bundle = BUNDLE.parent / f"{name}.js"
+        if not bundle.exists():
+            _missing(f"{bundle.relative_to(ROOT)} is not built (run `make web`)")
+
+
+async def log_in_as_room_facilitator(context: BrowserContext, server_url: str, *rooms: str) -> None:
+    """Give the context the session cookie of the test facilitator of these rooms (made if needed), as
+    a facilitator's browser has after /login: sockets connect as `{room}` plus this HttpOnly cookie."""
+    session = ""
+    for room in rooms:
+        session = (await facilitator_auth(server_url, room))["session"]
+    await context.add_cookies(
+        [{"name": "kring_session", "value": session, "url": server_url, "httpOnly": True, "sameSite": "Strict"}]
+    )

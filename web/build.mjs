@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 
 // One entry per page shell in server/pages.py; the other modules in src/ are imported by these.
-const PAGES = ['index', 'room']
+const PAGES = ['index', 'room', 'login', 'console', 'meeting', 'join', 'phone', 'projector']
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 const outdir = `${root}static/dist`

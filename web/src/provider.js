@@ -1,6 +1,9 @@
-// Keeps one Y.Doc of a room in step with the Kring server over Socket.IO (docs/protocol.md).
-// The board lives in memory only: nothing is written to browser storage.
+// Keeps the Y.Docs of one room in step with the Kring server over one Socket.IO connection
+// (docs/protocol.md): `board` for everyone, and whatever else the server offers this identity
+// (`private` and every `p.<pid>` for a facilitator, a participant's own `p.<pid>`).
+// Everything lives in memory only: nothing is written to browser storage.
 
+import * as Y from 'yjs'
 import * as syncProtocol from 'y-protocols/sync'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as encoding from 'lib0/encoding'
@@ -14,80 +17,123 @@ const MESSAGE_AWARENESS = 1
 const ACK_TIMEOUT_MS = 30000
 const AWARENESS_RETRY_MS = 5000
 const RESYNC_PAUSE_MS = 5000 // a server that keeps refusing must not get a reconnect loop
+const REFUSED_CONNECT_RETRY_MS = 5000
+const DOC_NAME = /^(board|private|p\.[a-z0-9]{1,32})$/
 
-/** @typedef {'connecting' | 'synced' | 'offline'} Status */
+// Refusals after which trying again cannot help: the person is out, or the room is.
+const FINAL_CONNECT = new Set(['not_admitted', 'room_closed', 'removed', 'bad_auth'])
+const FINAL_REFUSAL = new Set(['removed', 'room_closed'])
+
+/** @typedef {'connecting' | 'synced' | 'offline' | 'ended'} Status */
+/** @typedef {{code: string, message: string, event?: string}} Refusal */
+/**
+ * The connect payload, which says who this is (the cookies ride along with the handshake):
+ * a facilitator `{room}`, a participant `{}` or `{token}`, a projector `{projector}`.
+ * @typedef {{room?: string, token?: string, projector?: string}} Auth
+ */
+
+/**
+ * @typedef {object} Tracked
+ * @property {Y.Doc} doc
+ * @property {Set<number>} unsaved numbers of local changes not yet confirmed as stored
+ * @property {(update: Uint8Array, origin: any) => void} listener
+ */
 
 /**
  * @extends {ObservableV2<{status: (status: Status) => void, saved: (unsaved: number) => void,
- *   refused: (refusal: {code: string, message: string, event: string}) => void}>}
+ *   refused: (refusal: Refusal) => void, ended: (refusal: Refusal) => void,
+ *   doc: (name: string, doc: Y.Doc) => void}>}
  */
 export class KringProvider extends ObservableV2 {
   /**
    * @param {string} origin the server's origin, e.g. location.origin
-   * @param {string} room
-   * @param {import('yjs').Doc} doc
-   * @param {{docName?: string}} [options]
+   * @param {Auth} auth
+   * @param {Y.Doc} board the room's shared board; presence (awareness) hangs on it
+   * @param {{follow?: boolean, presence?: boolean}} [options] follow: also keep the other
+   *   documents the server offers; presence: take part in presence (a projector does not)
    */
-  constructor (origin, room, doc, { docName = 'board' } = {}) {
+  constructor (origin, auth, board, { follow = true, presence = true } = {}) {
     super()
-    this.doc = doc
-    this.docName = docName
-    this.awareness = new awarenessProtocol.Awareness(doc)
+    this.board = board
+    this.follow = follow
+    /** @type {Map<string, Tracked>} */
+    this.docs = new Map()
+    this.awareness = new awarenessProtocol.Awareness(board)
+    if (!presence) this.awareness.setLocalState(null)
     /** @type {Status} */
     this.status = 'connecting'
-    // Each local change gets a number; it stays here until the server says it is stored.
-    // A saved step 2 confirms every change made before it was written.
+    /** @type {Refusal | null} why the connection ended for good, once it has */
+    this.ended = null
+    // Each local change gets a number; it stays in its document's set until the server says it is
+    // stored. A saved step 2 of a document confirms every change of it made before it was written.
     this._seq = 0
-    /** @type {Set<number>} */
-    this._unsaved = new Set()
+    /** @type {Set<string>} documents whose step 1 went out on this connection */
+    this._asked = new Set()
     /** @type {string | null} */
     this._lastRefusal = null
     this._destroyed = false
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this._awarenessRetry = undefined
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this._retry = undefined
     this._lastResync = 0
 
     this.socket = io(origin, {
       transports: ['websocket'],
       parser: msgpackParser,
-      auth: { room },
+      auth: { ...auth },
       reconnection: true,
       reconnectionDelay: 500,
       reconnectionDelayMax: 10000,
       randomizationFactor: 0.5
     })
 
-    this._onDocUpdate = this._onDocUpdate.bind(this)
     this._onAwarenessUpdate = this._onAwarenessUpdate.bind(this)
     this._onOffline = this._onOffline.bind(this)
     this._onOnline = this._onOnline.bind(this)
-    doc.on('update', this._onDocUpdate)
     this.awareness.on('update', this._onAwarenessUpdate)
     window.addEventListener('offline', this._onOffline)
     window.addEventListener('online', this._onOnline)
+    this._track('board', board)
 
     this.socket.on('connect', () => this._onConnect())
     this.socket.on('disconnect', (reason) => this._onDisconnect(reason))
-    this.socket.on('connect_error', () => this._setStatus('offline'))
+    this.socket.on('connect_error', (err) => this._onConnectError(err))
     this.socket.on('sync', (name, frame) => this._onSync(name, frame))
     this.socket.on('awareness', (frame) => this._onAwareness(frame))
     this.socket.on('refused', (refusal) => this._onRefused(refusal))
   }
 
-  /** How many local changes the server has not yet confirmed as stored. */
+  /** How many local changes the server has not yet confirmed as stored, over all documents. */
   get unsaved () {
-    return this._unsaved.size
+    let n = 0
+    for (const tracked of this.docs.values()) n += tracked.unsaved.size
+    return n
+  }
+
+  /**
+   * One of the room's documents, kept in sync from now on (created empty if new here).
+   * @param {string} name
+   */
+  doc (name) {
+    const tracked = this.docs.get(name)
+    if (tracked) return tracked.doc
+    if (!DOC_NAME.test(name)) throw new Error(`not a document name: ${name}`)
+    const doc = new Y.Doc()
+    this._track(name, doc)
+    return doc
   }
 
   destroy () {
     if (this._destroyed) return
     this._destroyed = true
     clearTimeout(this._awarenessRetry)
+    clearTimeout(this._retry)
     window.removeEventListener('offline', this._onOffline)
     window.removeEventListener('online', this._onOnline)
-    this.doc.off('update', this._onDocUpdate)
+    for (const { doc, listener } of this.docs.values()) doc.off('update', listener)
     // Tell the others we left before the socket goes, so the presence count drops at once.
-    awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], 'destroy')
+    awarenessProtocol.removeAwarenessStates(this.awareness, [this.board.clientID], 'destroy')
     this.awareness.off('update', this._onAwarenessUpdate)
     this.awareness.destroy()
     this.socket.disconnect()
@@ -95,18 +141,43 @@ export class KringProvider extends ObservableV2 {
     super.destroy()
   }
 
+  /**
+   * @param {string} name
+   * @param {Y.Doc} doc
+   */
+  _track (name, doc) {
+    /** @type {Tracked} */
+    const tracked = {
+      doc,
+      unsaved: new Set(),
+      listener: (update, origin) => this._onDocUpdate(name, tracked, update, origin)
+    }
+    doc.on('update', tracked.listener)
+    this.docs.set(name, tracked)
+    this.emit('doc', [name, doc])
+    if (this.socket.connected) this._askFor(name)
+  }
+
   // -- connection ---------------------------------------------------------------------------
 
   _onConnect () {
     this._lastRefusal = null
     this._setStatus('connecting')
-    // The server greets with its step 1 (we answer with what it lacks: edits made offline);
-    // our step 1 brings what we missed.
+    // The server greets with its step 1 of each document (we answer with what it lacks: edits
+    // made offline); our step 1 of each brings what we missed.
+    for (const name of this.docs.keys()) this._askFor(name)
+    this._renewAwareness()
+  }
+
+  /** @param {string} name */
+  _askFor (name) {
+    const tracked = this.docs.get(name)
+    if (!tracked || this._asked.has(name)) return
+    this._asked.add(name)
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
-    syncProtocol.writeSyncStep1(encoder, this.doc)
-    this._sendSync(encoding.toUint8Array(encoder), null)
-    this._renewAwareness()
+    syncProtocol.writeSyncStep1(encoder, tracked.doc)
+    this._sendSync(name, encoding.toUint8Array(encoder), null)
   }
 
   _renewAwareness () {
@@ -118,25 +189,63 @@ export class KringProvider extends ObservableV2 {
 
   /** @param {string} reason */
   _onDisconnect (reason) {
+    this._asked.clear()
     if (this._destroyed) return
+    this._forgetOthers()
+    if (this.ended) return
     this._setStatus('offline')
-    // Who is here is the server's knowledge; without it we show only ourselves until we are back.
-    // Their clocks go too: the server's greeting repeats them unchanged, which would be ignored.
-    const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID)
-    awarenessProtocol.removeAwarenessStates(this.awareness, others, this)
-    for (const id of others) this.awareness.meta.delete(id)
     // The client retries by itself after a network loss, but not after the server closed us
     // (a room reloading after a fault); then we come back ourselves unless we were abusive.
     if (reason === 'io server disconnect' && this._lastRefusal !== 'too_many_refusals') {
-      setTimeout(() => this._reconnect(), 500 + Math.random() * 1000)
+      this._retryLater(500 + Math.random() * 1000)
     }
   }
 
+  _forgetOthers () {
+    // Who is here is the server's knowledge; without it we show only ourselves until we are back.
+    // Their clocks go too: the server's greeting repeats them unchanged, which would be ignored.
+    const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.board.clientID)
+    awarenessProtocol.removeAwarenessStates(this.awareness, others, this)
+    for (const id of others) this.awareness.meta.delete(id)
+  }
+
+  /** @param {any} err */
+  _onConnectError (err) {
+    const data = err && err.data
+    const code = data && typeof data.code === 'string' ? data.code : null
+    if (code && FINAL_CONNECT.has(code)) {
+      this._end({ code, message: typeof data.message === 'string' ? data.message : '' })
+      return
+    }
+    this._setStatus('offline')
+    // Socket.IO retries a lost network by itself, but not a connect the server refused.
+    if (code) this._retryLater(REFUSED_CONNECT_RETRY_MS)
+  }
+
+  /** @param {number} ms */
+  _retryLater (ms) {
+    clearTimeout(this._retry)
+    this._retry = setTimeout(() => this._reconnect(), ms)
+  }
+
+  /** @param {Refusal} refusal */
+  _end (refusal) {
+    if (this.ended || this._destroyed) return
+    this.ended = refusal
+    clearTimeout(this._retry)
+    this.socket.disconnect()
+    this._forgetOthers()
+    this._setStatus('ended')
+    this.emit('ended', [refusal])
+  }
+
   _reconnect () {
-    if (!this._destroyed && !this.socket.connected && navigator.onLine !== false) this.socket.connect()
+    if (this._destroyed || this.ended || this.socket.connected || navigator.onLine === false) return
+    this.socket.connect()
   }
 
   _onOffline () {
+    if (this.ended) return
     // The device says it has no network: stop writing into a dead socket and say so now,
     // rather than after the ping timeout. Edits stay in the doc until we are back.
     this.socket.disconnect()
@@ -157,53 +266,62 @@ export class KringProvider extends ObservableV2 {
   // -- sync -----------------------------------------------------------------------------------
 
   /**
+   * @param {string} name
+   * @param {Tracked} tracked
    * @param {Uint8Array} update
    * @param {any} origin
    */
-  _onDocUpdate (update, origin) {
+  _onDocUpdate (name, tracked, update, origin) {
     if (origin === this) return // it came from the server
     const seq = ++this._seq
-    this._unsaved.add(seq)
+    tracked.unsaved.add(seq)
     this.emit('saved', [this.unsaved])
     if (!this.socket.connected) return // the state-vector exchange on reconnect carries it
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
     syncProtocol.writeUpdate(encoder, update)
-    this._sendSync(encoding.toUint8Array(encoder), (saved) => {
-      if (saved) this._unsaved.delete(seq)
+    this._sendSync(name, encoding.toUint8Array(encoder), (saved) => {
+      if (saved) tracked.unsaved.delete(seq)
     })
   }
 
   /**
-   * @param {string} name
+   * @param {unknown} name
    * @param {ArrayBuffer | Uint8Array} frame
    */
   _onSync (name, frame) {
-    if (name !== this.docName) return
+    if (typeof name !== 'string') return
+    if (!this.docs.has(name)) {
+      // A document the server offers this identity (a facilitator's notes, someone's scores).
+      if (!this.follow || !DOC_NAME.test(name)) return
+      this._track(name, new Y.Doc())
+    }
+    const tracked = /** @type {Tracked} */ (this.docs.get(name))
     const decoder = decoding.createDecoder(asBytes(frame))
     if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
     const coveredUpTo = this._seq
-    const kind = syncProtocol.readSyncMessage(decoder, encoder, this.doc, this)
+    const kind = syncProtocol.readSyncMessage(decoder, encoder, tracked.doc, this)
     if (kind === syncProtocol.messageYjsSyncStep1) {
       // Our step 2 holds everything the server lacks, so once stored all earlier changes are too.
-      this._sendSync(encoding.toUint8Array(encoder), (saved) => {
+      this._sendSync(name, encoding.toUint8Array(encoder), (saved) => {
         if (!saved) return
-        for (const seq of this._unsaved) if (seq <= coveredUpTo) this._unsaved.delete(seq)
+        for (const seq of tracked.unsaved) if (seq <= coveredUpTo) tracked.unsaved.delete(seq)
       })
-    } else if (kind === syncProtocol.messageYjsSyncStep2) {
+    } else if (kind === syncProtocol.messageYjsSyncStep2 && name === 'board') {
       this._setStatus('synced')
     }
   }
 
   /**
    * Send a sync frame and wait for the server's word on it.
+   * @param {string} name
    * @param {Uint8Array} frame
    * @param {((saved: boolean) => void) | null} onAck
    */
-  _sendSync (frame, onAck) {
-    this.socket.timeout(ACK_TIMEOUT_MS).emit('sync', this.docName, toArrayBuffer(frame), (err, ack) => {
+  _sendSync (name, frame, onAck) {
+    this.socket.timeout(ACK_TIMEOUT_MS).emit('sync', name, toArrayBuffer(frame), (err, ack) => {
       if (this._destroyed) return
       const saved = !err && ack != null && ack.ok === true && ack.saved === true
       if (onAck) {
@@ -233,7 +351,7 @@ export class KringProvider extends ObservableV2 {
    */
   _onAwarenessUpdate ({ added, updated, removed }) {
     // Only our own state goes out; the server refuses updates that speak for others.
-    const own = this.doc.clientID
+    const own = this.board.clientID
     if (added.includes(own) || updated.includes(own) || removed.includes(own)) {
       this._sendAwareness([own])
     }
@@ -255,10 +373,16 @@ export class KringProvider extends ObservableV2 {
     awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), this)
   }
 
-  /** @param {{code: string, message: string, event: string}} refusal */
+  /** @param {Refusal} refusal */
   _onRefused (refusal) {
-    this._lastRefusal = refusal && refusal.code
-    if (this._lastRefusal === 'awareness_not_yours') {
+    const code = refusal && typeof refusal.code === 'string' ? refusal.code : null
+    this._lastRefusal = code
+    if (code && FINAL_REFUSAL.has(code)) {
+      // The server disconnects us next; we must not come back.
+      this._end(refusal)
+      return
+    }
+    if (code === 'awareness_not_yours') {
       // Our previous connection died silently and the server still holds it (until its ping
       // timeout): our presence is still its. Try again once the server has let it go.
       clearTimeout(this._awarenessRetry)

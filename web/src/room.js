@@ -4,20 +4,11 @@
 import * as Y from 'yjs'
 import { KringProvider } from './provider.js'
 import { t, translatePage } from './i18n.js'
+import { byId } from './dom.js'
 
 const MAX_ITEM_LENGTH = 2000
 const LABEL_PREVIEW_LENGTH = 80
 
-/**
- * @template {Element} E
- * @param {string} id
- * @returns {E}
- */
-function byId (id) {
-  const el = document.getElementById(id)
-  if (!el) throw new Error(`the page has no #${id}`)
-  return /** @type {any} */ (el)
-}
 
 translatePage()
 
@@ -31,7 +22,7 @@ const emptyEl = byId('empty')
 
 const doc = new Y.Doc()
 const items = /** @type {Y.Array<unknown>} */ (doc.getArray('items'))
-const provider = new KringProvider(window.location.origin, main.dataset.room || '', doc)
+const provider = new KringProvider(window.location.origin, { room: main.dataset.room || '' }, doc, { follow: false })
 // A stand-in until the server hands out names (issue #3).
 provider.awareness.setLocalState({ name: `Gast${Math.floor(1000 + Math.random() * 9000)}` })
 
@@ -44,7 +35,8 @@ function showStatus () {
   if (unsaved === 0) refusedSinceSaved = false
   /** @type {[string, string]} */
   let shown
-  if (provider.status === 'offline') shown = ['offline', unsaved ? t.offlineUnsaved(unsaved) : t.offline]
+  if (provider.ended) shown = ['offline', endedMessage(provider.ended.code)]
+  else if (provider.status === 'offline') shown = ['offline', unsaved ? t.offlineUnsaved(unsaved) : t.offline]
   else if (provider.status === 'connecting') shown = ['connecting', t.connecting]
   else if (refusedSinceSaved) shown = ['refused', t.refused]
   else if (unsaved) shown = ['unsaved', t.unsaved(unsaved)]
@@ -52,6 +44,11 @@ function showStatus () {
   statusEl.dataset.state = shown[0]
   // Rewriting the same words would make screen readers announce them again.
   if (statusEl.textContent !== shown[1]) statusEl.textContent = shown[1]
+}
+
+/** @param {string} code */
+function endedMessage (code) {
+  return /** @type {Record<string, string>} */ (t.ended)[code] || t.ended.bad_auth
 }
 
 provider.on('status', showStatus)

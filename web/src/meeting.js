@@ -1,0 +1,168 @@
+// The meeting console (/console/meetings/{id}): every room of the meeting side by side, the
+// meeting-wide switches (admit everyone with the code, close). Asks the API for the people every
+// two seconds; each room's board is live over its own connection.
+
+import { api, ApiError, toLogin } from './api.js'
+import { announce, byId, every, fill, h, setSwitch, showError, switchButton } from './dom.js'
+import { t, translatePage, withLang } from './i18n.js'
+import { RoomColumn } from './roomcolumn.js'
+import { facilitator, wireConsoleBar } from './session.js'
+
+const POLL_MS = 2000
+
+translatePage()
+wireConsoleBar()
+
+const main = byId('main')
+const root = byId('meeting')
+const meetingId = main.dataset.meeting || ''
+const path = `/api/meetings/${encodeURIComponent(meetingId)}`
+
+/**
+ * @typedef {{id: string, title: string, status: 'open' | 'closed', admit_all: boolean, case_id: string,
+ *   rooms: import('./roomcolumn.js').Room[]}} Meeting
+ */
+
+/** @type {Map<string, RoomColumn>} */
+const columns = new Map()
+/** @type {Meeting | null} */
+let current = null
+/** @type {{admitAll: HTMLButtonElement, closeArea: HTMLElement, closedNotice: HTMLElement, title: HTMLElement} | null} */
+let head = null
+
+/**
+ * @param {Meeting} meeting
+ * @param {number} facilitatorId
+ */
+function build (meeting, facilitatorId) {
+  const admitAll = switchButton({
+    label: t.admitAll,
+    checked: meeting.admit_all,
+    onchange: async (on) => {
+      try {
+        show(await api('PATCH', path, { admit_all: on }))
+        announce(t.announceAdmitAll(on))
+      } catch (err) {
+        failed(err)
+      }
+    }
+  })
+  admitAll.setAttribute('aria-describedby', 'admit-all-hint')
+  const closeArea = h('div', { class: 'close-area' })
+  const closedNotice = h('p', { class: 'notice', hidden: true, text: t.meetingIsClosed })
+  const title = h('h1', { tabindex: '-1', text: meeting.title })
+  head = { admitAll, closeArea, closedNotice, title }
+  drawCloseButton()
+
+  const grid = h('div', { class: 'rooms', 'data-count': String(meeting.rooms.length) })
+  for (const room of meeting.rooms) {
+    const column = new RoomColumn({ meetingId, room, rooms: meeting.rooms, facilitatorId, changed: refresh })
+    columns.set(room.id, column)
+    grid.append(column.element)
+  }
+  fill(root,
+    h('header', { class: 'meeting-head' },
+      h('a', { class: 'back', href: withLang('/console'), text: t.backToCases }),
+      title,
+      h('div', { class: 'meeting-switches' },
+        h('div', { class: 'switch-field' }, admitAll, h('p', { class: 'hint', id: 'admit-all-hint', text: t.admitAllHint })),
+        closeArea)),
+    closedNotice,
+    grid)
+  main.removeAttribute('aria-busy')
+  document.title = `Kring · ${meeting.title}`
+}
+
+function drawCloseButton () {
+  if (!head) return
+  fill(head.closeArea, h('button', {
+    type: 'button',
+    class: 'secondary danger',
+    id: 'close-meeting',
+    text: t.closeMeeting,
+    onclick: () => askToClose()
+  }))
+}
+
+function askToClose () {
+  if (!head) return
+  const no = h('button', { type: 'button', class: 'quiet', text: t.cancel, onclick: () => { drawCloseButton(); byId('close-meeting').focus() } })
+  const yes = h('button', { type: 'button', class: 'danger', id: 'close-yes', text: t.closeYes, onclick: () => closeMeeting() })
+  fill(head.closeArea, h('div', { class: 'confirm', role: 'group', 'aria-labelledby': 'close-question' },
+    h('p', { id: 'close-question', text: t.closeConfirm }),
+    h('div', { class: 'row' }, yes, no)))
+  no.focus()
+}
+
+async function closeMeeting () {
+  try {
+    show(await api('POST', `${path}/close`))
+    announce(t.announceClosed)
+    if (head) head.title.focus()
+  } catch (err) {
+    failed(err)
+  }
+}
+
+/** @param {Meeting} meeting */
+function show (meeting) {
+  current = meeting
+  const closed = meeting.status === 'closed'
+  if (head) {
+    setSwitch(head.admitAll, meeting.admit_all)
+    head.admitAll.disabled = closed
+    head.closedNotice.hidden = !closed
+    head.closeArea.hidden = closed
+  }
+  for (const room of meeting.rooms) {
+    const column = columns.get(room.id)
+    if (column) column.update(room, closed)
+  }
+}
+
+/** @param {unknown} err */
+function failed (err) {
+  if (err instanceof ApiError && err.status === 401) return toLogin()
+  showError(err instanceof Error ? err.message : t.somethingWrong)
+}
+
+async function refresh () {
+  try {
+    show(await api('GET', path))
+    showError(null)
+  } catch (err) {
+    failed(err)
+  }
+}
+
+async function start () {
+  const me = await facilitator()
+  /** @type {Meeting} */
+  let meeting
+  try {
+    meeting = await api('GET', path)
+  } catch (err) {
+    failed(err)
+    main.removeAttribute('aria-busy')
+    return
+  }
+  build(meeting, me.id)
+  show(meeting)
+  const waiting = meeting.rooms.flatMap((r) => r.participants.filter((p) => p.status === 'waiting').map((p) => t.announceWaiting(p.name, r.name)))
+  if (waiting.length) announce(waiting.join(' '))
+  // Waiting people show up within two seconds; closed meetings no longer change.
+  let stopPolling = () => {}
+  stopPolling = every(async () => {
+    if (current && current.status === 'closed') return stopPolling()
+    await refresh()
+  }, POLL_MS)
+}
+
+window.addEventListener('pagehide', () => {
+  for (const column of columns.values()) column.destroy()
+})
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) window.location.reload()
+})
+
+start().catch(failed)

@@ -1,0 +1,125 @@
+// A phone's board (/board), once the facilitator let it in: the room's board, read-only for now,
+// live over a connection that the participant cookie authenticates. Leaving, being removed or the
+// meeting closing wipes the board from the page; nothing was ever stored on the phone.
+
+import * as Y from 'yjs'
+import { api, ApiError } from './api.js'
+import { announce, byId, every, fill, h, setText } from './dom.js'
+import { t, translatePage, withLang } from './i18n.js'
+import { KringProvider } from './provider.js'
+import { showBoard } from './boardview.js'
+
+// Asking keeps the phone's short-lived sign-in alive through a long meeting, and notices a
+// removal even if the connection missed it.
+const KEEPALIVE_MS = 30000
+
+translatePage()
+
+const view = byId('view')
+const statusEl = byId('status')
+
+/** @type {{provider: KringProvider, board: Y.Doc, stopBoard: () => void, stopPolling: () => void} | null} */
+let live = null
+
+async function start () {
+  let status
+  try {
+    status = await api('GET', '/api/join/status')
+  } catch (err) {
+    return ended(err instanceof ApiError ? reasonOf(err) : t.somethingWrong)
+  }
+  if (status.status !== 'admitted') {
+    window.location.replace(withLang('/join?waiting=1'))
+    return
+  }
+  connect()
+}
+
+/** @param {ApiError} err */
+function reasonOf (err) {
+  if (err.code === 'removed') return t.ended.removed
+  if (err.code === 'room_closed') return t.ended.room_closed
+  if (err.code === 'not_joined') return t.notJoined
+  if (err.code === 'expired') return t.expired
+  return err.message
+}
+
+function connect () {
+  const board = new Y.Doc()
+  const provider = new KringProvider(window.location.origin, {}, board)
+  const boardView = h('div', { class: 'board-view', id: 'board' })
+  const heading = h('h1', { tabindex: '-1', text: t.boardTitle })
+  fill(view,
+    h('div', { class: 'phone-head' },
+      heading,
+      h('button', { type: 'button', class: 'secondary', id: 'leave', text: t.leave, onclick: () => leave() })),
+    h('p', { class: 'hint', text: t.phoneBoardHint }),
+    boardView)
+  const stopBoard = showBoard(boardView, board, { style: 'phone', level: 2 })
+  const stopPolling = every(keepAlive, KEEPALIVE_MS)
+  live = { provider, board, stopBoard, stopPolling }
+
+  const showStatus = () => {
+    const state = provider.ended ? 'offline' : provider.status === 'synced' ? 'saved' : provider.status
+    statusEl.dataset.state = state
+    setText(statusEl, provider.ended ? '' : state === 'saved' ? t.live : state === 'offline' ? t.offline : t.connecting)
+  }
+  provider.on('status', showStatus)
+  provider.on('ended', async (refusal) => {
+    if (refusal.code !== 'bad_auth') return ended(/** @type {Record<string, string>} */ (t.ended)[refusal.code] || t.ended.bad_auth)
+    // A socket refused as a whole says little (removed while offline? expired?); the status says why.
+    stop()
+    try {
+      await api('GET', '/api/join/status')
+      ended(t.ended.bad_auth)
+    } catch (err) {
+      ended(err instanceof ApiError && err.status !== 0 ? reasonOf(err) : t.ended.bad_auth)
+    }
+  })
+  showStatus()
+  heading.focus()
+}
+
+async function keepAlive () {
+  try {
+    await api('GET', '/api/join/status')
+  } catch (err) {
+    if (err instanceof ApiError && err.status !== 0) ended(reasonOf(err))
+  }
+}
+
+function stop () {
+  if (!live) return
+  live.stopPolling()
+  live.stopBoard()
+  live.provider.destroy()
+  live.board.destroy()
+  live = null
+}
+
+async function leave () {
+  stop()
+  try {
+    await api('DELETE', '/api/join')
+  } catch {
+    // No network: the sign-in runs out by itself; the page keeps nothing either way.
+  }
+  ended(t.left)
+}
+
+/** @param {string} message */
+function ended (message) {
+  stop()
+  statusEl.hidden = true
+  const heading = h('h1', { tabindex: '-1', class: 'ended', text: message })
+  fill(view, heading, h('a', { class: 'button wide', href: withLang('/join'), text: t.joinAgain }))
+  heading.focus()
+  announce(message)
+}
+
+window.addEventListener('pagehide', stop)
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) window.location.reload()
+})
+
+start()

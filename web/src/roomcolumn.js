@@ -1,0 +1,225 @@
+// One room in the meeting console: how people get in (code, QR, lock, projector), who is there,
+// and the room's live board, with a form to put something on it and a choice of items to copy.
+
+import * as Y from 'yjs'
+import { api } from './api.js'
+import { announce, fill, groupCode, h, setSwitch, setText, showError, switchButton } from './dom.js'
+import { t, withLang } from './i18n.js'
+import { CATEGORIES, categoryLabel } from './labels.js'
+import { KringProvider } from './provider.js'
+import { PeopleList } from './people.js'
+import { CopyPanel } from './copypanel.js'
+import { newKey, showBoard } from './boardview.js'
+
+const MAX_ITEM_LENGTH = 2000
+
+/**
+ * @typedef {{id: string, name: string, join_code: string | null, join_url: string | null,
+ *   locked: boolean, participants: import('./people.js').Person[]}} Room
+ */
+
+export class RoomColumn {
+  /**
+   * @param {object} options
+   * @param {string} options.meetingId
+   * @param {Room} options.room
+   * @param {Room[]} options.rooms every room of the meeting
+   * @param {number} options.facilitatorId
+   * @param {() => void} options.changed asks for fresh meeting data
+   */
+  constructor ({ meetingId, room, rooms, facilitatorId, changed }) {
+    this.room = room
+    this.facilitatorId = facilitatorId
+    this.closed = false
+    const base = `room-${room.id}`
+    this.error = h('p', { class: 'error', role: 'alert', hidden: true })
+    const failed = (/** @type {string} */ message) => showError(message, this.error)
+
+    this.board = new Y.Doc()
+    this.provider = new KringProvider(window.location.origin, { room: room.id }, this.board)
+    this.status = h('p', { class: 'status', 'data-state': 'connecting', text: t.connecting })
+
+    this.code = h('p', { class: 'join-code', id: `${base}-code` })
+    this.qr = h('img', { class: 'qr', alt: t.qrAlt(room.name), width: 132, height: 132 })
+    this.lock = switchButton({ label: t.lockRoom, checked: room.locked, onchange: (on) => this._setLocked(on) })
+    this.projectorButton = h('button', { type: 'button', class: 'secondary', text: t.projector, onclick: () => this._openProjector() })
+    this.projectorFallback = h('p', { class: 'hint', hidden: true })
+
+    this.people = new PeopleList(room.name, changed, failed)
+    this.provider.awareness.on('change', () => this.people.setConnected(this._connectedPeople()))
+
+    /** @type {Map<string, {root: string, key: string}>} */
+    this.chosen = new Map()
+    const others = rooms.filter((r) => r.id !== room.id).map((r) => ({ id: r.id, name: r.name }))
+    this.copyPanel = others.length
+      ? new CopyPanel({
+        meetingId,
+        room: { id: room.id, name: room.name },
+        board: this.board,
+        chosen: this.chosen,
+        targets: others,
+        copied: () => { this.chosen.clear(); this._drawBoard() }
+      })
+      : null
+
+    this.addForm = this._addForm(base)
+    this.boardView = h('div', { class: 'board-view', id: `${base}-board` })
+    this._stopBoard = showBoard(this.boardView, this.board, {
+      style: 'compact',
+      level: 4,
+      extra: this.copyPanel ? (item) => this._pick(item) : undefined
+    })
+
+    this.element = h('section', { class: 'room-column', 'aria-labelledby': `${base}-title`, 'data-room': room.id },
+      h('header', { class: 'room-head' }, h('h2', { id: `${base}-title`, text: room.name }), this.status),
+      this.error,
+      h('div', { class: 'access' },
+        h('div', { class: 'access-code' },
+          h('p', { class: 'label', id: `${base}-code-label`, text: t.joinCode }),
+          this.code,
+          h('div', { class: 'access-controls' }, this.lock, this.projectorButton),
+          h('p', { class: 'hint', text: t.lockHint }),
+          this.projectorFallback),
+        this.qr),
+      this.people.element,
+      h('section', { class: 'room-board', 'aria-labelledby': `${base}-board-title` },
+        h('h3', { id: `${base}-board-title`, text: t.boardTitle }),
+        this.addForm,
+        this.boardView),
+      this.copyPanel ? this.copyPanel.element : null)
+
+    this.provider.on('status', () => this._showStatus())
+    this.provider.on('saved', () => this._showStatus())
+    this.update(room, false)
+  }
+
+  /**
+   * @param {Room} room
+   * @param {boolean} closed
+   */
+  update (room, closed) {
+    this.room = room
+    this.closed = closed
+    setText(this.code, room.join_code ? groupCode(room.join_code) : '—')
+    this.qr.hidden = !room.join_code
+    // Only while there is a code: a closed meeting's QR answers 410.
+    if (room.join_code && !this.qr.getAttribute('src')) this.qr.src = `/api/rooms/${encodeURIComponent(room.id)}/qr.svg`
+    setSwitch(this.lock, room.locked)
+    this.lock.disabled = closed
+    this.projectorButton.disabled = closed
+    for (const control of this.addForm.elements) /** @type {HTMLInputElement} */ (control).disabled = closed
+    if (this.copyPanel) this.copyPanel.setClosed(closed)
+    this.element.classList.toggle('is-locked', room.locked)
+    this.people.update(room.participants, closed)
+  }
+
+  destroy () {
+    this._stopBoard()
+    this.provider.destroy()
+    this.board.destroy()
+  }
+
+  _showStatus () {
+    const p = this.provider
+    /** @type {[string, string]} */
+    let shown
+    if (p.ended) shown = ['offline', /** @type {Record<string, string>} */ (t.ended)[p.ended.code] || t.ended.bad_auth]
+    else if (p.status === 'offline') shown = ['offline', p.unsaved ? t.offlineUnsaved(p.unsaved) : t.offline]
+    else if (p.status === 'connecting') shown = ['connecting', t.connecting]
+    else if (p.unsaved) shown = ['unsaved', t.unsaved(p.unsaved)]
+    else shown = ['saved', t.saved]
+    this.status.dataset.state = shown[0]
+    setText(this.status, shown[1])
+  }
+
+  /** The participants whose phone is in this room now, from the server-stamped presence. */
+  _connectedPeople () {
+    /** @type {Set<string>} */
+    const ids = new Set()
+    for (const state of this.provider.awareness.getStates().values()) {
+      const user = state && state.user
+      if (user && user.kind === 'participant' && typeof user.id === 'string') ids.add(user.id)
+    }
+    return ids
+  }
+
+  /** @param {boolean} locked */
+  async _setLocked (locked) {
+    try {
+      const room = await api('POST', `/api/rooms/${encodeURIComponent(this.room.id)}/lock`, { locked })
+      this.update({ ...this.room, ...room }, this.closed)
+      announce(locked ? t.announceLocked(this.room.name) : t.announceUnlocked(this.room.name))
+      showError(null, this.error)
+    } catch (err) {
+      showError(err instanceof Error ? err.message : t.somethingWrong, this.error)
+    }
+  }
+
+  async _openProjector () {
+    try {
+      const { url } = await api('POST', `/api/rooms/${encodeURIComponent(this.room.id)}/projector`)
+      const target = withLang(url)
+      // The click's user activation still holds for this moment after the request.
+      const opened = window.open(target, '_blank')
+      if (opened) {
+        opened.opener = null
+        this.projectorFallback.hidden = true
+        announce(t.projectorOpened(this.room.name))
+      } else {
+        fill(this.projectorFallback, t.projectorBlocked, ' ',
+          h('a', { href: target, target: '_blank', rel: 'noopener', text: `${t.projectorLink}: ${this.room.name}` }))
+        this.projectorFallback.hidden = false
+      }
+    } catch (err) {
+      showError(err instanceof Error ? err.message : t.somethingWrong, this.error)
+    }
+  }
+
+  /** @param {string} base */
+  _addForm (base) {
+    const category = h('select', { id: `${base}-category` },
+      CATEGORIES.map((c) => h('option', { value: c, text: categoryLabel(c) })))
+    const text = h('input', { id: `${base}-text`, maxlength: MAX_ITEM_LENGTH, autocomplete: 'off', required: true })
+    const sensitive = h('input', { type: 'checkbox', id: `${base}-sensitive` })
+    const form = h('form', { class: 'add-item', novalidate: true, 'aria-label': t.addItemTitle },
+      h('div', { class: 'field' }, h('label', { for: category.id, text: t.category }), category),
+      h('div', { class: 'field grow' }, h('label', { for: text.id, text: t.itemText }), text),
+      h('div', { class: 'check' }, sensitive, h('label', { for: sensitive.id, text: t.sensitive })),
+      h('button', { type: 'submit', text: t.addItem }))
+    form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      const words = text.value.trim().slice(0, MAX_ITEM_LENGTH)
+      if (!words) return text.focus()
+      const item = new Y.Map([
+        ['category', category.value],
+        ['text', new Y.Text(words)],
+        ['by', `f:${this.facilitatorId}`],
+        ['sensitive', sensitive.checked]
+      ])
+      this.board.getMap('framework').set(newKey(), item)
+      text.value = ''
+      sensitive.checked = false
+      text.focus()
+      announce(t.announceAdded)
+    })
+    return form
+  }
+
+  /** @param {import('./boardview.js').BoardItem} item */
+  _pick (item) {
+    const id = `pick-${this.room.id}-${item.root}-${item.key}`
+    const key = `${item.root}|${item.key}`
+    const box = h('input', { type: 'checkbox', id, checked: this.chosen.has(key), 'data-focus-key': id })
+    box.addEventListener('change', () => {
+      if (box.checked) this.chosen.set(key, { root: item.root, key: item.key })
+      else this.chosen.delete(key)
+      if (this.copyPanel) this.copyPanel.reset()
+    })
+    return h('label', { class: 'pick', for: id }, box, h('span', { class: 'visually-hidden', text: t.chooseItem(item.text) }))
+  }
+
+  _drawBoard () {
+    // A change to the map redraws by itself; ticks cleared elsewhere need a nudge.
+    for (const box of this.boardView.querySelectorAll('.pick input')) /** @type {HTMLInputElement} */ (box).checked = false
+  }
+}

@@ -1,0 +1,33 @@
+// What the two console pages share: who is logged in, and logging out.
+
+import { api, ApiError, toLogin } from './api.js'
+import { byId } from './dom.js'
+import { withLang } from './i18n.js'
+
+/**
+ * The logged-in facilitator, or off to the log-in page (the promise then never settles).
+ * @returns {Promise<{id: number, name: string, email: string}>}
+ */
+export async function facilitator () {
+  try {
+    return await api('GET', '/api/me')
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      toLogin()
+      return await new Promise(() => {})
+    }
+    throw err
+  }
+}
+
+export function wireConsoleBar () {
+  const cases = /** @type {HTMLAnchorElement} */ (byId('cases-link'))
+  cases.href = withLang('/console')
+  byId('logout').addEventListener('click', async () => {
+    try {
+      await api('DELETE', '/api/session')
+    } finally {
+      window.location.assign(withLang('/login'))
+    }
+  })
+}
