@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from server.protocol import MESSAGES, Refusal
-from tests.browser import ARTIFACTS, Watched, browser, watched_page
+from tests.browser import ARTIFACTS, Watched, browser, log_in_as_room_facilitator, watched_page
 from tests.utils import BoardClient, RunningServer, eventually
 
 __all__ = ["browser"]  # the fixture, imported so pytest finds it
@@ -22,6 +22,8 @@ PROJECTOR: ViewportSize = {"width": 1920, "height": 1080}
 
 
 async def open_room(context: BrowserContext, server: RunningServer, room: str, query: str = "") -> Watched:
+    # The list page is a facilitator's: the browser carries a session cookie, as after logging in.
+    await log_in_as_room_facilitator(context, server.url, room)
     watched = await watched_page(context)
     await watched.page.goto(f"{server.url}/r/{room}{query}")
     await expect(watched.page.locator("#status")).to_have_attribute("data-state", "saved")
@@ -184,7 +186,8 @@ async def test_nothing_of_the_board_stays_in_browser_storage(server: RunningServ
         })"""
     )
     assert stored == {"local": 0, "session": 0, "indexedDB": [], "caches": [], "workers": 0, "cookie": ""}
-    assert await context.cookies() == []
+    # Only the HttpOnly login cookie, which holds an opaque id and nothing of the board.
+    assert [c["name"] for c in await context.cookies()] == ["kring_session"]
     await context.close()
 
 
@@ -263,6 +266,7 @@ async def test_layout_screenshots(server: RunningServer, browser: Browser, viewp
     ARTIFACTS.mkdir(exist_ok=True)
     size = f"{viewport['width']}x{viewport['height']}"
     context = await browser.new_context(viewport=viewport)
+    await log_in_as_room_facilitator(context, server.url, "team-noord-3")
     home = await watched_page(context)
     await home.page.goto(f"{server.url}/")
     await home.page.screenshot(path=str(ARTIFACTS / f"home-{size}.png"))
