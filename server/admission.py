@@ -11,12 +11,10 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from server.auth import unsign
+from server.meetings.cookies import PARTICIPANT_COOKIE, SESSION_COOKIE
 from server.protocol import ROOM_NAME, Refusal, Refused
 from server.rooms.schema import Identity
 from server.store.meetings import MeetingStore, RoomAccess
-
-SESSION_COOKIE = "kring_session"
-PARTICIPANT_COOKIE = "kring_participant"
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,9 @@ async def _participant(store: MeetingStore, token: Any) -> Admission:
         raise Refused(Refusal.BAD_AUTH)
     person = await store.participant_by_token(token)
     if person is None:
-        raise Refused(Refusal.BAD_AUTH)
+        known = await store.participant_by_any_token(token)
+        # A phone that was removed while it was away is told so, not that its token is unknown.
+        raise Refused(Refusal.REMOVED if known is not None and known.status == "removed" else Refusal.BAD_AUTH)
     if person.status != "admitted":
         raise Refused(Refusal.NOT_ADMITTED)
     access = await store.room_access(person.room_id)

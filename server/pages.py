@@ -39,7 +39,11 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                headers += [(k, v) for k, v in _SECURITY_HEADERS if k not in present]
+                extra = _SECURITY_HEADERS
+                if scope["path"].startswith("/static/"):
+                    # Bundles hold no board data: let phones revalidate (ETag) instead of refetching.
+                    extra = [(k, b"no-cache" if k == b"cache-control" else v) for k, v in extra]
+                headers += [(k, v) for k, v in extra if k not in present]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -32,6 +32,7 @@ class Refusal(StrEnum):
     NOT_ADMITTED = "not_admitted"
     ROOM_CLOSED = "room_closed"
     REMOVED = "removed"
+    REPLACED = "replaced"
 
 
 MESSAGES: dict[Refusal, str] = {
@@ -53,6 +54,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NOT_ADMITTED: "Wait until the facilitator admits you.",
     Refusal.ROOM_CLOSED: "This meeting is closed.",
     Refusal.REMOVED: "The facilitator removed you from this meeting.",
+    Refusal.REPLACED: "A newer projector link replaced this one.",
 }
 
 

@@ -210,6 +210,8 @@ async def test_a_split_meeting_keeps_each_room_to_itself(server: RunningServer, 
     assert SENSITIVE_A not in wall_text
     await expect(wall.locator(".hidden-note")).to_have_text("1 gevoelig punt staat niet op dit scherm.")
     assert CANARY_B not in wall_text and not received(projector_frames, CANARY_B)
+    # Not only the page: no surname reaches the projector's data at all (board people are first names).
+    assert not received(projector_frames, "Jansen") and not received(projector_frames, "Bakker")
 
     # -- copying between the rooms: previewed, sensitive refused ---------------------------------
     for text in (ITEM_A, SENSITIVE_A):

@@ -143,7 +143,7 @@ CONNECT_MATRIX = {
     "anon-room": (False, "bad_auth", None),
     "participant-a": (True, None, {"board", "p.{anna}"}),
     "waiting": (False, "not_admitted", None),
-    "removed": (False, "bad_auth", None),
+    "removed": (False, "removed", None),
     "facilitator": (True, None, {"board", "private", "p.{anna}", "p.{wim}", "p.{roos}"}),
     "other-facilitator": (False, "bad_auth", None),
     "forged-session": (False, "bad_auth", None),

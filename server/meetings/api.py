@@ -10,7 +10,6 @@ from starlette.responses import JSONResponse, Response
 
 from server.meetings.access import case_of, meeting_of
 from server.meetings.http import ApiError, bool_field, parts, read_json, text_field
-from server.meetings.lookups import facilitators_of_case
 from server.meetings.session import current_facilitator
 from server.meetings.views import audit_view, case_view, facilitator_view, meeting_detail, meeting_summary
 
@@ -46,7 +45,7 @@ async def get_case(request: Request) -> Response:
     return JSONResponse(
         {
             **case_view(case),
-            "facilitators": [facilitator_view(f) for f in await facilitators_of_case(store, case.id)],
+            "facilitators": [facilitator_view(f) for f in await store.facilitators_of_case(case.id)],
             "meetings": [meeting_summary(m) for m in await store.meetings_of_case(case.id)],
         }
     )

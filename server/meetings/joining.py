@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from server.meetings import cookies
 from server.meetings.http import ApiError, client_address, no_content, parts, read_json
-from server.meetings.lookups import participant_by_any_token
 from server.meetings.participants import name_field, relation_field
 from server.meetings.people import show_person
 from server.meetings.session import too_many
@@ -78,7 +77,7 @@ async def _token_holder(request: Request) -> Participant:
     """The participant a phone's token stands for, or the reason it no longer stands for one."""
     token = cookies.participant_token(request)
     store = parts(request).meetings
-    person = await participant_by_any_token(store, token) if token else None
+    person = await store.participant_by_any_token(token) if token else None
     if person is None:
         raise ApiError(401, "not_joined", "Meld je eerst aan met een code. / Join with a code first.")
     if person.status == "removed":
@@ -120,4 +119,7 @@ async def leave(request: Request) -> Response:
 async def short_link(request: Request) -> Response:
     """/j/<code>, the URL in the QR code, hands the code to the join page; anything but a code is dropped."""
     code = normalise_code(request.path_params["code"])
-    return RedirectResponse(f"/join?code={quote(code)}" if code else "/join", status_code=303)
+    query = {"code": code} if code else {}
+    if request.query_params.get("lang") in ("nl", "en"):
+        query["lang"] = request.query_params["lang"]  # a printed English QR stays English
+    return RedirectResponse(f"/join?{urlencode(query)}" if query else "/join", status_code=303)

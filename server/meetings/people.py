@@ -19,8 +19,13 @@ async def show_person(live: LiveRooms, person: Participant) -> None:
     def mutate(doc: Doc[Any]) -> None:
         people = doc.get("people", type=Map)
         if person.status == "admitted":
-            people[person.id] = Map({"name": person.name, "relation": person.relation})
+            # First names only: the board also goes to the projector, and that is all it may show.
+            people[person.id] = Map({"name": first_name(person.name), "relation": person.relation})
         elif person.id in people:
             del people[person.id]
 
     await live.edit(person.room_id, BOARD, mutate)
+
+
+def first_name(name: str) -> str:
+    return name.strip().split(" ")[0] if name.strip() else ""

@@ -71,7 +71,12 @@ async def _previous_scores(request: Request, room: MeetingRoom, *, first_names: 
     if previous is None:
         return {"meeting": None, "rounds": []}
     board = await kring.live.copy_of(previous.id, BOARD)
+    # The board keeps first names only; the console may show the full names it already knows.
     people = board.get("people", type=Map).to_py() or {}
+    if not first_names:
+        people = {
+            p.id: {"name": p.name, "relation": p.relation} for p in await kring.meetings.participants_of(previous.id)
+        }
     rounds = []
     for round_id, round_ in sorted((board.get("poll", type=Map).to_py() or {}).items()):
         if not isinstance(round_, dict) or round_.get("status") != "revealed":
@@ -82,7 +87,7 @@ async def _previous_scores(request: Request, room: MeetingRoom, *, first_names: 
             name = str(who.get("name", ""))
             scored.append(
                 {
-                    "name": name.split(" ")[0] if first_names else name,
+                    "name": name,
                     "relation": who.get("relation", ""),
                     "value": int(score.get("value", 0)),  # Yjs numbers arrive as floats
                 }

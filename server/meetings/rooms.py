@@ -56,6 +56,8 @@ async def projector_link(request: Request) -> Response:
     store = parts(request).meetings
     # One projector per room: a new link retires the previous one.
     token = await store.new_projector_token(access.room_id)
+    # The old link's window must not keep showing the board: its socket goes now.
+    parts(request).live.remove_person(access.room_id, access.room_id, "replaced")
     await store.audit("projector", actor_kind="facilitator", actor_id=str(person.id), access=access)
     return JSONResponse({"url": f"/projector#{token}"})
 

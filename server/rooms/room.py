@@ -30,7 +30,7 @@ from server.relay import NoRelay, Relay
 from server.rooms.awareness import RoomAwareness
 from server.rooms.channel import RoomChannel
 from server.rooms.permissions import WriteGuard
-from server.rooms.schema import BOARD, DOC_NAME, PRIVATE, Identity, audience, can_read, roots_of
+from server.rooms.schema import BOARD, DOC_NAME, PRIVATE, Identity, audience, can_read, people_group, roots_of
 from server.store.updatelog import UpdateLog
 
 log = logging.getLogger("kring.room")
@@ -134,7 +134,7 @@ class Room:
             for name, doc in sorted(self.docs.items())
             if can_read(identity, name)
         ]
-        presence = self.awareness.snapshot_frame()
+        presence = self.awareness.snapshot_frame() if identity.kind != "projector" else None
         if presence is not None:
             greeting.append(("awareness", (presence,)))
         return greeting
@@ -143,7 +143,7 @@ class Room:
         self.peers.pop(peer, None)
         gone = self.awareness.leave(peer)
         if gone is not None:
-            self._channel.broadcast(self.name, "awareness", (gone,), peer)
+            self._channel.broadcast(people_group(self.name), "awareness", (gone,), peer)
             self._relay.publish_awareness(self.name, gone)
 
     # -- incoming frames ------------------------------------------------------------------------
@@ -220,7 +220,7 @@ class Room:
         update = parse_awareness_frame(frame)
         # The server re-encodes every state with the name and role of the session behind it.
         frame = self.awareness.apply(peer, identity, update)
-        self._channel.broadcast(self.name, "awareness", (frame,), peer)
+        self._channel.broadcast(people_group(self.name), "awareness", (frame,), peer)
         self._relay.publish_awareness(self.name, frame)
 
     async def edit(self, doc_name: str, mutate: Callable[[Doc[Any]], None]) -> None:
@@ -263,7 +263,7 @@ class Room:
             self.awareness.apply_remote(parse_awareness_frame(frame))
         except Refused:
             return
-        self._channel.broadcast(self.name, "awareness", (frame,), None)
+        self._channel.broadcast(people_group(self.name), "awareness", (frame,), None)
 
     def state_vectors(self) -> dict[str, bytes]:
         return {name: doc.get_state() for name, doc in self.docs.items()}

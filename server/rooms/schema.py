@@ -71,8 +71,15 @@ def facilitators_group(room: str) -> str:
     return f"{room}/facilitators"
 
 
+def people_group(room: str) -> str:
+    """Everyone but the projector: presence (full names, who is typing) never goes to the wall."""
+    return f"{room}/people"
+
+
 def groups_of(room: str, identity: Identity) -> list[str]:
     groups = [room]
+    if identity.kind != "projector":
+        groups.append(people_group(room))
     if identity.kind == "facilitator":
         groups.append(facilitators_group(room))
     own = identity.own_doc

@@ -155,6 +155,16 @@ class MeetingStore:
             )
             return list(rows)
 
+    async def facilitators_of_case(self, case_id: str) -> list[Facilitator]:
+        async with self.sessions() as db:
+            rows = await db.scalars(
+                select(Facilitator)
+                .join(CaseFacilitator, CaseFacilitator.facilitator_id == Facilitator.id)
+                .where(CaseFacilitator.case_id == case_id)
+                .order_by(Facilitator.name)
+            )
+            return list(rows)
+
     async def can_manage_case(self, facilitator_id: int, case_id: str) -> bool:
         async with self.sessions() as db:
             return (await db.get(CaseFacilitator, (case_id, facilitator_id))) is not None
@@ -304,6 +314,12 @@ class MeetingStore:
                 .where(Participant.id == participant_id, Participant.status != "removed")
                 .values(token_expires_at=now() + PARTICIPANT_TOKEN_LIFETIME)
             )
+
+    async def participant_by_any_token(self, token: str) -> Participant | None:
+        """The token's participant whatever their status or expiry, so that a removed phone can be
+        told it was removed rather than that its token is unknown."""
+        async with self.sessions() as db:
+            return await db.scalar(select(Participant).where(Participant.token_hash == token_hash(token)))
 
     async def participant(self, participant_id: str) -> Participant | None:
         async with self.sessions() as db:

@@ -71,14 +71,18 @@ async function start () {
     stopped(/** @type {Record<string, string>} */ (t.ended)[refusal.code] || t.projectorNoToken)
   })
 
+  // Who takes part comes from the board's list of admitted people (first names only): the server
+  // sends a projector no presence, which carries full names.
+  const people = board.getMap('people')
   const showHere = () => {
-    const names = []
-    for (const state of provider.awareness.getStates().values()) {
-      if (state && state.user) names.push(wallName(state.user))
-    }
-    setText(here, names.length ? `${t.hereNow}: ${names.filter(Boolean).sort((a, b) => a.localeCompare(b)).join(', ')}` : '')
+    const names = [roleLabel('facilitator')]
+    people.forEach((person) => {
+      if (person instanceof Y.Map) names.push(wallName({ name: person.get('name'), role: person.get('relation') }))
+    })
+    setText(here, `${t.hereNow}: ${names.filter(Boolean).sort((a, b) => a.localeCompare(b)).join(', ')}`)
   }
-  provider.awareness.on('change', showHere)
+  people.observeDeep(showHere)
+  showHere()
 
   /** @type {string | null} */
   let shownCode = null
