@@ -44,6 +44,7 @@ async def world(server: RunningServer) -> AsyncIterator[World]:
     room_a, room_b = meeting["rooms"]
     ids = {"case": meeting["case_id"], "meeting": meeting["id"], "room_a": room_a["id"], "room_b": room_b["id"]}
     ids["round"] = "r1"
+    ids["member"] = (await store.add_network_member(meeting["case_id"], name="Oom Piet", relation="family")).id
     for who, room, status in [("participant-a", room_a, "admitted"), ("participant-b", room_b, "admitted"),
                               ("removed", room_a, "removed")]:  # fmt: skip
         person, token = await store.add_participant(room["id"], who, "family", admitted=True)
@@ -86,6 +87,10 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/cases", {"label": "Gezin X"}, ANY_FACILITATOR),
     ("POST", "/api/cases/{case}/facilitators", {"email": "f3@jeugdzorg.test"}, FACILITATORS),
     ("POST", "/api/cases/{case}/meetings", {"title": "Vervolg", "rooms": []}, FACILITATORS),
+    ("GET", "/api/cases/{case}/network", None, FACILITATORS),
+    ("POST", "/api/cases/{case}/network", {"name": "Buurvrouw Els", "relation": "friend"}, FACILITATORS),
+    ("PATCH", "/api/network/{member}", {"knows_worries": True}, FACILITATORS),
+    ("DELETE", "/api/network/{member}", {}, FACILITATORS),
     ("POST", "/api/participants", {"room_id": "{room_a}", "name": "Opa", "relation": "family"}, FACILITATORS),
     ("POST", "/api/participants/{participant-a}/rename", {"name": "Anna"}, FACILITATORS),
     ("POST", "/api/participants/{participant-a}/admit", {}, FACILITATORS),

@@ -85,6 +85,16 @@ _PERSON = ("200", "The participant.", ref("Participant"))
 _NAME = obj(["name"], name=string(minLength=1, maxLength=80))
 
 
+_MEMBER_BODY = obj(
+    ["name", "relation"],
+    name=string(minLength=1, maxLength=120),
+    relation=string(enum=list(RELATIONS)),
+    role=string(maxLength=500),
+    knows_worries={"type": "boolean"},
+    contact=string(maxLength=500),
+)
+
+
 def _paths() -> Schema:
     return {
         "/api/openapi.json": {
@@ -251,6 +261,36 @@ def _paths() -> Schema:
                 "401 410 423",
                 media=_SVG,
             ),
+        },
+        "/api/cases/{case_id}/network": {
+            "parameters": _CASE,
+            "get": _op(
+                "The case's safety-network register (with contact details: facilitators only)",
+                "network",
+                FACILITATOR,
+                ("200", "", {"type": "array", "items": ref("NetworkMember")}),
+                "401 404",
+            ),
+            "post": _op(
+                "Add someone to the safety-network register",
+                "network",
+                FACILITATOR,
+                ("201", "", ref("NetworkMember")),
+                "400 401 403 404 415",
+                _MEMBER_BODY,
+            ),
+        },
+        "/api/network/{member_id}": {
+            "parameters": [_param("member_id")],
+            "patch": _op(
+                "Change a register entry",
+                "network",
+                FACILITATOR,
+                ("200", "", ref("NetworkMember")),
+                "400 401 403 404 415",
+                _MEMBER_BODY,
+            ),
+            "delete": _op("Remove a register entry", "network", FACILITATOR, ("204", "", None), "401 403 404 415"),
         },
         "/api/projector/history": {
             "get": _op(

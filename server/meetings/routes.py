@@ -11,7 +11,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Route
 
 from server.meetings import api as cases
-from server.meetings import copying, joining, participants, poll, rooms, session
+from server.meetings import copying, joining, network, participants, poll, rooms, session
 from server.meetings.http import api
 from server.meetings.openapi import OpenApiEndpoint
 from server.meetings.throttle import BackOff
@@ -36,6 +36,10 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/cases/{case_id}", api(cases.get_case), methods=["GET"]),
         Route("/api/cases/{case_id}/facilitators", api(cases.add_cofacilitator), methods=["POST"]),
         Route("/api/cases/{case_id}/meetings", api(cases.create_meeting), methods=["POST"]),
+        Route("/api/cases/{case_id}/network", api(network.list_network), methods=["GET"]),
+        Route("/api/cases/{case_id}/network", api(network.add_member), methods=["POST"]),
+        Route("/api/network/{member_id}", api(network.update_member), methods=["PATCH"]),
+        Route("/api/network/{member_id}", api(network.remove_member), methods=["DELETE"]),
         Route("/api/meetings/{meeting_id}", api(cases.get_meeting), methods=["GET"]),
         Route("/api/meetings/{meeting_id}", api(cases.update_meeting), methods=["PATCH"]),
         Route("/api/meetings/{meeting_id}/close", api(cases.close_meeting), methods=["POST"]),

@@ -26,6 +26,7 @@ from server.store.models import (
     FacilitatorSession,
     Meeting,
     MeetingRoom,
+    NetworkMember,
     Participant,
 )
 
@@ -335,6 +336,33 @@ class MeetingStore:
     async def set_participant(self, participant_id: str, **values: object) -> None:
         async with self.sessions.begin() as db:
             await db.execute(update(Participant).where(Participant.id == participant_id).values(**values))
+
+    # -- the safety-network register ------------------------------------------------------------------
+
+    async def network_of(self, case_id: str) -> list[NetworkMember]:
+        async with self.sessions() as db:
+            rows = await db.scalars(
+                select(NetworkMember).where(NetworkMember.case_id == case_id).order_by(NetworkMember.created_at)
+            )
+            return list(rows)
+
+    async def network_member(self, member_id: str) -> NetworkMember | None:
+        async with self.sessions() as db:
+            return await db.get(NetworkMember, member_id)
+
+    async def add_network_member(self, case_id: str, **values: object) -> NetworkMember:
+        async with self.sessions.begin() as db:
+            member = NetworkMember(id=new_id(), case_id=case_id, created_at=now(), **values)
+            db.add(member)
+        return member
+
+    async def update_network_member(self, member_id: str, **values: object) -> None:
+        async with self.sessions.begin() as db:
+            await db.execute(update(NetworkMember).where(NetworkMember.id == member_id).values(**values))
+
+    async def remove_network_member(self, member_id: str) -> None:
+        async with self.sessions.begin() as db:
+            await db.execute(delete(NetworkMember).where(NetworkMember.id == member_id))
 
     # -- audit ----------------------------------------------------------------------------------------
 

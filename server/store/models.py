@@ -131,3 +131,19 @@ class AuditEntry(Base):
     room_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     on_behalf_of: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class NetworkMember(Base):
+    """The safety-network register of a case: who carries the plan. Facilitators only: it holds contact
+    details, and in a split case it names both parents' networks."""
+
+    __tablename__ = "network_members"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    relation: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(500), default="")
+    knows_worries: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
