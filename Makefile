@@ -30,8 +30,8 @@ run: setup
 	$(BIN)/kring serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests bench
-	$(BIN)/ruff format --check server tests bench
+	$(BIN)/ruff check server tests $(wildcard bench)
+	$(BIN)/ruff format --check server tests $(wildcard bench)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
