@@ -28,9 +28,12 @@ def _secret_key(env: Mapping[str, str], var_dir: Path) -> str:
     return key
 
 
-def _origins(raw: str, public_url: str) -> list[str]:
+def _origins(raw: str, public_url: str, port: int, public_url_set: bool) -> list[str]:
     if raw:
         return [o.strip() for o in raw.split(",") if o.strip()]
+    if not public_url_set:
+        # The embedded default: whoever opens it as localhost or as 127.0.0.1 on this machine.
+        return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
     return [public_url.rstrip("/")]
 
 
@@ -70,7 +73,7 @@ class Settings:
             port=port,
             secret_key=_secret_key(env, var),
             public_url=public_url,
-            allowed_origins=_origins(env.get("ALLOWED_ORIGINS", ""), public_url),
+            allowed_origins=_origins(env.get("ALLOWED_ORIGINS", ""), public_url, port, "PUBLIC_URL" in env),
             max_frame_bytes=int(env.get("KRING_MAX_FRAME_BYTES", "1000000")),
             commit_window_ms=float(env.get("KRING_COMMIT_WINDOW_MS", "2")),
             broadcast_window_ms=float(env.get("KRING_BROADCAST_WINDOW_MS", "2")),
