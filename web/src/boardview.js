@@ -1,11 +1,14 @@
 // The board as people read it: framework items under their categories, in the framework's three
-// columns, and the agreements. Shared by the console (compact, with choices for copying), the
-// phone and the projector. Reads the `board` Y.Doc; writes nothing.
+// columns, each with who raised it, its pair and everyone's marks; and the plan's rules in their
+// sections, the bottom lines apart. Shared by the console (compact, with its controls), the phone
+// (with mark buttons) and the projector. Reads the `board` Y.Doc; writes nothing itself.
 
 import * as Y from 'yjs'
 import { h, fill } from './dom.js'
 import { t } from './i18n.js'
-import { COLUMNS, categoryLabel, labels } from './labels.js'
+import { COLUMNS, categoryLabel, labels, onLabels, roleLabel } from './labels.js'
+import { w } from './boardwords.js'
+import { claimsOf, frameworkOf, marksOf, nameOf, peopleOf, rulesOf, SECTIONS } from './boarddata.js'
 
 /**
  * @typedef {object} BoardItem
@@ -52,11 +55,7 @@ export function itemsOf (board, root) {
   return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
 }
 
-/** A new item's key: sortable by time, unique without coordination. */
-export function newKey () {
-  const random = Math.floor(Math.random() * 36 ** 6).toString(36).padStart(6, '0')
-  return `${Date.now().toString(36)}-${random}`
-}
+export { newKey } from './boarddata.js'
 
 /**
  * @typedef {object} BoardOptions
@@ -64,8 +63,12 @@ export function newKey () {
  * @property {number} level the heading level of a column (categories get one below)
  * @property {boolean} [allCategories] show empty categories too (the wall keeps its shape)
  * @property {boolean} [hideSensitive] leave out items marked sensitive, saying how many (the wall)
+ * @property {'both' | 'framework' | 'plan'} [part] what to draw (both by default)
  * @property {(item: BoardItem) => HTMLElement | null} [extra] something to put in front of an item
+ * @property {(item: BoardItem) => HTMLElement | null} [actions] controls to put under an item
  */
+
+const BOARD_ROOTS = ['framework', 'agreements', 'marks', 'claims', 'people', 'meta']
 
 /**
  * Draw the board into `container`, again on every change; returns a function that stops it.
@@ -74,15 +77,23 @@ export function newKey () {
  * @param {BoardOptions} options
  */
 export function showBoard (container, board, options) {
-  const render = () => drawBoard(container, board, options)
-  const framework = board.getMap('framework')
-  const agreements = board.getMap('agreements')
-  framework.observeDeep(render)
-  agreements.observeDeep(render)
-  render()
+  let queued = false
+  // Several roots change in one transaction (accepting a proposal): draw once, after it.
+  const render = () => {
+    if (queued) return
+    queued = true
+    queueMicrotask(() => {
+      queued = false
+      drawBoard(container, board, options)
+    })
+  }
+  const maps = BOARD_ROOTS.map((name) => board.getMap(name))
+  for (const map of maps) map.observeDeep(render)
+  const stopLabels = onLabels(render)
+  drawBoard(container, board, options)
   return () => {
-    framework.unobserveDeep(render)
-    agreements.unobserveDeep(render)
+    for (const map of maps) map.unobserveDeep(render)
+    stopLabels()
   }
 }
 
@@ -97,6 +108,33 @@ function heading (level, text, cls) {
 }
 
 /**
+ * The pairs' numbers, by item key: the danger statements with a pair in board order, 1, 2, 3.
+ * @param {import('./boarddata.js').FrameworkItem[]} items
+ */
+export function pairNumbers (items) {
+  /** @type {Map<string, number>} */
+  const numbers = new Map()
+  const keys = new Set(items.map((i) => i.key))
+  let n = 0
+  for (const item of items) {
+    if (item.category !== 'danger' || !item.pair || !keys.has(item.pair)) continue
+    n += 1
+    numbers.set(item.key, n)
+    numbers.set(item.pair, n)
+  }
+  return numbers
+}
+
+/**
+ * @typedef {object} Context
+ * @property {Map<string, import('./boarddata.js').Person>} people
+ * @property {Map<string, Map<string, string>>} marks
+ * @property {Map<string, number>} pairs
+ * @property {Map<string, string[]>} claims
+ * @property {Map<string, import('./boarddata.js').FrameworkItem>} byKey
+ */
+
+/**
  * @param {HTMLElement} container
  * @param {Y.Doc} board
  * @param {BoardOptions} options
@@ -105,46 +143,53 @@ function drawBoard (container, board, options) {
   // Redrawing replaces the elements: whoever had focus on a control in here gets it back.
   const active = document.activeElement
   const focusKey = active instanceof HTMLElement && container.contains(active) ? active.dataset.focusKey : undefined
+  const part = options.part || 'both'
 
-  const all = [...itemsOf(board, 'framework'), ...itemsOf(board, 'agreements')]
-  const shown = options.hideSensitive ? all.filter((item) => !item.sensitive) : all
-  const hidden = all.length - shown.length
-  const items = shown.filter((item) => item.root === 'framework')
-  const agreements = shown.filter((item) => item.root === 'agreements')
-  const known = new Set(COLUMNS.flatMap((c) => c.categories))
-  /** @type {Map<string, BoardItem[]>} */
-  const byCategory = new Map()
-  for (const item of items) {
-    const category = known.has(/** @type {any} */ (item.category)) ? item.category : 'grey'
-    byCategory.set(category, [...(byCategory.get(category) || []), item])
+  const allItems = frameworkOf(board)
+  const allRules = rulesOf(board)
+  const items = options.hideSensitive ? allItems.filter((i) => !i.sensitive) : allItems
+  const rules = options.hideSensitive ? allRules.filter((r) => !r.sensitive) : allRules
+  const hidden = (part !== 'plan' ? allItems.length - items.length : 0) + (part !== 'framework' ? allRules.length - rules.length : 0)
+  /** @type {Context} */
+  const context = {
+    people: peopleOf(board),
+    marks: marksOf(board),
+    pairs: pairNumbers(items),
+    claims: claimsOf(board),
+    byKey: new Map(allItems.map((i) => [i.key, i]))
   }
 
   const columns = []
-  for (const column of COLUMNS) {
-    const sections = []
-    for (const category of column.categories) {
-      const here = byCategory.get(category) || []
-      if (!here.length && !(options.allCategories && category !== 'grey')) continue
-      sections.push(h('section', { class: 'category', 'data-category': category },
-        heading(options.level + 1, categoryLabel(category)),
-        here.length
-          ? h('ul', { class: 'cards' }, here.map((item) => card(item, options)))
-          : h('p', { class: 'category-empty', text: '–', 'aria-hidden': 'true' })))
+  if (part !== 'plan') {
+    const known = new Set(COLUMNS.flatMap((c) => c.categories))
+    /** @type {Map<string, import('./boarddata.js').FrameworkItem[]>} */
+    const byCategory = new Map()
+    for (const item of items) {
+      const category = known.has(/** @type {any} */ (item.category)) ? item.category : 'grey'
+      byCategory.set(category, [...(byCategory.get(category) || []), item])
     }
-    if (!sections.length) continue
-    const title = /** @type {Record<string, string>} */ (labels.columns)[column.key]
-    columns.push(h('section', { class: `column column-${column.key}` }, heading(options.level, title, 'column-title'), sections))
+    for (const column of COLUMNS) {
+      const sections = []
+      for (const category of column.categories) {
+        const here = byCategory.get(category) || []
+        if (!here.length && !(options.allCategories && category !== 'grey')) continue
+        sections.push(h('section', { class: 'category', 'data-category': category },
+          heading(options.level + 1, categoryLabel(category)),
+          here.length
+            ? h('ul', { class: 'cards' }, here.map((item) => itemCard(item, options, context)))
+            : h('p', { class: 'category-empty', text: '–', 'aria-hidden': 'true' })))
+      }
+      if (!sections.length) continue
+      const title = /** @type {Record<string, string>} */ (labels.columns)[column.key]
+      columns.push(h('section', { class: `column column-${column.key}` }, heading(options.level, title, 'column-title'), sections))
+    }
   }
-  if (agreements.length) {
-    columns.push(h('section', { class: 'column column-agreements' },
-      heading(options.level, t.agreements, 'column-title'),
-      h('ul', { class: 'cards' }, agreements.map((item) => card(item, options)))))
-  }
+  const plan = part !== 'framework' && rules.length ? planOf(rules, options, context) : null
   const note = hidden ? h('p', { class: 'hidden-note', text: t.sensitiveHidden(hidden) }) : null
-  if (!columns.length) {
+  if (!columns.length && !plan) {
     fill(container, h('p', { class: 'empty', text: t.boardEmpty }), note)
   } else {
-    fill(container, h('div', { class: `board board-${options.style}` }, columns), note)
+    fill(container, columns.length ? h('div', { class: `board board-${options.style}` }, columns) : null, plan, note)
   }
   if (focusKey) {
     const again = container.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)
@@ -153,13 +198,96 @@ function drawBoard (container, board, options) {
 }
 
 /**
- * @param {BoardItem} item
- * @param {BoardOptions} options
+ * The names on a list of participant ids, as this view may show them.
+ * @param {string[]} pids
+ * @param {Context} context
  */
-function card (item, options) {
+function names (pids, context) {
+  return pids.map((pid) => nameOf(pid, context.people, roleLabel)).filter(Boolean).join(', ')
+}
+
+/**
+ * @param {import('./boarddata.js').FrameworkItem} item
+ * @param {BoardOptions} options
+ * @param {Context} context
+ */
+function itemCard (item, options, context) {
   const extra = options.extra ? options.extra(item) : null
-  return h('li', { class: 'card', 'data-key': item.key, 'data-root': item.root },
+  const actions = options.actions ? options.actions(item) : null
+  const who = item.by ? nameOf(item.by, context.people, roleLabel) : ''
+  const pair = context.pairs.get(item.key)
+  const marks = context.marks.get(item.key)
+  /** @type {HTMLElement | null} */
+  let markList = null
+  if (marks && marks.size) {
+    const rows = /** @type {const} */ (['agree', 'disagree', 'unsure']).map((kind) => {
+      const pids = [...marks.entries()].filter(([, v]) => v === kind).map(([pid]) => pid)
+      if (!pids.length) return null
+      return h('li', { class: `mark mark-${kind}`, dir: 'auto', text: w.markCount(w.marks[kind], pids.length, names(pids, context)) })
+    })
+    markList = h('ul', { class: 'marks' }, rows)
+  }
+  return h('li', { class: 'card', 'data-key': item.key, 'data-root': item.root, 'data-category': item.category },
     extra,
-    h('span', { class: 'card-text', dir: 'auto', text: item.text }),
+    h('div', { class: 'card-body' },
+      h('span', { class: 'card-text', dir: 'auto', text: item.text }),
+      who || pair
+        ? h('p', { class: 'card-meta' },
+          pair ? h('span', { class: 'pair-tag', text: w.pairTag(pair) }) : null,
+          who ? h('span', { class: 'card-by', dir: 'auto', text: w.by(who) }) : null)
+        : null,
+      markList,
+      actions),
     item.sensitive && options.style === 'compact' ? h('span', { class: 'badge badge-sensitive', text: t.sensitiveBadge }) : null)
+}
+
+/**
+ * The plan: the family's rules (immediate, then longer term), and the bottom lines apart.
+ * @param {import('./boarddata.js').Rule[]} rules
+ * @param {BoardOptions} options
+ * @param {Context} context
+ */
+function planOf (rules, options, context) {
+  const sections = SECTIONS.map((section) => {
+    const here = rules.filter((r) => r.section === section)
+    if (!here.length) return null
+    return h('section', { class: `plan-section plan-${section}`, 'data-section': section },
+      heading(options.level + 1, labels.sections[section]),
+      h('ul', { class: 'cards' }, here.map((rule) => ruleCard(rule, options, context))))
+  })
+  return h('section', { class: `plan plan-${options.style} column-agreements` },
+    heading(options.level, t.agreements, 'column-title'), sections)
+}
+
+/**
+ * @param {import('./boarddata.js').Rule} rule
+ * @param {BoardOptions} options
+ * @param {Context} context
+ */
+function ruleCard (rule, options, context) {
+  const extra = options.extra ? options.extra(rule) : null
+  const actions = options.actions ? options.actions(rule) : null
+  const goal = rule.goal ? context.byKey.get(rule.goal) : undefined
+  const claimed = (context.claims.get(rule.key) || []).filter((pid) => !rule.owners.includes(pid))
+  const dates = w.datesLabel(rule.start, rule.review)
+  /** @param {string} label @param {string} value @param {string} cls */
+  const row = (label, value, cls) => value
+    ? h('div', { class: `rule-row ${cls}` }, h('dt', { text: label }), h('dd', { dir: 'auto', text: value }))
+    : null
+  return h('li', { class: 'card rule', 'data-key': rule.key, 'data-root': rule.root, 'data-status': rule.status },
+    extra,
+    h('div', { class: 'card-body' },
+      h('p', { class: 'rule-head' },
+        h('span', { class: 'card-text', dir: 'auto', text: rule.text }),
+        h('span', { class: `pill status-pill status-${rule.status}`, text: /** @type {Record<string, string>} */ (w.statuses)[rule.status] })),
+      h('dl', { class: 'rule-fields' },
+        row(w.owners, names(rule.owners, context) || (rule.section === 'bottom_line' ? '' : w.nobodyYet), 'rule-owners'),
+        row(w.goalOf, goal ? goal.text : '', 'rule-goal'),
+        row(w.whenLabel, rule.when, 'rule-when'),
+        row(w.checkLabel, rule.check, 'rule-check'),
+        row(w.ifNotLabel, rule.ifNotKept, 'rule-ifnot'),
+        dates ? h('div', { class: 'rule-row rule-dates' }, h('dd', { text: dates })) : null),
+      claimed.length ? h('p', { class: 'rule-claimed', dir: 'auto', text: w.claimedBy(names(claimed, context)) }) : null,
+      actions),
+    rule.sensitive && options.style === 'compact' ? h('span', { class: 'badge badge-sensitive', text: t.sensitiveBadge }) : null)
 }

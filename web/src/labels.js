@@ -1,8 +1,13 @@
-// The board's label set: the framework's categories and columns, and how people relate to the
-// family. Organisations and stages word these differently, so they live apart from the interface's
-// words; the keys are what the documents and the API store.
+// The board's label set: the framework's categories and columns, the pair's names, the guided form,
+// the jargon to warn about, the scaling anchors, the plan's sections. Organisations and stages word
+// these differently, so they are configuration: JSON files in /static/labels/, fetched at runtime,
+// chosen per meeting in the board's `meta.labels`. How people relate to the family stays here.
 
 import { lang } from './i18n.js'
+// The interface language's set is in the bundle too, so the first drawing has words; the set the
+// meeting chose (and any local edit of these files) arrives by fetch a moment later.
+import nlSet from '../static/labels/nl.json'
+import enSet from '../static/labels/en.json'
 
 /** @typedef {'harm' | 'danger' | 'complicating' | 'strengths' | 'safety' | 'goals' | 'next_steps' | 'grey'} Category */
 
@@ -30,22 +35,6 @@ export const RELATIONS = [
 ]
 
 const nl = {
-  categories: {
-    harm: 'Schade (wat er gebeurd is)',
-    danger: 'Gevaarsomschrijvingen',
-    complicating: 'Complicerende factoren',
-    strengths: 'Krachten',
-    safety: 'Bestaande veiligheid',
-    goals: 'Veiligheidsdoelen',
-    next_steps: 'Volgende stappen',
-    grey: 'Grijs gebied'
-  },
-  columns: {
-    worried: 'Waar maken we ons zorgen over?',
-    working: 'Wat gaat er goed?',
-    needed: 'Wat moet er gebeuren?',
-    unclear: 'Nog onduidelijk'
-  },
   relations: {
     parent: 'Ouder of verzorger',
     family: 'Familie',
@@ -72,22 +61,6 @@ const nl = {
 
 /** @type {typeof nl} */
 const en = {
-  categories: {
-    harm: 'Harm (past harm)',
-    danger: 'Danger statements',
-    complicating: 'Complicating factors',
-    strengths: 'Existing strengths',
-    safety: 'Existing safety',
-    goals: 'Safety goals',
-    next_steps: 'Next steps',
-    grey: 'Grey area'
-  },
-  columns: {
-    worried: 'What are we worried about?',
-    working: "What's working well?",
-    needed: 'What needs to happen?',
-    unclear: 'Not clear yet'
-  },
   relations: {
     parent: 'Parent or carer',
     family: 'Family',
@@ -111,12 +84,100 @@ const en = {
   }
 }
 
-export const labels = lang === 'en' ? en : nl
+
+export const LABEL_SETS = ['nl', 'en', 'early-help-nl', 'early-help-en']
+
+/**
+ * @typedef {object} LabelSet
+ * @property {string} name
+ * @property {Record<string, string>} columns
+ * @property {Record<string, string>} categories
+ * @property {{danger: string, goal: string, pairs: string, pairOf: string}} pair
+ * @property {Record<string, string>} guided
+ * @property {{danger: string, goal: string}} templates
+ * @property {string} seenTemplate
+ * @property {string[]} jargon
+ * @property {{question: string, zero: string, ten: string}} scale
+ * @property {{immediate: string, longer: string, bottom_line: string}} sections
+ */
+
+const people = lang === 'en' ? en : nl
+
+/** The words in use: the interface's relations and roles, and the board's current label set. */
+export const labels = /** @type {typeof nl & LabelSet} */ ({ ...(lang === 'en' ? enSet : nlSet), ...people })
+/** @type {string | null} */
+let loaded = null
+/** @type {Set<() => void>} */
+const listeners = new Set()
+/** @type {Map<string, Promise<LabelSet | null>>} */
+const fetched = new Map()
+
+/** The set a board without a choice uses: the interface's language. */
+export const DEFAULT_SET = lang === 'en' ? 'en' : 'nl'
+
+/** @param {string} name */
+async function fetchSet (name) {
+  try {
+    const response = await fetch(`/static/labels/${name}.json`, { cache: 'no-cache' })
+    if (!response.ok) return null
+    const data = await response.json()
+    return data && typeof data === 'object' && data.categories && data.columns ? data : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Use the label set `name` (one of LABEL_SETS; anything else means the default); everyone who asked
+ * through onLabels draws again once it is here.
+ * @param {unknown} name
+ */
+export async function useLabelSet (name) {
+  const wanted = typeof name === 'string' && LABEL_SETS.includes(name) ? name : DEFAULT_SET
+  if (wanted === loaded) return
+  loaded = wanted
+  if (!fetched.has(wanted)) fetched.set(wanted, fetchSet(wanted))
+  const set = await fetched.get(wanted)
+  if (!set || loaded !== wanted) return
+  Object.assign(labels, set, people)
+  for (const listener of listeners) listener()
+}
+
+/**
+ * Call `listener` whenever the label set changes; returns a function that stops it.
+ * @param {() => void} listener
+ */
+export function onLabels (listener) {
+  listeners.add(listener)
+  return () => listeners.delete(listener)
+}
+
+/**
+ * Follow the board's `meta.labels`: load the set the facilitator chose, now and on every change.
+ * @param {import('yjs').Doc} board
+ */
+export function followLabelSet (board) {
+  const meta = board.getMap('meta')
+  const follow = () => { useLabelSet(meta.get('labels')) }
+  meta.observe(follow)
+  follow()
+}
 
 /** @param {unknown} key */
 export function categoryLabel (key) {
-  const known = /** @type {Record<string, string>} */ (labels.categories)
-  return typeof key === 'string' && known[key] ? known[key] : labels.categories.grey
+  const known = labels.categories || {}
+  if (typeof key === 'string' && known[key]) return known[key]
+  return known.grey || String(key || '')
+}
+
+/**
+ * @param {string} text
+ * @returns {string[]} the jargon words of the label set that `text` uses
+ */
+export function jargonIn (text) {
+  const words = (labels.jargon || []).map((w) => String(w).toLowerCase())
+  const lower = ` ${text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ')} `
+  return words.filter((w) => lower.includes(` ${w.replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `))
 }
 
 /** @param {string} key */

@@ -1,13 +1,18 @@
-// A phone's board (/board), once the facilitator let it in: the room's board, read-only for now,
-// live over a connection that the participant cookie authenticates. Leaving, being removed or the
-// meeting closing wipes the board from the page; nothing was ever stored on the phone.
+// A phone's board (/board), once the facilitator let it in: the room's board live over a connection
+// that the participant cookie authenticates, and what a person does with one thumb: mark items
+// agree / disagree / not sure, suggest something, score the scaling question, claim a rule and see
+// "my agreements". Leaving, being removed or the meeting closing wipes the board from the page;
+// nothing was ever stored on the phone.
 
 import * as Y from 'yjs'
 import { api, ApiError } from './api.js'
 import { announce, byId, every, fill, h, setText } from './dom.js'
 import { t, translatePage, withLang } from './i18n.js'
+import { w } from './boardwords.js'
 import { KringProvider } from './provider.js'
 import { showBoard } from './boardview.js'
+import { followLabelSet } from './labels.js'
+import { PhoneActions } from './phoneactions.js'
 
 // Asking keeps the phone's short-lived sign-in alive through a long meeting, and notices a
 // removal even if the connection missed it.
@@ -18,7 +23,7 @@ translatePage()
 const view = byId('view')
 const statusEl = byId('status')
 
-/** @type {{provider: KringProvider, board: Y.Doc, stopBoard: () => void, stopPolling: () => void} | null} */
+/** @type {{provider: KringProvider, board: Y.Doc, stopBoard: () => void, stopPolling: () => void, actions: PhoneActions} | null} */
 let live = null
 
 async function start () {
@@ -32,7 +37,7 @@ async function start () {
     window.location.replace(withLang('/join?waiting=1'))
     return
   }
-  connect()
+  connect(String(status.participant_id || ''))
 }
 
 /** @param {ApiError} err */
@@ -44,20 +49,26 @@ function reasonOf (err) {
   return err.message
 }
 
-function connect () {
+/** @param {string} pid this phone's participant id */
+function connect (pid) {
   const board = new Y.Doc()
   const provider = new KringProvider(window.location.origin, {}, board)
+  followLabelSet(board)
   const boardView = h('div', { class: 'board-view', id: 'board' })
   const heading = h('h1', { tabindex: '-1', text: t.boardTitle })
+  const actions = new PhoneActions({ board, own: provider.doc(`p.${pid}`), pid })
   fill(view,
     h('div', { class: 'phone-head' },
       heading,
       h('button', { type: 'button', class: 'secondary', id: 'leave', text: t.leave, onclick: () => leave() })),
-    h('p', { class: 'hint', text: t.phoneBoardHint }),
+    h('p', { class: 'hint', text: w.phoneHint }),
+    actions.scalePanel,
+    actions.mine,
+    actions.proposeBox,
     boardView)
-  const stopBoard = showBoard(boardView, board, { style: 'phone', level: 2 })
+  const stopBoard = showBoard(boardView, board, { style: 'phone', level: 2, actions: (item) => actions.itemActions(item) })
   const stopPolling = every(keepAlive, KEEPALIVE_MS)
-  live = { provider, board, stopBoard, stopPolling }
+  live = { provider, board, stopBoard, stopPolling, actions }
 
   const showStatus = () => {
     const state = provider.ended ? 'offline' : provider.status === 'synced' ? 'saved' : provider.status
@@ -92,6 +103,7 @@ function stop () {
   if (!live) return
   live.stopPolling()
   live.stopBoard()
+  live.actions.destroy()
   live.provider.destroy()
   live.board.destroy()
   live = null

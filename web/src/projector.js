@@ -1,12 +1,18 @@
-// The projector (/projector#<token>): one room's board on the wall, read-only, in large calm type.
-// People appear by first name or role only. Until the room is locked it shows how to join.
+// The projector (/projector#<token>): one room's board on the wall, read-only, in large calm type:
+// the framework, the safety plan or the scaling question, as the facilitator chooses (meta.wall).
+// People appear by first name or role only. Until the room is locked it shows how to join. Scores
+// reach the wall only once revealed: before that they are in no document this screen receives.
 // The token stays in the fragment, which browsers never send to a server.
 
 import * as Y from 'yjs'
 import { api, ApiError, imageWithToken } from './api.js'
 import { byId, every, fill, groupCode, h, setText } from './dom.js'
 import { t, translatePage } from './i18n.js'
-import { roleLabel } from './labels.js'
+import { followLabelSet, labels, onLabels, roleLabel } from './labels.js'
+import { w } from './boardwords.js'
+import { frameworkOf, peopleOf, roundsOf } from './boarddata.js'
+import { pairNumbers } from './boardview.js'
+import { previousOf, roundTitle, scaleLine } from './scaleline.js'
 import { KringProvider } from './provider.js'
 import { showBoard } from './boardview.js'
 
@@ -53,10 +59,14 @@ async function start () {
   const fullscreen = h('button', { type: 'button', class: 'wall-fullscreen quiet', text: t.fullscreen })
   fullscreen.addEventListener('click', () => document.documentElement.requestFullscreen().catch(() => {}))
   document.addEventListener('fullscreenchange', () => { fullscreen.hidden = Boolean(document.fullscreenElement) })
-  const boardView = h('div', { class: 'board-view' })
+  const boardView = h('div', { class: 'board-view wall-board' })
+  const planView = h('div', { class: 'board-view wall-plan', hidden: true })
+  const pollView = h('div', { class: 'wall-poll', hidden: true })
   fill(view,
     h('header', { class: 'wall-head' }, h('div', { class: 'wall-who' }, title, here), joinPanel),
     boardView,
+    planView,
+    pollView,
     fullscreen)
 
   /** @type {() => void} */
@@ -65,7 +75,10 @@ async function start () {
   const provider = new KringProvider(window.location.origin, { projector: token }, board, { follow: false, presence: false })
   // A wall is seen by anyone who walks in or takes a photo: what the facilitator marked sensitive stays
   // on the phones and the console.
-  showBoard(boardView, board, { style: 'wall', level: 2, allCategories: true, hideSensitive: true })
+  showBoard(boardView, board, { style: 'wall', level: 2, allCategories: true, hideSensitive: true, part: 'framework' })
+  showBoard(planView, board, { style: 'wall', level: 2, hideSensitive: true, part: 'plan' })
+  followLabelSet(board)
+  showWall(board, { boardView, planView, pollView })
   provider.on('ended', (refusal) => {
     stopPolling()
     stopped(/** @type {Record<string, string>} */ (t.ended)[refusal.code] || t.projectorNoToken)
@@ -114,6 +127,47 @@ async function start () {
       }
     }
   }, POLL_MS)
+}
+
+/** @type {{rounds: any[]} | null} */
+let history = null
+let historyAsked = false
+
+/**
+ * What the wall shows, as the facilitator chose in meta.wall: the board, the plan, or the latest
+ * scaling round (open: how to answer; closed: waiting; revealed: every name on the line).
+ * @param {Y.Doc} board
+ * @param {{boardView: HTMLElement, planView: HTMLElement, pollView: HTMLElement}} views
+ */
+function showWall (board, { boardView, planView, pollView }) {
+  const meta = board.getMap('meta')
+  const draw = () => {
+    const shown = meta.get('wall')
+    const rounds = roundsOf(board)
+    const round = rounds[rounds.length - 1]
+    const poll = shown === 'poll' && round !== undefined
+    boardView.hidden = poll || shown === 'plan'
+    planView.hidden = shown !== 'plan'
+    pollView.hidden = !poll
+    if (!poll || !round) return fill(pollView)
+    const title = roundTitle(round, pairNumbers(frameworkOf(board)))
+    if (round.status === 'revealed') {
+      if (!historyAsked) {
+        historyAsked = true
+        api('GET', '/api/projector/history', undefined, bearer).then((found) => { history = found; draw() }).catch(() => {})
+      }
+      fill(pollView, scaleLine({ round, people: peopleOf(board), previous: previousOf(history, round, rounds), title, level: 2 }))
+      return
+    }
+    fill(pollView,
+      h('section', { class: 'scale scale-waiting' },
+        h('h2', { class: 'scale-title', dir: 'auto', text: `${w.scaleTitle}: ${title}` }),
+        h('p', { class: 'scale-question', text: labels.scale.question }),
+        h('p', { class: 'scale-instruction', text: round.status === 'open' ? w.roundOpenWall : w.roundClosedWall })))
+  }
+  for (const root of ['meta', 'poll', 'people', 'framework']) board.getMap(root).observeDeep(draw)
+  onLabels(draw)
+  draw()
 }
 
 start()

@@ -1,15 +1,23 @@
 // One room in the meeting console: how people get in (code, QR, lock, projector), who is there,
-// and the room's live board, with a form to put something on it and a choice of items to copy.
+// and the room's live board with the meeting's controls: the words the board uses, what the wall
+// shows, proposals from phones, a form to put something on it, the guided danger/goal pair, the
+// scaling question, the safety plan, and a choice of items to copy.
 
 import * as Y from 'yjs'
 import { api } from './api.js'
 import { announce, fill, groupCode, h, setSwitch, setText, showError, switchButton } from './dom.js'
 import { t, withLang } from './i18n.js'
-import { CATEGORIES, categoryLabel } from './labels.js'
+import { CATEGORIES, LABEL_SETS, categoryLabel, followLabelSet, jargonIn, onLabels } from './labels.js'
 import { KringProvider } from './provider.js'
 import { PeopleList } from './people.js'
 import { CopyPanel } from './copypanel.js'
-import { newKey, showBoard } from './boardview.js'
+import { showBoard } from './boardview.js'
+import { newKey, nextOrder } from './boarddata.js'
+import { w } from './boardwords.js'
+import { Inbox } from './inbox.js'
+import { PairForm } from './pairform.js'
+import { PollConsole } from './pollconsole.js'
+import { PlanConsole } from './planconsole.js'
 
 const MAX_ITEM_LENGTH = 2000
 
@@ -62,12 +70,18 @@ export class RoomColumn {
       })
       : null
 
+    followLabelSet(this.board)
     this.addForm = this._addForm(base)
+    this.inbox = new Inbox(this.board, base)
+    this.pairForm = new PairForm(this.board, base, `f:${facilitatorId}`)
+    this.poll = new PollConsole({ board: this.board, provider: this.provider, roomId: room.id, base, error: this.error, changed })
+    this.plan = new PlanConsole(this.board, base)
     this.boardView = h('div', { class: 'board-view', id: `${base}-board` })
     this._stopBoard = showBoard(this.boardView, this.board, {
       style: 'compact',
       level: 4,
-      extra: this.copyPanel ? (item) => this._pick(item) : undefined
+      extra: this.copyPanel ? (item) => this._pick(item) : undefined,
+      actions: (item) => item.root === 'agreements' ? this.plan.actions(/** @type {any} */ (item)) : this._itemActions(item)
     })
 
     this.element = h('section', { class: 'room-column', 'aria-labelledby': `${base}-title`, 'data-room': room.id },
@@ -84,7 +98,12 @@ export class RoomColumn {
       this.people.element,
       h('section', { class: 'room-board', 'aria-labelledby': `${base}-board-title` },
         h('h3', { id: `${base}-board-title`, text: t.boardTitle }),
+        this._meetingControls(base),
+        this.inbox.element,
         this.addForm,
+        this.pairForm.element,
+        this.poll.element,
+        this.plan.element,
         this.boardView),
       this.copyPanel ? this.copyPanel.element : null)
 
@@ -181,11 +200,21 @@ export class RoomColumn {
       CATEGORIES.map((c) => h('option', { value: c, text: categoryLabel(c) })))
     const text = h('input', { id: `${base}-text`, maxlength: MAX_ITEM_LENGTH, autocomplete: 'off', required: true })
     const sensitive = h('input', { type: 'checkbox', id: `${base}-sensitive` })
+    const jargon = h('p', { class: 'warning jargon-warning', hidden: true, 'aria-live': 'polite' })
+    text.addEventListener('input', () => {
+      const found = jargonIn(text.value)
+      jargon.hidden = !found.length
+      setText(jargon, found.length ? w.jargon(found) : '')
+    })
+    onLabels(() => {
+      for (const option of category.options) option.textContent = categoryLabel(option.value)
+    })
     const form = h('form', { class: 'add-item', novalidate: true, 'aria-label': t.addItemTitle },
       h('div', { class: 'field' }, h('label', { for: category.id, text: t.category }), category),
       h('div', { class: 'field grow' }, h('label', { for: text.id, text: t.itemText }), text),
       h('div', { class: 'check' }, sensitive, h('label', { for: sensitive.id, text: t.sensitive })),
-      h('button', { type: 'submit', text: t.addItem }))
+      h('button', { type: 'submit', text: t.addItem }),
+      jargon)
     form.addEventListener('submit', (event) => {
       event.preventDefault()
       const words = text.value.trim().slice(0, MAX_ITEM_LENGTH)
@@ -194,15 +223,62 @@ export class RoomColumn {
         ['category', category.value],
         ['text', new Y.Text(words)],
         ['by', `f:${this.facilitatorId}`],
-        ['sensitive', sensitive.checked]
+        ['sensitive', sensitive.checked],
+        ['order', nextOrder(this.board.getMap('framework'))]
       ])
       this.board.getMap('framework').set(newKey(), item)
       text.value = ''
+      jargon.hidden = true
       sensitive.checked = false
       text.focus()
       announce(t.announceAdded)
     })
     return form
+  }
+
+  /**
+   * The words the board uses (the label set) and what the wall shows.
+   * @param {string} base
+   */
+  _meetingControls (base) {
+    const meta = this.board.getMap('meta')
+    const set = h('select', { id: `${base}-labels` },
+      LABEL_SETS.map((s) => h('option', { value: s, text: /** @type {Record<string, string>} */ (w.labelSetNames)[s] })))
+    const wall = h('select', { id: `${base}-wall` },
+      ['board', 'poll', 'plan'].map((v) => h('option', { value: v, text: /** @type {Record<string, string>} */ (w.wallViews)[v] })))
+    const show = () => {
+      const chosen = meta.get('labels')
+      set.value = typeof chosen === 'string' && LABEL_SETS.includes(chosen) ? chosen : LABEL_SETS[0]
+      const shown = meta.get('wall')
+      wall.value = shown === 'poll' || shown === 'plan' ? shown : 'board'
+    }
+    meta.observe(show)
+    show()
+    set.addEventListener('change', () => meta.set('labels', set.value))
+    wall.addEventListener('change', () => meta.set('wall', wall.value))
+    return h('div', { class: 'meeting-controls row' },
+      h('div', { class: 'field' }, h('label', { for: set.id, text: w.labelSet }), set),
+      h('div', { class: 'field' }, h('label', { for: wall.id, text: w.wallShows }), wall))
+  }
+
+  /**
+   * A framework item's control on the console: take it off the board.
+   * @param {{root: string, key: string, text: string}} item
+   */
+  _itemActions (item) {
+    const focus = `remove-${this.room.id}-${item.key}`
+    return h('div', { class: 'item-actions' },
+      h('button', {
+        type: 'button',
+        class: 'quiet danger item-remove',
+        'data-focus-key': focus,
+        'aria-label': w.removeItem(item.text),
+        text: w.remove,
+        onclick: () => {
+          this.board.getMap('framework').delete(item.key)
+          announce(w.announceRemoved)
+        }
+      }))
   }
 
   /** @param {import('./boardview.js').BoardItem} item */

@@ -1,0 +1,134 @@
+// The guided form for a danger statement and its safety goal ("the bookends"): who is worried,
+// about what behaviour, what happens to the child if nothing changes; what the parents will do,
+// what the child will experience, what professionals will see, for how long. Writes both items
+// at once, each naming the other as its pair. Warns gently about jargon and past three pairs.
+
+import * as Y from 'yjs'
+import { announce, h, setText } from './dom.js'
+import { jargonIn, labels, onLabels } from './labels.js'
+import { w } from './boardwords.js'
+import { frameworkOf, newKey, nextOrder } from './boarddata.js'
+import { pairNumbers } from './boardview.js'
+
+const SOFT_LIMIT = 3
+const MAX_PART = 600
+const DANGER_PARTS = ['who', 'behaviour', 'impact']
+const GOAL_PARTS = ['parents', 'child', 'seen', 'duration']
+
+/**
+ * @param {string} template
+ * @param {Record<string, string>} parts
+ */
+function compose (template, parts) {
+  return template.replace(/\{(\w+)\}/g, (_, key) => parts[key] || '').replace(/\s+/g, ' ').trim()
+}
+
+export class PairForm {
+  /**
+   * @param {Y.Doc} board
+   * @param {string} base an id prefix unique on the page
+   * @param {string} by who writes: 'f:<facilitator id>'
+   */
+  constructor (board, base, by) {
+    this.board = board
+    this.by = by
+    /** @type {Record<string, HTMLTextAreaElement>} */
+    this.fields = {}
+    /** @type {Record<string, HTMLElement>} */
+    this.labelEls = {}
+    this.title = h('h4', { id: `${base}-pair-title` })
+    this.dangerLegend = h('legend')
+    this.goalLegend = h('legend')
+    const field = (/** @type {string} */ part) => {
+      const input = h('textarea', { id: `${base}-pair-${part}`, rows: 1, maxlength: MAX_PART, dir: 'auto', 'data-part': part })
+      input.addEventListener('input', () => this.check())
+      this.fields[part] = input
+      this.labelEls[part] = h('label', { for: input.id })
+      return h('div', { class: 'field' }, this.labelEls[part], input)
+    }
+    this.limit = h('p', { class: 'warning pair-limit', hidden: true })
+    this.jargon = h('p', { class: 'warning jargon-warning', hidden: true, 'aria-live': 'polite' })
+    this.error = h('p', { class: 'error', role: 'alert', hidden: true })
+    this.form = h('form', { class: 'pair-form', novalidate: true, 'aria-labelledby': this.title.id },
+      this.title,
+      this.limit,
+      h('fieldset', { class: 'pair-half pair-danger' }, this.dangerLegend, DANGER_PARTS.map(field)),
+      h('fieldset', { class: 'pair-half pair-goal' }, this.goalLegend, GOAL_PARTS.map(field)),
+      this.jargon,
+      this.error,
+      h('button', { type: 'submit', class: 'pair-add' }))
+    this.button = /** @type {HTMLButtonElement} */ (this.form.querySelector('button'))
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      this.add()
+    })
+    this.element = h('details', { class: 'pair-box' }, h('summary', { class: 'pair-summary' }), this.form)
+    this.summary = /** @type {HTMLElement} */ (this.element.querySelector('summary'))
+    board.getMap('framework').observeDeep(() => this.check())
+    onLabels(() => this.words())
+    this.words()
+  }
+
+  words () {
+    setText(this.title, w.pairTitle(labels.pair.pairs))
+    setText(this.summary, w.pairTitle(labels.pair.pairs))
+    setText(this.dangerLegend, labels.pair.danger)
+    setText(this.goalLegend, labels.pair.goal)
+    setText(this.button, w.pairAdd)
+    for (const [part, el] of Object.entries(this.labelEls)) setText(el, labels.guided[part] || part)
+    this.check()
+  }
+
+  pairCount () {
+    const items = frameworkOf(this.board)
+    return new Set(pairNumbers(items).values()).size
+  }
+
+  check () {
+    const count = this.pairCount()
+    this.limit.hidden = count < SOFT_LIMIT
+    if (count >= SOFT_LIMIT) setText(this.limit, w.pairLimit(count))
+    const typed = Object.values(this.fields).map((f) => f.value).join(' ')
+    const found = jargonIn(typed)
+    this.jargon.hidden = !found.length
+    setText(this.jargon, found.length ? w.jargon(found) : '')
+  }
+
+  add () {
+    /** @type {Record<string, string>} */
+    const parts = {}
+    for (const [part, el] of Object.entries(this.fields)) parts[part] = el.value.trim().slice(0, MAX_PART)
+    const missing = ['who', 'behaviour', 'parents', 'child'].find((p) => !parts[p])
+    this.error.hidden = !missing
+    if (missing) {
+      setText(this.error, w.pairMissing)
+      this.fields[missing].focus()
+      return
+    }
+    const seen = parts.seen ? compose(labels.seenTemplate, parts) : ''
+    const dangerText = compose(labels.templates.danger, parts)
+    const goalText = compose(labels.templates.goal, { ...parts, seen: seen ? ` ${seen}` : '' })
+    const dangerKey = newKey()
+    const goalKey = newKey()
+    const framework = this.board.getMap('framework')
+    this.board.transact(() => {
+      const order = nextOrder(framework)
+      /** @param {string} category @param {string} text @param {string} pair @param {string[]} names @param {number} n */
+      const item = (category, text, pair, names, n) => new Y.Map([
+        ['category', category],
+        ['text', new Y.Text(text)],
+        ['by', this.by],
+        ['sensitive', false],
+        ['order', n],
+        ['pair', pair],
+        ['guided', new Y.Map(names.filter((p) => parts[p]).map((p) => [p, parts[p]]))]
+      ])
+      framework.set(dangerKey, item('danger', dangerText, goalKey, DANGER_PARTS, order))
+      framework.set(goalKey, item('goals', goalText, dangerKey, GOAL_PARTS, order + 1))
+    })
+    for (const el of Object.values(this.fields)) el.value = ''
+    this.check()
+    this.fields.who.focus()
+    announce(w.announcePair)
+  }
+}
