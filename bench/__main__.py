@@ -1,0 +1,371 @@
+"""`python -m bench [all|fanout|ack] [options]`: start a server, drive it, print the figures.
+
+Every run is bounded: fixed warm-up, measurement and drain times, time-outs on connecting and on
+collecting results, and only loopback traffic. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+
+from bench.procs import Server, attach_server, machine_busy_seconds, start_server
+from bench.runner import Generator, GeneratorKind, Result, Scenario, node_available, node_base_dir, run
+
+QUIET_PCT = 15.0
+FANOUT_ROOMS = Scenario("fan-out 50x20", rooms=50, clients_per_room=20, room_rate=10)
+FANOUT_CROWD = Scenario("fan-out 1x200", rooms=1, clients_per_room=200, room_rate=10)
+# 500 updates/s offered over 10 phones in 5 rooms; each update still reaches the room's other phone.
+DURABLE_ACK = Scenario("durable ack 500/s", rooms=5, clients_per_room=2, room_rate=100)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default="all",
+        choices=["all", "fanout", "ack"],
+        help="all (default): both fan-out runs and the durable-ack run; fanout; ack",
+    )
+    parser.add_argument("--rooms", type=int, help="custom run: rooms (with --clients and --rate)")
+    parser.add_argument("--clients", type=int, help="custom run: clients per room")
+    parser.add_argument("--rate", type=float, help="custom run: updates/s per room, spread over its clients")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of load before measuring (5)")
+    parser.add_argument("--duration", type=float, default=25.0, help="seconds measured (25)")
+    parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait for late deliveries (3)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 s warm-up, 4 s measured")
+    parser.add_argument(
+        "--generator",
+        choices=["auto", "node", "python"],
+        default="auto",
+        help="load generator: node (socket.io-client + yjs from web/node_modules), python "
+        "(python-socketio + pycrdt); auto picks node when its packages are installed",
+    )
+    parser.add_argument("--procs", type=int, help="load-generator processes (default: 2)")
+    parser.add_argument(
+        "--servers",
+        help="comma-separated URLs of running servers to attach to instead of starting one; "
+        "the clients of each room are spread round-robin over them (Origin = the URL)",
+    )
+    parser.add_argument(
+        "--server-root",
+        type=Path,
+        help="import the started server's `server` package from this directory (e.g. `git archive` of "
+        "another commit, or a patched copy) instead of this checkout",
+    )
+    parser.add_argument(
+        "--facilitator",
+        metavar="EMAIL",
+        help="with --servers: a facilitator account there (password in $KRING_BENCH_PASSWORD); the bench "
+        "creates its cases, meetings and phones through the API as this account",
+    )
+    parser.add_argument("--server-pids", help="comma-separated PIDs of --servers (default: found by port)")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the started server, e.g. KRING_BROADCAST_WINDOW_MS=0 (repeatable)",
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each scenario, wait up to this long for other work on the machine to stay under "
+        "15%% of a core for 3 s (a shared machine skews every figure); default 0: just report it",
+    )
+    parser.add_argument("--json", type=Path, help="also write every result as JSON to this file")
+    return parser.parse_args(argv)
+
+
+def scenarios(args: argparse.Namespace) -> list[Scenario]:
+    timing: dict[str, float] = {"warmup": args.warmup, "duration": args.duration, "drain": args.drain}
+    if args.quick:
+        timing = {"warmup": 1.0, "duration": 4.0, "drain": 2.0}
+    custom = (args.rooms, args.clients, args.rate)
+    if any(v is not None for v in custom):
+        if args.scenario == "all" or any(v is None for v in custom):
+            raise SystemExit("a custom run needs `fanout` or `ack` and all of --rooms, --clients, --rate")
+        name = f"{'fan-out' if args.scenario == 'fanout' else 'durable ack'} {args.rooms}x{args.clients}"
+        return [Scenario(name, args.rooms, args.clients, args.rate, **timing)]
+    chosen = {
+        "all": [FANOUT_ROOMS, FANOUT_CROWD, DURABLE_ACK],
+        "fanout": [FANOUT_ROOMS, FANOUT_CROWD],
+        "ack": [DURABLE_ACK],
+    }[args.scenario]
+    return [Scenario(s.name, s.rooms, s.clients_per_room, s.room_rate, **timing) for s in chosen]
+
+
+def choose_generator(args: argparse.Namespace) -> Generator:
+    why_not = node_available()
+    kind: GeneratorKind
+    if args.generator == "node":
+        if why_not:
+            raise SystemExit(f"--generator node: {why_not}")
+        kind = "node"
+    elif args.generator == "python":
+        kind = "python"
+    else:
+        kind = "python" if why_not else "node"
+        if why_not:
+            print(f"# note: Node generator unavailable ({why_not}); using the Python generator", file=sys.stderr)
+    return Generator(kind=kind, procs=args.procs or 2)
+
+
+def _env_pairs(pairs: list[str]) -> dict[str, str]:
+    env = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--server-env wants KEY=VALUE, not {pair!r}")
+        env[key] = value
+    return env
+
+
+@contextlib.contextmanager
+def servers_for(args: argparse.Namespace) -> Iterator[list[Server]]:
+    if args.servers:
+        urls = [u.strip() for u in args.servers.split(",") if u.strip()]
+        pids: list[int | None] = [int(p) for p in args.server_pids.split(",")] if args.server_pids else []
+        pids += [None] * (len(urls) - len(pids))
+        account = None
+        if args.facilitator:
+            password = os.environ.get("KRING_BENCH_PASSWORD")
+            if not password:
+                raise SystemExit("--facilitator needs the password in $KRING_BENCH_PASSWORD")
+            account = (args.facilitator, password)
+        yield [attach_server(url, pid, account) for url, pid in zip(urls, pids, strict=True)]
+        return
+    server = start_server(_env_pairs(args.server_env), root=args.server_root)
+    try:
+        yield [server]
+    finally:
+        server.stop()
+
+
+# -- the machine and the report -----------------------------------------------------------------
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _node_package_version(name: str) -> str:
+    try:
+        data = json.loads((node_base_dir() / "node_modules" / name / "package.json").read_text())
+        return str(data.get("version", "?"))
+    except (OSError, ValueError):
+        return "?"
+
+
+def machine(server_root: Path | None = None) -> dict[str, str]:
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "?"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().splitlines()[0].split()[1])
+        mem = f"{kib / 1024 / 1024:.1f} GiB"
+    node = "?"
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=5).stdout.strip()
+    commit = "?"
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain", "server"], capture_output=True, text=True, timeout=5)
+        commit = head.stdout.strip() + (" (server/ modified)" if dirty.stdout.strip() else "")
+    if server_root is not None:
+        commit = f"server from {server_root}"
+    return {
+        "date": datetime.date.today().isoformat(),
+        "commit": commit,
+        "cores": str(os.cpu_count()),
+        "cpu": cpu,
+        "ram": mem,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "pycrdt": _version("pycrdt"),
+        "python-socketio": _version("python-socketio"),
+        "python-engineio": _version("python-engineio"),
+        "uvicorn": _version("uvicorn"),
+        "node": node,
+        "yjs": _node_package_version("yjs"),
+        "socket.io-client": _node_package_version("socket.io-client"),
+    }
+
+
+def _ms(values: dict[str, float], key: str) -> str:
+    return f"{values[key]:.1f}" if key in values else "-"
+
+
+def _pct(values: list[float | None]) -> str:
+    return " + ".join("?" if v is None else f"{v:.0f}%" for v in values) or "?"
+
+
+def _mib(values: list[float | None]) -> str:
+    return " + ".join("?" if v is None else f"{v:.0f}" for v in values) or "?"
+
+
+def fanout_table(results: list[Result]) -> str:
+    lines = [
+        "| scenario | clients | offered upd/s | sent upd/s | delivered | deliveries/s | p50 ms | p99 ms | max ms "
+        "| server CPU | server RSS MiB | generator CPU | other CPU | ack p50/p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        d = r.as_dict()
+        lines.append(
+            f"| {r.scenario.name} | {r.connected}/{r.scenario.clients} | {r.scenario.offered_rate:.0f} "
+            f"| {d['sent_per_s']:.0f} | {100 * r.delivered:.2f}% | {d['deliveries_per_s']:.0f} "
+            f"| {_ms(r.latency_ms, 'p50')} | {_ms(r.latency_ms, 'p99')} | {_ms(r.latency_ms, 'max')} "
+            f"| {_pct(list(r.server_cpu_pct))} | {_mib(r.server_rss_mib)} "
+            f"| {_pct(list(r.generator_cpu_pct))} ({r.generator.kind}) | {_pct([r.other_cpu_pct])} "
+            f"| {_ms(r.ack_ms, 'p50')} / {_ms(r.ack_ms, 'p99')} |"
+        )
+    return "\n".join(lines)
+
+
+def ack_table(results: list[Result]) -> str:
+    lines = [
+        "| scenario | clients | offered upd/s | sent upd/s | saved acks | failed/missing | ack p50 ms | ack p99 ms "
+        "| ack max ms | commits/s | rows/commit | server CPU | generator CPU | other CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        d = r.as_dict()
+        commits, per_commit = "n/a", "n/a"
+        if r.counters and r.counters.get("store.commits"):
+            commits = f"{r.counters['store.commits'] / r.measured_seconds:.0f}"
+            per_commit = f"{r.counters.get('store.rows', 0) / r.counters['store.commits']:.1f}"
+        lines.append(
+            f"| {r.scenario.name} | {r.connected}/{r.scenario.clients} | {r.scenario.offered_rate:.0f} "
+            f"| {d['sent_per_s']:.0f} | {r.acks_saved}/{r.sent} | {r.acks_failed}/{r.acks_missing} "
+            f"| {_ms(r.ack_ms, 'p50')} | {_ms(r.ack_ms, 'p99')} | {_ms(r.ack_ms, 'max')} "
+            f"| {commits} | {per_commit} | {_pct(list(r.server_cpu_pct))} "
+            f"| {_pct(list(r.generator_cpu_pct))} ({r.generator.kind}) | {_pct([r.other_cpu_pct])} |"
+        )
+    return "\n".join(lines)
+
+
+def describe(result: Result) -> str:
+    d = result.as_dict()
+    lines = [f"## {result.scenario.name}"]
+    if d["server_counters"]:
+        d["server_counters"] = {k: v for k, v in d["server_counters"].items() if v}
+    for key in (
+        "generator",
+        "servers",
+        "connected",
+        "connect_failed",
+        "disconnects",
+        "refusals",
+        "measured_seconds",
+        "sent",
+        "sent_per_s",
+        "expected_deliveries",
+        "received",
+        "delivered_fraction",
+        "deliveries_per_s",
+        "latency_ms",
+        "p99_by_5s_ms",
+        "acks_saved",
+        "acks_failed",
+        "acks_missing",
+        "ack_ms",
+        "server_cpu_pct",
+        "server_rss_max_mib",
+        "generator_cpu_pct",
+        "other_cpu_pct",
+        "server_counters",
+    ):
+        lines.append(f"- {key}: {d[key]}")
+    if result.errors:
+        lines.append(f"- first errors: {result.errors}")
+    return "\n".join(lines)
+
+
+def wait_for_quiet(limit: float) -> float:
+    """Machine CPU (% of one core) over the last 3 s once it is quiet, or when `limit` is spent."""
+    deadline = time.monotonic() + limit
+    while True:
+        before = machine_busy_seconds()
+        time.sleep(3.0)
+        busy = 100 * (machine_busy_seconds() - before) / 3.0
+        if busy < QUIET_PCT or time.monotonic() >= deadline:
+            return busy
+
+
+async def _run_one(scenario: Scenario, args: argparse.Namespace, generator: Generator) -> Result:
+    budget = scenario.warmup + scenario.duration + scenario.drain + 60 + 0.2 * scenario.clients + 120
+    with servers_for(args) as servers:
+        return await asyncio.wait_for(run(scenario, servers, generator), budget)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    chosen = scenarios(args)
+    generator = choose_generator(args)
+    info = machine(args.server_root)
+    print("# Kring benchmark")
+    print("- " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    print(f"- load generator: {generator.kind}, {generator.procs} processes")
+    print(f"- CPU figures are % of one core over the measured window; this machine has {info['cores']} cores")
+    sys.stdout.flush()
+    results: list[Result] = []
+    for scenario in chosen:
+        print(
+            f"\n... {scenario.name}: {scenario.clients} clients, {scenario.offered_rate:.0f} updates/s, "
+            f"{scenario.warmup:.0f} s warm-up + {scenario.duration:.0f} s measured",
+            file=sys.stderr,
+        )
+        if args.wait_quiet > 0:
+            busy = wait_for_quiet(args.wait_quiet)
+            print(f"... machine busy {busy:.0f}% of a core before starting", file=sys.stderr)
+        result = asyncio.run(_run_one(scenario, args, generator))
+        if result.other_cpu_pct is not None and result.other_cpu_pct > QUIET_PCT:
+            print(
+                f"# warning: other processes used {result.other_cpu_pct:.0f}% of a core during "
+                f"{scenario.name}; its figures are skewed",
+            )
+        results.append(result)
+        print()
+        print(describe(result))
+        sys.stdout.flush()
+    fanouts = [r for r in results if not r.scenario.name.startswith("durable")]
+    acks = [r for r in results if r.scenario.name.startswith("durable")]
+    print(f"\n## Summary ({info['date']}, {info['cpu']}, {info['cores']} cores)\n")
+    if fanouts:
+        print(fanout_table(fanouts))
+        print()
+    if acks:
+        print(ack_table(acks))
+    if args.json:
+        args.json.write_text(json.dumps({"machine": info, "results": [r.as_dict() for r in results]}, indent=2))
+    invalid = [r.scenario.name for r in results if r.connect_failed or not r.sent]
+    if invalid:
+        print(f"\n# not a valid measurement (phones failed to connect, or nothing was sent): {', '.join(invalid)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

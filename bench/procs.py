@@ -1,0 +1,226 @@
+"""Processes the benchmark starts or watches: the Kring server, and CPU/RSS readings from /proc."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_EMAIL = "bench@kring.local"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# The server's environment is ours minus anything that would point it at a real deployment.
+_DROPPED_ENV = ("DATABASE_URL", "REDIS_URL", "KRING_VAR_DIR", "PUBLIC_URL", "ALLOWED_ORIGINS", "HOST", "PORT")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time the process has used so far, or None if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    # Fields 14 and 15 of proc(5) are utime and stime; fields[0] here is field 3 (state).
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores of the machine have spent not idle since boot (from /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    # user nice system idle iowait irq softirq steal [guest guest_nice, already counted in user/nice]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / CLOCK_TICKS
+
+
+def rss_kib(pid: int) -> tuple[int, int] | None:
+    """(current RSS, peak RSS) in KiB from /proc/<pid>/status."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return None
+    values = {}
+    for line in lines:
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0])
+    return values.get("VmRSS", 0), values.get("VmHWM", 0)
+
+
+def pid_listening_on(port: int) -> int | None:
+    """The process that holds a listening TCP socket on `port` (best effort, needs /proc access)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                parts = line.split()
+                if len(parts) > 9 and parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(parts[9])
+    if not inodes:
+        return None
+    targets = {f"socket:[{inode}]" for inode in inodes}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            for fd in (entry / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) in targets:
+                        return int(entry.name)
+    return None
+
+
+def _kring_command() -> list[str]:
+    beside = Path(sys.executable).parent / "kring"
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("kring")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "server.cli"]
+
+
+@dataclass
+class Server:
+    """A Kring server the benchmark talks to: one it started, or one it attached to."""
+
+    url: str
+    pid: int | None
+    process: subprocess.Popen[bytes] | None = None
+    workdir: Path | None = None
+    log_path: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    facilitator: tuple[str, str] | None = None  # (email, password) of an account that may create cases
+
+    @property
+    def origin(self) -> str:
+        return self.url.rstrip("/")
+
+    def log_tail(self, lines: int = 30) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown flushes every room
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+
+def start_server(extra_env: dict[str, str] | None = None, root: Path | None = None, timeout: float = 30.0) -> Server:
+    """`kring migrate` then `kring serve` on a free loopback port, with a throw-away SQLite store.
+
+    With `root`, the `server` package is imported from that directory instead (an export of another
+    commit, or a patched copy), still with this venv's interpreter and libraries.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="kring-bench-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+    env.update(
+        {
+            "KRING_VAR_DIR": str(workdir / "var"),
+            "DATABASE_URL": f"sqlite:///{workdir / 'kring.db'}",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "PUBLIC_URL": url,
+            "LOG_LEVEL": "warning",
+        }
+    )
+    env.update(extra_env or {})
+    command = _kring_command()
+    cwd = REPO
+    if root is not None:
+        command, cwd = [sys.executable, "-m", "server.cli"], root.resolve()
+        env["PYTHONPATH"] = str(cwd)
+    log_path = workdir / "server.log"
+    server = Server(url=url, pid=None, workdir=workdir, log_path=log_path, env=env)
+    try:
+        with log_path.open("ab") as log:
+            subprocess.run([*command, "migrate"], env=env, cwd=cwd, stdout=log, stderr=log, check=True, timeout=60)
+            password = secrets.token_urlsafe(18)
+            subprocess.run(
+                [*command, "user", "add", BENCH_EMAIL, "--name", "Bench"],
+                input=f"{password}\n".encode(),
+                env=env,
+                cwd=cwd,
+                stdout=log,
+                stderr=log,
+                check=True,
+                timeout=60,
+            )
+            server.facilitator = (BENCH_EMAIL, password)
+            server.process = subprocess.Popen([*command, "serve"], env=env, cwd=cwd, stdout=log, stderr=log)
+        server.pid = server.process.pid
+        _wait_healthy(server, timeout)
+    except BaseException:
+        tail = server.log_tail()
+        server.stop()
+        if tail:
+            print(f"server log:\n{tail}", file=sys.stderr)
+        raise
+    return server
+
+
+def _wait_healthy(server: Server, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.process is not None and server.process.poll() is not None:
+            raise RuntimeError(f"kring serve exited with {server.process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{server.url} did not become healthy within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def attach_server(url: str, pid: int | None = None, facilitator: tuple[str, str] | None = None) -> Server:
+    """A server someone else runs; its PID (for CPU and RSS) is found from its listening port."""
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"refusing {url}: the benchmark only talks to loopback addresses")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    server = Server(
+        url=url.rstrip("/"), pid=pid if pid is not None else pid_listening_on(port), facilitator=facilitator
+    )
+    _wait_healthy(server, 5.0)
+    return server
+
+
+def counters(server: Server) -> dict[str, object] | None:
+    """The server's counters, if it exposes them at /internal/counters (see docs/performance.md)."""
+    import json
+
+    try:
+        with urllib.request.urlopen(f"{server.url}/internal/counters", timeout=2) as response:
+            data = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
