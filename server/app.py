@@ -97,10 +97,40 @@ def create_app(settings: Settings) -> Any:
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
+    async def counters(request: Request) -> Response:
+        """Aggregate counters (no room names, no content) for `make bench` and operators; loopback only."""
+        if request.client is None or request.client.host not in ("127.0.0.1", "::1"):
+            return JSONResponse({"error": "not found"}, status_code=404)
+        stats = kring.log.stats
+        rooms = list(kring.registry.rooms.values())
+        totals: dict[str, int] = {}
+        for room in rooms:
+            for key, value in vars(room.counters).items():
+                totals[key] = totals.get(key, 0) + int(value)
+        return JSONResponse(
+            {
+                "store": {
+                    "commits": stats.commits,
+                    "rows": stats.rows,
+                    "failures": stats.failures,
+                    "queued": kring.log.queued,
+                    "commit_seconds_total": round(stats.commit_seconds_total, 6),
+                },
+                "transport": {
+                    "connections": len(kring.transport.connections),
+                    "connects": kring.transport.counters.connects,
+                    "disconnects": kring.transport.counters.disconnects,
+                    "refused": kring.transport.counters.refused,
+                },
+                "rooms": {"live": len(rooms), **totals},
+            }
+        )
+
     STATIC_DIR.mkdir(parents=True, exist_ok=True)
     routes: list[Any] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/internal/counters", counters),
         Route("/", pages.index),
         Route("/r/{room}", pages.room_page),
         *meeting_routes(kring),

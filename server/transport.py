@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import socketio
+from engineio import packet as eio_packet
 from socketio import packet
 
 from server.admission import admit_socket, cookies_from_environ
@@ -160,7 +161,23 @@ class SocketTransport:
     # ignore_queue: this process's sockets only. Other processes get document traffic from the
     # relay's room channel, never through Socket.IO's one shared Redis channel.
     def broadcast(self, room: str, event: str, args: tuple[object, ...], skip: str | None) -> None:
-        self._spawn(self.sio.emit(event, args, to=room, skip_sid=skip, ignore_queue=True))
+        # One packet for the group, put straight on each socket's send queue: python-socketio's
+        # emit creates a task per recipient, which was most of the fan-out's cost and, through the
+        # garbage it makes, of its pauses (docs/performance.md). Relies on engineio's AsyncSocket
+        # (`queue`, `closed`); pyproject pins python-engineio below 5 for that.
+        encoded = self.sio.packet_class(packet.EVENT, namespace="/", data=[event, *args]).encode()
+        message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        try:
+            participants = list(self.sio.manager.get_participants("/", room))
+        except KeyError:
+            return  # nobody in that group (yet)
+        sockets = self.sio.eio.sockets
+        for sid, eio_sid in participants:
+            if sid == skip:
+                continue
+            socket = sockets.get(eio_sid)
+            if socket is not None and not socket.closed:
+                socket.queue.put_nowait(message)
 
     def send(self, peer: str, event: str, args: tuple[object, ...]) -> None:
         self._spawn(self.sio.emit(event, args, to=peer, ignore_queue=True))

@@ -28,4 +28,4 @@ def test_pyproject_keeps_the_floors() -> None:
 
     pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
     for package, floor in FLOORS.items():
-        assert f'"{package}>={".".join(map(str, floor))}"' in pyproject
+        assert f'"{package}>={".".join(map(str, floor))}' in pyproject
