@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WEB_STAMP := web/static/dist/.built
 
-.PHONY: run test setup web lint typecheck pytest bench clean
+.PHONY: run test setup web lint typecheck pytest bench bench-cluster clean
 
 setup: $(STAMP) $(WEB_STAMP)
 
@@ -43,6 +43,9 @@ test: lint typecheck pytest
 
 bench: setup
 	$(BIN)/python -m bench
+
+bench-cluster: setup
+	bench/cluster.sh
 
 clean:
 	rm -rf $(VENV) web/node_modules web/static/dist
