@@ -167,19 +167,19 @@ async def test_acknowledgement_survives_an_unload_cut_short_by_a_join(tmp_path: 
         assert await server.kring.log.count("kort") == 1
 
 
-async def test_update_delivered_twice_while_it_waits_is_stored_once(server: RunningServer) -> None:
+async def test_update_ahead_of_its_dependencies_is_refused_twice_and_stored_never(server: RunningServer) -> None:
     peer = await _greeted(ManualPeer(server.url, "dubbel"))
     for value in ("x", "y"):
         peer.items.append(value)
     _first, second = peer.edits
 
-    assert await peer.send_update(second) == SAVED
-    assert await peer.send_update(second) == SAVED
+    # A write must stand on its own: held pending, its parts would later be integrated unchecked.
+    assert (await peer.send_update(second))["code"] == "incomplete"
+    assert (await peer.send_update(second))["code"] == "incomplete"
 
     room = _room(server, "dubbel")
-    assert room.counters.updates_stored == 1
-    assert room.counters.duplicates == 1
-    assert await server.kring.log.count("dubbel") == 1
+    assert room.counters.updates_stored == 0
+    assert await server.kring.log.count("dubbel") == 0
     # Each delivery still asks for the gap: the first request's answer may have been lost.
     await peer.next_request(2)
     assert room.counters.resyncs_requested == 2
@@ -200,8 +200,8 @@ async def test_update_ahead_of_its_dependencies_is_healed_by_asking_the_sender(s
     first, second, third = peer.edits
     room = _room(server, "volgorde")
 
-    assert await peer.send_update(third) == SAVED
-    # The server holds it but cannot place it; instead of waiting for 1 and 2 it asks for them.
+    assert (await peer.send_update(third))["code"] == "incomplete"
+    # The server cannot place it; instead of holding it for 1 and 2 it refuses it and asks for them.
     assert _items(room.docs["board"]) == []
     assert room.counters.resyncs_requested == 1
     request = await peer.next_request(1)
@@ -232,7 +232,7 @@ async def test_delete_ahead_of_its_insert_is_healed_by_asking_the_sender(server:
     _insert_weg, _insert_blijft, delete = peer.edits
     room = _room(server, "volgorde")
 
-    assert await peer.send_update(delete) == SAVED
+    assert (await peer.send_update(delete))["code"] == "incomplete"
     assert room.counters.resyncs_requested == 1
     request = await peer.next_request(1)
 

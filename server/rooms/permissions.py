@@ -75,12 +75,11 @@ class Shadow:
             raise Refused(Refusal.MALFORMED) from exc
         touches = self._touches
         self._touches = []
-        if set(self.doc.keys()) - roots_before - set(roots_of(self.doc_name)):
-            self.stale = True
-            raise Refused(Refusal.NOT_ALLOWED, "a document root this schema does not have")
+        # A root the schema does not have is a touch like any other: only a facilitator may add one.
+        touches += [Touch(root, "") for root in set(self.doc.keys()) - roots_before - set(roots_of(self.doc_name))]
         if missing_after_apply(update, self.doc):
-            # A guarded write must stand on its own: a part left pending here would later be
-            # integrated inside someone else's (unchecked) transaction.
+            # A write must stand on its own: a part left pending here would later be integrated
+            # inside someone else's transaction, unchecked (and Yrs 0.28 can crash doing so).
             self.stale = True
             raise Refused(Refusal.INCOMPLETE)
         return touches
@@ -144,12 +143,6 @@ class WriteGuard:
 
     def __init__(self) -> None:
         self._shadows: dict[str, Shadow] = {}
-
-    @staticmethod
-    def guarded(identity: Identity, doc_name: str) -> bool:
-        # A facilitator may change everything on the board and in the private notes, so only
-        # their writes to a person's own document (scores) need their values checked.
-        return identity.kind != "facilitator" or doc_name.startswith(OWN_PREFIX)
 
     def check(self, identity: Identity, doc_name: str, live: Doc[Any], update: bytes) -> None:
         if identity.kind == "projector":
