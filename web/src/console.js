@@ -4,6 +4,7 @@
 import { api } from './api.js'
 import { announce, byId, fill, h, showError } from './dom.js'
 import { t, translatePage, withLang } from './i18n.js'
+import { networkPanel } from './network.js'
 import { facilitator, wireConsoleBar } from './session.js'
 
 translatePage()
@@ -76,6 +77,7 @@ function caseCard (detail, open) {
           h('span', { text: m.title }),
           h('span', { class: `pill pill-${m.status}`, text: m.status === 'open' ? t.meetingOpen : t.meetingClosedShort })))))
       : h('p', { class: 'empty', text: t.noMeetings }),
+    networkPanel(detail.id),
     newMeetingForm(detail, open))
 }
 
