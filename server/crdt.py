@@ -6,6 +6,7 @@ Only pycrdt's own y-protocols decoder is used to read the numbers; no varint cod
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 from pycrdt import Decoder, Doc, get_update
@@ -13,6 +14,9 @@ from pycrdt import Decoder, Doc, get_update
 EMPTY_UPDATE = b"\x00\x00"
 
 
+# A room re-checks its waiting updates against one state, and a state vector can name thousands of
+# clients (a hostile writer invents them): decode each state once.
+@functools.lru_cache(maxsize=4)
 def _state_vector(state: bytes) -> dict[int, int]:
     decoder = Decoder(state)
     clocks: dict[int, int] = {}
@@ -63,11 +67,18 @@ def _waits_for_something(update: bytes, doc: Doc[Any]) -> bool:
 
 
 def apply_checked(doc: Doc[Any], update: bytes) -> None:
-    """Apply an update, turning a Rust panic into an ordinary exception the caller can refuse."""
+    """Apply an update; CorruptUpdate if the CRDT core failed partway, leaving `doc` in doubt.
+
+    pycrdt raises ValueError for bytes that do not decode (nothing was applied, and that passes
+    through), RuntimeError when Yrs gives up while integrating (some of the update may already be in
+    the document), and a Rust panic arrives as PanicException, a BaseException.
+    """
     try:
         doc.apply_update(update)
-    except Exception:
+    except ValueError:
         raise
+    except Exception as exc:
+        raise CorruptUpdate(str(exc)) from exc
     except BaseException as exc:
         if not is_rust_panic(exc):
             raise
@@ -83,4 +94,167 @@ def is_rust_panic(exc: BaseException) -> bool:
 
 
 class CorruptUpdate(ValueError):
-    """Raised for an update the CRDT core could not integrate (a panic, not a decode error)."""
+    """The CRDT core failed while integrating an update (a panic or an integration error, not a
+    decode error): the document it was applied to may hold part of it."""
+
+
+class UnreadableUpdate(ValueError):
+    """Bytes that are not a well-formed Yjs v1 update or state vector."""
+
+
+def check_state_vector(data: bytes) -> None:
+    """Raise UnreadableUpdate unless `data` is exactly a state vector: a count, then client/clock pairs."""
+    reader = _Reader(data)
+    for _ in range(reader.count(2)):
+        reader.uint()
+        reader.uint()
+    reader.end()
+
+
+def check_update(update: bytes) -> None:
+    """Raise UnreadableUpdate unless `update` is a well-formed Yjs v1 update, read as Yrs reads it.
+
+    Yrs trusts the counts in an update and reserves memory for them before it reads on: five bytes
+    that announce a few hundred million clients cost it 400 ms and gigabytes. Here every count must
+    fit in the bytes that follow it, every kind of content must be known, and nothing may trail the
+    delete set. Only the encoding is judged: what the structs mean is the CRDT's business (honest
+    documents hold zero-length and split items, e.g. around a halved emoji).
+    """
+    reader = _Reader(update)
+    for _ in range(reader.count(3)):
+        structs = reader.count(2)
+        reader.uint()  # client
+        reader.uint()  # first clock
+        for _ in range(structs):
+            info = reader.byte()
+            kind = info & 0x1F
+            if kind in (_GC, _SKIP):
+                reader.uint()  # a length
+            else:
+                for flag in (0x80, 0x40):  # a left origin, a right origin: each an id (client, clock)
+                    if info & flag:
+                        reader.uint()
+                        reader.uint()
+                if not info & 0xC0:  # no origins: the parent (a root's name, or an item) follows
+                    if reader.uint() == 1:
+                        reader.string()
+                    else:
+                        reader.uint()
+                        reader.uint()
+                    if info & 0x20:
+                        reader.string()  # the key in a map
+                _skip_content(reader, kind)
+    for _ in range(reader.count(2)):
+        reader.uint()
+        for _ in range(reader.count(2)):
+            reader.uint()  # clock
+            reader.uint()  # length
+    reader.end()
+
+
+_GC, _DELETED, _JSON, _BINARY, _STRING, _EMBED, _FORMAT, _TYPE, _ANY, _DOC, _SKIP = range(11)
+_MAX_NESTING = 64
+
+
+def _skip_content(reader: _Reader, kind: int) -> None:
+    if kind == _DELETED:
+        reader.uint()  # a length
+    elif kind == _JSON:
+        for _ in range(reader.count(1)):
+            reader.string()
+    elif kind in (_STRING, _EMBED):  # an embed is JSON text
+        reader.string()
+    elif kind == _BINARY:
+        reader.bytes()
+    elif kind == _FORMAT:
+        reader.string()
+        reader.string()
+    elif kind == _TYPE:
+        type_ref = reader.uint()
+        if type_ref in (3, 5):  # an XML element's or hook's name
+            reader.string()
+        elif type_ref > 6:
+            raise UnreadableUpdate("an unknown shared type")
+    elif kind == _ANY:
+        for _ in range(reader.count(1)):
+            reader.any()
+    elif kind == _DOC:
+        reader.string()
+        reader.any()
+    else:
+        raise UnreadableUpdate("an unknown kind of content")
+
+
+class _Reader:
+    """pycrdt's Decoder, with every read checked against the bytes that are left."""
+
+    def __init__(self, data: bytes) -> None:
+        self._decoder = Decoder(data)
+
+    def uint(self) -> int:
+        if self._decoder.length <= 0:
+            raise UnreadableUpdate("truncated")
+        try:
+            return self._decoder.read_var_uint()
+        except IndexError as exc:
+            raise UnreadableUpdate("truncated") from exc
+
+    def count(self, min_bytes_each: int) -> int:
+        """A count of things that follow, each at least `min_bytes_each` long."""
+        count = self.uint()
+        if count * min_bytes_each > self._decoder.length:
+            raise UnreadableUpdate("a count larger than the bytes that follow")
+        return count
+
+    def take(self, size: int) -> bytes:
+        decoder = self._decoder
+        if size > decoder.length:
+            raise UnreadableUpdate("truncated")
+        taken = decoder.stream[decoder.i0 : decoder.i0 + size]
+        decoder.i0 += size
+        decoder.length -= size
+        return bytes(taken)
+
+    def byte(self) -> int:
+        return self.take(1)[0]
+
+    def bytes(self) -> bytes:
+        return self.take(self.uint())
+
+    def string(self) -> str:
+        try:
+            return self.bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnreadableUpdate("a string that is not UTF-8") from exc
+
+    def any(self, depth: int = 0) -> None:
+        """Skip one lib0 `any` value (JSON-like, with binary and 64-bit numbers)."""
+        if depth > _MAX_NESTING:
+            raise UnreadableUpdate("values nested too deep")
+        tag = self.byte()
+        if tag in (127, 126, 121, 120):  # undefined, null, false, true
+            return
+        if tag == 125:  # a signed varint: skip to its last byte
+            while self.byte() & 0x80:
+                pass
+        elif tag == 124:
+            self.take(4)  # float32
+        elif tag in (123, 122):
+            self.take(8)  # float64, bigint
+        elif tag == 119:
+            self.string()
+        elif tag == 118:
+            for _ in range(self.count(2)):
+                self.string()
+                self.any(depth + 1)
+        elif tag == 117:
+            for _ in range(self.count(1)):
+                self.any(depth + 1)
+        elif tag == 116:
+            self.bytes()
+        else:
+            raise UnreadableUpdate("an unknown kind of value")
+
+    def end(self) -> None:
+        if self._decoder.length != 0:
+            raise UnreadableUpdate("trailing bytes")

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pycrdt import YMessageType, YSyncMessageType, read_message, write_var_uint
 
+from server.crdt import UnreadableUpdate, check_state_vector, check_update
+
 # The shared board; issue #3 adds a facilitator-only document beside it.
 DOC_NAMES: frozenset[str] = frozenset({"board"})
 ROOM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -86,7 +88,13 @@ def parse_sync_frame(frame: bytes) -> SyncFrame:
         raise Refused(Refusal.MALFORMED) from exc
     if len(payload) != len(frame) - 2 - len(write_var_uint(len(payload))):
         raise Refused(Refusal.MALFORMED)  # truncated or trailing bytes
-    return SyncFrame(YSyncMessageType(frame[1]), payload)
+    kind = YSyncMessageType(frame[1])
+    try:
+        # Judged before any document sees it: Yrs would reserve memory for whatever counts it claims.
+        (check_state_vector if kind == YSyncMessageType.SYNC_STEP1 else check_update)(payload)
+    except UnreadableUpdate as exc:
+        raise Refused(Refusal.MALFORMED) from exc
+    return SyncFrame(kind, payload)
 
 
 def parse_awareness_frame(frame: bytes) -> bytes:

@@ -15,6 +15,7 @@ from typing import Any
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet
+from socketio.msgpack_packet import MsgPackPacket
 
 from server.admission import admit_socket, cookies_from_environ
 from server.crdt import is_rust_panic
@@ -61,6 +62,26 @@ def _is_failure(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or is_rust_panic(exc)
 
 
+class _BadPacket(Exception):
+    pass
+
+
+class _Packet(MsgPackPacket):  # type: ignore[misc]
+    """A Socket.IO packet as a client may send it; anything else raises `_BadPacket` on decoding."""
+
+    def decode(self, encoded_packet: Any) -> None:
+        try:
+            super().decode(encoded_packet)
+        except Exception as exc:  # not msgpack, not a dict, no type or namespace
+            raise _BadPacket from exc
+        # BINARY_EVENT and BINARY_ACK are never used by the msgpack parser: python-socketio would take
+        # every later message of the socket for an attachment.
+        if self.packet_type not in (packet.CONNECT, packet.DISCONNECT, packet.EVENT, packet.ACK):
+            raise _BadPacket
+        if not isinstance(self.namespace, str | None) or not isinstance(self.id, int | None):
+            raise _BadPacket
+
+
 class _Server(socketio.AsyncServer):  # type: ignore[misc]
     """python-socketio, with a clear refusal where it would stay silent, fail or misroute an event."""
 
@@ -71,15 +92,8 @@ class _Server(socketio.AsyncServer):  # type: ignore[misc]
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         try:
             await super()._handle_eio_message(eio_sid, data)
-        except Exception:
-            log.exception("DEBUG")
-            # Undecodable msgpack, a packet that is not a dict, an unknown packet type: no Socket.IO
-            # client sends these, so there is no conversation to continue.
-            await self._close_for_bad_packet(eio_sid)
-            return
-        if self._binary_packet.pop(eio_sid, None) is not None:
-            # The msgpack parser never splits binary packets; one announcing attachments would make
-            # every later message of this socket an "attachment".
+        except _BadPacket:
+            # No Socket.IO client sends these, so there is no conversation to continue.
             await self._close_for_bad_packet(eio_sid)
 
     async def _close_for_bad_packet(self, eio_sid: str) -> None:
@@ -92,7 +106,15 @@ class _Server(socketio.AsyncServer):  # type: ignore[misc]
             await self._send_packet(
                 eio_sid, self.packet_class(packet.CONNECT_ERROR, data=_connect_error(Refusal.BAD_PACKET), namespace="/")
             )
+        await self.hang_up(eio_sid)
+
+    async def hang_up(self, eio_sid: str) -> None:
+        """Close the whole connection. Engine.IO's own close only asks the client to go, and a hostile
+        client could ignore that and keep its WebSocket (and a reader on the server) for a while."""
+        socket = self.eio.sockets.get(eio_sid)
         await self.eio.disconnect(eio_sid)
+        if socket is not None:
+            await socket.queue.put(None)  # ends the WebSocket writer, which closes the WebSocket
 
     async def _handle_event(self, eio_sid: str, namespace: Any, id: Any, data: Any) -> None:
         namespace = namespace or "/"
@@ -130,7 +152,7 @@ class SocketTransport:
         self.sio = _Server(
             self,
             async_mode="asgi",
-            serializer="msgpack",  # one binary WebSocket frame per event instead of two
+            serializer=_Packet,  # msgpack: one binary WebSocket frame per event instead of two
             transports=["websocket"],
             cors_allowed_origins=settings.allowed_origins,
             max_http_buffer_size=settings.max_frame_bytes + 1024,
@@ -312,9 +334,12 @@ class SocketTransport:
             conn.refusals = [t for t in conn.refusals if now - t < _REFUSAL_WINDOW_SECONDS] + [now]
             if len(conn.refusals) > _REFUSALS_BEFORE_DISCONNECT:
                 self._count(Refusal.TOO_MANY_REFUSALS)
+                eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
                 await self._refuse_and_close(
                     sid, {"code": Refusal.TOO_MANY_REFUSALS.value, "message": MESSAGES[Refusal.TOO_MANY_REFUSALS]}
                 )
+                if eio_sid is not None:
+                    await self.sio.hang_up(eio_sid)
         return {"ok": False, **payload}
 
     async def _refuse_and_close(self, sid: str, reason: dict[str, str]) -> None:
