@@ -58,9 +58,12 @@ class Shadow:
             path = list(event.path)
             if path:
                 self._touches.append(Touch(root, str(path[0])))
+            elif hasattr(event, "keys"):
+                # A map event with no keys changed nothing visible (e.g. a write that lost a
+                # concurrent conflict to the same person's other device): nothing was touched.
+                self._touches.extend(Touch(root, str(key)) for key in event.keys)
             else:
-                for key in getattr(event, "keys", {}) or {"": None}:
-                    self._touches.append(Touch(root, str(key)))
+                self._touches.append(Touch(root, ""))  # a root of another shape: never a participant's
 
     def trial(self, live: Doc[Any], update: bytes) -> list[Touch]:
         """Apply `update` to the shadow only; returns the keys it touched."""

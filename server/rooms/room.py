@@ -20,7 +20,6 @@ from pycrdt import (
     YSyncMessageType,
     create_sync_message,
     create_update_message,
-    merge_updates,
 )
 from pycrdt._sync import create_sync_step2_message
 
@@ -347,11 +346,13 @@ class Room:
         # merged update goes to all (applying one's own update again is a no-op in a CRDT).
         skip = next(iter(senders)) if len(senders) == 1 else None  # None if remote ones came too
         for doc_name, updates in outgoing.items():
-            merged = updates[0] if len(updates) == 1 else merge_updates(*updates)
-            self.counters.broadcasts += 1
-            frame = create_update_message(merged)
-            for group in audience(self.name, doc_name):  # a private document reaches facilitators only
-                self._channel.broadcast(group, "sync", (doc_name, frame), skip)
+            # Each update as it was applied: merge_updates does not always equal applying them one
+            # by one (the fuzz found a pair), and a wrong merge would leave clients silently apart.
+            for update in updates:
+                self.counters.broadcasts += 1
+                frame = create_update_message(update)
+                for group in audience(self.name, doc_name):  # a private document reaches facilitators only
+                    self._channel.broadcast(group, "sync", (doc_name, frame), skip)
 
     def _poison(self) -> None:
         self.poisoned = True
