@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pycrdt import Array, Doc
+from pycrdt import Array
 
 from server.store.engine import create_engine
 from server.store.updatelog import UpdateLog
@@ -106,9 +106,4 @@ async def _stored_values(database_url: str, room: str) -> set[str]:
         stored = await UpdateLog(engine).load(room)
     finally:
         await engine.dispose()
-    doc: Doc[Any] = Doc()
-    for update in stored.snapshots.values():
-        doc.apply_update(update)
-    for _, update in stored.updates:
-        doc.apply_update(update)
-    return set(doc.get("items", type=Array).to_py() or [])
+    return set(stored.document("board").get("items", type=Array).to_py() or [])

@@ -58,13 +58,7 @@ class Recorder:
 
 
 def _document(stored: StoredRoom, doc_name: str = "board") -> Doc[Any]:
-    doc: Doc[Any] = Doc()
-    if doc_name in stored.snapshots:
-        doc.apply_update(stored.snapshots[doc_name])
-    for name, data in stored.updates:
-        if name == doc_name:
-            doc.apply_update(data)
-    return doc
+    return stored.document(doc_name)
 
 
 def _roots(doc: Doc[Any]) -> dict[str, Any]:

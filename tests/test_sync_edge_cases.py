@@ -81,12 +81,7 @@ def _items(doc: Doc[Any]) -> list[Any]:
 async def _stored_items(server: RunningServer, room: str) -> list[Any]:
     """The board as a process starting from the store would see it."""
     stored = await server.kring.log.load(room)
-    doc: Doc[Any] = Doc()
-    for data in stored.snapshots.values():
-        doc.apply_update(data)
-    for _, data in stored.updates:
-        doc.apply_update(data)
-    return _items(doc)
+    return _items(stored.document("board"))
 
 
 async def _converged(clients: list[BoardClient], expected: list[Any]) -> None:

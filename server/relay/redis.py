@@ -13,6 +13,7 @@ meanwhile). That is the whole healing protocol: a state-vector exchange, as betw
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import os
@@ -27,6 +28,11 @@ from redis.asyncio.client import PubSub
 from server.relay import RemoteRooms
 
 log = logging.getLogger("kring.relay")
+
+# Messages waiting for Redis; past this they are dropped (counted), and the heal covers them.
+_MAX_OUTBOX = 10_000
+# Messages sent in one pipeline round trip.
+_BATCH = 256
 
 
 @dataclass
@@ -53,7 +59,9 @@ class RedisRelay:
         self._hosted: set[str] = set()
         self._commands: asyncio.Queue[tuple[str, str, asyncio.Future[None] | None]] = asyncio.Queue()
         self._listener: asyncio.Task[None] | None = None
-        self._sends: set[asyncio.Task[None]] = set()
+        self._outbox: collections.deque[tuple[str, bytes]] = collections.deque()
+        self._outbox_ready = asyncio.Event()
+        self._sender: asyncio.Task[None] | None = None
         self._connected = False
 
     def channel(self, room: str) -> str:
@@ -67,13 +75,16 @@ class RedisRelay:
         self._rooms = rooms
         self._publisher = redis.from_url(self._url, socket_connect_timeout=2, socket_timeout=2)
         self._listener = asyncio.create_task(self._listen_forever(), name="kring-redis-relay")
+        self._sender = asyncio.create_task(self._send_forever(), name="kring-redis-publisher")
 
     async def close(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
-        if self._sends:
-            await asyncio.gather(*self._sends, return_exceptions=True)
+        if self._sender is not None:
+            self._sender.cancel()
+            await asyncio.gather(self._sender, return_exceptions=True)
+            await self._send_batch()  # what the rooms published last, e.g. while closing
         if self._publisher is not None:
             await self._publisher.aclose()
 
@@ -116,18 +127,36 @@ class RedisRelay:
     def _publish(self, room: str, message: list[Any]) -> None:
         if self._publisher is None:
             return
-        task = asyncio.create_task(self._send(self.channel(room), msgpack.packb(message)))
-        self._sends.add(task)
-        task.add_done_callback(self._sends.discard)
+        if len(self._outbox) >= _MAX_OUTBOX:
+            self.counters.publish_failures += 1  # Redis is away or slow: the heal sends it later
+            return
+        self._outbox.append((self.channel(room), msgpack.packb(message)))
+        self._outbox_ready.set()
 
-    async def _send(self, channel: str, payload: bytes) -> None:
+    async def _send_forever(self) -> None:
+        # One sender on one connection: Redis delivers a connection's messages in the order it
+        # sent them, so another process receives a room's updates in the order they were applied.
+        # (A task per message took connections from a pool and could reorder them.)
+        while True:
+            await self._outbox_ready.wait()
+            self._outbox_ready.clear()
+            while self._outbox:
+                await self._send_batch()
+
+    async def _send_batch(self) -> None:
         assert self._publisher is not None
+        batch = [self._outbox.popleft() for _ in range(min(_BATCH, len(self._outbox)))]
+        if not batch:
+            return
         try:
-            await self._publisher.publish(channel, payload)
-            self.counters.published += 1
+            pipe = self._publisher.pipeline(transaction=False)
+            for channel, payload in batch:
+                pipe.publish(channel, payload)
+            await pipe.execute()
+            self.counters.published += len(batch)
         except Exception:
-            # At most once, by design: the reconnect heal sends what this message would have.
-            self.counters.publish_failures += 1
+            # At most once, by design: the reconnect heal sends what these messages would have.
+            self.counters.publish_failures += len(batch)
 
     # -- listening --------------------------------------------------------------------------------
 

@@ -147,18 +147,27 @@ class WriteGuard:
     def __init__(self) -> None:
         self._shadows: dict[str, Shadow] = {}
 
-    def check(self, identity: Identity, doc_name: str, live: Doc[Any], update: bytes) -> None:
-        if identity.kind == "projector":
-            raise Refused(Refusal.NOT_ALLOWED)
+    def _shadow(self, doc_name: str) -> Shadow:
         shadow = self._shadows.get(doc_name)
         if shadow is None:
             shadow = self._shadows[doc_name] = Shadow(doc_name)
+        return shadow
+
+    def check(self, identity: Identity, doc_name: str, live: Doc[Any], update: bytes) -> None:
+        if identity.kind == "projector":
+            raise Refused(Refusal.NOT_ALLOWED)
+        shadow = self._shadow(doc_name)
         touches = shadow.trial(live, update)
         try:
             check_write(identity, doc_name, touches, shadow.doc)
         except Refused:
             shadow.stale = True  # it saw the refused update; the live document did not
             raise
+
+    def check_complete(self, doc_name: str, live: Doc[Any], update: bytes) -> None:
+        """For an update another process already checked: only whether it stands on its own here
+        (Refused MALFORMED or INCOMPLETE otherwise). The shadow keeps step with the live document."""
+        self._shadow(doc_name).trial(live, update)
 
     def invalidate(self, doc_name: str) -> None:
         """The live document changed without passing through the shadow."""

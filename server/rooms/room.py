@@ -36,6 +36,8 @@ log = logging.getLogger("kring.room")
 
 # Waiting updates remembered per document; past this a resent one is merely stored twice.
 _MAX_WAITING = 64
+# How long a process gathers incomplete updates from others before it asks for a heal.
+_HEAL_DELAY = 0.05
 
 
 @dataclass
@@ -88,16 +90,19 @@ class Room:
         self._outgoing_senders: set[str | None] = set()
         self._flush_handle: asyncio.TimerHandle | asyncio.Handle | None = None
         self._compacting: asyncio.Task[None] | None = None
+        self._heal_handle: asyncio.TimerHandle | None = None
 
     async def load(self) -> None:
         stored = await self._log.load(self.name)
         docs = {BOARD: self._new_doc(BOARD), PRIVATE: self._new_doc(PRIVATE)}
-        for name, snapshot in stored.snapshots.items():
+        for name in stored.doc_names():
             if DOC_NAME.match(name):
-                docs.setdefault(name, self._new_doc(name)).apply_update(snapshot)
-        for name, data in stored.updates:
-            if DOC_NAME.match(name):
-                docs.setdefault(name, self._new_doc(name)).apply_update(data)
+                waiting = stored.apply_to(name, docs.setdefault(name, self._new_doc(name)))
+                if waiting:
+                    # Kept in the log; a client or another process that has the missing part heals it.
+                    log.warning(
+                        "stored updates wait for a dependency", extra={"room": self.name, "count": len(waiting)}
+                    )
         self.docs = docs
         self._since_compaction = len(stored.updates)
 
@@ -249,7 +254,17 @@ class Room:
         if self.poisoned or not DOC_NAME.match(doc_name):
             return
         doc = self.doc(doc_name)
-        self._guard.invalidate(doc_name)
+        try:
+            # Redis may have lost the update this one builds on. Such an update never enters the
+            # live document (Yrs does not always integrate a pending part later, and a client's
+            # sync would then be stuck behind it); the heal brings it whole, with what it lacked.
+            self._guard.check_complete(doc_name, doc, update)
+        except Refused as refused:
+            if refused.code == Refusal.INCOMPLETE:
+                self._heal_soon()
+            else:
+                log.warning("undecodable update from another process", extra={"room": self.name})
+            return
         self._last_change = None
         try:
             apply_checked(doc, update)
@@ -257,12 +272,21 @@ class Room:
             self._poison()
             return
         except Exception:
+            self._guard.invalidate(doc_name)
             log.warning("undecodable update from another process", extra={"room": self.name})
             return
         if self._last_change is not None:
             self._queue_broadcast(doc_name, update, None)
-        if missing_after_apply(update, doc):
-            self._relay.request_heal(self.name)
+
+    def _heal_soon(self) -> None:
+        """Ask the other processes for what this one lacks: once for a run of incomplete updates."""
+        if self._heal_handle is None:
+            self._heal_handle = asyncio.get_running_loop().call_later(_HEAL_DELAY, self._heal)
+
+    def _heal(self) -> None:
+        self._heal_handle = None
+        self.counters.resyncs_requested += 1
+        self._relay.request_heal(self.name)
 
     def receive_remote_awareness(self, frame: bytes) -> None:
         try:
@@ -317,6 +341,9 @@ class Room:
 
     async def close(self) -> None:
         """Flush everything and fold the log, before the room is dropped from memory."""
+        if self._heal_handle is not None:
+            self._heal_handle.cancel()
+            self._heal_handle = None
         self._flush_broadcast()
         await self.flushed()
         if self._compacting is not None:

@@ -13,7 +13,7 @@ from pycrdt import Doc
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.crdt import missing_after_apply
+from server.crdt import integrate
 from server.store.models import RoomSnapshot, RoomUpdate
 
 log = logging.getLogger("kring.store")
@@ -36,6 +36,25 @@ class StoredRoom:
 
     snapshots: dict[str, bytes] = field(default_factory=dict)
     updates: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def doc_names(self) -> list[str]:
+        return sorted(set(self.snapshots) | {name for name, _ in self.updates})
+
+    def apply_to(self, doc_name: str, doc: Doc[Any]) -> list[bytes]:
+        """Load one document's snapshot and log into `doc`; returns the updates still waiting.
+
+        Rows are in commit order, which is not causal order when several processes store one room
+        (a process applies another's update before that one has committed), hence `integrate`.
+        """
+        snapshot = self.snapshots.get(doc_name)
+        updates = [snapshot] if snapshot is not None else []
+        updates += [data for name, data in self.updates if name == doc_name]
+        return integrate(doc, updates)
+
+    def document(self, doc_name: str) -> Doc[Any]:
+        doc: Doc[Any] = Doc()
+        self.apply_to(doc_name, doc)
+        return doc
 
 
 @dataclass
@@ -163,12 +182,9 @@ class UpdateLog:
                 by_doc.setdefault(doc_name, []).append((update_id, data))
             for doc_name, updates in by_doc.items():
                 doc: Doc[Any] = Doc()
-                if doc_name in stored.snapshots:
-                    doc.apply_update(stored.snapshots[doc_name])
-                for _, data in updates:
-                    doc.apply_update(data)
                 # An update still waiting for its dependencies stays in the log, so nothing is lost.
-                folded = [uid for uid, data in updates if not missing_after_apply(data, doc)]
+                waiting = set(stored.apply_to(doc_name, doc))
+                folded = [uid for uid, data in updates if data not in waiting]
                 upto = max(uid for uid, _ in updates)
                 await conn.execute(delete(RoomSnapshot).where(RoomSnapshot.room == room, RoomSnapshot.doc == doc_name))
                 await conn.execute(
