@@ -1,5 +1,6 @@
 """The scaling poll: scores stay in their owners' own documents until the reveal, then appear on the
-board by name; the previous meeting's revealed scores are there to compare."""
+board by name; the revealed scores of the room a room continues are there to compare, and those of
+no other room."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from pycrdt import Doc, Map, create_update_message
 
 from server.meetings.people import show_person
-from tests.meetings_helpers import facilitator, live_of, split_meeting, store_of
+from tests.meetings_helpers import browser, facilitator, live_of, split_meeting, store_of
 from tests.test_socket_access import Peer
 from tests.utils import RunningServer, eventually
 
@@ -96,7 +97,8 @@ async def test_scores_are_hidden_until_revealed_then_shown_by_name(server: Runni
         await eventually(lambda: _check(b"omdat" in projector.everything()))
 
         follow_up = await fatima.post(
-            f"/api/cases/{meeting['case_id']}/meetings", json={"title": "Vervolg", "rooms": []}
+            f"/api/cases/{meeting['case_id']}/meetings",
+            json={"title": "Vervolg", "rooms": [{"name": "Kamer", "continues": room}]},
         )
         next_room = follow_up.json()["rooms"][0]["id"]
         history = (await fatima.get(f"/api/rooms/{next_room}/history")).json()
@@ -114,6 +116,115 @@ async def test_scores_are_hidden_until_revealed_then_shown_by_name(server: Runni
         assert names == ["Meester", "Moeder", "Oma", "Opa"]  # first names only on the wall
         for peer in [projector, facilitator_socket, *phones.values()]:
             await peer.close()
+
+
+async def _revealed_round(server: RunningServer, fatima: Any, room: str, scores: dict[str, int]) -> None:
+    """Admits one person per name into `room`, has each score, and reveals the round."""
+    store, live = store_of(server), live_of(server)
+    await live.edit(
+        room,
+        "board",
+        lambda d: d.get("poll", type=Map).__setitem__("r1", Map({"title": "Hoe veilig?", "status": "open"})),
+    )
+    for name, value in scores.items():
+        person, _token = await store.add_participant(room, name, "family", admitted=True)
+        await show_person(live, person)
+        await live.edit(
+            room, f"p.{person.id}", lambda d, v=value: d.get("scores", type=Map).__setitem__("r1", Map({"value": v}))
+        )
+    revealed = await fatima.post(f"/api/rooms/{room}/rounds/r1/reveal", json={})
+    assert revealed.json() == {"round_id": "r1", "revealed": len(scores)}
+
+
+async def _histories(server: RunningServer, fatima: Any, room: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the console and the room's projector get as the room's previous scores."""
+    console = (await fatima.get(f"/api/rooms/{room}/history")).json()
+    link = (await fatima.post(f"/api/rooms/{room}/projector", json={})).json()["url"].split("#", 1)[1]
+    async with server_client(server, link) as wall:
+        projected = (await wall.get("/api/projector/history")).json()
+    return console, projected
+
+
+def _names(history: dict[str, Any]) -> list[str]:
+    return sorted(s["name"] for r in history["rounds"] for s in r["scores"])
+
+
+MOTHER_SIDE = {"Moeder Sanne": 4, "Oma Truus": 6}
+FATHER_SIDE = {"Vader Karel": 8, "Buurman Piet": 7}
+
+
+async def test_previous_scores_come_only_from_the_room_a_room_explicitly_continues(server: RunningServer) -> None:
+    async with facilitator(server, "fatima@jeugdzorg.test") as fatima:
+        first = await split_meeting(fatima)  # [Moeder, Vader]
+        case = first["case_id"]
+        mother, father = (r["id"] for r in first["rooms"])
+        await _revealed_round(server, fatima, mother, MOTHER_SIDE)
+        await _revealed_round(server, fatima, father, FATHER_SIDE)
+
+        async def meeting(rooms: list[Any]) -> list[str]:
+            made = await fatima.post(f"/api/cases/{case}/meetings", json={"title": "Vervolg", "rooms": rooms})
+            assert made.status_code == 201, made.text
+            return [r["id"] for r in made.json()["rooms"]]
+
+        # A joint meeting after the split: nobody linked it, so neither parent's network shows.
+        [joint] = await meeting([])
+        for history in await _histories(server, fatima, joint):
+            assert history == {"meeting": None, "rounds": []}
+        # The next split lists the rooms the other way round, each linked to its own parent's room.
+        father_2, mother_2 = await meeting(
+            [{"name": "Vader", "continues": father}, {"name": "Moeder", "continues": mother}]
+        )
+        console, projected = await _histories(server, fatima, mother_2)
+        assert (console["meeting"], _names(console)) == (first["id"], sorted(MOTHER_SIDE))
+        assert _names(projected) == ["Moeder", "Oma"]
+        console, projected = await _histories(server, fatima, father_2)
+        assert (_names(console), _names(projected)) == (sorted(FATHER_SIDE), ["Buurman", "Vader"])
+        # The same order as before but no links: still nothing. Position decides nothing.
+        for room in await meeting(["Moeder", "Vader"]):
+            for history in await _histories(server, fatima, room):
+                assert history == {"meeting": None, "rounds": []}
+        # A linked joint room shows the one room the facilitator chose.
+        [joint_linked] = await meeting([{"name": "Samen", "continues": mother}])
+        assert _names((await _histories(server, fatima, joint_linked))[1]) == ["Moeder", "Oma"]
+
+        entries = (await fatima.get(f"/api/meetings/{first['id']}/audit")).json()["entries"]
+        assert not [e for e in entries if e["action"] == "room_continues"]
+        links = [
+            (e["room_id"], e["detail"])
+            for m in (await fatima.get(f"/api/cases/{case}")).json()["meetings"]
+            for e in (await fatima.get(f"/api/meetings/{m['id']}/audit")).json()["entries"]
+            if e["action"] == "room_continues"
+        ]
+        assert sorted(links) == sorted(
+            [(father_2, f"from={father}"), (mother_2, f"from={mother}"), (joint_linked, f"from={mother}")]
+        )
+
+
+async def test_a_link_names_one_room_of_an_earlier_meeting_of_the_same_case(server: RunningServer) -> None:
+    async with facilitator(server, "fatima@jeugdzorg.test") as fatima:
+        first = await split_meeting(fatima)
+        case = first["case_id"]
+        mother, _father = (r["id"] for r in first["rooms"])
+        elsewhere = (await split_meeting(fatima))["rooms"][0]["id"]  # another case of the same facilitator
+        async with facilitator(server, "frank@jeugdzorg.test", "Frank") as frank:
+            strangers = (await split_meeting(frank))["rooms"][0]["id"]
+        for rooms in [
+            [{"name": "Moeder", "continues": elsewhere}],
+            [{"name": "Moeder", "continues": strangers}],
+            [{"name": "Moeder", "continues": "bestaat-niet"}],
+            [{"name": "Moeder", "continues": mother}, {"name": "Vader", "continues": mother}],
+            [{"name": "Moeder", "continues": 7}],
+            [{"name": "Moeder", "continues": mother, "position": 1}],
+            [{"continues": mother}],
+        ]:
+            made = await fatima.post(f"/api/cases/{case}/meetings", json={"title": "Vervolg", "rooms": rooms})
+            assert (made.status_code, made.json()["error"]) == (400, "bad_rooms"), rooms
+        assert len((await fatima.get(f"/api/cases/{case}")).json()["meetings"]) == 1  # nothing was made
+        async with browser(server) as nobody:
+            made = await nobody.post(
+                f"/api/cases/{case}/meetings", json={"title": "V", "rooms": [{"name": "M", "continues": mother}]}
+            )
+            assert made.status_code == 401
 
 
 def _own(peer: Peer, people: dict[str, tuple[str, str]]) -> str | None:

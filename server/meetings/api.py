@@ -12,6 +12,7 @@ from server.meetings.access import case_of, meeting_of
 from server.meetings.http import ApiError, bool_field, parts, read_json, text_field
 from server.meetings.session import current_facilitator
 from server.meetings.views import audit_view, case_view, facilitator_view, meeting_detail, meeting_summary
+from server.store.meetings import MeetingStore
 
 log = logging.getLogger("kring.meetings")
 
@@ -70,16 +71,55 @@ async def add_cofacilitator(request: Request) -> Response:
     return JSONResponse(facilitator_view(added), status_code=201)
 
 
-def _room_names(body: dict[str, Any]) -> list[str]:
+_BAD_ROOMS = ApiError(
+    400,
+    "bad_rooms",
+    f"'rooms': hoogstens {MAX_ROOMS} kamers, elk een naam of {{name, continues}}. "
+    f"/ At most {MAX_ROOMS} rooms, each a name or {{name, continues}}.",
+)
+
+
+def _rooms(body: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """Each room's name, and the earlier room it continues (only if the facilitator said so)."""
     raw = body.get("rooms")
     if raw is None:
         return []
     if not isinstance(raw, list) or len(raw) > MAX_ROOMS:
-        raise ApiError(400, "bad_rooms", f"'rooms': een lijst van hoogstens {MAX_ROOMS} namen. / a list of names.")
-    names = [text_field({"rooms": name}, "rooms", max_length=MAX_ROOM_NAME) for name in raw]
-    if len({n.casefold() for n in names}) != len(names):
+        raise _BAD_ROOMS
+    rooms: list[tuple[str, str | None]] = []
+    for entry in raw:
+        spec = entry if isinstance(entry, dict) else {"name": entry}
+        if set(spec) - {"name", "continues"}:
+            raise _BAD_ROOMS
+        name = text_field({"rooms": spec.get("name")}, "rooms", max_length=MAX_ROOM_NAME)
+        continues = spec.get("continues")
+        if continues is not None and (not isinstance(continues, str) or not 1 <= len(continues) <= 64):
+            raise _BAD_ROOMS
+        rooms.append((name, continues))
+    if len({name.casefold() for name, _ in rooms}) != len(rooms):
         raise ApiError(400, "bad_rooms", "Elke kamer een eigen naam. / Each room needs its own name.")
-    return names
+    return rooms
+
+
+async def _check_continues(store: MeetingStore, case_id: str, links: list[str | None]) -> None:
+    """Every link names a room of an earlier meeting of this case, and no two rooms carry on the
+    same one: a room's history (names and scores) belongs to one line of meetings."""
+    chosen = [link for link in links if link is not None]
+    if len(set(chosen)) != len(chosen):
+        raise ApiError(
+            400,
+            "bad_rooms",
+            "Twee kamers kunnen niet dezelfde eerdere kamer voortzetten. / Two rooms cannot continue the same room.",
+        )
+    for link in chosen:
+        # Another case's room answers exactly like one that does not exist.
+        if await store.earlier_room(case_id, link) is None:
+            raise ApiError(
+                400,
+                "bad_rooms",
+                "'continues' noemt geen kamer van een eerdere bijeenkomst van deze zaak. "
+                "/ 'continues' names no room of an earlier meeting of this case.",
+            )
 
 
 async def create_meeting(request: Request) -> Response:
@@ -87,9 +127,12 @@ async def create_meeting(request: Request) -> Response:
     case = await case_of(request, person, request.path_params["case_id"])
     body = await read_json(request)
     title = text_field(body, "title", max_length=MAX_TITLE)
-    names = _room_names(body)
+    rooms = _rooms(body)
+    names = [name for name, _ in rooms]
+    links = [link for _, link in rooms]
     kring = parts(request)
-    meeting = await kring.meetings.create_meeting(case.id, title, names)
+    await _check_continues(kring.meetings, case.id, links)
+    meeting = await kring.meetings.create_meeting(case.id, title, names, links or None)
     await kring.meetings.audit(
         "meeting_create",
         actor_kind="facilitator",
@@ -98,6 +141,18 @@ async def create_meeting(request: Request) -> Response:
         meeting_id=meeting.id,
         detail=f"rooms={max(len(names), 1)}",
     )
+    for room, link in zip(await kring.meetings.rooms_of(meeting.id), links, strict=False):
+        if link is not None:
+            # Which earlier room's scores and first names this room will show: the facilitator's call.
+            await kring.meetings.audit(
+                "room_continues",
+                actor_kind="facilitator",
+                actor_id=str(person.id),
+                case_id=case.id,
+                meeting_id=meeting.id,
+                room_id=room.id,
+                detail=f"from={link}",
+            )
     log.info("meeting created", extra={"meeting": meeting.id, "facilitator": person.id})
     return JSONResponse(await meeting_detail(kring, meeting.id), status_code=201)
 

@@ -76,6 +76,12 @@ _ITEMS_BODY = obj(
     digest=string(description="The preview's digest: refuse with 409 `changed` if the items differ from it."),
 )
 
+_HISTORY = (
+    "Only from the earlier room this room explicitly continues (set when the meeting was made); a room "
+    "that continues none has no history, whatever the case's earlier meetings were. "
+    "`meeting` is that room's meeting."
+)
+
 _CASE = [_param("case_id")]
 _MEETING = [_param("meeting_id")]
 _ROOM = [_param("room_id")]
@@ -158,8 +164,20 @@ def _paths() -> Schema:
                 obj(
                     ["title"],
                     title=string(),
-                    rooms={"type": "array", "maxItems": 8, "items": string(), "description": "one room per name"},
+                    rooms={
+                        "type": "array",
+                        "maxItems": 8,
+                        "items": {"oneOf": [string(), ref("NewRoom")]},
+                        "description": "one room per entry (default: one room); names differ",
+                    },
                 ),
+                "A room carries on an earlier room only if `continues` names it: that decides whose "
+                "revealed scores (with first names) it shows beside its own. Each link is audited "
+                "(`room_continues`).",
+                notes={
+                    "400": "`bad_title`, `bad_rooms`: a name is missing or repeated, or `continues` names no "
+                    "room of an earlier meeting of this case, or two rooms name the same one."
+                },
             ),
         },
         "/api/meetings/{meeting_id}": {
@@ -294,21 +312,23 @@ def _paths() -> Schema:
         },
         "/api/projector/history": {
             "get": _op(
-                "The previous meeting's revealed scores, first names only",
+                "The revealed scores of the room this room continues, first names only",
                 "projector",
                 PROJECTOR,
                 ("200", "", ref("History")),
                 "401",
+                description=_HISTORY,
             ),
         },
         "/api/rooms/{room_id}/history": {
             "parameters": _ROOM,
             "get": _op(
-                "The previous meeting's revealed scores for this room (same position in the meeting)",
+                "The revealed scores of the room this room continues (full names)",
                 "poll",
                 FACILITATOR,
                 ("200", "", ref("History")),
                 "401 404",
+                description=_HISTORY,
             ),
         },
         "/api/rooms/{room_id}/rounds/{round_id}/reveal": {

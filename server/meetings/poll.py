@@ -1,4 +1,5 @@
-"""The scaling question: revealing a round, and the previous meeting's scores beside this one's.
+"""The scaling question: revealing a round, and the previous meeting's scores beside this one's
+(from the room this room continues, which the facilitator named when making the meeting).
 
 Until the reveal each score lives only in its owner's own document (`p.<pid>`), which no other
 phone is ever sent. Revealing copies the round's scores onto the board, all at once, by name.
@@ -17,7 +18,6 @@ from server.meetings.http import ApiError, parts, read_json
 from server.meetings.rooms import projected_room
 from server.meetings.session import current_facilitator
 from server.rooms.schema import BOARD, OWN_PREFIX
-from server.store.meetings import MeetingStore
 from server.store.models import MeetingRoom
 
 
@@ -65,9 +65,12 @@ async def projector_history(request: Request) -> Response:
 
 
 async def _previous_scores(request: Request, room: MeetingRoom, *, first_names: bool) -> dict[str, Any]:
-    """The revealed rounds of the same room (by position) in the case's previous meeting."""
+    """The revealed rounds of the earlier room that this room explicitly continues, or none.
+
+    Never a room found by position, order or name: in a split case the rooms of two meetings need
+    not line up, and the wrong one would show this room the other parent's network by name."""
     kring = parts(request)
-    previous = await _previous_room(kring.meetings, room)
+    previous = await kring.meetings.continued_room(room)
     if previous is None:
         return {"meeting": None, "rounds": []}
     board = await kring.live.copy_of(previous.id, BOARD)
@@ -96,15 +99,3 @@ async def _previous_scores(request: Request, room: MeetingRoom, *, first_names: 
             {"round_id": round_id, "title": round_.get("title", ""), "pair": round_.get("pair"), "scores": scored}
         )
     return {"meeting": previous.meeting_id, "rounds": rounds}
-
-
-async def _previous_room(store: MeetingStore, room: MeetingRoom) -> MeetingRoom | None:
-    meeting = await store.meeting(room.meeting_id)
-    if meeting is None:
-        return None
-    earlier = [m for m in await store.meetings_of_case(meeting.case_id) if m.created_at < meeting.created_at]
-    if not earlier:
-        return None
-    rooms = await store.rooms_of(earlier[-1].id)
-    # Split meetings keep their rooms in the same order (one per parent), so position matches.
-    return next((r for r in rooms if r.position == room.position), rooms[0] if rooms else None)

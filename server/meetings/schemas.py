@@ -33,7 +33,10 @@ SCHEMAS: Schema = {
     "Error": obj(["error", "message"], error=string(), message=string()),
     "History": obj(
         ["meeting", "rounds"],
-        meeting={"type": ["string", "null"], "description": "the previous meeting's id, if there is one"},
+        meeting={
+            "type": ["string", "null"],
+            "description": "the meeting of the room this room continues; null if it continues none",
+        },
         rounds={
             "type": "array",
             "items": obj(
@@ -61,6 +64,17 @@ SCHEMAS: Schema = {
         role=string(description="their part in the safety plan"),
         knows_worries={"type": "boolean", "description": "whether they know what the worries are"},
         contact=string(description="facilitators only; never on a board"),
+    ),
+    "NewRoom": obj(
+        ["name"],
+        name=string(minLength=1, maxLength=120),
+        continues=nullable(
+            string(
+                description="the id of a room of an earlier meeting of this case that this room carries on "
+                "(the same parent's room, or the same joint room); its revealed scores are shown beside "
+                "this room's. Leave out for a room that continues none."
+            )
+        ),
     ),
     "Revealed": obj(["round_id", "revealed"], round_id=string(), revealed={"type": "integer"}),
     "Facilitator": obj(["id", "name", "email"], id={"type": "integer"}, name=string(), email=string()),

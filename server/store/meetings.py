@@ -176,8 +176,16 @@ class MeetingStore:
 
     # -- meetings and rooms -------------------------------------------------------------------------
 
-    async def create_meeting(self, case_id: str, title: str, room_names: list[str]) -> Meeting:
-        """One room by default; a split meeting gets one room per name, each with its own code."""
+    async def create_meeting(
+        self, case_id: str, title: str, room_names: list[str], continues: list[str | None] | None = None
+    ) -> Meeting:
+        """One room by default; a split meeting gets one room per name, each with its own code.
+
+        `continues[i]`, when given, is the room of an earlier meeting of the same case that room i
+        carries on (checked by the caller with `earlier_room`)."""
+        names = room_names or ["Kamer"]
+        links = continues or [None] * len(names)
+        assert len(links) == len(names)
         for _attempt in range(5):
             try:
                 async with self.sessions.begin() as db:
@@ -187,7 +195,7 @@ class MeetingStore:
                     )
                     db.add(meeting)
                     await db.flush()
-                    for position, name in enumerate(room_names or ["Kamer"]):
+                    for position, (name, link) in enumerate(zip(names, links, strict=True)):
                         db.add(
                             MeetingRoom(
                                 id=new_id(12),
@@ -196,6 +204,7 @@ class MeetingStore:
                                 position=position,
                                 join_code=new_join_code(),
                                 locked=False,
+                                continues_room_id=link,
                             )
                         )
                 return meeting
@@ -218,6 +227,38 @@ class MeetingStore:
                 select(MeetingRoom).where(MeetingRoom.meeting_id == meeting_id).order_by(MeetingRoom.position)
             )
             return list(rows)
+
+    async def earlier_room(self, case_id: str, room_id: str) -> MeetingRoom | None:
+        """`room_id` if it is a room of a meeting of `case_id`, else None (whether it does not exist
+        or belongs to another case: the caller cannot tell)."""
+        async with self.sessions() as db:
+            return await db.scalar(
+                select(MeetingRoom)
+                .join(Meeting, Meeting.id == MeetingRoom.meeting_id)
+                .where(MeetingRoom.id == room_id, Meeting.case_id == case_id)
+            )
+
+    async def continued_room(self, room: MeetingRoom) -> MeetingRoom | None:
+        """The room `room` explicitly continues, if that is a room of an earlier meeting of the same
+        case. Nothing is ever guessed: a room without a link continues nothing."""
+        if room.continues_room_id is None:
+            return None
+        async with self.sessions() as db:
+            here = await db.get(Meeting, room.meeting_id)
+            row = (
+                await db.execute(
+                    select(MeetingRoom, Meeting)
+                    .join(Meeting, Meeting.id == MeetingRoom.meeting_id)
+                    .where(MeetingRoom.id == room.continues_room_id)
+                )
+            ).first()
+        if here is None or row is None:
+            return None
+        earlier, meeting = row
+        # Checked when the link was made; checked again because this decides what a projector shows.
+        if meeting.case_id != here.case_id or meeting.id == here.id or meeting.created_at >= here.created_at:
+            return None
+        return earlier
 
     async def room(self, room_id: str) -> MeetingRoom | None:
         async with self.sessions() as db:

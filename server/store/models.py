@@ -101,6 +101,13 @@ class MeetingRoom(Base):
     join_code: Mapped[str | None] = mapped_column(String(16), unique=True, nullable=True)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     projector_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    # The room of an earlier meeting of the same case that this room carries on (the same parent's
+    # room, or the same joint room), set only by the facilitator when the meeting is made. The
+    # previous scores shown beside this room's come from that room and from no other: guessing by
+    # position or name once showed a mother's room the father's network.
+    continues_room_id: Mapped[str | None] = mapped_column(
+        ForeignKey("meeting_rooms.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class Participant(Base):

@@ -3,7 +3,7 @@
 
 import { api } from './api.js'
 import { announce, byId, fill, h, showError } from './dom.js'
-import { t, translatePage, withLang } from './i18n.js'
+import { lang, t, translatePage, withLang } from './i18n.js'
 import { networkPanel } from './network.js'
 import { facilitator, wireConsoleBar } from './session.js'
 
@@ -14,7 +14,7 @@ const main = byId('main')
 const list = byId('cases')
 
 /**
- * @typedef {{id: string, title: string, status: string}} MeetingSummary
+ * @typedef {{id: string, title: string, status: string, created_at?: string}} MeetingSummary
  * @typedef {{id: string, label: string, meetings: MeetingSummary[]}} CaseDetail
  */
 
@@ -92,10 +92,30 @@ function newMeetingForm (detail, open) {
   const split = h('input', { type: 'radio', name: id('kind'), id: id('split'), value: 'split' })
   const names = t.roomNameDefaults.map((name, i) =>
     h('input', { id: id(`room${i + 1}`), name: `room${i + 1}`, required: true, maxlength: 120, value: name, autocomplete: 'off' }))
+  // Which earlier room each new room carries on: only a room chosen here shows last time's scores
+  // (with first names), so the choice is the facilitator's and starts at none. Nothing is guessed.
+  const earlier = detail.meetings.length > 0
+  const hintId = id('continues-hint')
+  const continuesSelect = (/** @type {string} */ name) => h('select', { id: id(name), name, 'aria-describedby': hintId },
+    h('option', { value: '', text: t.continuesNone, selected: true }))
+  const oneContinues = continuesSelect('continues')
+  const splitContinues = names.map((_, i) => continuesSelect(`continues${i + 1}`))
+  const continuesHint = earlier ? h('p', { class: 'hint', id: hintId, text: t.continuesHint }) : null
+  const oneField = earlier
+    ? h('div', { class: 'field continues' }, h('label', { for: oneContinues.id, text: t.continuesLabel }), oneContinues)
+    : null
   const roomFields = h('div', { class: 'room-names', hidden: true },
     h('p', { class: 'hint', id: id('split-hint'), text: t.splitHint }),
-    names.map((input, i) => h('div', { class: 'field' }, h('label', { for: input.id, text: t.roomNameLabel(i + 1) }), input)))
-  const showRooms = () => { roomFields.hidden = !split.checked }
+    names.map((input, i) => [
+      h('div', { class: 'field' }, h('label', { for: input.id, text: t.roomNameLabel(i + 1) }), input),
+      earlier
+        ? h('div', { class: 'field continues' }, h('label', { for: splitContinues[i].id, text: t.continuesRoomLabel(i + 1) }), splitContinues[i])
+        : null
+    ]))
+  const showRooms = () => {
+    roomFields.hidden = !split.checked
+    if (oneField) oneField.hidden = split.checked
+  }
   one.addEventListener('change', showRooms)
   split.addEventListener('change', showRooms)
 
@@ -106,6 +126,8 @@ function newMeetingForm (detail, open) {
       h('legend', { text: t.meetingKind }),
       h('div', { class: 'choice' }, one, h('label', { for: one.id, text: t.oneRoom })),
       h('div', { class: 'choice' }, split, h('label', { for: split.id, text: t.splitRooms, 'aria-describedby': id('split-hint') }))),
+    continuesHint,
+    oneField,
     roomFields,
     h('p', { class: 'error', role: 'alert', hidden: true, id: id('error') }),
     h('button', { type: 'submit', text: t.createMeeting }))
@@ -113,7 +135,12 @@ function newMeetingForm (detail, open) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
     const errorEl = byId(id('error'))
-    const body = { title: title.value.trim(), rooms: split.checked ? names.map((n) => n.value.trim()) : [] }
+    const room = (/** @type {string} */ name, /** @type {HTMLSelectElement} */ select) =>
+      select.value ? { name, continues: select.value } : name
+    const rooms = split.checked
+      ? names.map((n, i) => room(n.value.trim(), splitContinues[i]))
+      : oneContinues.value ? [room(t.singleRoomName, oneContinues)] : []
+    const body = { title: title.value.trim(), rooms }
     const empty = [title, ...(split.checked ? names : [])].find((input) => !input.value.trim())
     if (empty) {
       empty.focus()
@@ -127,9 +154,50 @@ function newMeetingForm (detail, open) {
     }
   })
 
-  return h('details', { class: 'new-meeting', open },
+  const box = h('details', { class: 'new-meeting', open },
     h('summary', {}, t.newMeeting),
     form)
+  if (earlier) {
+    let asked = false
+    const offer = () => {
+      if (asked || !box.open) return
+      asked = true
+      earlierRooms(detail).then((found) => {
+        for (const select of [oneContinues, ...splitContinues]) fillContinues(select, found)
+      }).catch((err) => showError(err instanceof Error ? err.message : t.somethingWrong, byId(id('error'))))
+    }
+    box.addEventListener('toggle', offer)
+    offer()
+  }
+  return box
+}
+
+/**
+ * @typedef {{meeting: MeetingSummary, rooms: {id: string, name: string}[]}} EarlierMeeting
+ */
+
+/**
+ * The rooms of the case's earlier meetings, the newest meeting first.
+ * @param {CaseDetail} detail
+ * @returns {Promise<EarlierMeeting[]>}
+ */
+async function earlierRooms (detail) {
+  return Promise.all([...detail.meetings].reverse().map(async (meeting) => {
+    const found = await api('GET', `/api/meetings/${encodeURIComponent(meeting.id)}`)
+    return { meeting, rooms: found.rooms.map((/** @type {{id: string, name: string}} */ r) => ({ id: r.id, name: r.name })) }
+  }))
+}
+
+/**
+ * @param {HTMLSelectElement} select
+ * @param {EarlierMeeting[]} found
+ */
+function fillContinues (select, found) {
+  const when = (/** @type {string | undefined} */ at) => at ? ` (${new Date(at).toLocaleDateString(lang)})` : ''
+  select.replaceChildren(
+    h('option', { value: '', text: t.continuesNone, selected: true }),
+    ...found.map(({ meeting, rooms }) => h('optgroup', { label: `${meeting.title}${when(meeting.created_at)}` },
+      rooms.map((r) => h('option', { value: r.id, text: `${r.name} — ${meeting.title}${when(meeting.created_at)}` })))))
 }
 
 facilitator()
