@@ -2,7 +2,8 @@
 
 With one process there is nothing to cross (`NoRelay`). With Redis (`RedisRelay`) every hosted room
 has its own channel, so a process hears only the rooms it hosts. Redis pub/sub delivers at most once;
-nothing acknowledged lives only there, because acknowledgements wait for the database.
+nothing acknowledged lives only there, because acknowledgements wait for the database, and what it
+drops (an outage, a publish that failed) is healed by a state-vector exchange in both directions.
 """
 
 from __future__ import annotations

@@ -1,13 +1,22 @@
 """Room-scoped Redis channels between server processes.
 
 Each hosted room is one channel, `<prefix>:room:<name>`. Messages are msgpack lists:
-  ["u", origin, doc, update]      an update the origin process applied
-  ["a", origin, awareness_frame]  presence
-  ["sv", origin, {doc: vector}]   "here is what I have": others answer with what it lacks ("u")
-  ["k", origin, subject, code]    disconnect that person's sockets ("*": everyone's) in this room
-A process sends "sv" when it has loaded a room (to catch what was published before it listened)
-and for every hosted room after its Redis connection comes back (pub/sub lost whatever was sent
-meanwhile). That is the whole healing protocol: a state-vector exchange, as between client and server.
+  ["u", origin, doc, update]             an update the origin process applied
+  ["a", origin, awareness_frame]         presence
+  ["sv", origin, {doc: vector}]          "here is what I have": others answer with what it lacks
+                                         ("u") and with their own vectors, as a reply
+  ["sv", origin, {doc: vector}, True]    the same, as a reply: answered with "u" only, so two
+                                         processes never bounce vectors back and forth
+  ["k", origin, subject, code]           disconnect that person's sockets ("*": everyone's) in this room
+A process sends "sv" when it has loaded a room (to catch what was published before it listened),
+for every hosted room after its Redis connection comes back (pub/sub lost whatever was sent
+meanwhile), and for every room one of whose messages Redis did not take, once a publish succeeds
+again. The heal is symmetric: whoever hears a vector sends what the sender lacks and asks for what
+it lacks itself. That matters when two processes reconnect at different moments: the first one's
+"sv" reaches nobody, and only the reply to the second one's brings the first one's outage edits
+across. The reply goes out even when the vectors are equal, because deletions do not advance a
+state vector. A document the other side has no vector for at all is sent whole.
+(A 3-element "sv" of an older process is a request, not a reply.)
 """
 
 from __future__ import annotations
@@ -33,6 +42,10 @@ log = logging.getLogger("kring.relay")
 _MAX_OUTBOX = 10_000
 # Messages sent in one pipeline round trip.
 _BATCH = 256
+# How often the rooms of messages Redis did not take are healed while nothing else is published.
+_RETRY_HEAL_SECONDS = 1.0
+# The vector of an empty document: asked with it, a document answers with everything it has.
+_EMPTY_STATE_VECTOR = b"\x00"
 
 
 @dataclass
@@ -45,6 +58,7 @@ class RelayCounters:
     malformed: int = 0
     heals_requested: int = 0
     heals_answered: int = 0
+    heals_replied: int = 0
     reconnects: int = 0
 
 
@@ -63,6 +77,8 @@ class RedisRelay:
         self._outbox_ready = asyncio.Event()
         self._sender: asyncio.Task[None] | None = None
         self._connected = False
+        # Rooms of messages Redis did not take: healed once a publish succeeds again.
+        self._unsent: set[str] = set()
 
     def channel(self, room: str) -> str:
         return f"{self._prefix}:room:{room}"
@@ -105,6 +121,7 @@ class RedisRelay:
     def unhost(self, room: str) -> None:
         if room in self._hosted:
             self._hosted.discard(room)
+            self._unsent.discard(room)
             self._commands.put_nowait(("unsubscribe", room, None))
 
     # -- publishing -------------------------------------------------------------------------------
@@ -119,16 +136,28 @@ class RedisRelay:
         self._publish(room, ["k", self.origin, subject, code])
 
     def request_heal(self, room: str) -> None:
+        self._publish_vectors(room, reply=False)
+
+    def _publish_vectors(self, room: str, *, reply: bool) -> None:
         if self._rooms is None:
             return
-        self.counters.heals_requested += 1
-        self._publish(room, ["sv", self.origin, self._rooms.state_vectors(room)])
+        vectors = self._rooms.state_vectors(room)
+        if not vectors:
+            return  # hosted but still loading: the room asks once it is loaded
+        if reply:
+            self.counters.heals_replied += 1
+            self._publish(room, ["sv", self.origin, vectors, True])
+        else:
+            self.counters.heals_requested += 1
+            self._publish(room, ["sv", self.origin, vectors])
 
     def _publish(self, room: str, message: list[Any]) -> None:
         if self._publisher is None:
             return
         if len(self._outbox) >= _MAX_OUTBOX:
-            self.counters.publish_failures += 1  # Redis is away or slow: the heal sends it later
+            # Redis is away or slow: the room's heal sends it later.
+            self.counters.publish_failures += 1
+            self._unsent.add(room)
             return
         self._outbox.append((self.channel(room), msgpack.packb(message)))
         self._outbox_ready.set()
@@ -138,7 +167,14 @@ class RedisRelay:
         # sent them, so another process receives a room's updates in the order they were applied.
         # (A task per message took connections from a pool and could reorder them.)
         while True:
-            await self._outbox_ready.wait()
+            if self._unsent:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._outbox_ready.wait(), _RETRY_HEAL_SECONDS)
+                if not self._outbox_ready.is_set() and self._connected:
+                    # Nothing else to publish: the heal itself is the publish that may succeed.
+                    self._heal_unsent()
+            else:
+                await self._outbox_ready.wait()
             self._outbox_ready.clear()
             while self._outbox:
                 await self._send_batch()
@@ -155,8 +191,21 @@ class RedisRelay:
             await pipe.execute()
             self.counters.published += len(batch)
         except Exception:
-            # At most once, by design: the reconnect heal sends what these messages would have.
+            # At most once, by design: the heal of these rooms sends what the messages would have,
+            # once Redis takes messages again (the listener may never have noticed a thing).
             self.counters.publish_failures += len(batch)
+            self._unsent.update(self._room_of(channel) for channel, _ in batch)
+            return
+        if self._unsent:
+            self._heal_unsent()
+
+    def _heal_unsent(self) -> None:
+        rooms, self._unsent = self._unsent, set()
+        for room in sorted(rooms & self._hosted):
+            self.request_heal(room)
+
+    def _room_of(self, channel: str) -> str:
+        return channel[len(self.channel("")) :]
 
     # -- listening --------------------------------------------------------------------------------
 
@@ -192,6 +241,8 @@ class RedisRelay:
             self._connected = True
             self.counters.reconnects += 1
             log.info("redis relay connected", extra={"rooms": len(channels)})
+            # Every hosted room is healed now, those of unsent messages included.
+            self._unsent.clear()
             for room in list(self._hosted):
                 self.request_heal(room)
             while True:
@@ -212,7 +263,7 @@ class RedisRelay:
 
     def _dispatch(self, channel: bytes, data: bytes) -> None:
         assert self._rooms is not None
-        room = channel.decode()[len(self.channel("")) :]
+        room = self._room_of(channel.decode())
         if room not in self._hosted:
             self.counters.ignored_unhosted += 1
             return
@@ -233,8 +284,25 @@ class RedisRelay:
         elif kind == "k":
             self._rooms.remote_kick(room, str(message[2]), str(message[3]))
         elif kind == "sv":
-            for doc, vector in dict(message[2]).items():
-                missing = self._rooms.missing_since(room, doc, vector)
-                if missing is not None:
-                    self.counters.heals_answered += 1
-                    self.publish_update(room, doc, missing)
+            try:
+                vectors = {str(doc): bytes(vector) for doc, vector in dict(message[2]).items()}
+            except Exception:
+                self.counters.malformed += 1
+                return
+            self._answer_vectors(room, vectors, reply=len(message) > 3 and message[3] is True)
+
+    def _answer_vectors(self, room: str, vectors: dict[str, bytes], *, reply: bool) -> None:
+        assert self._rooms is not None
+        if not vectors:
+            return  # the sender has not loaded the room yet; it asks again once it has
+        ours = self._rooms.state_vectors(room)
+        # A document the sender has no vector for is one it has never seen: it gets all of it.
+        for doc in sorted(vectors.keys() | ours.keys()):
+            missing = self._rooms.missing_since(room, doc, vectors.get(doc, _EMPTY_STATE_VECTOR))
+            if missing is not None:
+                self.counters.heals_answered += 1
+                self.publish_update(room, doc, missing)
+        if not reply:
+            # What the sender has and this process lacks: only the sender knows. Always asked,
+            # because equal vectors do not mean equal documents (deletions do not advance them).
+            self._publish_vectors(room, reply=True)
