@@ -17,6 +17,9 @@ it lacks itself. That matters when two processes reconnect at different moments:
 across. The reply goes out even when the vectors are equal, because deletions do not advance a
 state vector. A document the other side has no vector for at all is sent whole.
 (A 3-element "sv" of an older process is a request, not a reply.)
+
+Presence relayed from another process expires when it is not renewed (`RemotePresence`): a
+process that dies sends no "gone" for its clients.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ import collections
 import contextlib
 import logging
 import os
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +40,7 @@ import redis.asyncio as redis
 from redis.asyncio.client import PubSub
 
 from server.relay import RemoteRooms
+from server.rooms.awareness import REMOTE_PRESENCE_TIMEOUT, RemotePresence
 
 log = logging.getLogger("kring.relay")
 
@@ -59,11 +65,19 @@ class RelayCounters:
     heals_requested: int = 0
     heals_answered: int = 0
     heals_replied: int = 0
+    presence_expired: int = 0
     reconnects: int = 0
 
 
 class RedisRelay:
-    def __init__(self, url: str, prefix: str = "kring") -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "kring",
+        *,
+        presence_timeout: float = REMOTE_PRESENCE_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._url = url
         self._prefix = prefix
         self.origin = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -79,6 +93,8 @@ class RedisRelay:
         self._connected = False
         # Rooms of messages Redis did not take: healed once a publish succeeds again.
         self._unsent: set[str] = set()
+        self.presence = RemotePresence(presence_timeout, clock)
+        self._expiry: asyncio.Task[None] | None = None
 
     def channel(self, room: str) -> str:
         return f"{self._prefix}:room:{room}"
@@ -92,8 +108,12 @@ class RedisRelay:
         self._publisher = redis.from_url(self._url, socket_connect_timeout=2, socket_timeout=2)
         self._listener = asyncio.create_task(self._listen_forever(), name="kring-redis-relay")
         self._sender = asyncio.create_task(self._send_forever(), name="kring-redis-publisher")
+        self._expiry = asyncio.create_task(self._expire_forever(), name="kring-redis-presence")
 
     async def close(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            await asyncio.gather(self._expiry, return_exceptions=True)
         if self._listener is not None:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
@@ -122,6 +142,7 @@ class RedisRelay:
         if room in self._hosted:
             self._hosted.discard(room)
             self._unsent.discard(room)
+            self.presence.forget(room)
             self._commands.put_nowait(("unsubscribe", room, None))
 
     # -- publishing -------------------------------------------------------------------------------
@@ -130,6 +151,7 @@ class RedisRelay:
         self._publish(room, ["u", self.origin, doc, update])
 
     def publish_awareness(self, room: str, frame: bytes) -> None:
+        self.presence.spoke_here(room, frame)
         self._publish(room, ["a", self.origin, frame])
 
     def publish_kick(self, room: str, subject: str, code: str) -> None:
@@ -207,6 +229,26 @@ class RedisRelay:
     def _room_of(self, channel: str) -> str:
         return channel[len(self.channel("")) :]
 
+    # -- presence ---------------------------------------------------------------------------------
+
+    async def _expire_forever(self) -> None:
+        while True:
+            await asyncio.sleep(max(self.presence.timeout / 10, 0.05))
+            self.expire_presence()
+
+    def expire_presence(self) -> None:
+        """Remove the relayed presence nobody renewed, and tell this process's clients.
+
+        Not while Redis is away: the renewals are what is missing then, not the people (the
+        reconnect starts their wait afresh)."""
+        if self._rooms is None or not self._connected:
+            return
+        for room, frame in self.presence.expire().items():
+            if room in self._hosted:
+                self.counters.presence_expired += 1
+                # The same path as a relayed "gone": the room removes the states and tells its people.
+                self._rooms.remote_awareness(room, frame)
+
     # -- listening --------------------------------------------------------------------------------
 
     async def _listen_forever(self) -> None:
@@ -241,6 +283,7 @@ class RedisRelay:
             self._connected = True
             self.counters.reconnects += 1
             log.info("redis relay connected", extra={"rooms": len(channels)})
+            self.presence.renew_all()
             # Every hosted room is healed now, those of unsent messages included.
             self._unsent.clear()
             for room in list(self._hosted):
@@ -280,6 +323,7 @@ class RedisRelay:
         if kind == "u":
             self._rooms.remote_update(room, message[2], message[3])
         elif kind == "a":
+            self.presence.heard(room, message[2])
             self._rooms.remote_awareness(room, message[2])
         elif kind == "k":
             self._rooms.remote_kick(room, str(message[2]), str(message[3]))
