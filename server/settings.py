@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,19 +15,48 @@ def var_dir(env: Mapping[str, str]) -> Path:
     return Path(env.get("KRING_VAR_DIR", "var")).resolve()
 
 
-def _secret_key(env: Mapping[str, str], var_dir: Path) -> str:
-    """An unset SECRET_KEY is generated once and kept, so sessions survive a restart."""
+def _secret_key(env: Mapping[str, str], var_dir: Path, *, wait: float = 10.0) -> str:
+    """An unset SECRET_KEY is generated once and kept, so sessions survive a restart.
+
+    Several processes may start at once on one var dir: the first to create the file wins and the
+    others read its key. The file appears whole (written aside, then linked into place), but one
+    left empty by an older version's race, or by a crash, is waited on and never used as a key.
+    """
     if env.get("SECRET_KEY"):
         return env["SECRET_KEY"]
     path = var_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(key)
-    return key
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        spare = var_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        key = secrets.token_urlsafe(48)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(key)
+                f.flush()
+                os.fsync(f.fileno())
+            # link, unlike rename, refuses to replace: of processes racing, exactly one key wins.
+            os.link(spare, path)
+            return key
+        except FileExistsError:
+            pass
+        except OSError:
+            # No hard links on this file system: created in place, where a racing reader waits
+            # below for the write.
+            with contextlib.suppress(FileExistsError):
+                with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+                    f.write(key)
+                return key
+        finally:
+            spare.unlink(missing_ok=True)
+    deadline = time.monotonic() + wait
+    while True:
+        key = path.read_text().strip()
+        if key:
+            return key
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"{path} is empty: delete it (a new key is generated) or set SECRET_KEY")
+        time.sleep(0.05)
 
 
 def _origins(raw: str, public_url: str, port: int, public_url_set: bool) -> list[str]:
