@@ -106,7 +106,7 @@ function newMeetingForm (detail, open) {
     : null
   const roomFields = h('div', { class: 'room-names', hidden: true },
     h('p', { class: 'hint', id: id('split-hint'), text: t.splitHint }),
-    names.map((input, i) => [
+    names.flatMap((input, i) => [
       h('div', { class: 'field' }, h('label', { for: input.id, text: t.roomNameLabel(i + 1) }), input),
       earlier
         ? h('div', { class: 'field continues' }, h('label', { for: splitContinues[i].id, text: t.continuesRoomLabel(i + 1) }), splitContinues[i])
