@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,12 +13,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server import pages, views
+from server import metrics, pages, views
 from server.meetings.routes import routes as meeting_routes
+from server.metrics import LoopLag
 from server.relay import NoRelay, Relay
 from server.relay.redis import RedisRelay
 from server.rooms.live import LiveRooms
@@ -43,6 +45,7 @@ class Kring:
     relay: Relay
     meetings: MeetingStore
     live: LiveRooms
+    loop_lag: LoopLag
 
 
 def build(settings: Settings) -> Kring:
@@ -60,7 +63,7 @@ def build(settings: Settings) -> Kring:
         relay=relay,
     )
     transport.attach(registry)
-    return Kring(settings, engine, update_log, transport, registry, relay, meetings, LiveRooms(registry))
+    return Kring(settings, engine, update_log, transport, registry, relay, meetings, LiveRooms(registry), LoopLag())
 
 
 def create_app(settings: Settings) -> Any:
@@ -70,9 +73,11 @@ def create_app(settings: Settings) -> Any:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await kring.log.start()
         await kring.relay.start(kring.registry)
+        kring.loop_lag.start()
         try:
             yield
         finally:
+            await kring.loop_lag.stop()
             await kring.transport.close()
             await kring.registry.close()
             await kring.relay.close()
@@ -126,11 +131,21 @@ def create_app(settings: Settings) -> Any:
             }
         )
 
+    async def metrics_page(request: Request) -> Response:
+        """Prometheus text format. From loopback, or with `Authorization: Bearer $METRICS_TOKEN`."""
+        token = kring.settings.metrics_token
+        given = request.headers.get("authorization", "")
+        loopback = request.client is not None and request.client.host in ("127.0.0.1", "::1")
+        if not (loopback or (token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()))):
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return PlainTextResponse(metrics.render(kring), media_type="text/plain; version=0.0.4")
+
     STATIC_DIR.mkdir(parents=True, exist_ok=True)
     routes: list[Any] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/internal/counters", counters),
+        Route("/metrics", metrics_page),
         Route("/", pages.index),
         Route("/r/{room}", pages.room_page),
         *meeting_routes(kring),

@@ -35,6 +35,9 @@ class Refusal(StrEnum):
     ROOM_CLOSED = "room_closed"
     REMOVED = "removed"
     REPLACED = "replaced"
+    RATE_LIMITED = "rate_limited"
+    TOO_MANY_CONNECTIONS = "too_many_connections"
+    SLOW_READER = "slow_reader"
 
 
 MESSAGES: dict[Refusal, str] = {
@@ -57,6 +60,9 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.ROOM_CLOSED: "This meeting is closed.",
     Refusal.REMOVED: "The facilitator removed you from this meeting.",
     Refusal.REPLACED: "A newer projector link replaced this one.",
+    Refusal.RATE_LIMITED: "Too many frames at once; nothing was applied. Slow down and resync.",
+    Refusal.TOO_MANY_CONNECTIONS: "Too many connections from this address; try again in a few seconds.",
+    Refusal.SLOW_READER: "This connection fell too far behind; reconnect and resync.",
 }
 
 

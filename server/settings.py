@@ -86,6 +86,16 @@ class Settings:
     compact_after_updates: int = 500
     log_level: str = "info"
     redis_prefix: str = "kring"
+    # Flow control (docs/operations.md): frames a connection may send per second, and saved up.
+    frames_per_second: float = 100.0
+    frames_burst: float = 400.0
+    # Messages waiting on one socket before it counts as a reader that stopped reading.
+    max_send_queue: int = 2000
+    # New connections per client address per second, and saved up.
+    connects_per_second: float = 2.0
+    connects_burst: float = 60.0
+    # A bearer token that lets a scraper read /metrics from another host; unset: loopback only.
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -112,6 +122,12 @@ class Settings:
             compact_after_updates=int(env.get("KRING_COMPACT_AFTER_UPDATES", "500")),
             log_level=env.get("LOG_LEVEL", "info"),
             redis_prefix=env.get("KRING_REDIS_PREFIX", "kring"),
+            frames_per_second=float(env.get("KRING_FRAMES_PER_SECOND", "100")),
+            frames_burst=float(env.get("KRING_FRAMES_BURST", "400")),
+            max_send_queue=int(env.get("KRING_MAX_SEND_QUEUE", "2000")),
+            connects_per_second=float(env.get("KRING_CONNECTS_PER_SECOND", "2")),
+            connects_burst=float(env.get("KRING_CONNECTS_BURST", "60")),
+            metrics_token=env.get("METRICS_TOKEN") or None,
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -19,6 +19,7 @@ from socketio.msgpack_packet import MsgPackPacket
 
 from server.admission import admit_socket, cookies_from_environ
 from server.crdt import is_rust_panic
+from server.flow import ConnectThrottle, TokenBucket
 from server.protocol import MESSAGES, Refusal, Refused
 from server.rooms.registry import RoomRegistry
 from server.rooms.schema import DOC_NAME, Identity, groups_of
@@ -37,6 +38,7 @@ class Connection:
     sid: str
     room: str
     identity: Identity
+    bucket: TokenBucket
     refusals: list[float] = field(default_factory=list)
 
 
@@ -45,6 +47,10 @@ class TransportCounters:
     connects: int = 0
     disconnects: int = 0
     refused: dict[str, int] = field(default_factory=dict)
+    bytes_in: int = 0
+    bytes_out: int = 0
+    rate_limited: int = 0
+    slow_readers_dropped: int = 0
 
 
 # Event names a client must not use: python-socketio would run the connect or disconnect handler
@@ -168,6 +174,7 @@ class SocketTransport:
         self.registry: RoomRegistry | None = None
         self.connections: dict[str, Connection] = {}
         self.counters = TransportCounters()
+        self._connects = ConnectThrottle(settings.connects_per_second, settings.connects_burst)
         self._tasks: set[asyncio.Task[Any]] = set()
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
@@ -194,12 +201,32 @@ class SocketTransport:
         except KeyError:
             return  # nobody in that group (yet)
         sockets = self.sio.eio.sockets
+        limit = self.settings.max_send_queue
+        sent = 0
         for sid, eio_sid in participants:
             if sid == skip:
                 continue
             socket = sockets.get(eio_sid)
-            if socket is not None and not socket.closed:
-                socket.queue.put_nowait(message)
+            if socket is None or socket.closed:
+                continue
+            if socket.queue.qsize() >= limit:
+                self._drop_slow_reader(sid, eio_sid, socket)
+                continue
+            socket.queue.put_nowait(message)
+            sent += 1
+        self.counters.bytes_out += sent * len(encoded)
+
+    def _drop_slow_reader(self, sid: str, eio_sid: str, socket: Any) -> None:
+        """A phone that stopped reading must not grow our memory: forget what waits for it and close
+        it. Nothing is lost: it resyncs by state vector when it comes back."""
+        while not socket.queue.empty():
+            socket.queue.get_nowait()
+            socket.queue.task_done()
+        socket.closed = True  # no more broadcasts to it while it is being closed
+        self.counters.slow_readers_dropped += 1
+        self._count(Refusal.SLOW_READER)
+        log.info("slow reader dropped", extra={"sid": sid})
+        self._spawn(self.sio.hang_up(eio_sid))
 
     def send(self, peer: str, event: str, args: tuple[object, ...]) -> None:
         self._spawn(self.sio.emit(event, args, to=peer, ignore_queue=True))
@@ -225,6 +252,8 @@ class SocketTransport:
 
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         assert self.registry is not None and self.meetings is not None
+        if not self._connects.allow(str(environ.get("REMOTE_ADDR", ""))):
+            raise self._refuse_connect(Refusal.TOO_MANY_CONNECTIONS)
         try:
             admission = await admit_socket(self.meetings, self.settings.secret_key, auth, cookies_from_environ(environ))
         except Refused as refused:
@@ -237,7 +266,8 @@ class SocketTransport:
                 raise
             log.error("room failed to open", exc_info=exc, extra={"room": name})
             raise self._refuse_connect(Refusal.INTERNAL_ERROR) from exc
-        self.connections[sid] = Connection(sid, name, identity)
+        bucket = TokenBucket(self.settings.frames_per_second, self.settings.frames_burst)
+        self.connections[sid] = Connection(sid, name, identity, bucket)
         # The groups decide which documents' updates reach this socket (schema.audience).
         for group in groups_of(name, identity):
             await self.sio.enter_room(sid, group)
@@ -287,7 +317,16 @@ class SocketTransport:
             raise Refused(Refusal.UNKNOWN_DOC)
         if len(args[1]) > self.settings.max_frame_bytes:
             raise Refused(Refusal.TOO_LARGE)
+        self._take_token(conn)
+        self.counters.bytes_in += len(args[1])
         return room, args[0], bytes(args[1])
+
+    def _take_token(self, conn: Connection | None) -> None:
+        # Over the limit, frames are refused (the sender keeps them and resyncs later) and count as
+        # refusals: a client that goes on flooding is disconnected by the refusal limit.
+        if conn is not None and not conn.bucket.take():
+            self.counters.rate_limited += 1
+            raise Refused(Refusal.RATE_LIMITED)
 
     async def _on_awareness(self, sid: str, *args: Any) -> dict[str, Any]:
         try:
@@ -299,6 +338,8 @@ class SocketTransport:
                 raise Refused(Refusal.BAD_ARGUMENTS)
             if len(args[0]) > self.settings.max_awareness_bytes:
                 raise Refused(Refusal.TOO_LARGE)
+            self._take_token(conn)
+            self.counters.bytes_in += len(args[0])
             room.receive_awareness(sid, bytes(args[0]))
         except Refused as refused:
             return await self._refuse(sid, "awareness", refused)

@@ -47,8 +47,10 @@ from server.crdt import (
     missing_after_apply,
 )
 from server.protocol import MESSAGES, Refusal
+from server.settings import Settings
+from server.store.migrate import migrate
 from tests.processes import ServerProcess
-from tests.utils import BoardClient, RunningServer, eventually, facilitator_auth, free_port
+from tests.utils import BoardClient, RunningServer, eventually, facilitator_auth, free_port, settings_for
 
 ROOM = "kamer-1"
 QUIET_ROOM = "stille-kamer"
@@ -56,6 +58,23 @@ WAIT = 10  # seconds: how long a raw socket waits for the server's next packet
 
 # Socket.IO packet types (the msgpack parser sends each packet as one dict in one binary frame).
 CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT = 0, 1, 2, 3, 4, 5
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    # These tests are about what the parser and the CRDT core refuse, at a fuzzer's pace; the rate
+    # and connection limits would refuse that pace first. They have tests of their own
+    # (test_flow_control.py).
+    unlimited = 1e9
+    s = settings_for(
+        tmp_path,
+        frames_per_second=unlimited,
+        frames_burst=unlimited,
+        connects_per_second=unlimited,
+        connects_burst=unlimited,
+    )
+    migrate(s.database_url)
+    return s
 
 
 def _real_update() -> bytes:

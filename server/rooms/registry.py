@@ -8,7 +8,7 @@ import logging
 from server.protocol import MESSAGES, Refusal
 from server.relay import NoRelay, Relay
 from server.rooms.channel import RoomChannel
-from server.rooms.room import Room
+from server.rooms.room import Room, RoomCounters
 from server.store.updatelog import UpdateLog
 
 log = logging.getLogger("kring.rooms")
@@ -35,6 +35,7 @@ class RoomRegistry:
         self._opening: dict[str, asyncio.Task[Room]] = {}
         self._unloads: dict[str, asyncio.Task[None]] = {}
         self.unloaded = 0
+        self._retired = RoomCounters()  # what rooms no longer in memory counted
 
     async def open(self, name: str) -> Room:
         """The live room of that name, loading it from the store if it is not in memory."""
@@ -72,9 +73,23 @@ class RoomRegistry:
             if name not in self.rooms:
                 self.relay.unhost(name)
             raise
+        if previous is not None and self.rooms.get(name) is previous:
+            self._retire(previous)
         self.rooms[name] = room
         self.relay.request_heal(name)
         return room
+
+    def totals(self) -> RoomCounters:
+        """Every room's counters since the process started, unloaded rooms' included."""
+        total = RoomCounters(**vars(self._retired))
+        for room in self.rooms.values():
+            for key, value in vars(room.counters).items():
+                setattr(total, key, getattr(total, key) + value)
+        return total
+
+    def _retire(self, room: Room) -> None:
+        for key, value in vars(room.counters).items():
+            setattr(self._retired, key, getattr(self._retired, key) + value)
 
     def get(self, name: str) -> Room | None:
         return self.rooms.get(name)
@@ -94,6 +109,7 @@ class RoomRegistry:
             await room.close()
             if not room.peers and self.rooms.get(room.name) is room:
                 del self.rooms[room.name]
+                self._retire(room)
                 self.relay.unhost(room.name)
                 self.unloaded += 1
         except asyncio.CancelledError:

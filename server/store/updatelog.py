@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.crdt import integrate
+from server.metrics import Histogram
 from server.store.models import RoomSnapshot, RoomUpdate
 
 log = logging.getLogger("kring.store")
@@ -64,6 +65,7 @@ class CommitStats:
     failures: int = 0
     last_commit_seconds: float = 0.0
     commit_seconds_total: float = 0.0
+    latency: Histogram = field(default_factory=Histogram)
 
 
 class UpdateLog:
@@ -151,6 +153,7 @@ class UpdateLog:
             self.stats.rows += len(batch)
             self.stats.last_commit_seconds = elapsed
             self.stats.commit_seconds_total += elapsed
+            self.stats.latency.observe(elapsed)
             for p in batch:
                 if not p.done.done():
                     p.done.set_result(None)

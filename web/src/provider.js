@@ -18,6 +18,9 @@ const ACK_TIMEOUT_MS = 30000
 const AWARENESS_RETRY_MS = 5000
 const RESYNC_PAUSE_MS = 5000 // a server that keeps refusing must not get a reconnect loop
 const REFUSED_CONNECT_RETRY_MS = 5000
+// After a server restart every phone of every meeting comes back at once; each waits a random part
+// of this first, so a thousand do not arrive in the same second.
+const RECONNECT_SPREAD_MS = 5000
 const DOC_NAME = /^(board|private|p\.[a-z0-9]{1,32})$/
 
 // Refusals after which trying again cannot help: the person is out, or the room is.
@@ -83,9 +86,11 @@ export class KringProvider extends ObservableV2 {
       parser: msgpackParser,
       auth: { ...auth },
       reconnection: true,
-      reconnectionDelay: 500,
+      // Exponential back-off with full jitter: the first retry falls anywhere in 0–4 s, later
+      // ones double, up to 10 s. Coming back online retries at once (see _onOnline).
+      reconnectionDelay: 2000,
       reconnectionDelayMax: 10000,
-      randomizationFactor: 0.5
+      randomizationFactor: 1
     })
 
     this._onAwarenessUpdate = this._onAwarenessUpdate.bind(this)
@@ -197,7 +202,7 @@ export class KringProvider extends ObservableV2 {
     // The client retries by itself after a network loss, but not after the server closed us
     // (a room reloading after a fault); then we come back ourselves unless we were abusive.
     if (reason === 'io server disconnect' && this._lastRefusal !== 'too_many_refusals') {
-      this._retryLater(500 + Math.random() * 1000)
+      this._retryLater(500 + Math.random() * RECONNECT_SPREAD_MS)
     }
   }
 
@@ -219,7 +224,7 @@ export class KringProvider extends ObservableV2 {
     }
     this._setStatus('offline')
     // Socket.IO retries a lost network by itself, but not a connect the server refused.
-    if (code) this._retryLater(REFUSED_CONNECT_RETRY_MS)
+    if (code) this._retryLater(REFUSED_CONNECT_RETRY_MS + Math.random() * RECONNECT_SPREAD_MS)
   }
 
   /** @param {number} ms */
@@ -331,8 +336,9 @@ export class KringProvider extends ObservableV2 {
       // No answer in time on a live socket, or an update the server could not place because it
       // missed something before it: start over, and the state-vector exchange fills the gap.
       const timedOut = Boolean(err) && this.socket.connected
-      const incomplete = !err && ack != null && ack.ok === false && ack.code === 'incomplete'
-      if (timedOut || incomplete) this._resync()
+      // Refused for the rate (`rate_limited`) is the same: the edit is still in our doc.
+      const resend = !err && ack != null && ack.ok === false && (ack.code === 'incomplete' || ack.code === 'rate_limited')
+      if (timedOut || resend) this._resync()
     })
   }
 
