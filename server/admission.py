@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
 
-from server.auth import unsign
+from server.auth import token_hash, unsign
 from server.meetings.cookies import PARTICIPANT_COOKIE, SESSION_COOKIE
 from server.protocol import ROOM_NAME, Refusal, Refused
 from server.rooms.schema import Identity
@@ -21,6 +21,9 @@ from server.store.meetings import MeetingStore, RoomAccess
 class Admission:
     identity: Identity
     access: RoomAccess
+    # What revalidation checks later: a facilitator's session id, a participant's id, the hash of
+    # a projector link (server/store/validity.py).
+    credential: str
 
 
 def cookies_from_environ(environ: dict[str, Any]) -> dict[str, str]:
@@ -50,14 +53,17 @@ async def _facilitator(
     if not isinstance(room_id, str) or not ROOM_NAME.match(room_id) or not isinstance(signed, str):
         raise Refused(Refusal.BAD_AUTH)
     token = unsign(signed, secret_key)
-    person = await store.session_facilitator(token) if token else None
+    if not token:
+        raise Refused(Refusal.BAD_AUTH)
+    person = await store.session_facilitator(token)
     access = await store.room_access(room_id)
     # One answer for "no such room" and "not your room": existence is not revealed.
     if person is None or access is None or not await store.can_manage_case(person.id, access.case_id):
         raise Refused(Refusal.BAD_AUTH)
     if not access.meeting_open:
         raise Refused(Refusal.ROOM_CLOSED)
-    return Admission(Identity("facilitator", str(person.id), person.name, "facilitator"), access)
+    identity = Identity("facilitator", str(person.id), person.name, "facilitator")
+    return Admission(identity, access, token_hash(token))
 
 
 async def _participant(store: MeetingStore, token: Any) -> Admission:
@@ -74,7 +80,7 @@ async def _participant(store: MeetingStore, token: Any) -> Admission:
     if access is None or not access.meeting_open:
         raise Refused(Refusal.ROOM_CLOSED)
     await store.refresh_token(person.id)
-    return Admission(Identity("participant", person.id, person.name, person.relation), access)
+    return Admission(Identity("participant", person.id, person.name, person.relation), access, person.id)
 
 
 async def _projector(store: MeetingStore, token: Any) -> Admission:
@@ -84,4 +90,4 @@ async def _projector(store: MeetingStore, token: Any) -> Admission:
         raise Refused(Refusal.BAD_AUTH)
     if not access.meeting_open:
         raise Refused(Refusal.ROOM_CLOSED)
-    return Admission(Identity("projector", access.room_id, "Beamer", "projector"), access)
+    return Admission(Identity("projector", access.room_id, "Beamer", "projector"), access, token_hash(token))

@@ -28,6 +28,7 @@ from server.settings import Settings
 from server.store.engine import create_engine
 from server.store.meetings import MeetingStore
 from server.store.updatelog import UpdateLog
+from server.store.validity import ValidityStore
 from server.transport import SocketTransport
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> Any:
         await kring.log.start()
         await kring.relay.start(kring.registry)
         kring.loop_lag.start()
+        kring.transport.start_revalidation(ValidityStore(kring.engine), kring.settings.revalidate_seconds)
         try:
             yield
         finally:

@@ -94,6 +94,8 @@ class Settings:
     # New connections per client address per second, and saved up.
     connects_per_second: float = 2.0
     connects_burst: float = 60.0
+    # How often every open socket's session, token or link is checked again (0: never).
+    revalidate_seconds: float = 5.0
     # A bearer token that lets a scraper read /metrics from another host; unset: loopback only.
     metrics_token: str | None = None
 
@@ -128,6 +130,7 @@ class Settings:
             connects_per_second=float(env.get("KRING_CONNECTS_PER_SECOND", "2")),
             connects_burst=float(env.get("KRING_CONNECTS_BURST", "60")),
             metrics_token=env.get("METRICS_TOKEN") or None,
+            revalidate_seconds=float(env.get("KRING_REVALIDATE_SECONDS", "5")),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -25,6 +25,7 @@ from server.rooms.registry import RoomRegistry
 from server.rooms.schema import DOC_NAME, Identity, groups_of
 from server.settings import Settings
 from server.store.meetings import MeetingStore
+from server.store.validity import Standing, ValidityStore
 
 log = logging.getLogger("kring.transport")
 
@@ -39,6 +40,7 @@ class Connection:
     room: str
     identity: Identity
     bucket: TokenBucket
+    credential: str  # see Admission.credential
     refusals: list[float] = field(default_factory=list)
 
 
@@ -176,6 +178,7 @@ class SocketTransport:
         self.counters = TransportCounters()
         self._connects = ConnectThrottle(settings.connects_per_second, settings.connects_burst)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._revalidator: asyncio.Task[None] | None = None
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on("sync", self._on_sync)
@@ -267,7 +270,7 @@ class SocketTransport:
             log.error("room failed to open", exc_info=exc, extra={"room": name})
             raise self._refuse_connect(Refusal.INTERNAL_ERROR) from exc
         bucket = TokenBucket(self.settings.frames_per_second, self.settings.frames_burst)
-        self.connections[sid] = Connection(sid, name, identity, bucket)
+        self.connections[sid] = Connection(sid, name, identity, bucket, admission.credential)
         # The groups decide which documents' updates reach this socket (schema.audience).
         for group in groups_of(name, identity):
             await self.sio.enter_room(sid, group)
@@ -387,12 +390,68 @@ class SocketTransport:
         await self.sio.emit("refused", reason, to=sid, ignore_queue=True)
         await self.sio.disconnect(sid, ignore_queue=True)
 
+    # -- revalidation ---------------------------------------------------------------------------
+
+    def start_revalidation(self, store: ValidityStore, interval: float) -> None:
+        if interval > 0 and self._revalidator is None:
+            self._revalidator = asyncio.create_task(self._revalidate_forever(store, interval), name="kring-revalidate")
+
+    async def _revalidate_forever(self, store: ValidityStore, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.revalidate(store)
+            except Exception as exc:
+                # The store is away: keep the sockets (they cannot save anything meanwhile) and try
+                # again next round rather than throwing everyone out.
+                log.warning("revalidation failed", extra={"error": type(exc).__name__})
+
+    async def revalidate(self, store: ValidityStore) -> int:
+        """Close every socket whose session, token or link no longer holds; returns how many.
+
+        Removal, logout, leaving and closing a meeting also kick at once (and across processes
+        through Redis); this round catches whatever such a kick missed, e.g. while Redis was away."""
+        conns = list(self.connections.values())
+        if not conns:
+            return 0
+        standing = await store.standing(
+            {c.room for c in conns},
+            {c.credential for c in conns if c.identity.kind == "facilitator"},
+            {c.credential for c in conns if c.identity.kind == "participant"},
+        )
+        doomed = 0
+        for conn in conns:
+            code = _standing_refusal(conn, standing)
+            if code is not None and conn.sid in self.connections:
+                doomed += 1
+                self._spawn(self._refuse_and_close(conn.sid, Refused(code).as_payload("")))
+        alive = [c.credential for c in conns if c.identity.kind == "participant" and c.credential in standing.admitted]
+        await store.keep_tokens_alive(alive)
+        return doomed
+
     def asgi(self, http: Any) -> Any:
         """The ASGI entry point: Socket.IO at /socket.io/, everything else to the HTTP app."""
         return socketio.ASGIApp(self.sio, other_asgi_app=http, socketio_path="socket.io")
 
     async def close(self) -> None:
+        if self._revalidator is not None:
+            self._revalidator.cancel()
+            await asyncio.gather(self._revalidator, return_exceptions=True)
         for sid in list(self.connections):
             await self.sio.disconnect(sid)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _standing_refusal(conn: Connection, standing: Standing) -> Refusal | None:
+    """Why this socket may no longer stay, or None."""
+    if conn.room not in standing.open_rooms:
+        return Refusal.ROOM_CLOSED
+    kind = conn.identity.kind
+    if kind == "facilitator" and conn.credential not in standing.live_sessions:
+        return Refusal.BAD_AUTH  # logged out, or the session expired
+    if kind == "participant" and conn.credential not in standing.admitted:
+        return Refusal.REMOVED if conn.credential in standing.removed else Refusal.BAD_AUTH
+    if kind == "projector" and standing.projector_hashes.get(conn.room) != conn.credential:
+        return Refusal.REPLACED
+    return None

@@ -1,0 +1,80 @@
+"""Whether the credentials behind open sockets still hold, asked for all of a process's sockets at
+once: the safety net under the kicks, which Redis may lose (docs/architecture.md, "Revalidation")."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from server.store.meetings import PARTICIPANT_TOKEN_LIFETIME, _aware, now
+from server.store.models import FacilitatorSession, Meeting, MeetingRoom, Participant
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What is still true, for the sockets' credentials that were asked about."""
+
+    open_rooms: frozenset[str]
+    live_sessions: frozenset[str]  # facilitator session ids (hashes) not expired or closed
+    admitted: frozenset[str]  # participant ids admitted, with a token that has not ended
+    removed: frozenset[str]  # participant ids the facilitator removed
+    projector_hashes: dict[str, str]  # room id -> the hash of its current projector link
+
+
+class ValidityStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def standing(
+        self, rooms: Collection[str], sessions: Collection[str], participants: Collection[str]
+    ) -> Standing:
+        moment = now()
+        async with self.sessions() as db:
+            room_rows = (
+                await db.execute(
+                    select(MeetingRoom.id, MeetingRoom.projector_token_hash, Meeting.status)
+                    .join(Meeting, Meeting.id == MeetingRoom.meeting_id)
+                    .where(MeetingRoom.id.in_(list(rooms)))
+                )
+            ).all()
+            session_rows = (
+                await db.execute(
+                    select(FacilitatorSession.id, FacilitatorSession.expires_at).where(
+                        FacilitatorSession.id.in_(list(sessions))
+                    )
+                )
+            ).all()
+            people = (
+                await db.execute(
+                    select(Participant.id, Participant.status, Participant.token_expires_at).where(
+                        Participant.id.in_(list(participants))
+                    )
+                )
+            ).all()
+        return Standing(
+            open_rooms=frozenset(r.id for r in room_rows if r.status == "open"),
+            live_sessions=frozenset(s.id for s in session_rows if _aware(s.expires_at) > moment),
+            admitted=frozenset(p.id for p in people if p.status == "admitted" and _aware(p.token_expires_at) > moment),
+            removed=frozenset(p.id for p in people if p.status == "removed"),
+            projector_hashes={r.id: r.projector_token_hash for r in room_rows if r.projector_token_hash},
+        )
+
+    async def keep_tokens_alive(self, participants: Collection[str]) -> None:
+        """A phone on an open socket is using its token: it must not run out mid-meeting. A token
+        that already ended (the phone left) stays ended."""
+        if not participants:
+            return
+        moment = now()
+        async with self.sessions.begin() as db:
+            await db.execute(
+                update(Participant)
+                .where(
+                    Participant.id.in_(list(participants)),
+                    Participant.status == "admitted",
+                    Participant.token_expires_at > moment,
+                )
+                .values(token_expires_at=moment + PARTICIPANT_TOKEN_LIFETIME)
+            )
