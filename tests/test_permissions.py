@@ -32,13 +32,26 @@ def board() -> Doc[Any]:
     doc.get("framework", type=Map)["w1"] = Map({"category": "harm", "text": Text("Max viel van de trap")})
     doc.get("proposals", type=Map)["bob:1"] = Map({"by": "bob", "text": "Oma helpt"})
     doc.get("marks", type=Map)["w1|bob"] = "agree"
+    agreements = doc.get("agreements", type=Map)
+    agreements["r1"] = Map({"section": "immediate", "text": Text("Oma is er bij elk bezoek"), "status": "agreed"})
+    agreements["b1"] = Map({"section": "bottom_line", "text": Text("Nooit alleen met vader"), "status": "agreed"})
+    # Anna's proposals as the facilitator left them: one still open, one accepted, one declined.
+    proposals = doc.get("proposals", type=Map)
+    proposals["anna:open"] = Map(_proposal("Ik breng Max naar school"))
+    proposals["anna:yes"] = Map({**_proposal("Oma haalt op"), "status": "accepted", "item": "w1"})
+    proposals["anna:no"] = Map({**_proposal("Geen zorgen"), "status": "declined"})
     return doc
+
+
+def _proposal(text: str, **fields: Any) -> dict[str, Any]:
+    """A proposal exactly as the phone writes it (web/src/phoneactions.js proposeForm)."""
+    return {"by": "anna", "text": text, "category": "strengths", "status": "open", **fields}
 
 
 def attempt(identity: Identity, live: Doc[Any], update: bytes, doc_name: str = BOARD) -> None:
     shadow = Shadow(doc_name)
     touches = shadow.trial(live, update)
-    check_write(identity, doc_name, touches, shadow.doc)
+    check_write(identity, doc_name, touches, shadow.doc, live)
 
 
 def refused_code(identity: Identity, live: Doc[Any], update: bytes, doc_name: str = BOARD) -> Refusal:
@@ -49,11 +62,112 @@ def refused_code(identity: Identity, live: Doc[Any], update: bytes, doc_name: st
 
 def test_participant_may_propose_mark_and_claim_as_themselves(board: Doc[Any]) -> None:
     def mine(doc: Doc[Any]) -> None:
-        doc.get("proposals", type=Map)["anna:7"] = Map({"by": "anna", "text": "Ik breng Max naar school"})
+        doc.get("proposals", type=Map)["anna:7"] = Map(_proposal("Ik breng Max naar school"))
         doc.get("marks", type=Map)["w1|anna"] = "disagree"
-        doc.get("claims", type=Map)["r1|anna"] = Map({"status": "claimed"})
+        doc.get("claims", type=Map)["r1|anna"] = "claimed"
 
     attempt(ANNA, board, edits(board, mine))
+
+
+# Every write web/src/phoneactions.js makes on the board, one at a time as a phone sends them.
+PHONE_WRITES = {
+    **{
+        f"mark-{kind}": (lambda d, k=kind: d.get("marks", type=Map).__setitem__("w1|anna", k))
+        for kind in ("agree", "disagree", "unsure")
+    },
+    "take-a-mark-back": lambda d: d.get("marks", type=Map).pop("w1|anna"),
+    "claim": lambda d: d.get("claims", type=Map).__setitem__("r1|anna", "claimed"),
+    "unclaim": lambda d: d.get("claims", type=Map).pop("r1|anna"),
+    **{
+        f"propose-{category}": (
+            lambda d, c=category: d.get("proposals", type=Map).__setitem__(
+                "anna:n", Map(_proposal("Buurvrouw kijkt mee", category=c))
+            )
+        )
+        for category in ("harm", "danger", "complicating", "strengths", "safety", "goals", "next_steps", "grey")
+    },
+    "withdraw-an-open-proposal": lambda d: d.get("proposals", type=Map).pop("anna:open"),
+}
+
+
+@pytest.mark.parametrize("change", list(PHONE_WRITES.values()), ids=list(PHONE_WRITES))
+def test_every_write_of_the_phone_client_passes(board: Doc[Any], change: Any) -> None:
+    board.get("marks", type=Map)["w1|anna"] = "agree"  # so there is a mark and a claim to take back
+    board.get("claims", type=Map)["r1|anna"] = "claimed"
+    attempt(ANNA, board, edits(board, change))
+
+
+def _set(root: str, key: str, value: Any) -> Any:
+    return lambda d: d.get(root, type=Map).__setitem__(key, value)
+
+
+def _in_proposal(key: str, field: str, value: Any) -> Any:
+    return lambda d: d.get("proposals", type=Map)[key].__setitem__(field, value)
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        # The facilitator's decision is not the author's to make, undo or wipe away.
+        pytest.param(_in_proposal("anna:open", "status", "accepted"), Refusal.NOT_ALLOWED, id="accept-own"),
+        pytest.param(_in_proposal("anna:open", "status", "declined"), Refusal.NOT_ALLOWED, id="decline-own"),
+        pytest.param(_in_proposal("anna:open", "item", "w1"), Refusal.NOT_ALLOWED, id="link-own-to-an-item"),
+        pytest.param(_in_proposal("anna:no", "status", "open"), Refusal.NOT_ALLOWED, id="reopen-declined"),
+        pytest.param(_in_proposal("anna:yes", "status", "open"), Refusal.NOT_ALLOWED, id="reopen-accepted"),
+        pytest.param(_in_proposal("anna:yes", "text", "Iets anders"), Refusal.NOT_ALLOWED, id="edit-accepted"),
+        pytest.param(lambda d: d.get("proposals", type=Map).pop("anna:no"), Refusal.NOT_ALLOWED, id="delete-declined"),
+        pytest.param(
+            _set("proposals", "anna:no", Map(_proposal("Opnieuw"))), Refusal.NOT_ALLOWED, id="replace-declined"
+        ),
+        pytest.param(
+            _set("proposals", "anna:9", Map(_proposal("x", status="accepted"))), Refusal.NOT_ALLOWED, id="new-accepted"
+        ),
+        pytest.param(
+            _set("proposals", "anna:9", Map({k: v for k, v in _proposal("x").items() if k != "by"})),
+            Refusal.NOT_ALLOWED,
+            id="new-without-by",
+        ),
+        # Only the fields the phone writes, with values it can write.
+        pytest.param(
+            _set("proposals", "anna:9", Map(_proposal("x", adres="Laan 1"))), Refusal.INVALID_VALUE, id="extra"
+        ),
+        pytest.param(
+            _set("proposals", "anna:9", Map(_proposal("x", category="adres"))), Refusal.INVALID_VALUE, id="category"
+        ),
+        pytest.param(_set("proposals", "anna:9", Map(_proposal("x" * 2001))), Refusal.INVALID_VALUE, id="long-text"),
+        pytest.param(_set("proposals", "anna:9", Map(_proposal(""))), Refusal.INVALID_VALUE, id="empty-text"),
+        pytest.param(_set("proposals", "anna:9", Map(_proposal(7))), Refusal.INVALID_VALUE, id="text-a-number"),
+        pytest.param(_set("proposals", "anna:9", "Oma helpt"), Refusal.INVALID_VALUE, id="not-a-map"),
+        # A mark is one of three words, on an item that is on the board.
+        pytest.param(_set("marks", "w1|anna", "misschien"), Refusal.INVALID_VALUE, id="mark-word"),
+        pytest.param(_set("marks", "w1|anna", True), Refusal.INVALID_VALUE, id="mark-bool"),
+        pytest.param(_set("marks", "w1|anna", Map({"adres": "Laan 1"})), Refusal.INVALID_VALUE, id="mark-data"),
+        pytest.param(_set("marks", "geen|anna", "agree"), Refusal.INVALID_VALUE, id="mark-no-item"),
+        pytest.param(_set("marks", "r1|anna", "agree"), Refusal.INVALID_VALUE, id="mark-a-rule"),
+        pytest.param(_set("marks", "|anna", "agree"), Refusal.INVALID_VALUE, id="mark-empty-item"),
+        # A claim is "claimed", on a rule of the plan that the network may take on.
+        pytest.param(_set("claims", "r1|anna", True), Refusal.INVALID_VALUE, id="claim-bool"),
+        pytest.param(_set("claims", "r1|anna", Map({"status": "claimed"})), Refusal.INVALID_VALUE, id="claim-map"),
+        pytest.param(_set("claims", "r1|anna", "agreed"), Refusal.INVALID_VALUE, id="claim-word"),
+        pytest.param(_set("claims", "geen|anna", "claimed"), Refusal.INVALID_VALUE, id="claim-no-rule"),
+        pytest.param(_set("claims", "w1|anna", "claimed"), Refusal.INVALID_VALUE, id="claim-an-item"),
+        pytest.param(_set("claims", "b1|anna", "claimed"), Refusal.NOT_ALLOWED, id="claim-a-bottom-line"),
+    ],
+)
+def test_participant_writes_only_what_the_phone_writes(board: Doc[Any], change: Any, code: Refusal) -> None:
+    state_before = board.get_update()
+    assert refused_code(ANNA, board, edits(board, change)) == code
+    assert board.get_update() == state_before
+
+
+def test_the_facilitator_still_decides_and_the_author_still_withdraws(board: Doc[Any]) -> None:
+    def decide(doc: Doc[Any]) -> None:
+        doc.get("proposals", type=Map)["anna:open"]["status"] = "accepted"
+        doc.get("proposals", type=Map)["anna:open"]["item"] = "w1"
+        doc.get("proposals", type=Map)["anna:no"]["status"] = "open"
+
+    attempt(FACILITATOR, board, edits(board, decide))
+    attempt(ANNA, board, edits(board, lambda d: d.get("proposals", type=Map).pop("anna:open")))
 
 
 @pytest.mark.parametrize(
@@ -139,12 +253,16 @@ def test_update_leaving_something_pending_is_refused(board: Doc[Any]) -> None:
 
 def test_own_write_that_loses_a_conflict_to_own_other_device_is_accepted() -> None:
     live: Doc[Any] = Doc()
+    live.get("framework", type=Map)["f1"] = Map({"category": "harm", "text": Text("Max viel van de trap")})
     guard = WriteGuard()
     phone: Doc[Any] = Doc(client_id=2)
     tablet: Doc[Any] = Doc(client_id=1)
+    for device in (phone, tablet):
+        device.apply_update(live.get_update())
     phone.get("marks", type=Map)["f1|anna"] = "agree"
     tablet.get("marks", type=Map)["f1|anna"] = "disagree"
     for device in (phone, tablet):
-        guard.check(ANNA, BOARD, live, device.get_update())  # the tablet's loses: nothing visible changes
-        live.apply_update(device.get_update())
+        update = device.get_update(live.get_state())
+        guard.check(ANNA, BOARD, live, update)  # the tablet's loses: nothing visible changes
+        live.apply_update(update)
     assert live.get("marks", type=Map)["f1|anna"] in ("agree", "disagree")

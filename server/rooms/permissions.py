@@ -11,11 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Doc, Map
+from pycrdt import Doc, Map, Text
 
 from server.crdt import CorruptUpdate, apply_checked, missing_after_apply
 from server.protocol import Refusal, Refused
-from server.rooms.schema import BOARD, OWN_PREFIX, PRIVATE, Identity, roots_of
+from server.rooms.schema import (
+    BOARD,
+    CATEGORIES,
+    CLAIMED,
+    MARKS,
+    MAX_PROPOSAL_TEXT,
+    OWN_PREFIX,
+    PRIVATE,
+    PROPOSAL_DECISION_FIELDS,
+    PROPOSAL_FIELDS,
+    PROPOSAL_OPEN,
+    Identity,
+    roots_of,
+)
 
 
 @dataclass(frozen=True)
@@ -88,8 +101,10 @@ class Shadow:
         return touches
 
 
-def check_write(identity: Identity, doc_name: str, touches: list[Touch], shadow: Doc[Any]) -> None:
-    """Raise Refused unless every touched key belongs to `identity` and holds a valid value."""
+def check_write(identity: Identity, doc_name: str, touches: list[Touch], shadow: Doc[Any], live: Doc[Any]) -> None:
+    """Raise Refused unless every touched key belongs to `identity` and holds a valid value.
+
+    `shadow` holds the document with the update applied, `live` the document as it was before it."""
     if identity.kind == "projector":
         raise Refused(Refusal.NOT_ALLOWED)
     if doc_name.startswith(OWN_PREFIX):
@@ -104,11 +119,19 @@ def check_write(identity: Identity, doc_name: str, touches: list[Touch], shadow:
         return
     if doc_name == PRIVATE or doc_name != BOARD:
         raise Refused(Refusal.NOT_ALLOWED)
-    for touch in touches:
+    touched = list(dict.fromkeys(touches))
+    # Whose keys first, then their values: an update that touches someone else's key is not allowed,
+    # whatever else is wrong with it.
+    for touch in touched:
         if not _owns(identity.subject, touch):
             raise Refused(Refusal.NOT_ALLOWED)
+    for touch in touched:
         if touch.root == "proposals":
-            _check_proposal(shadow, touch.key, identity.subject)
+            _check_proposal(shadow, live, touch.key, identity.subject)
+        elif touch.root == "marks":
+            _check_mark(shadow, touch.key, identity.subject)
+        else:
+            _check_claim(shadow, touch.key, identity.subject)
 
 
 def _owns(participant: str, touch: Touch) -> bool:
@@ -132,12 +155,67 @@ def _check_score(shadow: Doc[Any], round_id: str) -> None:
         raise Refused(Refusal.INVALID_VALUE, "a score is a whole number from 0 to 10")
 
 
-def _check_proposal(shadow: Doc[Any], key: str, participant: str) -> None:
-    proposals = shadow.get("proposals", type=Map)
-    if key not in proposals:
-        return  # withdrawn by its author
-    entry = proposals[key]
-    if not isinstance(entry, Map) or entry.get("by", participant) != participant:
+def _is_open(proposal: Any) -> bool:
+    if not isinstance(proposal, Map):
+        return True  # not a proposal at all: nothing was decided on it
+    return proposal.get("status", PROPOSAL_OPEN) == PROPOSAL_OPEN and not PROPOSAL_DECISION_FIELDS & set(
+        proposal.keys()
+    )
+
+
+def _check_proposal(shadow: Doc[Any], live: Doc[Any], key: str, participant: str) -> None:
+    # The live document is the state before this update (all its roots exist from the start, so
+    # `get` only reads). Once the facilitator has accepted or declined a proposal, the decision and
+    # what it was made on are theirs: its author may neither change it, reopen it nor withdraw it.
+    if not _is_open(live.get("proposals", type=Map).get(key)):
+        raise Refused(Refusal.NOT_ALLOWED, "the facilitator has decided on this proposal")
+    entry = shadow.get("proposals", type=Map).get(key)
+    if entry is None:
+        return  # withdrawn by its author while still open
+    if not isinstance(entry, Map):
+        raise Refused(Refusal.INVALID_VALUE, "a proposal is {by, text, category, status}")
+    fields = set(entry.keys())
+    if entry.get("by") != participant or fields & PROPOSAL_DECISION_FIELDS:
+        raise Refused(Refusal.NOT_ALLOWED)
+    if entry.get("status", PROPOSAL_OPEN) != PROPOSAL_OPEN:
+        raise Refused(Refusal.NOT_ALLOWED, "only the facilitator accepts or declines a proposal")
+    if fields - PROPOSAL_FIELDS:
+        raise Refused(Refusal.INVALID_VALUE, "a proposal is {by, text, category, status}")
+    if "category" in fields and entry["category"] not in CATEGORIES:
+        raise Refused(Refusal.INVALID_VALUE, "not a category of the framework")
+    text = entry.get("text")
+    # The phone writes a string; a shared text is read the same way (web/src/boarddata.js textOf).
+    words = str(text) if isinstance(text, (str, Text)) else ""
+    if not 1 <= len(words) <= MAX_PROPOSAL_TEXT:
+        raise Refused(Refusal.INVALID_VALUE, f"a proposal's text is 1 to {MAX_PROPOSAL_TEXT} characters")
+
+
+def _named(key: str, participant: str) -> str:
+    """The item or rule in `<item>|<participant>`."""
+    return key[: -len(participant) - 1]
+
+
+def _check_mark(shadow: Doc[Any], key: str, participant: str) -> None:
+    marks = shadow.get("marks", type=Map)
+    if key not in marks:
+        return  # taken back
+    if marks[key] not in MARKS:
+        raise Refused(Refusal.INVALID_VALUE, "a mark is agree, disagree or unsure")
+    if _named(key, participant) not in shadow.get("framework", type=Map):
+        raise Refused(Refusal.INVALID_VALUE, "a mark is on an item of the board")
+
+
+def _check_claim(shadow: Doc[Any], key: str, participant: str) -> None:
+    claims = shadow.get("claims", type=Map)
+    if key not in claims:
+        return  # taken back
+    if claims[key] != CLAIMED:
+        raise Refused(Refusal.INVALID_VALUE, 'a claim is "claimed"')
+    rule = shadow.get("agreements", type=Map).get(_named(key, participant))
+    if not isinstance(rule, Map):
+        raise Refused(Refusal.INVALID_VALUE, "a claim is on a rule of the plan")
+    if rule.get("section") == "bottom_line":
+        # Bottom lines are the statutory professional's, not the network's to take on.
         raise Refused(Refusal.NOT_ALLOWED)
 
 
@@ -159,7 +237,7 @@ class WriteGuard:
         shadow = self._shadow(doc_name)
         touches = shadow.trial(live, update)
         try:
-            check_write(identity, doc_name, touches, shadow.doc)
+            check_write(identity, doc_name, touches, shadow.doc, live)
         except Refused:
             shadow.stale = True  # it saw the refused update; the live document did not
             raise

@@ -2,9 +2,10 @@
 
 Every top-level type is a Map, so that every write lands on a key whose owner can be read off it:
   board    framework[item]          facilitator
-           proposals["<pid>:<id>"]  the participant <pid>, and the facilitator
-           marks["<item>|<pid>"]    agree / disagree / not sure of <pid> on <item>
-           claims["<rule>|<pid>"]   <pid>'s "I'll do this" on <rule>
+           proposals["<pid>:<id>"]  {by: <pid>, text, category, status: "open"} of <pid>, until the
+                                    facilitator decides (status accepted/declined, item)
+           marks["<item>|<pid>"]    "agree" / "disagree" / "unsure" of <pid> on framework <item>
+           claims["<rule>|<pid>"]   "claimed": <pid>'s "I'll do this" on agreements <rule>
            agreements, poll, people, meta   facilitator (and the server)
   private  anything                  facilitator only: notes, contact details
   p.<pid>  scores[round] = {value: 0..10, why}   <pid> and the facilitator; nobody else sees it
@@ -22,6 +23,16 @@ PRIVATE = "private"
 OWN_PREFIX = "p."
 
 BOARD_ROOTS = ("framework", "proposals", "marks", "claims", "agreements", "poll", "people", "meta")
+
+# What a participant's phone writes on the board (web/src/phoneactions.js, read back by
+# web/src/boarddata.js), and nothing else is a participant's to write.
+CATEGORIES = ("harm", "danger", "complicating", "strengths", "safety", "goals", "next_steps", "grey")  # labels.js
+PROPOSAL_FIELDS = frozenset({"by", "text", "category", "status"})
+PROPOSAL_DECISION_FIELDS = frozenset({"item"})  # with status other than "open": the facilitator's
+PROPOSAL_OPEN = "open"
+MAX_PROPOSAL_TEXT = 2000
+MARKS = ("agree", "disagree", "unsure")  # marks["<framework item>|<pid>"]
+CLAIMED = "claimed"  # claims["<agreement>|<pid>"]; a bottom line is not claimed
 OWN_ROOTS = ("scores",)
 DOC_NAME = re.compile(r"^(board|private|p\.[a-z0-9]{1,32})$")
 
