@@ -154,7 +154,9 @@ def create_app(settings: Settings) -> Any:
         *views.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    http = Starlette(routes=routes, middleware=pages.middleware(), lifespan=lifespan)
+    http = Starlette(
+        routes=routes, middleware=pages.middleware(https=settings.public_url.startswith("https://")), lifespan=lifespan
+    )
     http.state.kring = kring
     app = kring.transport.asgi(http)
     app.kring = kring

@@ -24,11 +24,16 @@ _SECURITY_HEADERS = [
 ]
 
 
-class SecurityHeaders:
-    """Board pages hold special-category data: no caching, no framing, no foreign scripts."""
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """Board pages hold special-category data: no caching, no framing, no foreign scripts; and
+    served over HTTPS, never again over plain HTTP (HSTS)."""
+
+    def __init__(self, app: ASGIApp, https: bool = False) -> None:
         self.app = app
+        self.headers = [*_SECURITY_HEADERS, _HSTS] if https else list(_SECURITY_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,7 +44,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                extra = _SECURITY_HEADERS
+                extra = self.headers
                 if scope["path"].startswith("/static/"):
                     # Bundles hold no board data: let phones revalidate (ETag) instead of refetching.
                     extra = [(k, b"no-cache" if k == b"cache-control" else v) for k, v in extra]
@@ -50,8 +55,8 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def middleware() -> list[Middleware]:
-    return [Middleware(SecurityHeaders)]
+def middleware(https: bool = False) -> list[Middleware]:
+    return [Middleware(SecurityHeaders, https=https)]
 
 
 def page_lang(request: Request) -> str:
