@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 import socketio
 from pycrdt import (
@@ -27,6 +28,7 @@ from pycrdt import (
 )
 
 from server.auth import sign
+from server.meetings.people import show_person
 from server.store.meetings import MeetingStore
 from tests.utils import RunningServer, eventually
 
@@ -214,6 +216,95 @@ async def test_nothing_of_room_b_reaches_room_a(
     # The room-A facilitator's copy of room B's person's document stayed empty: documents are per room.
     assert CANARY not in caplog.text
     assert "Anna Jansen" not in caplog.text and "Bert Jansen" not in caplog.text
+
+
+async def _revealed(server: RunningServer, room: str, scores: dict[str, int], title: str) -> None:
+    """A revealed scaling round on `room`'s board, as the reveal leaves it."""
+
+    def reveal(doc: Doc[Any]) -> None:
+        by_person = Map({pid: Map({"value": value}) for pid, value in scores.items()})
+        doc.get("poll", type=Map)["r1"] = Map({"title": title, "status": "revealed", "scores": by_person})
+
+    await server.kring.live.edit(room, "board", reveal)
+
+
+async def test_nothing_of_room_b_reaches_room_a_over_http_in_this_or_a_later_meeting(
+    server: RunningServer, meeting: Meeting, peers: list[Peer]
+) -> None:
+    """Room B's network by name, its revealed scores and its board, against everything a phone or
+    projector on room A's side can ask over HTTP: in this meeting, in the next split (whose rooms
+    are listed the other way round) and in a joint meeting after it."""
+    store: MeetingStore = server.kring.meetings
+    live = server.kring.live
+    access = await store.room_access(meeting.room_a)
+    assert access is not None
+    # Room B: a network member whose name is the canary, by name on the board, in a revealed round.
+    canary_person, _ = await store.add_participant(meeting.room_b, CANARY, "friend", admitted=True)
+    for person_id in (meeting.ids["bert"], canary_person.id):
+        person = await store.participant(person_id)
+        assert person is not None
+        await show_person(live, person)
+    await _revealed(server, meeting.room_b, {meeting.ids["bert"]: 3, canary_person.id: 9}, f"{CANARY} ronde")
+    # Room A: its own round, which its own line of meetings may show.
+    anna = await store.participant(meeting.ids["anna"])
+    assert anna is not None
+    await show_person(live, anna)
+    await _revealed(server, meeting.room_a, {anna.id: 6}, "Hoe veilig?")
+
+    second = await store.create_meeting(
+        access.case_id, "Netwerkberaad 2", ["Vader", "Moeder"], [meeting.room_b, meeting.room_a]
+    )
+    father_2, mother_2 = (room.id for room in await store.rooms_of(second.id))
+    joint = await store.create_meeting(access.case_id, "Samen", ["Samen"])
+    [together] = [room.id for room in await store.rooms_of(joint.id)]
+
+    async with httpx.AsyncClient(base_url=server.url, headers={"Origin": server.url}) as http:
+
+        async def ask(method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            response = await http.request(method, path, headers=headers, **kwargs)
+            assert CANARY.encode() not in repr(response.headers).encode() + response.content, (method, path)
+            return response
+
+        for room in (meeting.room_a, mother_2, together):
+            room_row = await store.room(room)
+            assert room_row is not None and room_row.join_code
+            _phone, phone_token = await store.add_participant(room, "Oma Truus", "family", admitted=True)
+            projector = await store.new_projector_token(room)
+            assert (await ask("GET", "/api/join/status", phone_token)).json()["room_id"] == room
+            assert (await ask("GET", "/api/projector/room", projector)).json()["room_id"] == room
+            assert (await ask("GET", "/api/projector/qr.svg", projector)).status_code == 200
+            history = await ask("GET", "/api/projector/history", projector)
+            assert history.status_code == 200
+            joined = await ask(
+                "POST", "/api/join", json={"code": room_row.join_code, "name": "Els", "relation": "friend"}
+            )
+            assert joined.status_code == 201
+            await ask("GET", "/api/join/status", joined.json()["token"])
+            await ask("GET", f"/j/{room_row.join_code}")
+            for page in ("/board", "/projector", "/join", "/api/openapi.json"):
+                await ask("GET", page, phone_token)
+            for auth in ({"token": phone_token}, {"projector": projector}):
+                peer = Peer(server.url)
+                peers.append(peer)
+                assert await peer.connect(auth)
+                await peer.sio.call("sync", ("board", create_sync_message(Doc())), timeout=5)
+                await eventually(lambda p=peer: _check("board" in p.docs()))
+            if room == mother_2:
+                # The mother's next room shows the mother's room's scores: the line it continues.
+                names = [s["name"] for r in history.json()["rounds"] for s in r["scores"]]
+                assert history.json()["meeting"] == access.meeting_id and names == ["Anna"]
+            else:
+                assert history.json() == {"meeting": None, "rounds": []}
+            await ask("DELETE", "/api/join", phone_token, json={})
+    # The father's next room does carry his room on: what room A's side lacks, it really has.
+    projector_b = await store.new_projector_token(father_2)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        shown = await http.get("/api/projector/history", headers={"Authorization": f"Bearer {projector_b}"})
+    assert CANARY in shown.text
+
+    for peer in peers:
+        assert CANARY.encode() not in peer.everything()
 
 
 def _board_update(m: Meeting, server: RunningServer, change: Any) -> bytes:
