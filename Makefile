@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WEB_STAMP := web/static/dist/.built
 
-.PHONY: run test setup web lint typecheck pytest bench bench-cluster clean
+.PHONY: run test setup web lint typecheck pytest bench bench-cluster soak clean
 
 setup: $(STAMP) $(WEB_STAMP)
 
@@ -46,6 +46,10 @@ bench: setup
 
 bench-cluster: setup
 	bench/cluster.sh
+
+# By hand, not in CI: 30 minutes at 1,000 phones (docs/performance.md, "Soak").
+soak: setup
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) web/node_modules web/static/dist

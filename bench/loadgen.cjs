@@ -87,13 +87,14 @@ class Phone {
   constructor(spec, docName) {
     this.spec = spec;
     this.docName = docName;
-    // A phone may only write board keys it owns: marks["<anything>|<participant>"].
-    this.suffix = `|${spec.participant}`;
+    // A phone may only write what it owns: its own open proposals, proposals["<participant>:<id>"]
+    // = {by, text, status}. The text carries the send time.
+    this.prefix = `${spec.participant}:`;
     this.seq = 0;
     this.pendingAcks = 0;
     this.lastSentAt = null;
     this.doc = new Y.Doc();
-    this.map = this.doc.getMap('marks');
+    this.map = this.doc.getMap('proposals');
     this.socket = null;
     this.timer = null;
     this.synced = false;
@@ -101,9 +102,10 @@ class Phone {
       if (event.transaction.origin !== 'remote') return;
       const now = nowUs();
       for (const key of event.keysChanged) {
-        if (key.endsWith(this.suffix)) continue;
-        const sentAt = this.map.get(key);
-        if (typeof sentAt !== 'number' || sentAt < windowFrom || sentAt >= windowTo) continue;
+        if (key.startsWith(this.prefix)) continue;
+        const entry = this.map.get(key);
+        const sentAt = entry instanceof Y.Map ? Number(entry.get('text')) : NaN;
+        if (!Number.isFinite(sentAt) || sentAt < windowFrom || sentAt >= windowTo) continue;
         stats.received += 1;
         stats.latency_us.push(now - sentAt);
         stats.latency_second.push(Math.floor((sentAt - windowFrom) / 1e6));
@@ -198,7 +200,8 @@ class Phone {
     const sentAt = nowUs();
     this.lastSentAt = sentAt;
     this.seq += 1;
-    this.map.set(`bench-${this.seq}${this.suffix}`, sentAt); // fires 'update', which emits the frame
+    const proposal = new Y.Map([['by', this.spec.participant], ['text', String(sentAt)], ['status', 'open']]);
+    this.map.set(`${this.prefix}b${this.seq}`, proposal); // fires 'update', which emits the frame
     if (sentAt >= windowFrom && sentAt < windowTo) {
       stats.sent[this.spec.room] = (stats.sent[this.spec.room] || 0) + 1;
     }

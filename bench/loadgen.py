@@ -68,14 +68,16 @@ class Phone:
         self.room: str = spec["room"]
         self.rate: float = float(spec["rate"])
         self.doc_name = doc_name
-        # A phone may only write board keys it owns: marks["<anything>|<participant>"].
-        self.suffix = f"|{spec['participant']}"
+        # A phone may only write what it owns: its own open proposals,
+        # proposals["<participant>:<id>"] = {by, text, status}. The text carries the send time.
+        self.participant: str = spec["participant"]
+        self.prefix = f"{self.participant}:"
         self.stats = stats
         self.window = window
         self.seq = 0
         self.pending_acks = 0
         self.doc: Doc[Any] = Doc()
-        self.map: Map[Any] = self.doc.get("marks", type=Map)
+        self.map: Map[Any] = self.doc.get("proposals", type=Map)
         self.synced = asyncio.Event()
         self.sending = False
         self._remote = False
@@ -137,10 +139,12 @@ class Phone:
         now = now_us()
         changes: dict[str, dict[str, Any]] = event.keys  # type: ignore[attr-defined]
         for key, change in changes.items():
-            if key.endswith(self.suffix):
+            if key.startswith(self.prefix):
                 continue
-            sent_at = change.get("newValue")
-            if isinstance(sent_at, (int, float)) and sent_at in self.window:
+            entry = change.get("newValue")
+            text = entry.get("text") if isinstance(entry, Map) else None
+            sent_at = int(text) if isinstance(text, str) and text.isdigit() else None
+            if sent_at is not None and sent_at in self.window:
                 self.stats.received += 1
                 self.stats.latency_us.append(now - int(sent_at))
                 self.stats.latency_second.append(int((sent_at - self.window.start) // 1_000_000))
@@ -186,7 +190,8 @@ class Phone:
         sent_at = now_us()
         self._sent_at = sent_at
         self.seq += 1
-        self.map[f"bench-{self.seq}{self.suffix}"] = sent_at  # the doc observer emits the frame
+        proposal = Map({"by": self.participant, "text": str(sent_at), "status": "open"})
+        self.map[f"{self.prefix}b{self.seq}"] = proposal  # the doc observer emits the frame
         if sent_at in self.window:
             self.stats.sent[self.room] = self.stats.sent.get(self.room, 0) + 1
         self.stats.sent_total += 1

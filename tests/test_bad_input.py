@@ -1044,9 +1044,13 @@ def fuzz_corpus(person: str, seed: int) -> tuple[list[tuple[str, bytes]], list[b
         elif choice == 2:
             del proposals[rnd.choice(mine)]
         elif choice == 3:
-            marks[f"f{rnd.randrange(5)}|{person}"] = rnd.choice(["eens", "oneens", "weet niet"])
+            marks[f"f{rnd.randrange(5)}|{person}"] = rnd.choice(["agree", "disagree", "unsure"])
         elif choice == 4:
-            claims[f"r{rnd.randrange(4)}|{person}"] = rnd.random() < 0.7
+            key = f"r{rnd.randrange(4)}|{person}"
+            if rnd.random() < 0.7:
+                claims[key] = "claimed"
+            elif key in claims:
+                del claims[key]  # taken back
         else:
             scores.get("scores", type=Map)[f"ronde{rnd.randrange(3)}"] = Map(
                 {"value": rnd.randrange(11), "why": "omdat"}
@@ -1224,10 +1228,20 @@ class QuietObserver(BoardClient):
 
 
 def agreements(doc: Doc[Any]) -> dict[str, Any]:
-    """The `agreements` root, read through a copy: `doc.get` on the original may itself make a transaction."""
+    """The honest writers' part of the `agreements` root (not the rules planted for the fuzz),
+    read through a copy: `doc.get` on the original may itself make a transaction."""
     copy: Doc[Any] = Doc()
     copy.apply_update(doc.get_update())
-    return dict(copy.get("agreements", type=Map).to_py() or {})
+    return {k: v for k, v in (copy.get("agreements", type=Map).to_py() or {}).items() if k.startswith("eerlijk-")}
+
+
+def plant_items_and_rules(doc: Doc[Any]) -> None:
+    """What a participant's marks and claims refer to: items f0 to f4 on the board and rules r0 to r3."""
+    framework, rules = doc.get("framework", type=Map), doc.get("agreements", type=Map)
+    for i in range(5):
+        framework[f"f{i}"] = Map({"text": f"punt {i}", "category": "strengths"})
+    for i in range(4):
+        rules[f"r{i}"] = Map({"text": f"afspraak {i}", "section": "immediate"})
 
 
 async def keep_writing(client: ResilientClient, number: int, stop: asyncio.Event, written: dict[str, str]) -> None:
@@ -1257,6 +1271,7 @@ async def test_fuzz_leaves_honest_clients_converging_and_other_rooms_untouched(s
     writers = [asyncio.ensure_future(keep_writing(client, n, stop, written)) for n, client in enumerate(honest)]
 
     auth, person = await participant_auth(server, name="Fuzz")
+    await server.kring.live.edit(ROOM, "board", plant_items_and_rules)
     updates, presence = fuzz_corpus(person, seed=2024)
     stats = FuzzStats()
     # The session itself first, so that the room holds what the mutations refer to.
