@@ -106,7 +106,8 @@ export function frameworkOf (board) {
  * @property {string | null} goal
  * @property {string[]} owners
  * @property {string} when
- * @property {string} check
+ * @property {string} check how it is checked
+ * @property {string} checkBy by whom (words: a role or a first name)
  * @property {string} ifNotKept
  * @property {string} start
  * @property {string} review
@@ -149,6 +150,7 @@ export function rulesOf (board) {
       owners: listOf(value.get('owners')),
       when: textOf(value.get('when')),
       check: textOf(value.get('check')),
+      checkBy: textOf(value.get('check_by')),
       ifNotKept: textOf(value.get('if_not_kept')),
       start: str(value.get('start')),
       review: str(value.get('review')),

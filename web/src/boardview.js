@@ -71,10 +71,16 @@ export { newKey } from './boarddata.js'
 const BOARD_ROOTS = ['framework', 'agreements', 'marks', 'claims', 'people', 'meta']
 
 /**
+ * @typedef {(() => void) & {redraw: (focusKey?: string) => void}} BoardHandle stops drawing;
+ *   `redraw` draws now (a view's own state changed, not the document) and focuses `focusKey`
+ */
+
+/**
  * Draw the board into `container`, again on every change; returns a function that stops it.
  * @param {HTMLElement} container
  * @param {Y.Doc} board
  * @param {BoardOptions} options
+ * @returns {BoardHandle}
  */
 export function showBoard (container, board, options) {
   let queued = false
@@ -91,10 +97,13 @@ export function showBoard (container, board, options) {
   for (const map of maps) map.observeDeep(render)
   const stopLabels = onLabels(render)
   drawBoard(container, board, options)
-  return () => {
+  const stop = () => {
     for (const map of maps) map.unobserveDeep(render)
     stopLabels()
   }
+  return Object.assign(stop, {
+    redraw: (/** @type {string | undefined} */ focusKey) => drawBoard(container, board, options, focusKey)
+  })
 }
 
 /**
@@ -138,11 +147,12 @@ export function pairNumbers (items) {
  * @param {HTMLElement} container
  * @param {Y.Doc} board
  * @param {BoardOptions} options
+ * @param {string} [focusNext] the control to focus after drawing, instead of the one focused now
  */
-function drawBoard (container, board, options) {
+function drawBoard (container, board, options, focusNext) {
   // Redrawing replaces the elements: whoever had focus on a control in here gets it back.
   const active = document.activeElement
-  const focusKey = active instanceof HTMLElement && container.contains(active) ? active.dataset.focusKey : undefined
+  const focusKey = focusNext || (active instanceof HTMLElement && container.contains(active) ? active.dataset.focusKey : undefined)
   const part = options.part || 'both'
 
   const allItems = frameworkOf(board)
@@ -156,7 +166,8 @@ function drawBoard (container, board, options) {
     marks: marksOf(board),
     pairs: pairNumbers(items),
     claims: claimsOf(board),
-    byKey: new Map(allItems.map((i) => [i.key, i]))
+    // Only what this view shows: a rule's goal marked sensitive must not reach the wall as its goal.
+    byKey: new Map(items.map((i) => [i.key, i]))
   }
 
   const columns = []
@@ -285,6 +296,7 @@ function ruleCard (rule, options, context) {
         row(w.goalOf, goal ? goal.text : '', 'rule-goal'),
         row(w.whenLabel, rule.when, 'rule-when'),
         row(w.checkLabel, rule.check, 'rule-check'),
+        row(w.checkByLabel, rule.checkBy, 'rule-check-by'),
         row(w.ifNotLabel, rule.ifNotKept, 'rule-ifnot'),
         dates ? h('div', { class: 'rule-row rule-dates' }, h('dd', { text: dates })) : null),
       claimed.length ? h('p', { class: 'rule-claimed', dir: 'auto', text: w.claimedBy(names(claimed, context)) }) : null,

@@ -7,8 +7,7 @@ import { announce, fill, h } from './dom.js'
 import { CATEGORIES, categoryLabel, onLabels, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
 import { nameOf, newKey, nextOrder, peopleOf, proposalsOf } from './boarddata.js'
-
-const MAX_ITEM_LENGTH = 2000
+import { MAX_ITEM_LENGTH } from './itemcontrols.js'
 
 export class Inbox {
   /**
@@ -60,13 +59,16 @@ export class Inbox {
     text.value = proposal.text
     const category = h('select', { id: `${id}-cat`, 'aria-label': `${w.proposeWhere} (${who})` },
       CATEGORIES.map((c) => h('option', { value: c, text: categoryLabel(c), selected: c === proposal.category })))
+    // Decided before it is accepted, so a sensitive suggestion is never on the wall, not even for a moment.
+    const sensitive = h('input', { type: 'checkbox', id: `${id}-sensitive`, class: 'proposal-sensitive' })
     return h('li', { class: 'proposal', 'data-proposal': proposal.key },
       h('p', { class: 'proposal-from', dir: 'auto', text: w.proposalFrom(who) }),
       h('label', { for: text.id, class: 'visually-hidden', text: w.proposalTextLabel }),
       text,
       h('div', { class: 'row proposal-actions' },
         category,
-        h('button', { type: 'button', class: 'accept', 'aria-label': w.acceptName(who), text: w.accept, onclick: () => this.accept(proposal.key, text.value, category.value) }),
+        h('div', { class: 'check' }, sensitive, h('label', { for: sensitive.id, text: w.sensitiveSwitch })),
+        h('button', { type: 'button', class: 'accept', 'aria-label': w.acceptName(who), text: w.accept, onclick: () => this.accept(proposal.key, text.value, category.value, sensitive.checked) }),
         h('button', { type: 'button', class: 'secondary decline', 'aria-label': w.declineName(who), text: w.decline, onclick: () => this.decline(proposal.key) })))
   }
 
@@ -74,8 +76,9 @@ export class Inbox {
    * @param {string} key
    * @param {string} text
    * @param {string} category
+   * @param {boolean} [sensitive]
    */
-  accept (key, text, category) {
+  accept (key, text, category, sensitive = false) {
     const words = text.trim().slice(0, MAX_ITEM_LENGTH)
     const proposal = this.board.getMap('proposals').get(key)
     if (!words || !(proposal instanceof Y.Map)) return
@@ -86,7 +89,7 @@ export class Inbox {
         ['category', CATEGORIES.includes(/** @type {any} */ (category)) ? category : 'grey'],
         ['text', new Y.Text(words)],
         ['by', String(proposal.get('by') || '')],
-        ['sensitive', false],
+        ['sensitive', sensitive],
         ['order', nextOrder(framework)]
       ]))
       proposal.set('status', 'accepted')

@@ -14,6 +14,9 @@ const SOFT_LIMIT = 3
 const MAX_PART = 600
 const DANGER_PARTS = ['who', 'behaviour', 'impact']
 const GOAL_PARTS = ['parents', 'child', 'seen', 'duration']
+// Everything but what professionals will see: without "what happens to the child" a danger
+// statement ends on a bare "If nothing changes:", and a goal without "for how long" has no end.
+const REQUIRED = ['who', 'behaviour', 'impact', 'parents', 'child', 'duration']
 
 /**
  * @param {string} template
@@ -36,16 +39,25 @@ export class PairForm {
     this.fields = {}
     /** @type {Record<string, HTMLElement>} */
     this.labelEls = {}
+    /** @type {Record<string, HTMLElement>} */
+    this.messages = {}
     this.title = h('h4', { id: `${base}-pair-title` })
     this.dangerLegend = h('legend')
     this.goalLegend = h('legend')
     const field = (/** @type {string} */ part) => {
-      const input = h('textarea', { id: `${base}-pair-${part}`, rows: 1, maxlength: MAX_PART, dir: 'auto', 'data-part': part })
-      input.addEventListener('input', () => this.check())
+      const input = h('textarea', {
+        id: `${base}-pair-${part}`, rows: 1, maxlength: MAX_PART, dir: 'auto', 'data-part': part, 'aria-required': REQUIRED.includes(part) ? 'true' : null
+      })
+      input.addEventListener('input', () => {
+        if (input.value.trim()) this.mark(part, false)
+        this.check()
+      })
       this.fields[part] = input
       this.labelEls[part] = h('label', { for: input.id })
-      return h('div', { class: 'field' }, this.labelEls[part], input)
+      this.messages[part] = h('p', { class: 'field-error', id: `${input.id}-error`, hidden: true })
+      return h('div', { class: 'field' }, this.labelEls[part], input, this.messages[part])
     }
+    this.sensitive = h('input', { type: 'checkbox', id: `${base}-pair-sensitive` })
     this.limit = h('p', { class: 'warning pair-limit', hidden: true })
     this.jargon = h('p', { class: 'warning jargon-warning', hidden: true, 'aria-live': 'polite' })
     this.error = h('p', { class: 'error', role: 'alert', hidden: true })
@@ -54,6 +66,7 @@ export class PairForm {
       this.limit,
       h('fieldset', { class: 'pair-half pair-danger' }, this.dangerLegend, DANGER_PARTS.map(field)),
       h('fieldset', { class: 'pair-half pair-goal' }, this.goalLegend, GOAL_PARTS.map(field)),
+      h('div', { class: 'check' }, this.sensitive, h('label', { for: this.sensitive.id, text: w.pairSensitive })),
       this.jargon,
       this.error,
       h('button', { type: 'submit', class: 'pair-add' }))
@@ -76,7 +89,32 @@ export class PairForm {
     setText(this.goalLegend, labels.pair.goal)
     setText(this.button, w.pairAdd)
     for (const [part, el] of Object.entries(this.labelEls)) setText(el, labels.guided[part] || part)
+    for (const [part, el] of Object.entries(this.messages)) if (!el.hidden) setText(el, this.messageFor(part))
     this.check()
+  }
+
+  /** @param {string} part */
+  messageFor (part) {
+    return part === 'impact' ? w.pairNeedsImpact : part === 'duration' ? w.pairNeedsDuration : w.pairNeeds(labels.guided[part] || part)
+  }
+
+  /**
+   * Say inline, at the field, that an answer is missing (or no longer).
+   * @param {string} part
+   * @param {boolean} missing
+   */
+  mark (part, missing) {
+    const input = this.fields[part]
+    const message = this.messages[part]
+    message.hidden = !missing
+    setText(message, missing ? this.messageFor(part) : '')
+    if (missing) {
+      input.setAttribute('aria-invalid', 'true')
+      input.setAttribute('aria-describedby', message.id)
+    } else {
+      input.removeAttribute('aria-invalid')
+      input.removeAttribute('aria-describedby')
+    }
   }
 
   pairCount () {
@@ -98,13 +136,15 @@ export class PairForm {
     /** @type {Record<string, string>} */
     const parts = {}
     for (const [part, el] of Object.entries(this.fields)) parts[part] = el.value.trim().slice(0, MAX_PART)
-    const missing = ['who', 'behaviour', 'parents', 'child'].find((p) => !parts[p])
-    this.error.hidden = !missing
-    if (missing) {
-      setText(this.error, w.pairMissing)
-      this.fields[missing].focus()
+    const missing = REQUIRED.filter((p) => !parts[p])
+    for (const part of REQUIRED) this.mark(part, missing.includes(part))
+    this.error.hidden = !missing.length
+    if (missing.length) {
+      setText(this.error, w.pairMissing(missing.length))
+      this.fields[missing[0]].focus()
       return
     }
+    const sensitive = this.sensitive.checked
     const seen = parts.seen ? compose(labels.seenTemplate, parts) : ''
     const dangerText = compose(labels.templates.danger, parts)
     const goalText = compose(labels.templates.goal, { ...parts, seen: seen ? ` ${seen}` : '' })
@@ -118,7 +158,7 @@ export class PairForm {
         ['category', category],
         ['text', new Y.Text(text)],
         ['by', this.by],
-        ['sensitive', false],
+        ['sensitive', sensitive],
         ['order', n],
         ['pair', pair],
         ['guided', new Y.Map(names.filter((p) => parts[p]).map((p) => [p, parts[p]]))]
@@ -127,6 +167,7 @@ export class PairForm {
       framework.set(goalKey, item('goals', goalText, dangerKey, GOAL_PARTS, order + 1))
     })
     for (const el of Object.values(this.fields)) el.value = ''
+    this.sensitive.checked = false
     this.check()
     this.fields.who.focus()
     announce(w.announcePair)

@@ -1,14 +1,89 @@
 // The console's safety plan: a form for a rule card (what will happen, in the family's words; the
-// goal it serves; when; how it is checked; what if it is not kept; dates), and on each card the
-// controls for its status and for confirming the people who claimed it from their phone.
+// goal it serves; who; when; how it is checked and by whom; what if it is not kept; dates), and on
+// each card its controls: status, sensitive, editing every field, the people who carry it (the
+// facilitator assigns anyone in the room, also someone without a phone, and confirms those who
+// claimed it from their phone), and taking it off the plan.
 
 import * as Y from 'yjs'
-import { announce, h } from './dom.js'
+import { announce, fill, h, setText } from './dom.js'
 import { categoryLabel, labels, onLabels, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
 import { claimsOf, frameworkOf, listOf, nameOf, newKey, nextOrder, peopleOf, SECTIONS, STATUSES } from './boarddata.js'
+import { replaceText, sensitiveSwitch } from './itemcontrols.js'
 
 const MAX_TEXT = 2000
+const MAX_FIELD = 500
+// domain.md: immediate safety first, reviewed within about seven days.
+const IMMEDIATE_REVIEW_DAYS = 7
+
+/** @param {Date} date as YYYY-MM-DD in the laptop's own time zone (what a date input shows) */
+function isoDay (date) {
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0')
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
+}
+
+/**
+ * The review date of an immediate rule: seven days after its start, or after today.
+ * @param {string} start YYYY-MM-DD or ''
+ */
+export function immediateReview (start) {
+  const from = /^\d{4}-\d{2}-\d{2}$/.test(start) ? new Date(`${start}T12:00:00`) : new Date()
+  from.setDate(from.getDate() + IMMEDIATE_REVIEW_DAYS)
+  return isoDay(from)
+}
+
+/**
+ * The fields of a rule card, as form controls; used by the add form and by each card's editor.
+ * @param {string} prefix an id prefix unique on the page
+ */
+function ruleFields (prefix) {
+  const id = (/** @type {string} */ name) => `${prefix}-${name}`
+  return {
+    section: h('select', { id: id('section'), 'data-focus-key': id('section') }),
+    text: h('textarea', { id: id('text'), rows: 2, maxlength: MAX_TEXT, dir: 'auto', 'data-focus-key': id('text') }),
+    goal: h('select', { id: id('goal'), 'data-focus-key': id('goal') }),
+    when: h('input', { id: id('when'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto', 'data-focus-key': id('when') }),
+    check: h('input', { id: id('check'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto', 'data-focus-key': id('check') }),
+    checkBy: h('input', { id: id('checkby'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto', 'data-focus-key': id('checkby') }),
+    ifNot: h('input', { id: id('ifnot'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto', 'data-focus-key': id('ifnot') }),
+    start: h('input', { id: id('start'), type: 'date', 'data-focus-key': id('start') }),
+    review: h('input', { id: id('review'), type: 'date', 'data-focus-key': id('review') })
+  }
+}
+
+/** @typedef {ReturnType<typeof ruleFields>} RuleFields */
+
+/** @param {HTMLElement} control @param {string} label @param {string} [cls] */
+const field = (control, label, cls = '') => h('div', { class: `field ${cls}` }, h('label', { for: control.id, text: label }), control)
+
+/** @param {RuleFields} f */
+function fieldRows (f) {
+  return [
+    h('div', { class: 'row' }, field(f.section, w.ruleSection), field(f.goal, w.ruleGoal, 'grow')),
+    field(f.text, w.ruleText),
+    field(f.when, w.ruleWhen),
+    h('div', { class: 'row' }, field(f.check, w.ruleCheck, 'grow'), field(f.checkBy, w.ruleCheckBy, 'grow')),
+    field(f.ifNot, w.ruleIfNot),
+    h('div', { class: 'row' }, field(f.start, w.ruleStart), field(f.review, w.ruleReview))
+  ]
+}
+
+/**
+ * Keep an immediate rule's review date seven days ahead until someone picks one themselves.
+ * @param {RuleFields} f
+ * @param {boolean} chosen whether the review date shown was picked by someone
+ */
+function followReview (f, chosen) {
+  let picked = chosen
+  const follow = () => {
+    if (!picked) f.review.value = f.section.value === 'immediate' ? immediateReview(f.start.value) : ''
+  }
+  f.review.addEventListener('input', () => { picked = Boolean(f.review.value) })
+  f.section.addEventListener('change', follow)
+  f.start.addEventListener('input', follow)
+  f.start.addEventListener('change', follow)
+  return { follow, reset: () => { picked = false; follow() } }
+}
 
 export class PlanConsole {
   /**
@@ -18,24 +93,18 @@ export class PlanConsole {
   constructor (board, base) {
     this.board = board
     this.base = base
-    const id = (/** @type {string} */ name) => `${base}-rule-${name}`
-    this.section = h('select', { id: id('section') })
-    this.text = h('textarea', { id: id('text'), rows: 2, maxlength: MAX_TEXT, dir: 'auto' })
-    this.goal = h('select', { id: id('goal') })
-    this.when = h('input', { id: id('when'), maxlength: 500, autocomplete: 'off', dir: 'auto' })
-    this.check = h('input', { id: id('check'), maxlength: 500, autocomplete: 'off', dir: 'auto' })
-    this.ifNot = h('input', { id: id('ifnot'), maxlength: 500, autocomplete: 'off', dir: 'auto' })
-    this.start = h('input', { id: id('start'), type: 'date' })
-    this.review = h('input', { id: id('review'), type: 'date' })
-    /** @param {HTMLElement} control @param {string} label @param {string} [cls] */
-    const field = (control, label, cls = '') => h('div', { class: `field ${cls}` }, h('label', { for: control.id, text: label }), control)
+    /** @type {Map<string, HTMLElement>} open editors and remove questions, by rule key */
+    this.open = new Map()
+    /** @type {(focusKey: string) => void} set by the view that draws the board */
+    this.redraw = () => {}
+    this.f = ruleFields(`${base}-rule`)
+    this.sensitive = h('input', { type: 'checkbox', id: `${base}-rule-sensitive` })
+    this.ownersBox = h('fieldset', { class: 'rule-owners-pick' })
+    this.review = followReview(this.f, false)
     this.form = h('form', { class: 'rule-form', novalidate: true },
-      h('div', { class: 'row' }, field(this.section, w.ruleSection), field(this.goal, w.ruleGoal, 'grow')),
-      field(this.text, w.ruleText),
-      field(this.when, w.ruleWhen),
-      field(this.check, w.ruleCheck),
-      field(this.ifNot, w.ruleIfNot),
-      h('div', { class: 'row' }, field(this.start, w.ruleStart), field(this.review, w.ruleReview)),
+      fieldRows(this.f),
+      this.ownersBox,
+      h('div', { class: 'check' }, this.sensitive, h('label', { for: this.sensitive.id, text: w.ruleSensitive })),
       h('button', { type: 'submit', text: w.ruleAdd }))
     this.form.addEventListener('submit', (event) => {
       event.preventDefault()
@@ -43,50 +112,80 @@ export class PlanConsole {
     })
     this.element = h('details', { class: 'plan-box' }, h('summary', { text: w.ruleAdd }), this.form)
     board.getMap('framework').observeDeep(() => this.options())
+    board.getMap('people').observeDeep(() => this.ownerChoices())
     onLabels(() => this.options())
     this.options()
+    this.ownerChoices()
+    this.review.reset()
   }
 
   options () {
-    const section = this.section.value || 'immediate'
-    this.section.replaceChildren(...SECTIONS.map((s) => h('option', { value: s, text: labels.sections[s], selected: s === section })))
-    const goal = this.goal.value
-    const goals = frameworkOf(this.board).filter((i) => i.category === 'goals')
-    this.goal.replaceChildren(h('option', { value: '', text: w.ruleNoGoal }),
-      ...goals.map((g) => h('option', { value: g.key, text: `${categoryLabel('goals')}: ${g.text.slice(0, 60)}`, selected: g.key === goal })))
+    fillSections(this.f.section)
+    fillGoals(this.f.goal, this.board)
+  }
+
+  /** Everyone in the room can be named as carrying a rule, with or without a phone. */
+  ownerChoices () {
+    const ticked = new Set([...this.ownersBox.querySelectorAll('input:checked')].map((el) => /** @type {HTMLInputElement} */ (el).value))
+    const people = [...peopleOf(this.board).values()]
+    const byId = peopleOf(this.board)
+    fill(this.ownersBox, h('legend', { text: w.ruleOwnersPick }),
+      people.length
+        ? people.map((p) => {
+          const id = `${this.base}-rule-owner-${p.id}`
+          return h('div', { class: 'check' },
+            h('input', { type: 'checkbox', id, value: p.id, checked: ticked.has(p.id) }),
+            h('label', { for: id, dir: 'auto', text: nameOf(p.id, byId, roleLabel) }))
+        })
+        : h('p', { class: 'hint', text: w.ruleNobodyHere }))
   }
 
   add () {
-    const text = this.text.value.trim().slice(0, MAX_TEXT)
-    if (!text) return this.text.focus()
+    const f = this.f
+    const text = f.text.value.trim().slice(0, MAX_TEXT)
+    if (!text) return f.text.focus()
     const agreements = this.board.getMap('agreements')
+    const owners = [...this.ownersBox.querySelectorAll('input:checked')].map((el) => /** @type {HTMLInputElement} */ (el).value)
     const rule = new Y.Map([
-      ['section', this.section.value],
+      ['section', f.section.value],
       ['text', new Y.Text(text)],
-      ['owners', new Y.Array()],
-      ['when', this.when.value.trim()],
-      ['check', this.check.value.trim()],
-      ['if_not_kept', this.ifNot.value.trim()],
-      ['start', this.start.value],
-      ['review', this.review.value],
+      ['owners', Y.Array.from(owners)],
+      ['when', f.when.value.trim().slice(0, MAX_FIELD)],
+      ['check', f.check.value.trim().slice(0, MAX_FIELD)],
+      ['check_by', f.checkBy.value.trim().slice(0, MAX_FIELD)],
+      ['if_not_kept', f.ifNot.value.trim().slice(0, MAX_FIELD)],
+      ['start', f.start.value],
+      ['review', f.review.value],
       ['status', 'proposed'],
+      ['sensitive', this.sensitive.checked],
       ['order', nextOrder(agreements)]
     ])
-    if (this.goal.value) rule.set('goal', this.goal.value)
+    if (f.goal.value) rule.set('goal', f.goal.value)
     agreements.set(newKey(), rule)
-    for (const el of [this.text, this.when, this.check, this.ifNot, this.start, this.review]) el.value = ''
-    this.text.focus()
+    for (const el of [f.text, f.when, f.check, f.checkBy, f.ifNot, f.start, f.review]) el.value = ''
+    this.sensitive.checked = false
+    for (const box of this.ownersBox.querySelectorAll('input')) /** @type {HTMLInputElement} */ (box).checked = false
+    this.review.reset()
+    f.text.focus()
     announce(w.announceRuleAdded)
   }
 
+  /** @param {string} key */
+  id (key) {
+    return `${this.base}-rule-${key.replace(/[^a-z0-9-]/gi, '_')}`
+  }
+
   /**
-   * The controls on one rule card: its status, and a confirm button per open claim.
+   * The controls on one rule card: its status, sensitive, edit, the people who carry it (assign,
+   * take off, confirm a claim) and removing it.
    * @param {import('./boarddata.js').Rule} rule
    */
   actions (rule) {
+    const kept = this.open.get(rule.key)
+    if (kept) return kept
     const people = peopleOf(this.board)
-    const id = `${this.base}-status-${rule.key}`
-    const status = h('select', { id, 'data-focus-key': id },
+    const id = this.id(rule.key)
+    const status = h('select', { id: `${id}-status`, 'data-focus-key': `${id}-status` },
       STATUSES.map((s) => h('option', { value: s, text: /** @type {Record<string, string>} */ (w.statuses)[s], selected: s === rule.status })))
     status.addEventListener('change', () => {
       const map = this.board.getMap('agreements').get(rule.key)
@@ -94,23 +193,147 @@ export class PlanConsole {
       announce(w.statusChanged(/** @type {Record<string, string>} */ (w.statuses)[status.value]))
     })
     const claims = (claimsOf(this.board).get(rule.key) || []).filter((pid) => !rule.owners.includes(pid))
-    return h('div', { class: 'rule-actions row' },
-      h('div', { class: 'field' }, h('label', { for: id, text: w.ruleStatus }), status),
-      claims.map((pid) => {
-        const name = nameOf(pid, people, roleLabel) || pid
-        const focus = `${this.base}-confirm-${rule.key}-${pid}`
-        return h('button', { type: 'button', class: 'secondary confirm-claim', 'data-focus-key': focus, text: w.confirm(name), onclick: () => this.confirm(rule.key, pid, name) })
-      }))
+    const others = [...people.values()].filter((p) => !rule.owners.includes(p.id))
+    const assign = others.length && rule.section !== 'bottom_line'
+      ? h('select', { id: `${id}-assign`, 'data-focus-key': `${id}-assign` },
+        others.map((p) => h('option', { value: p.id, text: nameOf(p.id, people, roleLabel) })))
+      : null
+    return h('div', { class: 'rule-actions' },
+      h('div', { class: 'row' },
+        h('div', { class: 'field' }, h('label', { for: status.id, text: w.ruleStatus }), status),
+        sensitiveSwitch(this.board, 'agreements', rule, `${id}-sensitive`)),
+      rule.owners.length
+        ? h('ul', { class: 'owner-list', 'aria-label': w.owners },
+          rule.owners.map((pid) => {
+            const name = nameOf(pid, people, roleLabel) || pid
+            return h('li', {}, h('button', {
+              type: 'button',
+              class: 'quiet owner-remove',
+              'data-focus-key': `${id}-unown-${pid}`,
+              'aria-label': w.ownerRemove(name),
+              text: `${name} ×`,
+              onclick: () => this.unown(rule.key, pid, name)
+            }))
+          }))
+        : null,
+      claims.length
+        ? h('div', { class: 'row' }, claims.map((pid) => {
+          const name = nameOf(pid, people, roleLabel) || pid
+          return h('button', { type: 'button', class: 'secondary confirm-claim', 'data-focus-key': `${id}-confirm-${pid}`, text: w.confirm(name), onclick: () => this.confirm(rule.key, pid, name) })
+        }))
+        : null,
+      assign
+        ? h('div', { class: 'row owner-assign' },
+          h('div', { class: 'field' }, h('label', { for: assign.id, text: w.ownerAssignLabel }), assign),
+          h('button', {
+            type: 'button',
+            class: 'secondary',
+            'data-focus-key': `${id}-assign-button`,
+            text: w.ownerAssign,
+            onclick: () => this.confirm(rule.key, assign.value, nameOf(assign.value, people, roleLabel))
+          }))
+        : null,
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'quiet rule-edit', 'data-focus-key': `${id}-edit`, 'aria-label': w.editItem(rule.text), text: w.edit, onclick: () => this.startEdit(rule) }),
+        h('button', { type: 'button', class: 'quiet danger rule-remove', 'data-focus-key': `${id}-remove`, 'aria-label': w.removeItem(rule.text), text: w.remove, onclick: () => this.askRemove(rule) })))
+  }
+
+  /** @param {import('./boarddata.js').Rule} rule */
+  startEdit (rule) {
+    const id = this.id(rule.key)
+    const f = ruleFields(`${id}-e`)
+    fillSections(f.section, rule.section)
+    fillGoals(f.goal, this.board, rule.goal || '')
+    f.text.value = rule.text
+    f.when.value = rule.when
+    f.check.value = rule.check
+    f.checkBy.value = rule.checkBy
+    f.ifNot.value = rule.ifNotKept
+    f.start.value = rule.start
+    f.review.value = rule.review
+    followReview(f, Boolean(rule.review))
+    const error = h('p', { class: 'error', id: `${id}-e-error`, hidden: true })
+    const close = () => {
+      this.open.delete(rule.key)
+      this.redraw(`${id}-edit`)
+    }
+    const form = h('form', { class: 'rule-editor', novalidate: true, 'aria-label': w.editItem(rule.text) },
+      fieldRows(f),
+      error,
+      h('div', { class: 'row' },
+        h('button', { type: 'submit', 'data-focus-key': `${id}-e-save`, text: w.save }),
+        h('button', { type: 'button', class: 'secondary', 'data-focus-key': `${id}-e-cancel`, text: w.cancel, onclick: close })))
+    form.addEventListener('keydown', (event) => { if (event.key === 'Escape') close() })
+    form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      const text = f.text.value.trim().slice(0, MAX_TEXT)
+      if (!text) {
+        error.hidden = false
+        setText(error, w.editEmpty)
+        f.text.setAttribute('aria-invalid', 'true')
+        f.text.setAttribute('aria-describedby', error.id)
+        f.text.focus()
+        return
+      }
+      const map = this.board.getMap('agreements').get(rule.key)
+      this.open.delete(rule.key)
+      if (map instanceof Y.Map) {
+        this.board.transact(() => {
+          replaceText(map, 'text', text)
+          map.set('section', SECTIONS.includes(/** @type {any} */ (f.section.value)) ? f.section.value : 'immediate')
+          if (f.goal.value) map.set('goal', f.goal.value)
+          else map.delete('goal')
+          map.set('when', f.when.value.trim().slice(0, MAX_FIELD))
+          map.set('check', f.check.value.trim().slice(0, MAX_FIELD))
+          map.set('check_by', f.checkBy.value.trim().slice(0, MAX_FIELD))
+          map.set('if_not_kept', f.ifNot.value.trim().slice(0, MAX_FIELD))
+          map.set('start', f.start.value)
+          map.set('review', f.review.value)
+        })
+      }
+      announce(w.announceRuleEdited)
+      this.redraw(`${id}-edit`)
+    })
+    this.open.set(rule.key, form)
+    this.redraw(f.text.id)
+  }
+
+  /** @param {import('./boarddata.js').Rule} rule */
+  askRemove (rule) {
+    const claims = claimsOf(this.board).get(rule.key) || []
+    if (!rule.owners.length && !claims.length) return this.remove(rule.key)
+    const id = this.id(rule.key)
+    const close = () => {
+      this.open.delete(rule.key)
+      this.redraw(`${id}-remove`)
+    }
+    this.open.set(rule.key, h('div', { class: 'remove-question', role: 'group', 'aria-labelledby': `${id}-question` },
+      h('p', { class: 'warning', id: `${id}-question`, text: w.removeRuleCarried(rule.owners.length + claims.length) }),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'secondary danger rule-remove-anyway', 'data-focus-key': `${id}-anyway`, text: w.removeAnyway, onclick: () => { this.open.delete(rule.key); this.remove(rule.key) } }),
+        h('button', { type: 'button', class: 'quiet', 'data-focus-key': `${id}-keep`, text: w.cancel, onclick: close }))))
+    this.redraw(`${id}-anyway`)
+  }
+
+  /** @param {string} key */
+  remove (key) {
+    const claims = this.board.getMap('claims')
+    this.board.transact(() => {
+      this.board.getMap('agreements').delete(key)
+      for (const claimKey of [...claims.keys()]) if (claimKey.startsWith(`${key}|`)) claims.delete(claimKey)
+    })
+    announce(w.announceRuleRemoved)
   }
 
   /**
+   * Put someone on a rule: confirming their claim, or assigning someone (with or without a phone).
    * @param {string} ruleKey
    * @param {string} pid
    * @param {string} name
    */
   confirm (ruleKey, pid, name) {
     const rule = this.board.getMap('agreements').get(ruleKey)
-    if (!(rule instanceof Y.Map)) return
+    if (!(rule instanceof Y.Map) || !pid) return
     this.board.transact(() => {
       const owners = rule.get('owners')
       if (owners instanceof Y.Array) {
@@ -122,4 +345,43 @@ export class PlanConsole {
     })
     announce(w.announceConfirmed(name))
   }
+
+  /**
+   * @param {string} ruleKey
+   * @param {string} pid
+   * @param {string} name
+   */
+  unown (ruleKey, pid, name) {
+    const rule = this.board.getMap('agreements').get(ruleKey)
+    if (!(rule instanceof Y.Map)) return
+    const owners = rule.get('owners')
+    if (owners instanceof Y.Array) {
+      const at = owners.toArray().indexOf(pid)
+      if (at >= 0) owners.delete(at, 1)
+    } else {
+      rule.set('owners', Y.Array.from(listOf(owners).filter((p) => p !== pid)))
+    }
+    announce(w.announceOwnerRemoved(name))
+  }
+}
+
+/**
+ * @param {HTMLSelectElement} select
+ * @param {string} [chosen]
+ */
+function fillSections (select, chosen) {
+  const section = chosen || select.value || 'immediate'
+  select.replaceChildren(...SECTIONS.map((s) => h('option', { value: s, text: labels.sections[s], selected: s === section })))
+}
+
+/**
+ * @param {HTMLSelectElement} select
+ * @param {Y.Doc} board
+ * @param {string} [chosen]
+ */
+function fillGoals (select, board, chosen) {
+  const goal = chosen ?? select.value
+  const goals = frameworkOf(board).filter((i) => i.category === 'goals')
+  select.replaceChildren(h('option', { value: '', text: w.ruleNoGoal }),
+    ...goals.map((g) => h('option', { value: g.key, text: `${categoryLabel('goals')}: ${g.text.slice(0, 60)}`, selected: g.key === goal })))
 }

@@ -18,8 +18,7 @@ import { Inbox } from './inbox.js'
 import { PairForm } from './pairform.js'
 import { PollConsole } from './pollconsole.js'
 import { PlanConsole } from './planconsole.js'
-
-const MAX_ITEM_LENGTH = 2000
+import { ItemControls, MAX_ITEM_LENGTH } from './itemcontrols.js'
 
 /**
  * @typedef {{id: string, name: string, join_code: string | null, join_url: string | null,
@@ -76,13 +75,16 @@ export class RoomColumn {
     this.pairForm = new PairForm(this.board, base, `f:${facilitatorId}`)
     this.poll = new PollConsole({ board: this.board, provider: this.provider, roomId: room.id, base, error: this.error, changed })
     this.plan = new PlanConsole(this.board, base)
+    this.items = new ItemControls(this.board, base)
     this.boardView = h('div', { class: 'board-view', id: `${base}-board` })
     this._stopBoard = showBoard(this.boardView, this.board, {
       style: 'compact',
       level: 4,
       extra: this.copyPanel ? (item) => this._pick(item) : undefined,
-      actions: (item) => item.root === 'agreements' ? this.plan.actions(/** @type {any} */ (item)) : this._itemActions(item)
+      actions: (item) => item.root === 'agreements' ? this.plan.actions(/** @type {any} */ (item)) : this.items.actions(/** @type {any} */ (item))
     })
+    this.items.redraw = this._stopBoard.redraw
+    this.plan.redraw = this._stopBoard.redraw
 
     this.element = h('section', { class: 'room-column', 'aria-labelledby': `${base}-title`, 'data-room': room.id },
       h('header', { class: 'room-head' }, h('h2', { id: `${base}-title`, text: room.name }), this.status),
@@ -259,26 +261,6 @@ export class RoomColumn {
     return h('div', { class: 'meeting-controls row' },
       h('div', { class: 'field' }, h('label', { for: set.id, text: w.labelSet }), set),
       h('div', { class: 'field' }, h('label', { for: wall.id, text: w.wallShows }), wall))
-  }
-
-  /**
-   * A framework item's control on the console: take it off the board.
-   * @param {{root: string, key: string, text: string}} item
-   */
-  _itemActions (item) {
-    const focus = `remove-${this.room.id}-${item.key}`
-    return h('div', { class: 'item-actions' },
-      h('button', {
-        type: 'button',
-        class: 'quiet danger item-remove',
-        'data-focus-key': focus,
-        'aria-label': w.removeItem(item.text),
-        text: w.remove,
-        onclick: () => {
-          this.board.getMap('framework').delete(item.key)
-          announce(w.announceRemoved)
-        }
-      }))
   }
 
   /** @param {import('./boardview.js').BoardItem} item */
