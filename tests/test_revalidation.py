@@ -128,3 +128,23 @@ async def test_the_server_checks_by_itself(sweeping: RunningServer) -> None:
     phone = await Phone(sweeping).connect(auth)
     await sweeping.kring.meetings.set_participant(person, status="removed")
     await eventually(lambda: phone.closed_with(Refusal.REMOVED), timeout=5)
+
+
+async def test_a_token_that_ended_or_was_tampered_with_does_not_get_back_in(server: RunningServer) -> None:
+    auth, person = await participant_auth(server)
+    phone = await Phone(server).connect(auth)
+    await phone.sio.disconnect()
+    token = auth["token"]
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    await server.kring.meetings.set_participant(person, token_expires_at=now())  # the phone left
+    for attempt in ({"token": token}, {"token": tampered}):
+        errors: list[Any] = []
+        client = socketio.AsyncClient(serializer="msgpack", reconnection=False)
+        client.on("connect_error", errors.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(
+                server.url, transports=["websocket"], auth=attempt, headers={"Origin": server.url}, wait_timeout=5
+            )
+        assert [e["data"]["code"] for e in errors] == [Refusal.BAD_AUTH.value]
+        if client.eio.http is not None:
+            await client.eio.http.close()
