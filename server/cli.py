@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings.from_env()
     configure(settings.log_level)
-    if args.command == "migrate" or getattr(args, "migrate", False):
+    # Adding the first account to a new database is the first thing an operator does: bring the
+    # schema up first rather than fail on a missing table (with the new hash in the traceback).
+    if args.command in ("migrate", "user") or getattr(args, "migrate", False):
         migrate(settings.database_url)
     if args.command == "user":
         return asyncio.run(_add_user(settings, args.email, args.name))

@@ -10,8 +10,6 @@ from pycrdt import YMessageType, YSyncMessageType, read_message, write_var_uint
 
 from server.crdt import UnreadableUpdate, check_state_vector, check_update
 
-# The shared board; issue #3 adds a facilitator-only document beside it.
-DOC_NAMES: frozenset[str] = frozenset({"board"})
 ROOM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
