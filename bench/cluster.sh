@@ -27,6 +27,8 @@ trap cleanup EXIT
 psql "$PG_ADMIN" -qc "CREATE DATABASE $DB" >/dev/null
 export DATABASE_URL="postgresql://127.0.0.1:5432/$DB" KRING_VAR_DIR="$WORK/var" SECRET_KEY="bench-$PASSWORD"
 export LOG_LEVEL=warning ALLOWED_ORIGINS="$A,$B,$ONE" KRING_REDIS_PREFIX="bench-$$"
+# A thousand simulated phones connect from one loopback address (bench/procs.py BENCH_LIMITS).
+export KRING_CONNECTS_PER_SECOND=100000 KRING_CONNECTS_BURST=100000
 "$BIN/kring" migrate >/dev/null 2>&1
 echo "$PASSWORD" | "$BIN/kring" user add bench@kring.local --name Bench >/dev/null
 
