@@ -92,8 +92,8 @@ class Settings:
     # Messages waiting on one socket before it counts as a reader that stopped reading.
     max_send_queue: int = 2000
     # New connections per client address per second, and saved up.
-    connects_per_second: float = 2.0
-    connects_burst: float = 60.0
+    connects_per_second: float = 5.0
+    connects_burst: float = 200.0
     # How often every open socket's session, token or link is checked again (0: never).
     revalidate_seconds: float = 5.0
     # A bearer token that lets a scraper read /metrics from another host; unset: loopback only.
@@ -127,8 +127,8 @@ class Settings:
             frames_per_second=float(env.get("KRING_FRAMES_PER_SECOND", "100")),
             frames_burst=float(env.get("KRING_FRAMES_BURST", "400")),
             max_send_queue=int(env.get("KRING_MAX_SEND_QUEUE", "2000")),
-            connects_per_second=float(env.get("KRING_CONNECTS_PER_SECOND", "2")),
-            connects_burst=float(env.get("KRING_CONNECTS_BURST", "60")),
+            connects_per_second=float(env.get("KRING_CONNECTS_PER_SECOND", "5")),
+            connects_burst=float(env.get("KRING_CONNECTS_BURST", "200")),
             metrics_token=env.get("METRICS_TOKEN") or None,
             revalidate_seconds=float(env.get("KRING_REVALIDATE_SECONDS", "5")),
         )
