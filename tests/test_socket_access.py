@@ -405,3 +405,82 @@ async def test_removed_participant_is_disconnected_within_a_second(
 
 def _check(condition: bool) -> None:
     assert condition
+
+
+def _write(change: Any) -> bytes:
+    """An update from a fresh device: it depends on nothing, so only who may write it decides."""
+    doc: Doc[Any] = Doc()
+    change(doc)
+    return create_update_message(doc.get_update())
+
+
+def _awareness() -> bytes:
+    awareness = Awareness(Doc())
+    awareness.set_local_state({"typt": True})
+    return create_awareness_message(awareness.encode_awareness_update([awareness.client_id]))
+
+
+def _own_proposal(pid: str) -> Any:
+    def change(doc: Doc[Any]) -> None:
+        doc.get("proposals", type=Map)[f"{pid}:matrix"] = Map({"by": pid, "text": "voorstel", "status": "open"})
+
+    return change
+
+
+# Every event a connected socket can send, by every kind of caller that can connect (the others
+# are refused at connect: CONNECT_MATRIX). "ok" or the refusal code in the acknowledgement.
+EVENT_CALLERS = ["participant-a", "participant-b", "facilitator", "projector"]
+EVENT_MATRIX: dict[str, dict[str, str]] = {
+    "read board": dict.fromkeys(EVENT_CALLERS, "ok"),
+    "read private": {"participant-a": "not_allowed", "participant-b": "not_allowed", "facilitator": "ok",
+                     "projector": "not_allowed"},
+    "read another's scores": {"participant-a": "not_allowed", "participant-b": "not_allowed",
+                              "facilitator": "ok", "projector": "not_allowed"},
+    "write the framework": {"participant-a": "not_allowed", "participant-b": "not_allowed",
+                            "facilitator": "ok", "projector": "not_allowed"},
+    "write an own proposal": {"participant-a": "ok", "participant-b": "ok", "facilitator": "ok",
+                              "projector": "not_allowed"},
+    "write someone else's proposal": {"participant-a": "not_allowed", "participant-b": "not_allowed",
+                                      "facilitator": "ok", "projector": "not_allowed"},
+    "write private": {"participant-a": "not_allowed", "participant-b": "not_allowed", "facilitator": "ok",
+                      "projector": "not_allowed"},
+    "presence": {"participant-a": "ok", "participant-b": "ok", "facilitator": "ok", "projector": "not_allowed"},
+    "unknown event": dict.fromkeys(EVENT_CALLERS, "unknown_event"),
+}  # fmt: skip
+
+
+def _event(m: Meeting, who: str, action: str) -> tuple[str, tuple[Any, ...]]:
+    me = {"participant-a": m.ids["anna"], "participant-b": m.ids["bert"]}.get(who, "fac")
+    someone_else = m.ids["wim"]
+    framework = _write(lambda d: d.get("framework", type=Map).__setitem__("m1", Map({"text": "x"})))
+    private = _write(lambda d: d.get("notes", type=Map).__setitem__("m1", "x"))
+    return {
+        "read board": ("sync", ("board", create_sync_message(Doc()))),
+        "read private": ("sync", ("private", create_sync_message(Doc()))),
+        "read another's scores": ("sync", (f"p.{someone_else}", create_sync_message(Doc()))),
+        "write the framework": ("sync", ("board", framework)),
+        "write an own proposal": ("sync", ("board", _write(_own_proposal(me)))),
+        "write someone else's proposal": ("sync", ("board", _write(_own_proposal(someone_else)))),
+        "write private": ("sync", ("private", private)),
+        "presence": ("awareness", (_awareness(),)),
+        "unknown event": ("verzin", (b"\x00",)),
+    }[action]
+
+
+@pytest.mark.parametrize("who", EVENT_CALLERS)
+@pytest.mark.parametrize("action", list(EVENT_MATRIX))
+async def test_event_matrix(server: RunningServer, meeting: Meeting, peers: list[Peer], who: str, action: str) -> None:
+    peer = Peer(server.url)
+    peers.append(peer)
+    auth = {"token": meeting.tokens["bert"]} if who == "participant-b" else auth_for(meeting, who)
+    assert await peer.connect(auth)
+    room_id = meeting.room_b if who == "participant-b" else meeting.room_a
+    room = server.kring.registry.rooms[room_id]
+    before = {name: doc.get_update() for name, doc in room.docs.items()}
+    event, args = _event(meeting, who, action)
+    ack = await peer.sio.call(event, args, timeout=5)
+    expected = EVENT_MATRIX[action][who]
+    assert (ack.get("code") if not ack.get("ok") else "ok") == expected, ack
+    if expected != "ok" or action.startswith("read") or action == "presence":
+        # A refusal (and a read) leaves every document of the room exactly as it was.
+        assert {name: doc.get_update() for name, doc in room.docs.items() if name in before} == before
