@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.meetings import progress
 from server.meetings.access import case_of, meeting_of
 from server.meetings.http import ApiError, bool_field, parts, read_json, text_field
 from server.meetings.session import current_facilitator
@@ -152,6 +153,17 @@ async def create_meeting(request: Request) -> Response:
                 meeting_id=meeting.id,
                 room_id=room.id,
                 detail=f"from={link}",
+            )
+            # A follow-up starts from the last board: its framework and plan, never its scores.
+            carried = await progress.carry_over(kring, link, room.id)
+            await kring.meetings.audit(
+                "carry_over",
+                actor_kind="facilitator",
+                actor_id=str(person.id),
+                case_id=case.id,
+                meeting_id=meeting.id,
+                room_id=room.id,
+                detail=f"from={link};items={carried}",
             )
     log.info("meeting created", extra={"meeting": meeting.id, "facilitator": person.id})
     return JSONResponse(await meeting_detail(kring, meeting.id), status_code=201)

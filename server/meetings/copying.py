@@ -1,10 +1,12 @@
 """Copying chosen board items from one room of a split meeting to another, after a preview.
 
 Only what may cross between two parents' rooms can be chosen at all (the framework: worries,
-danger statements, safety goals, bottom lines; and the agreements). An item marked sensitive,
-anywhere in it, never crosses. The preview shows the exact values that would be written, and a
-digest of them: a copy that names the digest is refused if the source changed after the preview,
-so the facilitator never copies something they did not see.
+danger statements, safety goals, bottom lines; the agreements; and child-tool entries the child's
+consent made "shared"). An item marked sensitive, anywhere in it, never crosses, nor does a child-tool
+entry of "this room" (one that is facilitator only is not on the board at all). The preview shows
+the exact values that would be written, and a digest of them: a copy that names the digest is
+refused if the source changed after the preview, so the facilitator never copies something they
+did not see.
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ from pycrdt import Doc, Map, Text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.meetings import photos
 from server.meetings.access import meeting_of, require_open
 from server.meetings.http import ApiError, not_found, parts, read_json
 from server.meetings.session import current_facilitator
-from server.rooms.schema import BOARD
+from server.rooms.schema import BOARD, CHILD_TOOLS
 from server.store.meetings import RoomAccess
 from server.store.models import Facilitator, Meeting
 
 log = logging.getLogger("kring.meetings")
 
-COPYABLE_ROOTS = ("framework", "agreements")
+COPYABLE_ROOTS = ("framework", "agreements", CHILD_TOOLS)
 MAX_ITEMS = 100
 MAX_KEY = 128
 
@@ -123,6 +126,9 @@ def plan(source: Doc[Any], target: Doc[Any], wanted: list[tuple[str, str]]) -> C
             result.refused.append({"root": root, "key": key, "reason": "not_found"})
         elif _is_sensitive(value):
             result.refused.append({"root": root, "key": key, "reason": "sensitive"})
+        elif root == CHILD_TOOLS and value.get("visibility") != "shared":
+            # What the child said in one parent's room stays there unless the consent says shared.
+            result.refused.append({"root": root, "key": key, "reason": "not_shared"})
         else:
             replaces = key in target.get(root, type=Map)
             result.items.append({"root": root, "key": key, "value": value, "replaces": replaces})
@@ -168,6 +174,11 @@ async def copy(request: Request) -> Response:
         )
     kring = parts(request)
     if planned.items:
+        for item in planned.items:
+            photo = item["value"].get("photo") if item["root"] == CHILD_TOOLS else None
+            if isinstance(photo, str):
+                # Before the entry appears there: the target room's board must not name a missing file.
+                photos.copy_photo(kring.settings, asked.source.room_id, asked.target.room_id, photo)
         await kring.live.edit(asked.target.room_id, BOARD, writer(planned.items))
         await kring.meetings.audit(
             "copy",

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Route
 
 from server.meetings import api as cases
-from server.meetings import copying, joining, network, participants, poll, rooms, session
+from server.meetings import childtools, copying, joining, network, participants, photos, poll, progress, rooms, session
 from server.meetings.http import api
 from server.meetings.openapi import OpenApiEndpoint
 from server.meetings.throttle import BackOff
@@ -54,6 +54,12 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/projector/history", api(poll.projector_history), methods=["GET"]),
         Route("/api/rooms/{room_id}/history", api(poll.history), methods=["GET"]),
         Route("/api/rooms/{room_id}/rounds/{round_id}/reveal", api(poll.reveal), methods=["POST"]),
+        Route("/api/rooms/{room_id}/progress", api(progress.progress), methods=["GET"]),
+        Route("/api/rooms/{room_id}/childtools", api(childtools.add_entry), methods=["POST"]),
+        Route("/api/rooms/{room_id}/childtools/{entry_id}", api(childtools.change_entry), methods=["PATCH"]),
+        Route("/api/rooms/{room_id}/childtools/{entry_id}", api(childtools.remove_entry), methods=["DELETE"]),
+        Route("/api/rooms/{room_id}/photos", api(photos.upload), methods=["POST"]),
+        Route("/api/rooms/{room_id}/photos/{photo_id}", api(photos.serve), methods=["GET"]),
         Route("/api/participants", api(participants.add_participant), methods=["POST"]),
         Route("/api/participants/{participant_id}/admit", api(participants.admit), methods=["POST"]),
         Route("/api/participants/{participant_id}/rename", api(participants.rename), methods=["POST"]),

@@ -159,7 +159,7 @@ SCHEMAS: Schema = {
             "type": "array",
             "items": obj(
                 ["root", "key", "value", "replaces"],
-                root=string(enum=["framework", "agreements"]),
+                root=string(enum=["framework", "agreements", "childtools"]),
                 key=string(),
                 value={"type": "object", "description": "exactly what will be written"},
                 replaces={"type": "boolean"},
@@ -171,7 +171,7 @@ SCHEMAS: Schema = {
                 ["root", "key", "reason"],
                 root=string(),
                 key=string(),
-                reason=string(enum=["sensitive", "not_found", "not_allowed"]),
+                reason=string(enum=["sensitive", "not_found", "not_allowed", "not_shared"]),
             ),
         },
         digest=string(),

@@ -7,7 +7,10 @@ Every top-level type is a Map, so that every write lands on a key whose owner ca
            marks["<item>|<pid>"]    "agree" / "disagree" / "unsure" of <pid> on framework <item>
            claims["<rule>|<pid>"]   "claimed": <pid>'s "I'll do this" on agreements <rule>
            agreements, poll, people, meta   facilitator (and the server)
-  private  anything                  facilitator only: notes, contact details
+           childtools[entry]        facilitator (through the server): child-tool content shown in this
+                                    room ("room") or also copyable to the other rooms ("shared")
+  private  anything                  facilitator only: notes, contact details, and childtools[entry]
+                                    whose visibility is "private" (never in a document a phone gets)
   p.<pid>  scores[round] = {value: 0..10, why}   <pid> and the facilitator; nobody else sees it
 A participant's own document keeps an unrevealed score out of every other phone's data entirely.
 """
@@ -22,7 +25,10 @@ BOARD = "board"
 PRIVATE = "private"
 OWN_PREFIX = "p."
 
-BOARD_ROOTS = ("framework", "proposals", "marks", "claims", "agreements", "poll", "people", "meta")
+CHILD_TOOLS = "childtools"
+# Every root a participant could reach is observed by the write check (permissions.py): a root
+# left out here would let a phone write in it unseen once a facilitator had created it.
+BOARD_ROOTS = ("framework", "proposals", "marks", "claims", "agreements", "poll", "people", "meta", CHILD_TOOLS)
 
 # What a participant's phone writes on the board (web/src/phoneactions.js, read back by
 # web/src/boarddata.js), and nothing else is a participant's to write.
@@ -34,6 +40,15 @@ MAX_PROPOSAL_TEXT = 2000
 MARKS = ("agree", "disagree", "unsure")  # marks["<framework item>|<pid>"]
 CLAIMED = "claimed"  # claims["<agreement>|<pid>"]; a bottom line is not claimed
 OWN_ROOTS = ("scores",)
+# Child tools (domain.md): the Three Houses, each entry with a visibility and a recorded consent.
+HOUSES = ("worries", "good", "dreams")
+VISIBILITIES = ("private", "room", "shared")  # facilitator only / this room / may be copied
+# Who decides, by the child's age band: under 12 the parents, 12-16 child and parents, 16+ the young person.
+CONSENT_BY_BAND = {
+    "under_12": frozenset({"parents"}),
+    "12_16": frozenset({"child", "parents"}),
+    "16_plus": frozenset({"young_person"}),
+}
 DOC_NAME = re.compile(r"^(board|private|p\.[a-z0-9]{1,32})$")
 
 Kind = Literal["facilitator", "participant", "projector"]
