@@ -36,6 +36,7 @@ class Refusal(StrEnum):
     RATE_LIMITED = "rate_limited"
     TOO_MANY_CONNECTIONS = "too_many_connections"
     SLOW_READER = "slow_reader"
+    RENAMED = "renamed"
 
 
 MESSAGES: dict[Refusal, str] = {
@@ -61,6 +62,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.RATE_LIMITED: "Too many frames at once; nothing was applied. Slow down and resync.",
     Refusal.TOO_MANY_CONNECTIONS: "Too many connections from this address; try again in a few seconds.",
     Refusal.SLOW_READER: "This connection fell too far behind; reconnect and resync.",
+    Refusal.RENAMED: "The facilitator changed your name; reconnect to continue under it.",
 }
 
 

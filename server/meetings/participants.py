@@ -84,6 +84,9 @@ async def rename(request: Request) -> Response:
     require_open(access.meeting_open)
     await parts(request).meetings.set_participant(participant.id, name=name)
     participant = await _changed(request, person, participant.id, "rename")
+    # A socket's name is fixed at connect, and its presence carries it to everyone in the room:
+    # the phone reconnects at once (told why) and comes back under the new name.
+    parts(request).live.remove_person(access.room_id, participant.id, code="renamed")
     return JSONResponse(participant_view(participant))
 
 

@@ -201,7 +201,10 @@ export class KringProvider extends ObservableV2 {
     this._setStatus('offline')
     // The client retries by itself after a network loss, but not after the server closed us
     // (a room reloading after a fault); then we come back ourselves unless we were abusive.
-    if (reason === 'io server disconnect' && this._lastRefusal !== 'too_many_refusals') {
+    if (reason === 'io server disconnect' && this._lastRefusal === 'renamed') {
+      // Closed only so that we come back under the name the facilitator gave us: at once.
+      this._retryLater(100)
+    } else if (reason === 'io server disconnect' && this._lastRefusal !== 'too_many_refusals') {
       this._retryLater(500 + Math.random() * RECONNECT_SPREAD_MS)
     }
   }
