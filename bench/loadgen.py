@@ -26,6 +26,9 @@ def now_us() -> int:
     return time.monotonic_ns() // 1000
 
 
+OWN_PROPOSALS = 8
+
+
 @dataclass
 class Stats:
     connected: int = 0
@@ -191,7 +194,9 @@ class Phone:
         self._sent_at = sent_at
         self.seq += 1
         proposal = Map({"by": self.participant, "text": str(sent_at), "status": "open"})
-        self.map[f"{self.prefix}b{self.seq}"] = proposal  # the doc observer emits the frame
+        # A phone keeps a few proposals and rewrites them, as a person edits theirs: the board stays
+        # the size of a real one however long the run (the soak looks for growth that is not data).
+        self.map[f"{self.prefix}b{self.seq % OWN_PROPOSALS}"] = proposal  # the doc observer emits the frame
         if sent_at in self.window:
             self.stats.sent[self.room] = self.stats.sent.get(self.room, 0) + 1
         self.stats.sent_total += 1
