@@ -320,6 +320,7 @@ def _paths() -> Schema:
                 description=_HISTORY,
             ),
         },
+        **_child_and_progress_paths(),
         "/api/rooms/{room_id}/history": {
             "parameters": _ROOM,
             "get": _op(
@@ -447,3 +448,86 @@ class OpenApiEndpoint:
 
     async def serve(self, _request: Request) -> Response:
         return JSONResponse(self.document)
+
+
+_IMAGES = ("image/jpeg", "image/png")
+
+
+def _child_and_progress_paths() -> Schema:
+    """Child tools, photos of drawings, and a room's progress over its line of meetings."""
+    entry = [*_ROOM, _param("entry_id")]
+    return {
+        "/api/rooms/{room_id}/childtools": {
+            "parameters": _ROOM,
+            "post": _op(
+                "Add a Three Houses entry: the child's words and/or a photo, with its visibility and consent",
+                "childtools",
+                FACILITATOR,
+                ("201", "", ref("ChildEntryResult")),
+                "400 401 403 404 409 415",
+                ref("ChildEntry"),
+                description="`private` entries go into the facilitator-only document, which no phone or "
+                "projector receives; `room` and `shared` ones onto the room's board. Leaving `private` needs "
+                "`consent` (`consent_required`), given by whom the age band says (`consent_incomplete`).",
+            ),
+        },
+        "/api/rooms/{room_id}/childtools/{entry_id}": {
+            "parameters": entry,
+            "patch": _op(
+                "Change an entry's visibility, consent or words (it moves between the documents)",
+                "childtools",
+                FACILITATOR,
+                ("200", "", ref("ChildEntryResult")),
+                "400 401 403 404 409 415",
+                obj([], text=string(maxLength=2000), visibility=ref("ChildVisibility"), consent=ref("Consent")),
+            ),
+            "delete": _op(
+                "Remove an entry (and its photo, if no other entry of the room shows it)",
+                "childtools",
+                FACILITATOR,
+                ("204", "Removed.", None),
+                "401 403 404 415",
+            ),
+        },
+        "/api/rooms/{room_id}/photos": {
+            "parameters": _ROOM,
+            "post": {
+                **_op(
+                    "Upload a photo of a drawing: the body is the image (image/jpeg or image/png, at most 8 MB)",
+                    "childtools",
+                    FACILITATOR,
+                    ("201", "", obj(["photo"], photo=string())),
+                    "400 401 403 404 409 413",
+                    description="Re-encoded from its pixels: EXIF, GPS, comments and every other metadata "
+                    "are dropped. Stored under the var dir in uploads/<room_id>/.",
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _IMAGES},
+                },
+            },
+        },
+        "/api/rooms/{room_id}/photos/{photo_id}": {
+            "parameters": [*_ROOM, _param("photo_id")],
+            "get": _op(
+                "A photo: to the case's facilitators; to the room's phones and projector only if on its board",
+                "childtools",
+                [*FACILITATOR, *PHONE, *PROJECTOR],
+                ("200", "The image, Cache-Control: no-store.", {"type": "string", "format": "binary"}),
+                "401 404 409",
+                media="image/jpeg",
+            ),
+        },
+        "/api/rooms/{room_id}/progress": {
+            "parameters": _ROOM,
+            "get": _op(
+                "Each person's and role's scores and each rule's status across the room's line of meetings",
+                "poll",
+                FACILITATOR,
+                ("200", "", ref("Progress")),
+                "401 404",
+                description="The line is this room and the rooms it continues, one link at a time "
+                "(`continues`), oldest first: in a split case one parent's line never includes the other's.",
+            ),
+        },
+    }

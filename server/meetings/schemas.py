@@ -56,6 +56,75 @@ SCHEMAS: Schema = {
             ),
         },
     ),
+    "ChildVisibility": string(
+        enum=["private", "room", "shared"],
+        description="private: facilitator only; room: this room's board; shared: may be copied to another room",
+    ),
+    "Consent": obj(
+        ["band", "parties"],
+        band=string(enum=["under_12", "12_16", "16_plus"]),
+        parties={
+            "type": "array",
+            "items": string(enum=["parents", "child", "young_person"]),
+            "description": "under 12 the parents; 12-16 the child and the parents; 16 and over the young person",
+        },
+    ),
+    "ChildEntry": obj(
+        ["house", "visibility"],
+        house=string(enum=["worries", "good", "dreams"]),
+        text=string(maxLength=2000, description="the child's own words"),
+        photo=string(description="a photo id from POST /api/rooms/{room_id}/photos"),
+        visibility=ref("ChildVisibility"),
+        consent=ref("Consent"),
+    ),
+    "ChildEntryResult": obj(
+        ["entry", "visibility", "consent"],
+        entry=string(),
+        visibility=ref("ChildVisibility"),
+        consent={"oneOf": [{"type": "object"}, {"type": "null"}], "description": "as recorded, with who and when"},
+    ),
+    "Progress": obj(
+        ["meetings", "people", "roles", "rules"],
+        meetings={
+            "type": "array",
+            "items": obj(
+                ["room_id", "meeting_id", "title", "at", "round"],
+                room_id=string(),
+                meeting_id=string(),
+                title=string(),
+                at={"type": ["string", "null"]},
+                round={"type": ["string", "null"], "description": "the last revealed overall round"},
+            ),
+        },
+        people={
+            "type": "array",
+            "items": obj(
+                ["name", "relation", "values"],
+                name=string(),
+                relation=string(),
+                values={"type": "array", "items": {"type": ["integer", "null"]}},
+            ),
+        },
+        roles={
+            "type": "array",
+            "items": obj(
+                ["relation", "values", "counts"],
+                relation=string(),
+                values={"type": "array", "items": {"type": ["number", "null"]}},
+                counts={"type": "array", "items": {"type": "integer"}},
+            ),
+        },
+        rules={
+            "type": "array",
+            "items": obj(
+                ["key", "text", "section", "statuses"],
+                key=string(),
+                text=string(),
+                section=string(),
+                statuses={"type": "array", "items": {"type": ["string", "null"]}},
+            ),
+        },
+    ),
     "NetworkMember": obj(
         ["id", "name", "relation", "role", "knows_worries", "contact"],
         id=string(),

@@ -1,0 +1,209 @@
+"""Progress over time: a follow-up room starts from the board of the room it continues (framework and
+plan, never scores), and a room's line of meetings gives each person's and role's scores and each
+rule's status per meeting, without ever taking in the other parent's rooms."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from pycrdt import Array, Doc, Map, Text
+
+from server.meetings.people import show_person
+from tests.meetings_helpers import facilitator, live_of, store_of
+from tests.utils import RunningServer
+
+
+async def _case(client: httpx.AsyncClient) -> str:
+    answer = await client.post("/api/cases", json={"label": "Gezin M-2026"})
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+async def _meeting(client: httpx.AsyncClient, case: str, title: str, rooms: list[Any]) -> list[str]:
+    answer = await client.post(f"/api/cases/{case}/meetings", json={"title": title, "rooms": rooms})
+    assert answer.status_code == 201, answer.text
+    return [r["id"] for r in answer.json()["rooms"]]
+
+
+async def _scored(server: RunningServer, room: str, scores: dict[tuple[str, str], int]) -> None:
+    """People of `room` and their revealed overall score, as after a reveal."""
+    revealed: dict[str, int] = {}
+    for (name, relation), value in scores.items():
+        person, _token = await store_of(server).add_participant(room, name, relation, admitted=True)
+        await show_person(live_of(server), person)
+        revealed[person.id] = value
+
+    def mutate(doc: Doc[Any]) -> None:
+        doc.get("poll", type=Map)["r1"] = Map(
+            {
+                "title": "Hoe veilig?",
+                "status": "revealed",
+                "scores": Map({pid: Map({"value": float(v), "why": ""}) for pid, v in revealed.items()}),
+            }
+        )
+
+    await live_of(server).edit(room, "board", mutate)
+
+
+async def _status(server: RunningServer, room: str, rule: str, status: str) -> None:
+    await live_of(server).edit(
+        room, "board", lambda d: d.get("agreements", type=Map)[rule].__setitem__("status", status)
+    )
+
+
+async def test_a_follow_up_room_starts_from_the_framework_and_plan_without_scores(server: RunningServer) -> None:
+    async with facilitator(server, "fatima@jeugdzorg.test") as fatima:
+        case = await _case(fatima)
+        [first] = await _meeting(fatima, case, "Een", [])
+        await _scored(server, first, {("Moeder Sanne", "parent"): 4})
+        [sanne] = [p.id for p in await store_of(server).participants_of(first)]
+
+        def board(doc: Doc[Any]) -> None:
+            doc.get("framework", type=Map)["danger-1"] = Map(
+                {"category": "danger", "text": Text("Als papa boos is, slaat hij"), "by": sanne, "pair": "goal-1"}
+            )
+            doc.get("framework", type=Map)["goal-1"] = Map(
+                {"category": "goals", "text": Text("Max en Ash zijn veilig bij papa"), "by": "f:1", "pair": "danger-1"}
+            )
+            doc.get("agreements", type=Map)["rule-1"] = Map(
+                {
+                    "section": "immediate",
+                    "text": Text("Oma is bij elk bezoek"),
+                    "owners": Array([sanne]),
+                    "status": "trying",
+                    "review": "2026-12-08",
+                }
+            )
+            doc.get("marks", type=Map)[f"danger-1|{sanne}"] = "disagree"
+            doc.get("claims", type=Map)[f"rule-1|{sanne}"] = "claimed"
+            doc.get("proposals", type=Map)[f"{sanne}:p1"] = Map({"by": sanne, "text": "Een voorstel", "status": "open"})
+            doc.get("meta", type=Map)["labels"] = "early-help-nl"
+
+        await live_of(server).edit(first, "board", board)
+        [second] = await _meeting(fatima, case, "Twee", [{"name": "Kamer", "continues": first}])
+        [unlinked] = await _meeting(fatima, case, "Los", [])
+
+        copy = await live_of(server).copy_of(second, "board")
+        framework = copy.get("framework", type=Map).to_py()
+        plan = copy.get("agreements", type=Map).to_py()
+        assert {k: str(v["text"]) for k, v in framework.items()} == {
+            "danger-1": "Als papa boos is, slaat hij",
+            "goal-1": "Max en Ash zijn veilig bij papa",
+        }
+        assert framework["danger-1"]["pair"] == "goal-1" and "by" not in framework["danger-1"]
+        assert framework["goal-1"]["by"] == "f:1"
+        assert str(plan["rule-1"]["text"]) == "Oma is bij elk bezoek"
+        assert plan["rule-1"]["status"] == "trying" and plan["rule-1"]["review"] == "2026-12-08"
+        assert "owners" not in plan["rule-1"]
+        # No scores, no marks, claims or proposals: the people of the earlier meeting spoke those.
+        for root in ("poll", "marks", "claims", "proposals", "people"):
+            assert not copy.get(root, type=Map).to_py(), root
+        assert copy.get("meta", type=Map)["labels"] == "early-help-nl"
+        assert sanne not in json.dumps({r: copy.get(r, type=Map).to_py() for r in ("framework", "agreements")})
+        # It is a copy: the follow-up's board is its own from here.
+        assert not (await live_of(server).copy_of(unlinked, "board")).get("framework", type=Map).to_py()
+        await _status(server, second, "rule-1", "working")
+        assert (await live_of(server).copy_of(first, "board")).get("agreements", type=Map)["rule-1"][
+            "status"
+        ] == "trying"
+        actions = [e.action for e in await store_of(server).audit_entries(case_id=case)]
+        assert "carry_over" in actions
+
+
+async def test_progress_across_three_meetings(server: RunningServer) -> None:
+    async with facilitator(server, "fatima@jeugdzorg.test") as fatima:
+        case = await _case(fatima)
+        [one] = await _meeting(fatima, case, "Een", [])
+        await _live_rule(server, one)
+        await _scored(server, one, {("Moeder Sanne", "parent"): 3, ("Oma Truus", "family"): 5})
+        [two] = await _meeting(fatima, case, "Twee", [{"name": "Kamer", "continues": one}])
+        await _scored(
+            server,
+            two,
+            {("Moeder Sanne", "parent"): 5, ("Oma Truus", "family"): 6, ("Meester Ahmed", "professional_school"): 8},
+        )
+        await _status(server, two, "rule-1", "trying")
+        [three] = await _meeting(fatima, case, "Drie", [{"name": "Kamer", "continues": two}])
+        await _scored(server, three, {("Moeder Sanne", "parent"): 7, ("Oma Truus", "family"): 7})
+        await _status(server, three, "rule-1", "working")
+
+        answer = await fatima.get(f"/api/rooms/{three}/progress")
+        assert answer.status_code == 200, answer.text
+        found = answer.json()
+        assert [m["title"] for m in found["meetings"]] == ["Een", "Twee", "Drie"]
+        assert [m["room_id"] for m in found["meetings"]] == [one, two, three]
+        assert {(p["name"], p["relation"]): p["values"] for p in found["people"]} == {
+            ("Moeder Sanne", "parent"): [3, 5, 7],
+            ("Oma Truus", "family"): [5, 6, 7],
+            ("Meester Ahmed", "professional_school"): [None, 8, None],
+        }
+        roles = {r["relation"]: r["values"] for r in found["roles"]}
+        assert roles == {"parent": [3, 5, 7], "family": [5, 6, 7], "professional_school": [None, 8, None]}
+        [rule] = found["rules"]
+        assert rule["text"] == "Oma is bij elk bezoek" and rule["statuses"] == ["agreed", "trying", "working"]
+        # The middle meeting sees only what came before it.
+        middle = (await fatima.get(f"/api/rooms/{two}/progress")).json()
+        assert [m["title"] for m in middle["meetings"]] == ["Een", "Twee"]
+        async with facilitator(server, "other@jeugdzorg.test") as other:
+            assert (await other.get(f"/api/rooms/{three}/progress")).status_code == 404
+
+
+async def _live_rule(server: RunningServer, room: str) -> None:
+    def mutate(doc: Doc[Any]) -> None:
+        doc.get("agreements", type=Map)["rule-1"] = Map(
+            {"section": "immediate", "text": Text("Oma is bij elk bezoek"), "status": "agreed"}
+        )
+
+    await live_of(server).edit(room, "board", mutate)
+
+
+async def test_a_split_case_keeps_each_parents_line_apart(server: RunningServer) -> None:
+    async with facilitator(server, "fatima@jeugdzorg.test") as fatima:
+        case = await _case(fatima)
+        mother1, father1 = await _meeting(fatima, case, "Een", ["Moeder", "Vader"])
+        await _scored(server, mother1, {("Moeder Sanne", "parent"): 3, ("Buurvrouw Els", "friend"): 4})
+        await _scored(server, father1, {("Vader Kees", "parent"): 8, ("Vriendin Yara", "friend"): 9})
+
+        def plan(name: str) -> Any:
+            def mutate(doc: Doc[Any]) -> None:
+                doc.get("agreements", type=Map)[f"rule-{name}"] = Map(
+                    {"section": "immediate", "text": Text(f"Afspraak van {name}"), "status": "agreed"}
+                )
+
+            return mutate
+
+        await live_of(server).edit(mother1, "board", plan("moeder"))
+        await live_of(server).edit(father1, "board", plan("vader"))
+        # The next meeting lists the rooms the other way round: only the links say which is whose.
+        father2, mother2 = await _meeting(
+            fatima,
+            case,
+            "Twee",
+            [{"name": "Vader", "continues": father1}, {"name": "Moeder", "continues": mother1}],
+        )
+        await _scored(server, mother2, {("Moeder Sanne", "parent"): 5})
+        await _scored(server, father2, {("Vader Kees", "parent"): 9})
+        mother3, father3 = await _meeting(
+            fatima,
+            case,
+            "Drie",
+            [{"name": "Moeder", "continues": mother2}, {"name": "Vader", "continues": father2}],
+        )
+
+        for room, ours, theirs in [
+            (mother3, ["Moeder Sanne", "Buurvrouw Els", "Afspraak van moeder"], ["Kees", "Yara", "vader"]),
+            (father3, ["Vader Kees", "Vriendin Yara", "Afspraak van vader"], ["Sanne", "Els", "moeder"]),
+        ]:
+            found = (await fatima.get(f"/api/rooms/{room}/progress")).json()
+            text = json.dumps(found)
+            assert all(word in text for word in ours), text
+            assert not any(word in text for word in theirs), text
+            assert len(found["meetings"]) == 3
+        mother = (await fatima.get(f"/api/rooms/{mother3}/progress")).json()
+        assert [m["room_id"] for m in mother["meetings"]] == [mother1, mother2, mother3]
+        sanne = next(p for p in mother["people"] if p["name"] == "Moeder Sanne")
+        assert sanne["values"] == [3, 5, None]
+        board = await live_of(server).copy_of(mother3, "board")
+        assert list(board.get("agreements", type=Map).keys()) == ["rule-moeder"]
