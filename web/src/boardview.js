@@ -64,6 +64,7 @@ export { newKey } from './boarddata.js'
  * @property {boolean} [allCategories] show empty categories too (the wall keeps its shape)
  * @property {boolean} [hideSensitive] leave out items marked sensitive, saying how many (the wall)
  * @property {'both' | 'framework' | 'plan'} [part] what to draw (both by default)
+ * @property {HTMLElement} [noteIn] where to say how many sensitive items are left out (else below the board)
  * @property {(item: BoardItem) => HTMLElement | null} [extra] something to put in front of an item
  * @property {(item: BoardItem) => HTMLElement | null} [actions] controls to put under an item
  */
@@ -196,7 +197,12 @@ function drawBoard (container, board, options, focusNext) {
     }
   }
   const plan = part !== 'framework' && rules.length ? planOf(rules, options, context) : null
-  const note = hidden ? h('p', { class: 'hidden-note', text: t.sensitiveHidden(hidden) }) : null
+  let note = hidden ? h('p', { class: 'hidden-note', text: t.sensitiveHidden(hidden) }) : null
+  if (options.noteIn) {
+    // The wall says it in its header, where it takes none of the board's height.
+    if (!container.hidden) fill(options.noteIn, note)
+    note = null
+  }
   if (!columns.length && !plan) {
     fill(container, h('p', { class: 'empty', text: t.boardEmpty }), note)
   } else {

@@ -32,6 +32,14 @@ export class PhoneActions {
     /** @type {HTMLButtonElement[]} */
     this.scoreButtons = []
     this.scoreNote = h('p', { class: 'score-note', role: 'status' })
+    // What others did, said once in the polite live region: the state last seen, so a redraw for
+    // another reason says nothing, and nothing is said about the state the phone arrived in.
+    /** @type {string | null} */
+    this.heardRound = null
+    /** @type {Set<string> | null} rules this person carries */
+    this.heardOwned = null
+    /** @type {Map<string, string> | null} this person's proposals and their status */
+    this.heardProposals = null
     const scale = () => this.drawScale()
     const mine = () => this.drawMine()
     const proposals = () => this.drawProposals()
@@ -112,7 +120,13 @@ export class PhoneActions {
 
   drawMine () {
     const claims = claimsOf(this.board)
-    const rules = rulesOf(this.board).filter((r) => r.owners.includes(this.pid) || (claims.get(r.key) || []).includes(this.pid))
+    const all = rulesOf(this.board)
+    const owned = new Set(all.filter((r) => r.owners.includes(this.pid)).map((r) => r.key))
+    if (this.heardOwned) {
+      for (const rule of all) if (owned.has(rule.key) && !this.heardOwned.has(rule.key)) announce(w.phoneConfirmed(rule.text))
+    }
+    this.heardOwned = owned
+    const rules = all.filter((r) => r.owners.includes(this.pid) || (claims.get(r.key) || []).includes(this.pid))
     fill(this.mine,
       h('h2', { id: 'my-rules-title', text: w.myRules }),
       rules.length
@@ -165,6 +179,15 @@ export class PhoneActions {
 
   drawProposals () {
     const mine = proposalsOf(this.board).filter((p) => p.by === this.pid && p.key.startsWith(`${this.pid}:`) && p.text)
+    const heard = this.heardProposals
+    if (heard) {
+      for (const p of mine) {
+        if (heard.get(p.key) === p.status) continue
+        if (p.status === 'accepted') announce(w.phoneAccepted(p.text))
+        else if (p.status === 'declined') announce(w.phoneDeclined(p.text))
+      }
+    }
+    this.heardProposals = new Map(mine.map((p) => [p.key, p.status]))
     if (!mine.length) return fill(this.myProposals)
     fill(this.myProposals,
       h('h3', { text: w.myProposals }),
@@ -184,11 +207,16 @@ export class PhoneActions {
     if (!round) {
       this.scalePanel.hidden = true
       this.shownRound = null
+      this.heardRound = ''
       return
     }
     this.scalePanel.hidden = false
     const title = roundTitle(round, pairNumbers(frameworkOf(this.board)))
     const state = `${round.key}:${round.status}`
+    if (this.heardRound !== null && this.heardRound !== state) {
+      announce(round.status === 'open' ? w.phoneRoundOpen : round.status === 'revealed' ? w.phoneRevealed : w.phoneRoundClosed)
+    }
+    this.heardRound = state
     const entry = this.own.getMap('scores').get(round.key)
     const value = entry instanceof Y.Map ? Number(entry.get('value')) : null
     if (state === this.shownRound) {

@@ -17,6 +17,12 @@ import { KringProvider } from './provider.js'
 import { showBoard } from './boardview.js'
 
 const POLL_MS = 3000
+// A board too long for the screen even in smaller type is shown a part at a time, this long each:
+// calm enough to read from the back of the room.
+const PAGE_MS = 12000
+// Type is made smaller only down to this share of its full size: below it, the back row cannot read it.
+const MIN_SCALE = 0.7
+const SCALE_STEP = 0.05
 
 translatePage()
 
@@ -56,18 +62,22 @@ async function start () {
   const howTo = h('p', { class: 'wall-how' })
   const joinPanel = h('aside', { class: 'wall-join', 'aria-label': t.joinHere },
     qr, h('div', {}, h('p', { class: 'wall-join-title', text: t.joinHere }), code, howTo))
-  const fullscreen = h('button', { type: 'button', class: 'wall-fullscreen quiet', text: t.fullscreen })
+  // In the header's own space, never floating over the board's text.
+  const fullscreen = h('button', { type: 'button', class: 'wall-fullscreen secondary', text: t.fullscreen })
   fullscreen.addEventListener('click', () => document.documentElement.requestFullscreen().catch(() => {}))
   document.addEventListener('fullscreenchange', () => { fullscreen.hidden = Boolean(document.fullscreenElement) })
+  const leftOut = h('div', { class: 'wall-left-out' })
+  const connection = h('p', { class: 'wall-connection', role: 'status', 'data-state': 'connecting', text: w.wallConnecting })
   const boardView = h('div', { class: 'board-view wall-board' })
   const planView = h('div', { class: 'board-view wall-plan', hidden: true })
   const pollView = h('div', { class: 'wall-poll', hidden: true })
+  const pager = h('p', { class: 'wall-pager', hidden: true, 'aria-hidden': 'true' })
   fill(view,
-    h('header', { class: 'wall-head' }, h('div', { class: 'wall-who' }, title, here), joinPanel),
+    h('header', { class: 'wall-head' }, h('div', { class: 'wall-who' }, title, here, leftOut, connection), joinPanel, fullscreen),
     boardView,
     planView,
     pollView,
-    fullscreen)
+    pager)
 
   /** @type {() => void} */
   let stopPolling = () => {}
@@ -75,10 +85,26 @@ async function start () {
   const provider = new KringProvider(window.location.origin, { projector: token }, board, { follow: false, presence: false })
   // A wall is seen by anyone who walks in or takes a photo: what the facilitator marked sensitive stays
   // on the phones and the console.
-  showBoard(boardView, board, { style: 'wall', level: 2, allCategories: true, hideSensitive: true, part: 'framework' })
-  showBoard(planView, board, { style: 'wall', level: 2, hideSensitive: true, part: 'plan' })
+  const boardShown = showBoard(boardView, board, { style: 'wall', level: 2, allCategories: true, hideSensitive: true, part: 'framework', noteIn: leftOut })
+  const planShown = showBoard(planView, board, { style: 'wall', level: 2, hideSensitive: true, part: 'plan', noteIn: leftOut })
   followLabelSet(board)
-  showWall(board, { boardView, planView, pollView })
+  showWall(board, { boardView, planView, pollView }, () => {
+    // Which view shows decides whose count of left-out items the header gives.
+    if (!boardView.hidden) boardShown.redraw()
+    else if (!planView.hidden) planShown.redraw()
+    else fill(leftOut)
+  })
+  fitToScreen([boardView, planView, pollView], pager)
+  // The wall keeps showing the last state it had, and says so, until the connection is back.
+  const showConnection = () => {
+    const state = provider.status === 'synced' ? 'live' : provider.status === 'offline' ? 'offline' : 'connecting'
+    connection.dataset.state = state
+    connection.hidden = state === 'live'
+    setText(connection, state === 'offline' ? w.wallOffline : w.wallConnecting)
+    document.documentElement.classList.toggle('wall-is-offline', state === 'offline')
+  }
+  provider.on('status', showConnection)
+  showConnection()
   provider.on('ended', (refusal) => {
     stopPolling()
     stopped(/** @type {Record<string, string>} */ (t.ended)[refusal.code] || t.projectorNoToken)
@@ -129,6 +155,68 @@ async function start () {
   }, POLL_MS)
 }
 
+/**
+ * Keep what the wall shows within the screen: first smaller type (never below MIN_SCALE), and if
+ * it still does not fit, one part at a time, turning every PAGE_MS, with "part n of m" in the corner.
+ * @param {HTMLElement[]} views the board, plan and poll views (one shows at a time)
+ * @param {HTMLElement} pager
+ */
+function fitToScreen (views, pager) {
+  const root = document.documentElement
+  let scale = 1
+  let page = 0
+  let pages = 1
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let turner
+  let queued = false
+  const shown = () => views.find((v) => !v.hidden)
+  // What is left below the view's top, less the page's own bottom padding (and a hair for rounding).
+  const main = document.getElementById('main')
+  const below = () => (main ? parseFloat(getComputedStyle(main).paddingBottom) || 0 : 0) + 2
+  const room = (/** @type {HTMLElement} */ el) => window.innerHeight - el.getBoundingClientRect().top - below()
+  const measure = () => {
+    queued = false
+    const el = shown()
+    if (!el) return
+    // Measure at full size, then step down: a board that lost items gets its big type back.
+    el.style.maxHeight = ''
+    el.scrollTop = 0
+    scale = 1
+    root.style.setProperty('--wall-scale', '1')
+    // The join panel gives up room first: a smaller QR code still scans from a few metres.
+    root.classList.remove('wall-dense')
+    if (el.scrollHeight > room(el)) root.classList.add('wall-dense')
+    while (el.scrollHeight > room(el) && scale - SCALE_STEP >= MIN_SCALE - 1e-9) {
+      scale = Math.round((scale - SCALE_STEP) * 100) / 100
+      root.style.setProperty('--wall-scale', String(scale))
+    }
+    const space = Math.max(room(el), 100)
+    pages = el.scrollHeight > space + 1 ? Math.ceil(el.scrollHeight / space) : 1
+    el.style.maxHeight = pages > 1 ? `${space}px` : ''
+    page = Math.min(page, pages - 1)
+    turn(el, space)
+    clearInterval(turner)
+    turner = pages > 1 ? setInterval(() => { page = (page + 1) % pages; turn(el, space) }, PAGE_MS) : undefined
+  }
+  const turn = (/** @type {HTMLElement} */ el, /** @type {number} */ space) => {
+    el.scrollTop = page * space
+    pager.hidden = pages < 2
+    setText(pager, pages > 1 ? w.wallPage(page + 1, pages) : '')
+    root.dataset.wallPages = String(pages)
+  }
+  const later = () => {
+    if (queued) return
+    queued = true
+    requestAnimationFrame(measure)
+  }
+  const watcher = new MutationObserver(later)
+  for (const v of views) watcher.observe(v, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['hidden'] })
+  const head = document.querySelector('.wall-head')
+  if (head) new ResizeObserver(later).observe(head)
+  window.addEventListener('resize', later)
+  later()
+}
+
 /** @type {{rounds: any[]} | null} */
 let history = null
 let historyAsked = false
@@ -138,17 +226,20 @@ let historyAsked = false
  * scaling round (open: how to answer; closed: waiting; revealed: every name on the line).
  * @param {Y.Doc} board
  * @param {{boardView: HTMLElement, planView: HTMLElement, pollView: HTMLElement}} views
+ * @param {() => void} switched called when another view came up
  */
-function showWall (board, { boardView, planView, pollView }) {
+function showWall (board, { boardView, planView, pollView }, switched) {
   const meta = board.getMap('meta')
   const draw = () => {
     const shown = meta.get('wall')
     const rounds = roundsOf(board)
     const round = rounds[rounds.length - 1]
     const poll = shown === 'poll' && round !== undefined
+    const before = [boardView.hidden, planView.hidden, pollView.hidden].join()
     boardView.hidden = poll || shown === 'plan'
     planView.hidden = shown !== 'plan'
     pollView.hidden = !poll
+    if (before !== [boardView.hidden, planView.hidden, pollView.hidden].join()) switched()
     if (!poll || !round) return fill(pollView)
     const title = roundTitle(round, pairNumbers(frameworkOf(board)))
     if (round.status === 'revealed') {
