@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server import metrics, pages, views
+from server.meetings import deletion
 from server.meetings.routes import routes as meeting_routes
 from server.metrics import LoopLag
 from server.relay import NoRelay, Relay
@@ -76,9 +78,12 @@ def create_app(settings: Settings) -> Any:
         await kring.relay.start(kring.registry)
         kring.loop_lag.start()
         kring.transport.start_revalidation(ValidityStore(kring.engine), kring.settings.revalidate_seconds)
+        # Meetings past their retention period are deleted by every process (docs/exports.md).
+        sweeps = asyncio.create_task(deletion.run_sweeps(kring), name="kring-retention")
         try:
             yield
         finally:
+            await deletion.stop(sweeps)
             await kring.loop_lag.stop()
             await kring.transport.close()
             await kring.registry.close()

@@ -98,6 +98,10 @@ class Settings:
     revalidate_seconds: float = 5.0
     # A bearer token that lets a scraper read /metrics from another host; unset: loopback only.
     metrics_token: str | None = None
+    # Days after a meeting closes before the board deletes it (it is exported before then).
+    retention_days: float = 30.0
+    # Where this process keeps its files (secret key, SQLite database, uploads/<room>).
+    var_dir: Path = field(default_factory=lambda: Path("var").resolve())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -131,6 +135,8 @@ class Settings:
             connects_burst=float(env.get("KRING_CONNECTS_BURST", "200")),
             metrics_token=env.get("METRICS_TOKEN") or None,
             revalidate_seconds=float(env.get("KRING_REVALIDATE_SECONDS", "5")),
+            retention_days=_retention_days(env.get("KRING_RETENTION_DAYS", "30")),
+            var_dir=var,
         )
 
     def with_(self, **changes: object) -> Settings:
@@ -139,6 +145,13 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _retention_days(raw: str) -> float:
+    days = float(raw)
+    if not days >= 0:  # also refuses NaN: a typo must not keep (or delete) everything
+        raise ValueError(f"KRING_RETENTION_DAYS must be 0 or more, not {raw!r}")
+    return days
 
 
 def normalise_database_url(url: str) -> str:

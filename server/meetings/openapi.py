@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings.schemas import SCHEMAS, Schema, json_content, obj, ref, string
+from server.meetings.schemas import SCHEMAS, Schema, json_content, nullable, obj, ref, string
 from server.store.meetings import RELATIONS
 
 Security = list[dict[str, list[str]]]
@@ -99,6 +99,86 @@ _MEMBER_BODY = obj(
     knows_worries={"type": "boolean"},
     contact=string(maxLength=500),
 )
+
+
+_LANG: Schema = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "schema": string(enum=["nl", "en"], default="nl"),
+    "description": "the language of the printed words (the board's own words stay as written)",
+}
+_BINARY = string(contentMediaType="application/pdf")
+_GONE = {"410": "`deleted`: the meeting was deleted."}
+_EXPORT_NOTE = (
+    "Facilitators of the case only; audited as `export` with the format, never the content. One room "
+    "only: in a split meeting nothing of the other room is in it. Holds the framework by category, "
+    "danger statements with their safety goals, every scaling round (scores only once revealed, by "
+    "name), the plan with owners and dates, who took part; never the facilitator's private notes."
+)
+_CHILDREN_NOTE = (
+    "The rules agreed (agreed, being tried, working), never a sensitive one, with the first names of "
+    "who helps, and space for drawings (Words and Pictures). Audited as `export`."
+)
+_PERSON_REF = obj(["id", "name"], id=string(), name=string(), first_name=string())
+_EXPORT = obj(
+    ["schema", "schema_version", "meeting", "room", "people", "framework", "danger_statements", "rounds", "plan"],
+    schema=string(const="kring.room-export"),
+    schema_version={"type": "integer", "const": 1},
+    exported_at=string(format="date-time"),
+    labels=string(description="the board's label set, e.g. nl, en, early-help-nl"),
+    case=obj(["id", "label"], id=string(), label=string()),
+    meeting=obj(
+        ["id", "title", "status", "split"],
+        id=string(),
+        title=string(),
+        status=string(),
+        created_at=string(),
+        closed_at=nullable(string()),
+        deletes_after=nullable(string(description="closed_at + KRING_RETENTION_DAYS")),
+        split={"type": "boolean"},
+    ),
+    room=obj(["id", "name"], id=string(), name=string()),
+    people={"type": "array", "items": obj(["id", "name", "relation"], relation=string(), **_PERSON_REF["properties"])},
+    framework={
+        "type": "array",
+        "description": "one entry per category, in the board's order; items with text, who raised "
+        "them, `sensitive`, the pair, and everyone's marks",
+        "items": obj(
+            ["category", "items"],
+            category=string(),
+            label=string(),
+            column=string(),
+            items={"type": "array", "items": {"type": "object"}},
+        ),
+    },
+    danger_statements={
+        "type": "array",
+        "items": obj(
+            ["id", "text", "safety_goal"], id=string(), text=string(), safety_goal=nullable(obj(["id", "text"]))
+        ),
+    },
+    rounds={
+        "type": "array",
+        "items": obj(
+            ["id", "status", "scores"],
+            id=string(),
+            title=string(),
+            status=string(enum=["open", "closed", "revealed"]),
+            about=nullable(obj(["id", "text"])),
+            scores={"type": "array", "items": {"type": "object", "description": "id, name, relation, value, why"}},
+        ),
+    },
+    plan={
+        "type": "array",
+        "items": {
+            "type": "object",
+            "description": "id, section, text, goal, owners, claimed_by, when, check, check_by, "
+            "if_not_kept, start, review, status, sensitive",
+        },
+    },
+)
+_DELETED = obj(["id", "status"], id=string(), status=string(const="deleted"))
 
 
 def _paths() -> Schema:
@@ -199,7 +279,22 @@ def _paths() -> Schema:
                 "meetings",
                 FACILITATOR,
                 _DETAIL,
+                "401 403 404 410 415",
+                description="Closing schedules the meeting's deletion `KRING_RETENTION_DAYS` (30) days later.",
+                notes={"410": "`deleted`: the meeting was deleted."},
+            ),
+        },
+        "/api/meetings/{meeting_id}/delete": {
+            "parameters": _MEETING,
+            "post": _op(
+                "Delete the meeting now (closing it first)",
+                "exports",
+                FACILITATOR,
+                ("200", "Deleted (also when it already was).", _DELETED),
                 "401 403 404 415",
+                description="Every room's live state (sockets kicked), update log and snapshots, participants, uploads "
+                "and Redis keys go; the meeting and its rooms stay as a tombstone without title, names or "
+                "content, so the audit log still reads. Audited as `delete`, without content.",
             ),
         },
         "/api/meetings/{meeting_id}/audit": {
@@ -330,6 +425,70 @@ def _paths() -> Schema:
                 ("200", "", ref("History")),
                 "401 404",
                 description=_HISTORY,
+            ),
+        },
+        "/api/rooms/{room_id}/export.json": {
+            "parameters": _ROOM,
+            "get": _op(
+                "This room's record as structured JSON, for another system to import",
+                "exports",
+                FACILITATOR,
+                ("200", "An attachment (Cache-Control: no-store).", _EXPORT),
+                "401 404 410",
+                description=_EXPORT_NOTE,
+                notes=_GONE,
+            ),
+        },
+        "/api/rooms/{room_id}/export.pdf": {
+            "parameters": [*_ROOM, _LANG],
+            "get": _op(
+                "This room's record as PDF (from export.html with the print stylesheet)",
+                "exports",
+                FACILITATOR,
+                ("200", "An attachment (Cache-Control: no-store).", _BINARY),
+                "401 404 410",
+                description=_EXPORT_NOTE,
+                media="application/pdf",
+                notes=_GONE,
+            ),
+        },
+        "/api/rooms/{room_id}/export.html": {
+            "parameters": [*_ROOM, _LANG],
+            "get": _op(
+                "This room's record as the printable HTML the PDF is made from",
+                "exports",
+                FACILITATOR,
+                ("200", "", string()),
+                "401 404 410",
+                description=_EXPORT_NOTE,
+                media="text/html",
+                notes=_GONE,
+            ),
+        },
+        "/api/rooms/{room_id}/children.pdf": {
+            "parameters": [*_ROOM, _LANG],
+            "get": _op(
+                "The children's version of the plan as PDF: plain words, large type, room to draw",
+                "exports",
+                FACILITATOR,
+                ("200", "An attachment (Cache-Control: no-store).", _BINARY),
+                "401 404 410",
+                description=_CHILDREN_NOTE,
+                media="application/pdf",
+                notes=_GONE,
+            ),
+        },
+        "/api/rooms/{room_id}/children.html": {
+            "parameters": [*_ROOM, _LANG],
+            "get": _op(
+                "The children's version of the plan as printable HTML",
+                "exports",
+                FACILITATOR,
+                ("200", "", string()),
+                "401 404 410",
+                description=_CHILDREN_NOTE,
+                media="text/html",
+                notes=_GONE,
             ),
         },
         "/api/rooms/{room_id}/rounds/{round_id}/reveal": {

@@ -11,7 +11,20 @@ from typing import Any
 from starlette.routing import BaseRoute, Route
 
 from server.meetings import api as cases
-from server.meetings import childtools, copying, joining, network, participants, photos, poll, progress, rooms, session
+from server.meetings import (
+    childtools,
+    copying,
+    deletion,
+    exports,
+    joining,
+    network,
+    participants,
+    photos,
+    poll,
+    progress,
+    rooms,
+    session,
+)
 from server.meetings.http import api
 from server.meetings.openapi import OpenApiEndpoint
 from server.meetings.throttle import BackOff
@@ -42,7 +55,8 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/network/{member_id}", api(network.remove_member), methods=["DELETE"]),
         Route("/api/meetings/{meeting_id}", api(cases.get_meeting), methods=["GET"]),
         Route("/api/meetings/{meeting_id}", api(cases.update_meeting), methods=["PATCH"]),
-        Route("/api/meetings/{meeting_id}/close", api(cases.close_meeting), methods=["POST"]),
+        Route("/api/meetings/{meeting_id}/close", api(deletion.close_meeting), methods=["POST"]),
+        Route("/api/meetings/{meeting_id}/delete", api(deletion.delete_now), methods=["POST"]),
         Route("/api/meetings/{meeting_id}/audit", api(cases.meeting_audit), methods=["GET"]),
         Route("/api/meetings/{meeting_id}/copy/preview", api(copying.preview), methods=["POST"]),
         Route("/api/meetings/{meeting_id}/copy", api(copying.copy), methods=["POST"]),
@@ -54,6 +68,11 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/projector/history", api(poll.projector_history), methods=["GET"]),
         Route("/api/rooms/{room_id}/history", api(poll.history), methods=["GET"]),
         Route("/api/rooms/{room_id}/rounds/{round_id}/reveal", api(poll.reveal), methods=["POST"]),
+        Route("/api/rooms/{room_id}/export.json", api(exports.export_json), methods=["GET"]),
+        Route("/api/rooms/{room_id}/export.html", api(exports.export_html), methods=["GET"]),
+        Route("/api/rooms/{room_id}/export.pdf", api(exports.export_pdf), methods=["GET"]),
+        Route("/api/rooms/{room_id}/children.html", api(exports.children_html), methods=["GET"]),
+        Route("/api/rooms/{room_id}/children.pdf", api(exports.children_pdf), methods=["GET"]),
         Route("/api/rooms/{room_id}/progress", api(progress.progress), methods=["GET"]),
         Route("/api/rooms/{room_id}/childtools", api(childtools.add_entry), methods=["POST"]),
         Route("/api/rooms/{room_id}/childtools/{entry_id}", api(childtools.change_entry), methods=["PATCH"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -28,6 +28,8 @@ from server.store.models import (
     MeetingRoom,
     NetworkMember,
     Participant,
+    RoomSnapshot,
+    RoomUpdate,
 )
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -442,3 +444,64 @@ class MeetingStore:
             query = query.where(AuditEntry.meeting_id == meeting_id)
         async with self.sessions() as db:
             return list(await db.scalars(query))
+
+    # -- deletion (server.meetings.deletion) --------------------------------------------------------
+
+    async def meetings_due_for_deletion(self, closed_before: datetime) -> list[str]:
+        """Closed meetings past their retention, and any whose deletion was begun and not finished."""
+        async with self.sessions() as db:
+            rows = await db.scalars(
+                select(Meeting.id).where(
+                    ((Meeting.status == "closed") & (Meeting.closed_at <= closed_before))
+                    | (Meeting.status == "deleting")
+                )
+            )
+            return list(rows)
+
+    async def begin_deletion(self, meeting_id: str) -> bool:
+        """Nobody gets in any more: closed as by close_meeting, and marked so a crash resumes it.
+        False if the meeting is already deleted (or does not exist)."""
+        async with self.sessions.begin() as db:
+            result = await db.execute(
+                update(Meeting)
+                .where(Meeting.id == meeting_id, Meeting.status != "deleted")
+                .values(status="deleting", closed_at=func.coalesce(Meeting.closed_at, now()))
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return False
+            await db.execute(
+                update(MeetingRoom)
+                .where(MeetingRoom.meeting_id == meeting_id)
+                .values(join_code=None, projector_token_hash=None, locked=True)
+            )
+            rooms = select(MeetingRoom.id).where(MeetingRoom.meeting_id == meeting_id)
+            await db.execute(update(Participant).where(Participant.room_id.in_(rooms)).values(token_expires_at=now()))
+        return True
+
+    async def erase_meeting(self, meeting_id: str) -> None:
+        """Leave a tombstone: the meeting and its rooms by id (the audit log refers to them), with
+        no title, no room names, no people. The rooms' documents are the update log's to delete."""
+        async with self.sessions.begin() as db:
+            rooms = select(MeetingRoom.id).where(MeetingRoom.meeting_id == meeting_id)
+            await db.execute(delete(Participant).where(Participant.room_id.in_(rooms)))
+            # A later meeting's room that carried this one on now carries on nothing.
+            await db.execute(
+                update(MeetingRoom).where(MeetingRoom.continues_room_id.in_(rooms)).values(continues_room_id=None)
+            )
+            await db.execute(update(MeetingRoom).where(MeetingRoom.meeting_id == meeting_id).values(name=""))
+            await db.execute(
+                update(Meeting).where(Meeting.id == meeting_id).values(status="deleted", title="", admit_all=False)
+            )
+
+    async def purge_deleted_documents(self) -> int:
+        """Delete any update or snapshot of a deleted meeting's rooms: one that a process still
+        committed after the deletion (a socket mid-frame) goes on the next sweep. Returns rows."""
+        deleted_rooms = (
+            select(MeetingRoom.id)
+            .join(Meeting, Meeting.id == MeetingRoom.meeting_id)
+            .where(Meeting.status == "deleted")
+        )
+        async with self.sessions.begin() as db:
+            updates = await db.execute(delete(RoomUpdate).where(RoomUpdate.room.in_(deleted_rooms)))
+            snapshots = await db.execute(delete(RoomSnapshot).where(RoomSnapshot.room.in_(deleted_rooms)))
+        return int(updates.rowcount or 0) + int(snapshots.rowcount or 0)  # type: ignore[attr-defined]
