@@ -77,6 +77,11 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/join/status", None, {"participant-a", "participant-b"}),
     ("GET", "/api/rooms/{room_a}/history", None, FACILITATORS),
     ("GET", "/api/projector/history", None, {"projector"}),
+    ("GET", "/api/rooms/{room_a}/export.json", None, FACILITATORS),
+    ("GET", "/api/rooms/{room_a}/export.html", None, FACILITATORS),
+    ("GET", "/api/rooms/{room_a}/export.pdf", None, FACILITATORS),
+    ("GET", "/api/rooms/{room_a}/children.html", None, FACILITATORS),
+    ("GET", "/api/rooms/{room_a}/children.pdf", None, FACILITATORS),
     (
         "POST",
         "/api/meetings/{meeting}/copy/preview",
@@ -105,6 +110,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/participants/{participant-b}/remove", {}, FACILITATORS),
     ("POST", "/api/rooms/{room_a}/projector", {}, FACILITATORS),
     ("POST", "/api/meetings/{meeting}/close", {}, FACILITATORS),
+    ("POST", "/api/meetings/{meeting}/delete", {}, FACILITATORS),
 ]
 
 

@@ -1,0 +1,175 @@
+"""Exports per room (JSON, PDF, the children's version) of the demo's split meeting against a real
+server: they hold what the board held, read back from the files themselves, and nothing of the
+other parent's room; only the case's facilitators get them, and each export is audited."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from server.demo import _ROOMS, _SHARED_FRAMEWORK, _SHARED_RULES
+from server.meetings.printing import RefusedUrl, local_fetch
+from server.settings import Settings
+from tests.exports_helpers import CANARY, CANARY_PERSON, demo_server, pdf_text, plant_canary
+from tests.meetings_helpers import PASSWORD, browser, store_of
+
+EXPORTS = ("export.json", "export.html", "export.pdf", "children.html", "children.pdf")
+
+
+def _words_of(room: str) -> list[str]:
+    content = _ROOMS[room]
+    return [name for name, _ in content["people"]] + [rule["text"] for rule in content["rules"]]
+
+
+async def test_json_and_pdf_exports_hold_the_board_and_nothing_of_the_other_room(settings: Settings) -> None:
+    async with demo_server(settings) as demo:
+        await plant_canary(demo.server, demo.father)
+        client = demo.client
+
+        got = await client.get(f"/api/rooms/{demo.mother}/export.json")
+        assert got.status_code == 200, got.text
+        assert got.headers["cache-control"] == "no-store"
+        assert got.headers["content-disposition"].startswith('attachment; filename="kring-export-')
+        assert "Moeder" not in got.headers["content-disposition"]  # no names in a file name
+        exported: dict[str, Any] = got.json()
+        assert (exported["schema"], exported["schema_version"]) == ("kring.room-export", 1)
+        assert exported["room"] == {"id": demo.mother, "name": "Moeder"}
+        assert exported["meeting"]["split"] is True and exported["meeting"]["title"] == "Netwerkberaad 2"
+        assert {(p["name"], p["relation"]) for p in exported["people"]} == set(_ROOMS["Moeder"]["people"])
+
+        by_category = {c["category"]: [i["text"] for i in c["items"]] for c in exported["framework"]}
+        for category, _key, text in [*_SHARED_FRAMEWORK, *_ROOMS["Moeder"]["framework"]]:
+            assert text in by_category[category]
+        dangers = {d["id"]: d for d in exported["danger_statements"]}
+        assert dangers["danger-1"]["safety_goal"]["id"] == "goal-1"
+        assert dangers["danger-2"]["safety_goal"]["id"] == "goal-2"
+        [round_] = exported["rounds"]
+        assert round_["status"] == "revealed"
+        scored = {s["name"]: s["value"] for s in round_["scores"]}
+        assert scored == {name: value for name, (value, _why) in _ROOMS["Moeder"]["scores"].items()}
+        rules = {r["id"]: r for r in exported["plan"]}
+        assert [o["name"] for o in rules["own-rule-1"]["owners"]] == ["Sandra", "Ria Smit"]
+        assert [c["name"] for c in rules["own-rule-2"]["claimed_by"]] == ["Juf Anouk"]
+        assert rules["own-rule-1"]["review"] and rules["own-rule-1"]["goal"]["id"] == "goal-2"
+        assert rules["bottom-1"]["section"] == "bottom_line"
+        text = json.dumps(exported, ensure_ascii=False)
+        for word in _words_of("Vader"):
+            assert word not in text
+
+        pdf = await client.get(f"/api/rooms/{demo.mother}/export.pdf")
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert pdf.headers["cache-control"] == "no-store"
+        assert pdf.headers["content-disposition"].endswith('.pdf"')
+        read = pdf_text(pdf.content)
+        assert "Verslag: Netwerkberaad 2" in read and "Wie waren erbij" in read
+        for name, _relation in _ROOMS["Moeder"]["people"]:
+            assert name in read
+        for _category, _key, item in [*_SHARED_FRAMEWORK, *_ROOMS["Moeder"]["framework"]]:
+            assert item in read
+        for rule in [*_ROOMS["Moeder"]["rules"], *_SHARED_RULES]:
+            assert rule["text"] in read
+        assert "Sandra Ouder of verzorger 6 Ria en Els helpen echt" in read  # a named score
+        for word in _words_of("Vader"):
+            assert word not in read
+
+        english = pdf_text((await client.get(f"/api/rooms/{demo.mother}/export.pdf?lang=en")).content)
+        assert "Who took part" in english and "Safety plan: agreements" in english
+
+        # The father's room has the canary (so it was planted where an export would find it) ...
+        father = await client.get(f"/api/rooms/{demo.father}/export.json")
+        assert CANARY in father.text and CANARY_PERSON in father.text
+        assert CANARY in pdf_text((await client.get(f"/api/rooms/{demo.father}/export.pdf")).content)
+        # ... and no export of the mother's room has it, nor the father's people.
+        for name in EXPORTS:
+            answer = await client.get(f"/api/rooms/{demo.mother}/{name}")
+            assert answer.status_code == 200, (name, answer.text)
+            body = pdf_text(answer.content) if name.endswith(".pdf") else answer.text
+            assert CANARY not in body, name
+            assert "Peter" not in body and "Oma Wil" not in body, name
+
+        entries = (await client.get(f"/api/meetings/{demo.meeting_id}/audit")).json()["entries"]
+        exports = [e for e in entries if e["action"] == "export"]
+        assert len(exports) == 5 + len(EXPORTS)  # mother json, pdf, pdf en; father json, pdf
+        assert {e["detail"] for e in exports} == {
+            "format=json",
+            "format=pdf",
+            "format=html",
+            "format=children_html",
+            "format=children_pdf",
+        }
+        assert all(CANARY not in json.dumps(e) for e in entries)
+
+
+async def test_the_childrens_version_is_the_agreed_plan_in_big_type_with_room_to_draw(settings: Settings) -> None:
+    async with demo_server(settings) as demo:
+        page = await demo.client.get(f"/api/rooms/{demo.mother}/children.html")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert '<link rel="stylesheet" href="/static/print.css">' in page.text
+        assert page.text.count('class="draw') >= 3
+        assert "Wat we hebben afgesproken" in page.text
+        # Agreed and being-tried rules; never a sensitive one, never one only proposed.
+        assert "Sandra werkt alleen voor de webcam als Max en Ash bij Ria of tante Els slapen." in page.text
+        assert "paraplu" not in page.text
+        father = await demo.client.get(f"/api/rooms/{demo.father}/children.pdf?lang=en")
+        read = pdf_text(father.content)
+        assert "What we agreed" in read and "Draw here" in read
+        assert "Jeugdzorg blijft het gezin volgen" not in read  # status "proposed"
+        assert "Oma Wil of Lisa is bij elk bezoek" in read and "Who helps: Oma." in read
+
+
+def test_a_printed_page_may_load_only_the_print_stylesheet() -> None:
+    base = "http://127.0.0.1:8000/"
+    body, media_type = local_fetch("http://127.0.0.1:8000/static/print.css", base)
+    assert media_type == "text/css" and b"@page" in body
+    for url in [
+        "https://fonts.example.com/font.woff2",
+        "http://127.0.0.1:8000/static/kring.css",
+        "http://127.0.0.1:8000/static/../../server/settings.py",
+        "file:///etc/passwd",
+        "http://127.0.0.1:9999/static/print.css",
+        "data:text/css,body{}",
+    ]:
+        with pytest.raises(RefusedUrl):
+            local_fetch(url, base)
+    assert b"url(" not in body and b"@import" not in body and b"@font-face" not in body
+
+
+CALLERS = ("anonymous", "participant", "projector", "other-facilitator")
+
+
+async def test_only_the_cases_facilitators_export_or_delete(settings: Settings) -> None:
+    async with demo_server(settings) as demo:
+        server, store = demo.server, store_of(demo.server)
+        await store.add_facilitator("eva@example.nl", "Eva", PASSWORD)
+        _person, token = await store.add_participant(demo.mother, "Oma Truus", "family", admitted=True)
+        link = await demo.client.post(f"/api/rooms/{demo.mother}/projector", json={})
+        clients = {who: browser(server) for who in CALLERS}
+        try:
+            clients["participant"].cookies.set("kring_participant", token)
+            clients["projector"].headers["Authorization"] = f"Bearer {link.json()['url'].split('#', 1)[1]}"
+            login = await clients["other-facilitator"].post(
+                "/api/session", json={"email": "eva@example.nl", "password": PASSWORD}
+            )
+            assert login.status_code == 204
+            calls = [("GET", f"/api/rooms/{demo.mother}/{name}") for name in EXPORTS]
+            calls.append(("POST", f"/api/meetings/{demo.meeting_id}/delete"))
+            for method, path in calls:
+                for who, client in clients.items():
+                    answer = await client.request(method, path, json={} if method == "POST" else None)
+                    expected = 404 if who == "other-facilitator" else 401
+                    assert answer.status_code == expected, (who, path, answer.text)
+                    assert set(answer.json()) <= {"error", "message"}
+                    assert CANARY not in answer.text and "Sandra" not in answer.text
+            # A change from another site is refused before anything happens.
+            evil = await demo.client.post(
+                f"/api/meetings/{demo.meeting_id}/delete", json={}, headers={"Origin": "https://evil.example"}
+            )
+            assert evil.status_code == 403
+            assert (await demo.client.get(f"/api/meetings/{demo.meeting_id}")).json()["status"] == "open"
+            entries = (await demo.client.get(f"/api/meetings/{demo.meeting_id}/audit")).json()["entries"]
+            assert not [e for e in entries if e["action"] in ("export", "delete")]
+        finally:
+            for client in clients.values():
+                await client.aclose()
