@@ -6,6 +6,8 @@ import { api, ApiError, toLogin } from './api.js'
 import { announce, byId, every, fill, h, setSwitch, showError, switchButton } from './dom.js'
 import { t, translatePage, withLang } from './i18n.js'
 import { RoomColumn } from './roomcolumn.js'
+import { ChildTools } from './childtools.js'
+import { ProgressPanel } from './progress.js'
 import { facilitator, wireConsoleBar } from './session.js'
 
 const POLL_MS = 2000
@@ -25,6 +27,8 @@ const path = `/api/meetings/${encodeURIComponent(meetingId)}`
 
 /** @type {Map<string, RoomColumn>} */
 const columns = new Map()
+/** @type {Map<string, ChildTools>} the Three Houses of each room, below its column's board */
+const childTools = new Map()
 /** @type {Meeting | null} */
 let current = null
 /** @type {{admitAll: HTMLButtonElement, closeArea: HTMLElement, closedNotice: HTMLElement, title: HTMLElement} | null} */
@@ -58,6 +62,10 @@ function build (meeting, facilitatorId) {
   for (const room of meeting.rooms) {
     const column = new RoomColumn({ meetingId, room, rooms: meeting.rooms, facilitatorId, changed: refresh })
     columns.set(room.id, column)
+    // The facilitator's connection already follows the room's private document: the houses read it.
+    const houses = new ChildTools({ roomId: room.id, board: column.board, privateDoc: column.provider.doc('private'), base: `room-${room.id}` })
+    childTools.set(room.id, houses)
+    column.element.append(houses.element, new ProgressPanel({ roomId: room.id, base: `room-${room.id}` }).element)
     grid.append(column.element)
   }
   fill(root,
@@ -117,6 +125,8 @@ function show (meeting) {
   for (const room of meeting.rooms) {
     const column = columns.get(room.id)
     if (column) column.update(room, closed)
+    const houses = childTools.get(room.id)
+    if (houses) houses.setClosed(closed)
   }
 }
 
@@ -159,6 +169,7 @@ async function start () {
 }
 
 window.addEventListener('pagehide', () => {
+  for (const houses of childTools.values()) houses.destroy()
   for (const column of columns.values()) column.destroy()
 })
 window.addEventListener('pageshow', (event) => {
