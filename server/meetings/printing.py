@@ -17,7 +17,7 @@ from server.meetings.wording import RELATIONS, WORDS, Words, label_set
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "web" / "static"
 # The only files a printed page may load, all from this server's own static directory.
-LOCAL_FILES = {"/static/print.css": ("print.css", "text/css")}
+LOCAL_FILES = {"/static/print.css": ("print.css", "text/css"), "/static/icon.svg": ("icon.svg", "image/svg+xml")}
 
 
 def _labels_for(content: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -33,6 +33,7 @@ def _page(title: str, body: str, lang: str, body_class: str) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
+<link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/print.css">
 </head>
 <body class="{body_class}">
