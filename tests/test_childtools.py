@@ -13,6 +13,9 @@ from PIL import Image, PngImagePlugin
 from pycrdt import Doc, Map, create_sync_message
 
 from server.meetings.people import show_person
+from server.protocol import Refusal, Refused
+from server.rooms.permissions import WriteGuard
+from server.rooms.schema import BOARD, BOARD_ROOTS, Identity
 from tests.meetings_helpers import browser, facilitator, live_of, split_meeting, store_of
 from tests.test_socket_access import Peer
 from tests.utils import RunningServer, eventually
@@ -20,6 +23,8 @@ from tests.utils import RunningServer, eventually
 CANARY = "KANARIE-papa-schreeuwt-s-nachts"
 CAMERA = "KanarieCam-9000"
 CONSENT = {"band": "under_12", "parties": ["parents"]}
+ANNA = Identity("participant", "anna", "Anna", "family")
+FACILITATOR = Identity("facilitator", "1", "Fatima", "facilitator")
 
 
 @pytest.fixture(autouse=True)
@@ -230,3 +235,29 @@ async def test_only_shared_entries_cross_to_the_other_parents_room(server: Runni
 
 def _check(condition: bool) -> None:
     assert condition
+
+
+def test_a_phone_may_not_write_child_content_on_the_board() -> None:
+    live: Doc[Any] = Doc()
+    for root in BOARD_ROOTS:
+        live.get(root, type=Map)
+    live.get("childtools", type=Map)["e1"] = Map({"house": "worries", "text": "Ik ben bang", "visibility": "room"})
+    guard = WriteGuard()
+
+    def edit(change: Any) -> bytes:
+        phone: Doc[Any] = Doc()
+        phone.apply_update(live.get_update())
+        before = phone.get_state()
+        change(phone)
+        return phone.get_update(before)
+
+    # Changing the child's words, making one up, taking one away: none is a phone's to do.
+    for change in (
+        lambda d: d.get("childtools", type=Map)["e1"].__setitem__("visibility", "shared"),
+        lambda d: d.get("childtools", type=Map).__setitem__("anna:e2", Map({"house": "dreams", "text": "x"})),
+        lambda d: d.get("childtools", type=Map).pop("e1"),
+    ):
+        with pytest.raises(Refused) as refused:
+            guard.check(ANNA, BOARD, live, edit(change))
+        assert refused.value.code == Refusal.NOT_ALLOWED
+    guard.check(FACILITATOR, BOARD, live, edit(lambda d: d.get("childtools", type=Map).pop("e1")))
