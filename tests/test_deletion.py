@@ -108,6 +108,12 @@ async def test_delete_now_leaves_the_canary_nowhere(
         people = store_of(server)
         [pid] = [p.id for p in await people.participants_of(demo.father) if p.name == "Peter"]
         await kring.live.edit(demo.father, f"p.{pid}", lambda d: d.get("scores", type=Map).__setitem__("x", CANARY))
+        # The child's words kept facilitator-only (the private document) go too.
+        private = await client.post(
+            f"/api/rooms/{demo.father}/childtools",
+            json={"house": "worries", "text": f"Ash zegt {CANARY}", "visibility": "private"},
+        )
+        assert private.status_code == 201, private.text
         # A phone still in the room: its socket must go, and its token must stop working.
         _kees, token = await people.add_participant(demo.father, "Buurman Kees", "friend", admitted=True)
         phone = BoardClient(server.url, demo.father)

@@ -173,3 +173,30 @@ async def test_only_the_cases_facilitators_export_or_delete(settings: Settings) 
         finally:
             for client in clients.values():
                 await client.aclose()
+
+
+async def test_child_tool_entries_with_consent_are_in_the_record_and_private_ones_are_not(
+    settings: Settings,
+) -> None:
+    async with demo_server(settings) as demo:
+        consent = {"band": "under_12", "parties": ["parents"]}
+        entries = [
+            (demo.mother, {"house": "dreams", "text": "Max wil naar de dierentuin met oma.", "visibility": "shared"}),
+            (
+                demo.mother,
+                {"house": "worries", "text": "Kind-privé Xq9 voor de werker", "visibility": "private"},
+            ),
+            (demo.father, {"house": "worries", "text": f"Ash zegt {CANARY}", "visibility": "room"}),
+        ]
+        for room, entry in entries:
+            body = {**entry, "consent": consent} if entry["visibility"] != "private" else entry
+            added = await demo.client.post(f"/api/rooms/{room}/childtools", json=body)
+            assert added.status_code == 201, added.text
+        exported = (await demo.client.get(f"/api/rooms/{demo.mother}/export.json")).json()
+        [entry] = exported["child_tools"]
+        assert (entry["house"], entry["text"]) == ("dreams", "Max wil naar de dierentuin met oma.")
+        assert entry["consent"]["band"] == "under_12" and entry["consent"]["parties"] == ["parents"]
+        read = pdf_text((await demo.client.get(f"/api/rooms/{demo.mother}/export.pdf")).content)
+        assert "Drie Huizen" in read and "Max wil naar de dierentuin met oma." in read
+        assert "Kind-privé" not in read and CANARY not in read
+        assert CANARY in (await demo.client.get(f"/api/rooms/{demo.father}/export.json")).text

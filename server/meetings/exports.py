@@ -26,7 +26,7 @@ from server.meetings.http import ApiError, parts
 from server.meetings.people import first_name
 from server.meetings.session import current_facilitator
 from server.meetings.wording import LABEL_SETS, label_set
-from server.rooms.schema import BOARD, CATEGORIES
+from server.rooms.schema import BOARD, CATEGORIES, CHILD_TOOLS
 from server.store.meetings import RoomAccess
 
 # Bumped when a field changes meaning or goes; adding a field does not bump it.
@@ -76,7 +76,7 @@ async def room_content(request: Request, access: RoomAccess) -> dict[str, Any]:
     board = (await kring.live.copy_of(access.room_id, BOARD)).get  # one detached copy, read below
     roots: dict[str, dict[str, Any]] = {
         root: board(root, type=Map).to_py() or {}
-        for root in ("framework", "marks", "claims", "agreements", "poll", "people", "meta")
+        for root in ("framework", "marks", "claims", "agreements", "poll", "people", "meta", CHILD_TOOLS)
     }
     on_board = roots["people"]
     names = {p.id: p.name for p in participants}
@@ -183,6 +183,25 @@ async def room_content(request: Request, access: RoomAccess) -> dict[str, Any]:
             }
         )
 
+    # Only what the child's words may be on the board for: an entry with its consent recorded.
+    # Entries kept facilitator-only (the private document) had no such consent and stay out.
+    child_tools = []
+    for key, raw in _sorted(roots[CHILD_TOOLS]):
+        consent = raw.get("consent") if isinstance(raw.get("consent"), dict) else None
+        if raw.get("visibility") not in ("room", "shared") or consent is None:
+            continue
+        child_tools.append(
+            {
+                "id": key,
+                "tool": _text(raw.get("tool")),
+                "house": _text(raw.get("house")),
+                "text": _text(raw.get("text")),
+                "photo": _text(raw.get("photo")) or None,
+                "visibility": raw.get("visibility"),
+                "consent": {k: consent.get(k) for k in ("band", "parties", "at")},
+            }
+        )
+
     retention = kring.settings.retention_days
     deletes_after = meeting.closed_at + timedelta(days=retention) if meeting.closed_at else None
     room = next(r for r in rooms if r.id == access.room_id)
@@ -212,6 +231,7 @@ async def room_content(request: Request, access: RoomAccess) -> dict[str, Any]:
         "danger_statements": dangers,
         "rounds": rounds,
         "plan": plan,
+        "child_tools": child_tools,
     }
 
 

@@ -178,6 +178,13 @@ _EXPORT = obj(
         },
     },
 )
+_EXPORT["properties"]["child_tools"] = {
+    "type": "array",
+    "description": "Three Houses entries shown in this room (visibility room or shared, so with consent): "
+    "id, tool, house, text, photo (the photo's id or null), visibility, consent {band, parties, at}; "
+    "facilitator-only entries are never exported",
+    "items": {"type": "object"},
+}
 _DELETED = obj(["id", "status"], id=string(), status=string(const="deleted"))
 
 

@@ -148,6 +148,21 @@ def report_html(content: dict[str, Any], lang: str) -> str:
         parts.append(f"<h3>{e(labels['sections'][section])}</h3>")
         for rule in rules:
             parts.append(_rule(rule, words))
+    if content["child_tools"]:
+        parts.append(f"<h2>{e(words['child_tools'])}</h2>")
+        for house in ("worries", "good", "dreams"):
+            entries = [c for c in content["child_tools"] if c["house"] == house]
+            if not entries:
+                continue
+            parts.append(f'<h3>{e(words["houses"][house])}</h3><ul class="items">')
+            for entry in entries:
+                photo = f' <span class="tag">{e(words["photo"])}</span>' if entry["photo"] else ""
+                consent = entry["consent"]
+                agreed = words["consent"].format(
+                    parties=", ".join(words["parties"].get(p, p) for p in consent.get("parties") or [])
+                )
+                parts.append(f'<li>{e(entry["text"])}{photo} <span class="by">{e(agreed)}</span></li>')
+            parts.append("</ul>")
     return _page(f"Kring · {meeting['title']} · {room['name']}", "\n".join(parts), lang, "report")
 
 
