@@ -1232,12 +1232,16 @@ def agreements(doc: Doc[Any]) -> dict[str, Any]:
     read through a copy: `doc.get` on the original may itself make a transaction."""
     copy: Doc[Any] = Doc()
     copy.apply_update(doc.get_update())
-    return {k: v for k, v in (copy.get("agreements", type=Map).to_py() or {}).items() if k.startswith("eerlijk-")}
+    # The honest notes are plain strings; the planted rules are maps.
+    return {k: v for k, v in (copy.get("agreements", type=Map).to_py() or {}).items() if not isinstance(v, dict)}
 
 
 def plant_items_and_rules(doc: Doc[Any]) -> None:
-    """What a participant's marks and claims refer to: items f0 to f4 on the board and rules r0 to r3."""
+    """What a participant's marks, claims and scores refer to: items f0 to f4 on the board, rules r0
+    to r3 and the open scaling rounds ronde0 to ronde2."""
     framework, rules = doc.get("framework", type=Map), doc.get("agreements", type=Map)
+    for i in range(3):
+        doc.get("poll", type=Map)[f"ronde{i}"] = Map({"title": f"ronde {i}", "status": "open"})
     for i in range(5):
         framework[f"f{i}"] = Map({"text": f"punt {i}", "category": "strengths"})
     for i in range(4):

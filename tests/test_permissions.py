@@ -48,15 +48,29 @@ def _proposal(text: str, **fields: Any) -> dict[str, Any]:
     return {"by": "anna", "text": text, "category": "strengths", "status": "open", **fields}
 
 
-def attempt(identity: Identity, live: Doc[Any], update: bytes, doc_name: str = BOARD) -> None:
+def with_round(status: str, round_id: str = "r1") -> Doc[Any]:
+    """A board with one scaling round in that state."""
+    doc: Doc[Any] = Doc()
+    doc.get("poll", type=Map)[round_id] = Map({"title": "Hoe veilig?", "status": status})
+    return doc
+
+
+OPEN_ROUND = with_round("open")
+
+
+def attempt(
+    identity: Identity, live: Doc[Any], update: bytes, doc_name: str = BOARD, board: Doc[Any] | None = OPEN_ROUND
+) -> None:
     shadow = Shadow(doc_name)
     touches = shadow.trial(live, update)
-    check_write(identity, doc_name, touches, shadow.doc, live)
+    check_write(identity, doc_name, touches, shadow.doc, live, board)
 
 
-def refused_code(identity: Identity, live: Doc[Any], update: bytes, doc_name: str = BOARD) -> Refusal:
+def refused_code(
+    identity: Identity, live: Doc[Any], update: bytes, doc_name: str = BOARD, board: Doc[Any] | None = OPEN_ROUND
+) -> Refusal:
     with pytest.raises(Refused) as caught:
-        attempt(identity, live, update, doc_name)
+        attempt(identity, live, update, doc_name, board)
     return caught.value.code
 
 
@@ -224,6 +238,15 @@ def test_score_outside_zero_to_ten_is_refused(value: object) -> None:
     update = edits(own, lambda d: d.get("scores", type=Map).__setitem__("r1", Map({"value": value})))
     assert refused_code(ANNA, own, update, "p.anna") == Refusal.INVALID_VALUE
     assert refused_code(FACILITATOR, own, update, "p.anna") == Refusal.INVALID_VALUE
+
+
+@pytest.mark.parametrize("status", ["closed", "revealed", None])
+def test_a_phone_scores_only_while_its_round_is_open(status: str | None) -> None:
+    own: Doc[Any] = Doc()
+    update = edits(own, lambda d: d.get("scores", type=Map).__setitem__("r1", Map({"value": 6})))
+    board = with_round(status) if status else Doc()
+    assert refused_code(ANNA, own, update, "p.anna", board) == Refusal.NOT_ALLOWED
+    attempt(FACILITATOR, own, update, "p.anna", board)  # a correction after the round, e.g. for grandma
 
 
 def test_score_for_someone_else_is_refused() -> None:

@@ -101,10 +101,18 @@ class Shadow:
         return touches
 
 
-def check_write(identity: Identity, doc_name: str, touches: list[Touch], shadow: Doc[Any], live: Doc[Any]) -> None:
+def check_write(
+    identity: Identity,
+    doc_name: str,
+    touches: list[Touch],
+    shadow: Doc[Any],
+    live: Doc[Any],
+    board: Doc[Any] | None = None,
+) -> None:
     """Raise Refused unless every touched key belongs to `identity` and holds a valid value.
 
-    `shadow` holds the document with the update applied, `live` the document as it was before it."""
+    `shadow` holds the document with the update applied, `live` the document as it was before it,
+    `board` the room's board (a score is a participant's only while its round is open there)."""
     if identity.kind == "projector":
         raise Refused(Refusal.NOT_ALLOWED)
     if doc_name.startswith(OWN_PREFIX):
@@ -113,6 +121,10 @@ def check_write(identity: Identity, doc_name: str, touches: list[Touch], shadow:
         for touch in touches:
             if touch.root != "scores":
                 raise Refused(Refusal.NOT_ALLOWED)
+            if identity.kind == "participant" and not _round_open(board, touch.key):
+                # Before the round opens nobody scores; once it is closed or revealed the scores
+                # stand as given (the facilitator may still correct one, e.g. for someone without a phone).
+                raise Refused(Refusal.NOT_ALLOWED, "this scaling round is not open")
             _check_score(shadow, touch.key)
         return
     if identity.kind == "facilitator":
@@ -140,6 +152,13 @@ def _owns(participant: str, touch: Touch) -> bool:
     if touch.root in ("marks", "claims"):
         return touch.key.endswith(f"|{participant}")
     return False
+
+
+def _round_open(board: Doc[Any] | None, round_id: str) -> bool:
+    if board is None:
+        return False
+    round_ = board.get("poll", type=Map).get(round_id)  # every root of the board exists from the start
+    return isinstance(round_, Map) and round_.get("status") == "open"
 
 
 def _check_score(shadow: Doc[Any], round_id: str) -> None:
@@ -231,13 +250,15 @@ class WriteGuard:
             shadow = self._shadows[doc_name] = Shadow(doc_name)
         return shadow
 
-    def check(self, identity: Identity, doc_name: str, live: Doc[Any], update: bytes) -> None:
+    def check(
+        self, identity: Identity, doc_name: str, live: Doc[Any], update: bytes, board: Doc[Any] | None = None
+    ) -> None:
         if identity.kind == "projector":
             raise Refused(Refusal.NOT_ALLOWED)
         shadow = self._shadow(doc_name)
         touches = shadow.trial(live, update)
         try:
-            check_write(identity, doc_name, touches, shadow.doc, live)
+            check_write(identity, doc_name, touches, shadow.doc, live, board)
         except Refused:
             shadow.stale = True  # it saw the refused update; the live document did not
             raise

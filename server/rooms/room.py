@@ -181,7 +181,8 @@ class Room:
             # Every write, a facilitator's too, is tried on the shadow first: besides the permission
             # check, that refuses an update that would leave parts pending in the live document
             # (Yrs 0.28 can crash the process when such parts are integrated later).
-            self._guard.check(identity, doc_name, doc, update)  # raises Refused; live doc untouched
+            # raises Refused; the live document is untouched
+            self._guard.check(identity, doc_name, doc, update, self.docs.get(BOARD))
         except Refused as refused:
             if refused.code == Refusal.INCOMPLETE:
                 # Ask the sender for everything we lack; its sync step 2 then stands on its own.
