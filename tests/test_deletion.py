@@ -20,8 +20,8 @@ from server.meetings import deletion, photos
 from server.settings import Settings
 from server.store.migrate import migrate
 from tests.exports_helpers import CANARY, demo_server, files_under, plant_canary
-from tests.meetings_helpers import browser, store_of
-from tests.utils import BoardClient, eventually, settings_for
+from tests.meetings_helpers import browser, facilitator, split_meeting, store_of
+from tests.utils import BoardClient, RunningServer, eventually, settings_for
 
 
 async def tables_holding(engine: AsyncEngine, needle: str) -> list[str]:
@@ -209,3 +209,18 @@ def test_retention_days_come_from_the_environment(tmp_path: Any) -> None:
     for bad in ("-1", "nan"):
         with pytest.raises(ValueError):
             settings_for(tmp_path, env={"KRING_RETENTION_DAYS": bad})
+
+
+async def test_a_deletion_cut_short_is_finished_by_the_next_sweep(server: RunningServer) -> None:
+    async with facilitator(server, "fatima@example.nl") as fatima:
+        meeting = await split_meeting(fatima)
+        room = meeting["rooms"][0]["id"]
+        await server.kring.live.edit(room, "board", lambda d: d.get("meta", type=Map).__setitem__("note", CANARY))
+        # As if the process died right after marking it: nobody can get in, nothing deleted yet.
+        assert await store_of(server).begin_deletion(meeting["id"])
+        assert (await fatima.get(f"/api/rooms/{room}/export.json")).status_code == 410
+        assert await deletion.sweep(server.kring) == 1
+        assert await tables_holding(server.kring.engine, CANARY) == []
+        entries = (await fatima.get(f"/api/meetings/{meeting['id']}/audit")).json()["entries"]
+        assert [e["detail"] for e in entries if e["action"] == "delete"] == ["resumed rooms=2"]
+        assert await deletion.sweep(server.kring) == 0
