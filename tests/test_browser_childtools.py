@@ -14,7 +14,15 @@ from playwright.async_api import Browser, expect
 from pycrdt import Doc, Map, Text
 
 from server.meetings.people import show_person
-from tests.browser import ARTIFACTS, NOTHING_STORED, browser, browser_storage, require_bundles, watched_page
+from tests.browser import (
+    ARTIFACTS,
+    NOTHING_STORED,
+    browser,
+    browser_storage,
+    record_frames,
+    require_bundles,
+    watched_page,
+)
 from tests.meetings_helpers import PASSWORD
 from tests.utils import RunningServer
 
@@ -127,6 +135,25 @@ async def test_three_houses_and_progress_in_the_console(
     assert await photo.evaluate("(img) => img.decode().then(() => img.naturalWidth)") == 120
     await expect(houses.locator(".house-worries .consent-line")).to_have_text("Toestemming: ouders (Onder 12)")
 
+    # A phone of the room: the drawing for this room is there, the facilitator-only words are not,
+    # not even in what came over its connection.
+    phone_context = await browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844})
+    person, token = await store.add_participant(three, "Buurvrouw Els", "friend", admitted=True)
+    await show_person(server.kring.live, person)
+    await phone_context.add_cookies(
+        [{"name": "kring_participant", "value": token, "url": server.url, "httpOnly": True, "sameSite": "Strict"}]
+    )
+    phone = await watched_page(phone_context)
+    frames = record_frames(phone.page)
+    await phone.page.goto("/board")
+    on_phone = phone.page.locator(".child-board")
+    await expect(on_phone.locator("h2")).to_have_text("Drie Huizen")
+    phone_photo = on_phone.locator("img.child-photo")
+    await expect(phone_photo).to_have_attribute("alt", "Tekening van het kind, Huis van de zorgen")
+    assert await phone_photo.evaluate("(img) => img.decode().then(() => img.naturalWidth)") == 120
+    await expect(on_phone).not_to_contain_text("Een hond")
+    assert frames and not any(b"Een hond" in frame for frame in frames)
+
     # The words go to this room too, once the parents' consent is recorded on the entry.
     await entry.get_by_label(re.compile("^Zichtbaarheid van:")).select_option("room")
     await entry.get_by_label("De ouders stemden in").check()
@@ -135,6 +162,10 @@ async def test_three_houses_and_progress_in_the_console(
     await expect(moved.locator(".badge")).to_have_text("deze kamer")
     board = await server.kring.live.copy_of(three, "board")
     assert len(board.get("childtools", type=Map)) == 2
+    await expect(on_phone.locator(".house-dreams")).to_contain_text("Een hond en een grote tuin")
+    assert await browser_storage(phone.page) == NOTHING_STORED
+    await phone.assert_clean()
+    await phone_context.close()
 
     # Every control reachable and at least 44 px.
     small = await houses.evaluate(

@@ -13,6 +13,7 @@ import { KringProvider } from './provider.js'
 import { showBoard } from './boardview.js'
 import { followLabelSet } from './labels.js'
 import { PhoneActions } from './phoneactions.js'
+import { childBoard } from './childview.js'
 
 // Asking keeps the phone's short-lived sign-in alive through a long meeting, and notices a
 // removal even if the connection missed it.
@@ -23,7 +24,7 @@ translatePage()
 const view = byId('view')
 const statusEl = byId('status')
 
-/** @type {{provider: KringProvider, board: Y.Doc, stopBoard: () => void, stopPolling: () => void, actions: PhoneActions} | null} */
+/** @type {{provider: KringProvider, board: Y.Doc, stopBoard: () => void, stopPolling: () => void, actions: PhoneActions, stopChild: () => void} | null} */
 let live = null
 
 async function start () {
@@ -37,7 +38,7 @@ async function start () {
     window.location.replace(withLang('/join?waiting=1'))
     return
   }
-  connect(String(status.participant_id || ''))
+  connect(String(status.participant_id || ''), String(status.room_id || ''))
 }
 
 /** @param {ApiError} err */
@@ -49,14 +50,19 @@ function reasonOf (err) {
   return err.message
 }
 
-/** @param {string} pid this phone's participant id */
-function connect (pid) {
+/**
+ * @param {string} pid this phone's participant id
+ * @param {string} roomId
+ */
+function connect (pid, roomId) {
   const board = new Y.Doc()
   const provider = new KringProvider(window.location.origin, {}, board)
   followLabelSet(board)
   const boardView = h('div', { class: 'board-view', id: 'board' })
   const heading = h('h1', { tabindex: '-1', text: t.boardTitle })
   const actions = new PhoneActions({ board, own: provider.doc(`p.${pid}`), pid })
+  // What the child said or drew, as far as the facilitator put it on this room's board.
+  const child = childBoard(board, { level: 2, photoSrc: (photo) => `/api/rooms/${encodeURIComponent(roomId)}/photos/${encodeURIComponent(photo)}` })
   fill(view,
     h('div', { class: 'phone-head' },
       heading,
@@ -65,10 +71,11 @@ function connect (pid) {
     actions.scalePanel,
     actions.mine,
     actions.proposeBox,
-    boardView)
+    boardView,
+    child.element)
   const stopBoard = showBoard(boardView, board, { style: 'phone', level: 2, actions: (item) => actions.itemActions(item) })
   const stopPolling = every(keepAlive, KEEPALIVE_MS)
-  live = { provider, board, stopBoard, stopPolling, actions }
+  live = { provider, board, stopBoard, stopPolling, actions, stopChild: child.stop }
 
   const showStatus = () => {
     const state = provider.ended ? 'offline' : provider.status === 'synced' ? 'saved' : provider.status
@@ -103,6 +110,7 @@ function stop () {
   if (!live) return
   live.stopPolling()
   live.stopBoard()
+  live.stopChild()
   live.actions.destroy()
   live.provider.destroy()
   live.board.destroy()
