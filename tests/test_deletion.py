@@ -224,3 +224,17 @@ async def test_a_deletion_cut_short_is_finished_by_the_next_sweep(server: Runnin
         entries = (await fatima.get(f"/api/meetings/{meeting['id']}/audit")).json()["entries"]
         assert [e["detail"] for e in entries if e["action"] == "delete"] == ["resumed rooms=2"]
         assert await deletion.sweep(server.kring) == 0
+
+
+async def test_the_server_sweeps_on_its_own_from_start_up(tmp_path: Any) -> None:
+    settings = settings_for(tmp_path, env={"KRING_RETENTION_DAYS": "0"})
+    await asyncio.to_thread(migrate, settings.database_url)
+    # The demo's first meeting was closed when seeded: with no retention it is due at once.
+    async with demo_server(settings) as demo:
+        case_id = (await demo.client.get(f"/api/meetings/{demo.meeting_id}")).json()["case_id"]
+
+        async def first_deleted() -> None:
+            meetings = (await demo.client.get(f"/api/cases/{case_id}")).json()["meetings"]
+            assert [m["status"] for m in meetings] == ["deleted", "open"]
+
+        await eventually(first_deleted, timeout=20)
