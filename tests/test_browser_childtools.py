@@ -193,3 +193,52 @@ async def test_three_houses_and_progress_in_the_console(
     assert await browser_storage(page) == NOTHING_STORED
     await watched.assert_clean()
     await context.close()
+
+
+async def test_only_a_shared_entry_offers_to_go_to_the_other_parents_room(
+    server: RunningServer, browser: Browser
+) -> None:
+    require_bundles("meeting")
+    await server.kring.meetings.add_facilitator(EMAIL, "Fatima Bakker", PASSWORD)
+    context = await browser.new_context(base_url=server.url, viewport={"width": 1366, "height": 1000})
+    origin = {"Origin": server.url}
+    login = {"email": EMAIL, "password": PASSWORD}
+    assert (await context.request.post("/api/session", data=login, headers=origin)).status == 204
+    case = await (await context.request.post("/api/cases", data={"label": "Gezin M"}, headers=origin)).json()
+    made = await (
+        await context.request.post(
+            f"/api/cases/{case['id']}/meetings", data={"title": "Een", "rooms": ["Moeder", "Vader"]}, headers=origin
+        )
+    ).json()
+    mother, father = (r["id"] for r in made["rooms"])
+    consent = {"band": "12_16", "parties": ["child", "parents"]}
+    for house, text, visibility in [("good", "Voetbal met papa", "shared"), ("worries", "Mama huilt", "room")]:
+        answer = await context.request.post(
+            f"/api/rooms/{mother}/childtools",
+            data={"house": house, "text": text, "visibility": visibility, "consent": consent},
+            headers=origin,
+        )
+        assert answer.status == 201, await answer.text()
+
+    watched = await watched_page(context)
+    page = watched.page
+    await page.goto(f"/console/meetings/{made['id']}")
+    houses = page.locator(f'[data-room="{mother}"] .child-tools')
+    await houses.locator("summary").click()
+    await expect(houses.locator(".consent-line").first).to_have_text("Toestemming: kind, ouders (12 tot 16)")
+    here = houses.locator(".child-entry", has_text="Mama huilt")
+    await expect(here.get_by_role("button", name=re.compile("^Naar Vader kopiëren"))).to_have_count(0)
+    shared = houses.locator(".child-entry", has_text="Voetbal met papa")
+    await shared.get_by_role("button", name=re.compile("^Naar Vader kopiëren")).click()
+    await expect(shared.locator(".copy-preview")).to_contain_text("Dit komt op het bord van Vader:")
+    await expect(shared.locator(".copy-preview")).to_contain_text("Voetbal met papa")
+    board = await server.kring.live.copy_of(father, "board")
+    assert not board.get("childtools", type=Map).to_py()  # nothing before the facilitator says copy
+    await shared.get_by_role("button", name=re.compile("^Kopiëren")).click()
+    await expect(page.locator("#live")).to_contain_text("Gekopieerd naar Vader.")
+    theirs = page.locator(f'[data-room="{father}"] .child-tools')
+    await theirs.locator("summary").click()
+    await expect(theirs.locator(".house-good .child-entry")).to_contain_text("Voetbal met papa")
+    await expect(theirs).not_to_contain_text("Mama huilt")
+    await watched.assert_clean()
+    await context.close()

@@ -117,9 +117,13 @@ export class ChildTools {
    * @param {Y.Doc} options.board the room's board (entries shown in this room or shared)
    * @param {Y.Doc} options.privateDoc the room's facilitator-only document (entries only the facilitator sees)
    * @param {string} options.base an id prefix for this room
+   * @param {string} [options.meetingId]
+   * @param {{id: string, name: string}[]} [options.others] the meeting's other rooms (a split meeting)
    */
-  constructor ({ roomId, board, privateDoc, base }) {
+  constructor ({ roomId, board, privateDoc, base, meetingId = '', others = [] }) {
     this.roomId = roomId
+    this.meetingId = meetingId
+    this.others = others
     this.base = `${base}-child`
     this.closed = false
     this.boardEntries = board.getMap('childtools')
@@ -302,6 +306,18 @@ export class ChildTools {
       }
     })
     actions.append(removeButton)
+    // Only a shared entry may go to the other parent's room; the server refuses any other.
+    if (entry.visibility === 'shared') {
+      for (const other of this.others) {
+        actions.append(h('button', {
+          type: 'button',
+          class: 'secondary',
+          text: c.copyTo(other.name),
+          'aria-label': `${c.copyTo(other.name)}: ${label}`,
+          onclick: () => this._previewCopy(entry, other, actions, label)
+        }))
+      }
+    }
     return h('li', { class: `child-entry vis-${entry.visibility}`, 'data-entry': entry.key },
       entry.text ? h('p', { class: 'child-words', dir: 'auto', text: entry.text }) : null,
       entry.photo
@@ -313,6 +329,48 @@ export class ChildTools {
         h('span', { class: 'consent-line', text: consentText })),
       change,
       actions)
+  }
+
+  /**
+   * Show exactly what would be written in the other room, and copy only after that.
+   * @param {Entry} entry
+   * @param {{id: string, name: string}} other
+   * @param {HTMLElement} actions
+   * @param {string} label
+   */
+  async _previewCopy (entry, other, actions, label) {
+    const body = { from_room: this.roomId, to_room: other.id, items: [{ root: 'childtools', key: entry.key }] }
+    const path = `/api/meetings/${encodeURIComponent(this.meetingId)}/copy`
+    try {
+      const plan = await api('POST', `${path}/preview`, body)
+      if (!plan.items.length) throw new ApiError(409, 'not_shared', c.copyRefused)
+      const value = plan.items[0].value
+      const no = h('button', { type: 'button', class: 'quiet', text: t.cancel, onclick: () => { this.cards.delete(entry.key); this._draw() } })
+      const yes = h('button', {
+        type: 'button',
+        text: c.copyYes,
+        'aria-label': `${c.copyYes}: ${label}`,
+        onclick: async () => {
+          try {
+            const done = await api('POST', path, { ...body, digest: plan.digest })
+            announce(c.copied(done.copied, other.name))
+            showError(null, this.error)
+            this.cards.delete(entry.key)
+            this._draw()
+          } catch (err) {
+            this._failed(err)
+          }
+        }
+      })
+      fill(actions, h('div', { class: 'confirm copy-preview', role: 'group', 'aria-label': c.copyTo(other.name) },
+        h('p', { text: c.copyPreview(other.name) }),
+        h('p', { class: 'child-words', dir: 'auto', text: typeof value.text === 'string' && value.text ? value.text : '' }),
+        value.photo ? h('p', { text: c.copyPhoto }) : null,
+        h('div', { class: 'row' }, yes, no)))
+      yes.focus()
+    } catch (err) {
+      this._failed(err)
+    }
   }
 
   /**

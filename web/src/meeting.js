@@ -63,7 +63,14 @@ function build (meeting, facilitatorId) {
     const column = new RoomColumn({ meetingId, room, rooms: meeting.rooms, facilitatorId, changed: refresh })
     columns.set(room.id, column)
     // The facilitator's connection already follows the room's private document: the houses read it.
-    const houses = new ChildTools({ roomId: room.id, board: column.board, privateDoc: column.provider.doc('private'), base: `room-${room.id}` })
+    const houses = new ChildTools({
+      roomId: room.id,
+      board: column.board,
+      privateDoc: column.provider.doc('private'),
+      base: `room-${room.id}`,
+      meetingId,
+      others: meeting.rooms.filter((r) => r.id !== room.id).map((r) => ({ id: r.id, name: r.name }))
+    })
     childTools.set(room.id, houses)
     column.element.append(houses.element, new ProgressPanel({ roomId: room.id, base: `room-${room.id}` }).element)
     grid.append(column.element)
