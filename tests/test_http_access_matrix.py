@@ -7,13 +7,16 @@ projector of room A (Bearer token). The answer is checked by status; a refusal n
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from pycrdt import Map
 
 from server.meetings.routes import routes
@@ -31,8 +34,15 @@ class World:
     ids: dict[str, str]
 
 
+def _drawing() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
 @pytest.fixture
-async def world(server: RunningServer) -> AsyncIterator[World]:
+async def world(server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    monkeypatch.setenv("KRING_VAR_DIR", str(tmp_path / "var"))  # where the server puts uploads
     store = store_of(server)
     clients = {who: browser(server) for who in CALLERS}
     for who, email in [("facilitator", "f1@jeugdzorg.test"), ("other-facilitator", "f2@jeugdzorg.test")]:
@@ -53,6 +63,16 @@ async def world(server: RunningServer) -> AsyncIterator[World]:
         ids[who] = person.id
     opened = Map({"title": "Hoe veilig?", "status": "open"})
     await server.kring.live.edit(room_a["id"], "board", lambda d: d.get("poll", type=Map).__setitem__("r1", opened))
+    # A child's drawing shown in room A: its phone and projector may fetch it, nobody else.
+    uploaded = await clients["facilitator"].post(
+        f"/api/rooms/{room_a['id']}/photos", content=_drawing(), headers={"Content-Type": "image/jpeg"}
+    )
+    ids["photo"] = uploaded.json()["photo"]
+    entry = await clients["facilitator"].post(
+        f"/api/rooms/{room_a['id']}/childtools",
+        json={"house": "good", "photo": ids["photo"], "visibility": "room", "consent": CONSENT},
+    )
+    ids["entry"] = entry.json()["entry"]
     link = await clients["facilitator"].post(f"/api/rooms/{room_a['id']}/projector", json={})
     clients["projector"].headers["Authorization"] = f"Bearer {link.json()['url'].split('#', 1)[1]}"
     yield World(clients, ids)
@@ -61,10 +81,11 @@ async def world(server: RunningServer) -> AsyncIterator[World]:
 
 
 ITEMS = [{"root": "framework", "key": "nothing-yet"}]
+CONSENT = {"band": "under_12", "parties": ["parents"]}
 
 # (method, path, body, callers that get a 2xx). Everyone else must get 401, 403 or 404.
 # Ordered so that nothing changes state another row depends on; the destructive rows come last.
-MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
+MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("GET", "/api/openapi.json", None, set(CALLERS)),
     ("GET", "/api/me", None, ANY_FACILITATOR),
     ("GET", "/api/cases", None, ANY_FACILITATOR),
@@ -77,6 +98,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/join/status", None, {"participant-a", "participant-b"}),
     ("GET", "/api/rooms/{room_a}/history", None, FACILITATORS),
     ("GET", "/api/projector/history", None, {"projector"}),
+    ("GET", "/api/rooms/{room_a}/progress", None, FACILITATORS),
+    ("GET", "/api/rooms/{room_a}/photos/{photo}", None, {"facilitator", "participant-a", "projector"}),
     ("GET", "/api/rooms/{room_a}/export.json", None, FACILITATORS),
     ("GET", "/api/rooms/{room_a}/export.html", None, FACILITATORS),
     ("GET", "/api/rooms/{room_a}/export.pdf", None, FACILITATORS),
@@ -100,6 +123,15 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/participants/{participant-a}/rename", {"name": "Anna"}, FACILITATORS),
     ("POST", "/api/participants/{participant-a}/admit", {}, FACILITATORS),
     ("POST", "/api/rooms/{room_a}/lock", {"locked": False}, FACILITATORS),
+    ("POST", "/api/rooms/{room_a}/photos", _drawing(), FACILITATORS),
+    (
+        "POST",
+        "/api/rooms/{room_a}/childtools",
+        {"house": "dreams", "text": "Een hond", "visibility": "private"},
+        FACILITATORS,
+    ),
+    ("PATCH", "/api/rooms/{room_a}/childtools/{entry}", {"visibility": "shared"}, FACILITATORS),
+    ("DELETE", "/api/rooms/{room_a}/childtools/{entry}", {}, FACILITATORS),
     ("POST", "/api/rooms/{room_a}/rounds/{round}/reveal", {}, FACILITATORS),
     (
         "POST",
@@ -135,7 +167,12 @@ async def test_every_endpoint_for_every_caller(world: World) -> None:
         filled = _fill(body, world.ids) if body is not None else None
         # The allowed callers go last, so a destructive row is first tried by everyone else.
         for who in sorted(CALLERS, key=lambda w: w in allowed):
-            response = await world.clients[who].request(method, path, json=filled)
+            if isinstance(filled, bytes):  # an image upload: the body is the image itself
+                response = await world.clients[who].request(
+                    method, path, content=filled, headers={"Content-Type": "image/jpeg"}
+                )
+            else:
+                response = await world.clients[who].request(method, path, json=filled)
             ok = 200 <= response.status_code < 300
             if ok != (who in allowed):
                 outcomes.setdefault((method, template), []).append(f"{who}: {response.status_code}")

@@ -149,8 +149,11 @@ export class ChildTools {
 
   /** @param {boolean} closed */
   setClosed (closed) {
+    if (closed === this.closed) return
     this.closed = closed
     for (const control of this.form.elements) /** @type {HTMLInputElement} */ (control).disabled = closed
+    this.cards.clear()
+    this._draw()
   }
 
   destroy () {
@@ -318,6 +321,8 @@ export class ChildTools {
         }))
       }
     }
+    // A closed meeting's entries can still be removed, not changed or copied (the server says so too).
+    if (this.closed) for (const control of [...change.querySelectorAll('select, input, button'), ...actions.querySelectorAll('button')]) if (control !== removeButton) /** @type {HTMLButtonElement} */ (control).disabled = true
     return h('li', { class: `child-entry vis-${entry.visibility}`, 'data-entry': entry.key },
       entry.text ? h('p', { class: 'child-words', dir: 'auto', text: entry.text }) : null,
       entry.photo
