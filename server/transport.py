@@ -424,6 +424,8 @@ class SocketTransport:
             code = _standing_refusal(conn, standing)
             if code is not None and conn.sid in self.connections:
                 doomed += 1
+                self._count(code)
+                log.info("credential ended; closing", extra={"sid": conn.sid, "code": code.value})
                 self._spawn(self._refuse_and_close(conn.sid, Refused(code).as_payload("")))
         alive = [c.credential for c in conns if c.identity.kind == "participant" and c.credential in standing.admitted]
         await store.keep_tokens_alive(alive)

@@ -83,6 +83,7 @@ class UpdateLog:
         self._writer: asyncio.Task[None] | None = None
         self.stats = CommitStats()
         self.failing = False
+        self._compaction_slot = asyncio.Semaphore(1)
 
     @property
     def is_postgres(self) -> bool:
@@ -169,42 +170,71 @@ class UpdateLog:
             return int(n or 0)
 
     async def compact(self, room: str) -> int:
-        """Fold a room's log into one snapshot per document, in one transaction.
+        """Fold a room's log into one snapshot per document. Returns rows removed.
 
         Works from what is committed, not from a process's memory, so that a process that has not
-        yet seen another process's updates cannot compact them away. Returns rows removed.
+        yet seen another process's updates cannot compact them away. One compaction at a time per
+        process, and the folding itself off the event loop: many rooms reach the threshold at
+        once, and each fold is CPU work that would otherwise stall every board (measured in the
+        soak: docs/performance.md).
         """
-        removed = 0
-        async with self.engine.begin() as conn:
+        async with self._compaction_slot:
             if self.is_postgres:
-                # Two processes compacting the same room would each delete what the other folded.
-                await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:room))"), {"room": room})
-            stored = await _read_room(conn, room, with_ids=True)
-            by_doc: dict[str, list[tuple[int, bytes]]] = {}
-            for update_id, doc_name, data in stored.updates_with_ids:
-                by_doc.setdefault(doc_name, []).append((update_id, data))
-            for doc_name, updates in by_doc.items():
-                doc: Doc[Any] = Doc()
-                # An update still waiting for its dependencies stays in the log, so nothing is lost.
-                waiting = set(stored.apply_to(doc_name, doc))
-                folded = [uid for uid, data in updates if data not in waiting]
-                upto = max(uid for uid, _ in updates)
-                await conn.execute(delete(RoomSnapshot).where(RoomSnapshot.room == room, RoomSnapshot.doc == doc_name))
-                await conn.execute(
-                    insert(RoomSnapshot).values(room=room, doc=doc_name, data=doc.get_update(), upto_id=upto)
-                )
-                # Delete by id, never by range: on PostgreSQL a row another process inserted before
-                # ours (lower id) may commit after the read above, and a range would delete it unread.
-                for start in range(0, len(folded), _DELETE_CHUNK):
-                    chunk = folded[start : start + _DELETE_CHUNK]
-                    result = await conn.execute(delete(RoomUpdate).where(RoomUpdate.id.in_(chunk)))
-                    removed += int(result.rowcount or 0)
-        return removed
+                async with self.engine.begin() as conn:
+                    # Two processes compacting the same room would each delete what the other
+                    # folded: the lock is held from the read to the commit.
+                    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:room))"), {"room": room})
+                    stored = await _read_room(conn, room, with_ids=True)
+                    folds = await asyncio.to_thread(_fold, stored)
+                    return await _write_folds(conn, room, folds)
+            # SQLite: one process, and a read transaction that later writes would fail whenever the
+            # commit writer committed in between (WAL snapshot). Read, fold, then write briefly.
+            async with self.engine.connect() as conn:
+                stored = await _read_room(conn, room, with_ids=True)
+            folds = await asyncio.to_thread(_fold, stored)
+            async with self.engine.begin() as conn:
+                return await _write_folds(conn, room, folds)
 
     async def delete_room(self, room: str) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(delete(RoomUpdate).where(RoomUpdate.room == room))
             await conn.execute(delete(RoomSnapshot).where(RoomSnapshot.room == room))
+
+
+@dataclass
+class _Fold:
+    doc: str
+    snapshot: bytes
+    upto: int
+    folded: list[int]  # ids of the rows the snapshot holds; the rest wait for a dependency
+
+
+def _fold(stored: _StoredWithIds) -> list[_Fold]:
+    by_doc: dict[str, list[tuple[int, bytes]]] = {}
+    for update_id, doc_name, data in stored.updates_with_ids:
+        by_doc.setdefault(doc_name, []).append((update_id, data))
+    folds = []
+    for doc_name, updates in by_doc.items():
+        doc: Doc[Any] = Doc()
+        # An update still waiting for its dependencies stays in the log, so nothing is lost.
+        waiting = set(stored.apply_to(doc_name, doc))
+        folded = [uid for uid, data in updates if data not in waiting]
+        folds.append(_Fold(doc_name, doc.get_update(), max(uid for uid, _ in updates), folded))
+    return folds
+
+
+async def _write_folds(conn: AsyncConnection, room: str, folds: list[_Fold]) -> int:
+    removed = 0
+    for fold in folds:
+        await conn.execute(delete(RoomSnapshot).where(RoomSnapshot.room == room, RoomSnapshot.doc == fold.doc))
+        await conn.execute(insert(RoomSnapshot).values(room=room, doc=fold.doc, data=fold.snapshot, upto_id=fold.upto))
+        # Delete by id, never by range: on PostgreSQL a row another process inserted before ours
+        # (lower id) may commit after the read, and a range would delete it unread.
+        for start in range(0, len(fold.folded), _DELETE_CHUNK):
+            chunk = fold.folded[start : start + _DELETE_CHUNK]
+            result = await conn.execute(delete(RoomUpdate).where(RoomUpdate.id.in_(chunk)))
+            removed += int(result.rowcount or 0)
+    return removed
 
 
 @dataclass
