@@ -72,6 +72,26 @@ async def _scored(server: RunningServer, room: str, scores: dict[tuple[str, str]
     await server.kring.live.edit(room, "board", mutate)
 
 
+async def _pair(server: RunningServer, room: str, value: int) -> None:
+    """A revealed round about the danger statement (carried from meeting to meeting), by Moeder Sanne."""
+    [sanne] = [p.id for p in await server.kring.meetings.participants_of(room) if p.name == "Moeder Sanne"]
+
+    def mutate(doc: Doc[Any]) -> None:
+        framework = doc.get("framework", type=Map)
+        if "danger-1" not in framework:
+            framework["danger-1"] = Map({"category": "danger", "text": Text("Als papa drinkt, rijdt hij met Max")})
+        doc.get("poll", type=Map)["r2"] = Map(
+            {
+                "title": "Rond dit gevaar",
+                "status": "revealed",
+                "pair": "danger-1",
+                "scores": Map({sanne: Map({"value": value})}),
+            }
+        )
+
+    await server.kring.live.edit(room, "board", mutate)
+
+
 async def test_three_houses_and_progress_in_the_console(
     server: RunningServer, browser: Browser, tmp_path: Path
 ) -> None:
@@ -96,10 +116,12 @@ async def test_three_houses_and_progress_in_the_console(
 
     _, one = await meeting("Een", None)
     await _scored(server, one, {("Moeder Sanne", "parent"): 3, ("Oma Truus", "family"): 5}, "agreed")
+    await _pair(server, one, 2)
     _, two = await meeting("Twee", one)
     await _scored(server, two, {("Moeder Sanne", "parent"): 5, ("Oma Truus", "family"): 6}, "trying")
     third, three = await meeting("Drie", two)
     await _scored(server, three, {("Moeder Sanne", "parent"): 7, ("Oma Truus", "family"): 8}, "working")
+    await _pair(server, three, 6)
 
     watched = await watched_page(context)
     page = watched.page
@@ -185,6 +207,12 @@ async def test_three_houses_and_progress_in_the_console(
     table = progress.locator("table.progress-table").first
     sanne = table.locator("tr", has_text="Moeder Sanne")
     await expect(sanne.locator("td")).to_have_text(["Ouder of verzorger", "3", "5", "7"])
+    # The same for the one danger statement scaled about, in the first and the last meeting.
+    await progress.get_by_label("Welke schaalvraag?").select_option("danger-1")
+    await expect(sanne.locator("td")).to_have_text(["Ouder of verzorger", "2", "—", "6"])
+    await expect(chart.locator("g.person polyline")).to_have_count(0)  # a gap breaks the line
+    await expect(chart.locator("g.person circle")).to_have_count(2)
+    await progress.get_by_label("Welke schaalvraag?").select_option("")
     rules = progress.locator("table.rules-over-time tr", has_text="Oma is bij elk bezoek")
     await expect(rules.locator("td")).to_have_text(["afgesproken", "wordt geprobeerd", "werkt"])
     ARTIFACTS.mkdir(exist_ok=True)

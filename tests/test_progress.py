@@ -207,3 +207,40 @@ async def test_a_split_case_keeps_each_parents_line_apart(server: RunningServer)
         assert sanne["values"] == [3, 5, None]
         board = await live_of(server).copy_of(mother3, "board")
         assert list(board.get("agreements", type=Map).keys()) == ["rule-moeder"]
+
+
+async def _pair_round(server: RunningServer, room: str, pair: str, scores: dict[str, int]) -> None:
+    """A revealed round about one danger statement, scored by the room's people named in `scores`."""
+    people = {p.name: p.id for p in await store_of(server).participants_of(room)}
+
+    def mutate(doc: Doc[Any]) -> None:
+        doc.get("poll", type=Map)["r2"] = Map(
+            {
+                "title": "Hoe veilig rond dit gevaar?",
+                "status": "revealed",
+                "pair": pair,
+                "scores": Map({people[name]: Map({"value": v}) for name, v in scores.items()}),
+            }
+        )
+
+    await live_of(server).edit(room, "board", mutate)
+
+
+async def test_a_pairs_scores_follow_the_pair_across_meetings(server: RunningServer) -> None:
+    async with facilitator(server, "fatima@jeugdzorg.test") as fatima:
+        case = await _case(fatima)
+        [one] = await _meeting(fatima, case, "Een", [])
+        danger = Map({"category": "danger", "text": Text("Als papa drinkt, rijdt hij met Max"), "pair": "goal-1"})
+        await live_of(server).edit(one, "board", lambda d: d.get("framework", type=Map).__setitem__("danger-1", danger))
+        await _scored(server, one, {("Moeder Sanne", "parent"): 3})
+        await _pair_round(server, one, "danger-1", {"Moeder Sanne": 2})
+        [two] = await _meeting(fatima, case, "Twee", [{"name": "Kamer", "continues": one}])
+        await _scored(server, two, {("Moeder Sanne", "parent"): 6})
+        await _pair_round(server, two, "danger-1", {"Moeder Sanne": 7})
+
+        found = (await fatima.get(f"/api/rooms/{two}/progress")).json()
+        assert [p["values"] for p in found["people"]] == [[3, 6]]
+        [pair] = found["pairs"]
+        assert pair["pair"] == "danger-1" and pair["title"] == "Als papa drinkt, rijdt hij met Max"
+        assert [(p["name"], p["values"]) for p in pair["people"]] == [("Moeder Sanne", [2, 7])]
+        assert pair["roles"] == [{"relation": "parent", "values": [2, 7], "counts": [1, 1]}]

@@ -18,7 +18,7 @@ from server.meetings.copying import _shared
 from server.meetings.http import KringParts, parts
 from server.meetings.session import current_facilitator
 from server.rooms.schema import BOARD
-from server.store.models import MeetingRoom
+from server.store.models import MeetingRoom, Participant
 
 # A case meets every few weeks for a year or two: more than this is a loop, not a history.
 MAX_LINEAGE = 50
@@ -81,50 +81,87 @@ async def lineage(kring: KringParts, room: MeetingRoom) -> list[MeetingRoom]:
     return list(reversed(chain))
 
 
-def _overall_round(board: Doc[Any]) -> dict[str, Any] | None:
-    """The last revealed round about the whole situation (not about one pair) in a meeting."""
+def _last_revealed(board: Doc[Any]) -> dict[str, dict[str, Any]]:
+    """The last revealed round of a meeting about the whole situation ("") and about each pair (the
+    danger statement's key): what that meeting's scores on the question were."""
     rounds = board.get("poll", type=Map).to_py() or {}
-    chosen = None
+    chosen: dict[str, dict[str, Any]] = {}
     for round_id in sorted(rounds):
         round_ = rounds[round_id]
-        if isinstance(round_, dict) and round_.get("status") == "revealed" and not round_.get("pair"):
-            chosen = {"round_id": round_id, **round_}
+        if isinstance(round_, dict) and round_.get("status") == "revealed":
+            chosen[str(round_.get("pair") or "")] = {"round_id": round_id, **round_}
     return chosen
 
 
-async def progress_of(kring: KringParts, room: MeetingRoom) -> dict[str, Any]:
-    rooms = await lineage(kring, room)
-    meetings: list[dict[str, Any]] = []
-    people: dict[tuple[str, str], dict[str, Any]] = {}
-    roles: dict[str, list[list[int]]] = {}
-    rules: dict[str, dict[str, Any]] = {}
-    for index, here in enumerate(rooms):
-        meeting = await kring.meetings.meeting(here.meeting_id)
-        board = await kring.live.copy_of(here.id, BOARD)
-        round_ = _overall_round(board)
-        meetings.append(
-            {
-                "room_id": here.id,
-                "meeting_id": here.meeting_id,
-                "title": meeting.title if meeting else "",
-                "at": meeting.created_at.isoformat() if meeting and meeting.created_at else None,
-                "round": round_["round_id"] if round_ else None,
-            }
-        )
-        names = {p.id: p for p in await kring.meetings.participants_of(here.id)}
-        for pid, score in ((round_ or {}).get("scores") or {}).items():
+class _Series:
+    """Each person's and each role's score on one question, per meeting of the line."""
+
+    def __init__(self, meetings: int) -> None:
+        self.meetings = meetings
+        self.people: dict[tuple[str, str], dict[str, Any]] = {}
+        self.roles: dict[str, list[list[int]]] = {}
+
+    def add(self, index: int, round_: dict[str, Any], names: dict[str, Participant]) -> None:
+        for pid, score in (round_.get("scores") or {}).items():
             who = names.get(pid)
             if who is None or not isinstance(score, dict):
                 continue
             value = int(score.get("value", 0))  # Yjs numbers arrive as floats
             # The same person in the next meeting is a new participant: matched by name and relation,
             # only within this room's own line of meetings.
-            person = people.setdefault(
+            person = self.people.setdefault(
                 (who.name.strip().casefold(), who.relation),
-                {"name": who.name, "relation": who.relation, "values": [None] * len(rooms)},
+                {"name": who.name, "relation": who.relation, "values": [None] * self.meetings},
             )
             person["values"][index] = value
-            roles.setdefault(who.relation, [[] for _ in rooms])[index].append(value)
+            self.roles.setdefault(who.relation, [[] for _ in range(self.meetings)])[index].append(value)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "people": sorted(self.people.values(), key=lambda p: (p["relation"], p["name"])),
+            # Each role's mean beside, never instead of, each person's own score (domain.md).
+            "roles": [
+                {
+                    "relation": relation,
+                    "values": [round(sum(v) / len(v), 1) if v else None for v in per_meeting],
+                    "counts": [len(v) for v in per_meeting],
+                }
+                for relation, per_meeting in sorted(self.roles.items())
+            ],
+        }
+
+
+async def progress_of(kring: KringParts, room: MeetingRoom) -> dict[str, Any]:
+    rooms = await lineage(kring, room)
+    meetings: list[dict[str, Any]] = []
+    overall = _Series(len(rooms))
+    # Framework keys are kept from meeting to meeting (carry_over), so a pair's rounds line up.
+    pairs: dict[str, _Series] = {}
+    pair_titles: dict[str, str] = {}
+    rules: dict[str, dict[str, Any]] = {}
+    for index, here in enumerate(rooms):
+        meeting = await kring.meetings.meeting(here.meeting_id)
+        board = await kring.live.copy_of(here.id, BOARD)
+        revealed = _last_revealed(board)
+        meetings.append(
+            {
+                "room_id": here.id,
+                "meeting_id": here.meeting_id,
+                "title": meeting.title if meeting else "",
+                "at": meeting.created_at.isoformat() if meeting and meeting.created_at else None,
+                "round": revealed[""]["round_id"] if "" in revealed else None,
+            }
+        )
+        names = {p.id: p for p in await kring.meetings.participants_of(here.id)}
+        framework = board.get("framework", type=Map).to_py() or {}
+        for pair, round_ in revealed.items():
+            series = overall if not pair else pairs.setdefault(pair, _Series(len(rooms)))
+            series.add(index, round_, names)
+            if pair:
+                item = framework.get(pair)
+                pair_titles[pair] = (
+                    str(item.get("text", "")) if isinstance(item, dict) else str(round_.get("title", ""))
+                )
         for key, rule in (board.get("agreements", type=Map).to_py() or {}).items():
             if not isinstance(rule, dict):
                 continue
@@ -134,15 +171,9 @@ async def progress_of(kring: KringParts, room: MeetingRoom) -> dict[str, Any]:
             line["statuses"][index] = str(rule.get("status", "proposed"))
     return {
         "meetings": meetings,
-        "people": sorted(people.values(), key=lambda p: (p["relation"], p["name"])),
-        # Each role's mean beside, never instead of, each person's own score (domain.md).
-        "roles": [
-            {
-                "relation": relation,
-                "values": [round(sum(v) / len(v), 1) if v else None for v in per_meeting],
-                "counts": [len(v) for v in per_meeting],
-            }
-            for relation, per_meeting in sorted(roles.items())
+        **overall.as_json(),
+        "pairs": [
+            {"pair": pair, "title": pair_titles.get(pair, ""), **series.as_json()} for pair, series in pairs.items()
         ],
         "rules": list(rules.values()),
     }

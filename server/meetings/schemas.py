@@ -84,7 +84,19 @@ SCHEMAS: Schema = {
         consent={"oneOf": [{"type": "object"}, {"type": "null"}], "description": "as recorded, with who and when"},
     ),
     "Progress": obj(
-        ["meetings", "people", "roles", "rules"],
+        ["meetings", "people", "roles", "pairs", "rules"],
+        pairs={
+            "type": "array",
+            "description": "the same per danger statement / safety goal pair scaled about (by the danger "
+            "statement's key, kept from meeting to meeting)",
+            "items": obj(
+                ["pair", "title", "people", "roles"],
+                pair=string(),
+                title=string(),
+                people={"type": "array", "items": {"type": "object"}},
+                roles={"type": "array", "items": {"type": "object"}},
+            ),
+        },
         meetings={
             "type": "array",
             "items": obj(

@@ -51,6 +51,9 @@ const nl = {
   progressLoad: 'Voortgang tonen',
   progressReload: 'Vernieuwen',
   progressNone: 'Nog geen onthulde schaalvragen in deze lijn van bijeenkomsten.',
+  question: 'Welke schaalvraag?',
+  questionOverall: 'De hele situatie',
+  questionPair: (/** @type {string} */ text) => `Over: ${text}`,
   chartTitle: 'Schaalvraag per bijeenkomst (0–10)',
   chartDesc: (/** @type {number} */ people, /** @type {number} */ meetings) =>
     `Lijnen voor ${people} personen en hun rollen over ${meetings} bijeenkomsten; de tabel eronder geeft dezelfde cijfers.`,
@@ -113,6 +116,9 @@ const en = {
   progressLoad: 'Show progress',
   progressReload: 'Refresh',
   progressNone: 'No revealed scaling rounds in this line of meetings yet.',
+  question: 'Which scaling question?',
+  questionOverall: 'The whole situation',
+  questionPair: (text) => `About: ${text}`,
   chartTitle: 'Scaling question per meeting (0–10)',
   chartDesc: (people, meetings) =>
     `Lines for ${people} people and their roles over ${meetings} meetings; the table below gives the same numbers.`,

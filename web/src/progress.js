@@ -21,7 +21,8 @@ const COLOURS = ['#1b5e9a', '#b3411b', '#2e7d32', '#6a3d9a', '#8a6d00', '#00737a
  * @typedef {{name: string, relation: string, values: (number | null)[]}} PersonLine
  * @typedef {{relation: string, values: (number | null)[], counts: number[]}} RoleLine
  * @typedef {{key: string, text: string, section: string, statuses: (string | null)[]}} RuleLine
- * @typedef {{meetings: MeetingPoint[], people: PersonLine[], roles: RoleLine[], rules: RuleLine[]}} Progress
+ * @typedef {{pair: string, title: string, people: PersonLine[], roles: RoleLine[]}} PairLines
+ * @typedef {{meetings: MeetingPoint[], people: PersonLine[], roles: RoleLine[], pairs?: PairLines[], rules: RuleLine[]}} Progress
  */
 
 /**
@@ -155,10 +156,25 @@ export class ProgressPanel {
       this.loaded = true
       this.button.textContent = c.progressReload
       showError(null, this.error)
-      const scored = data.people.some((p) => p.values.some((v) => v !== null))
+      // The question the chart shows: the whole situation, or one danger statement / safety goal pair.
+      const pairs = data.pairs || []
+      const question = h('select', { id: `${this.base}-question` },
+        h('option', { value: '', text: c.questionOverall }),
+        pairs.map((p) => h('option', { value: p.pair, text: c.questionPair(p.title.slice(0, 80)) })))
+      const scores = h('div', { class: 'progress-scores' })
+      const show = () => {
+        const chosen = pairs.find((p) => p.pair === question.value)
+        const lines = { ...data, people: chosen ? chosen.people : data.people, roles: chosen ? chosen.roles : data.roles }
+        const scored = lines.people.some((p) => p.values.some((v) => v !== null))
+        fill(scores,
+          scored ? h('div', { class: 'chart-box' }, chart(lines, `${this.base}-chart`), legend(lines)) : h('p', { class: 'empty', text: c.progressNone }),
+          scored ? scoreTable(lines) : null)
+      }
+      question.addEventListener('change', show)
+      show()
       fill(this.body,
-        scored ? h('div', { class: 'chart-box' }, chart(data, `${this.base}-chart`), legend(data)) : h('p', { class: 'empty', text: c.progressNone }),
-        scored ? scoreTable(data) : null,
+        pairs.length ? h('div', { class: 'field' }, h('label', { for: question.id, text: c.question }), question) : null,
+        scores,
         ruleTable(data))
     } catch (err) {
       showError(err instanceof Error ? err.message : t.somethingWrong, this.error)
