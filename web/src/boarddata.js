@@ -281,6 +281,20 @@ export function roundsOf (board) {
   return sorted(found)
 }
 
+// Directional controls (embeddings, overrides, isolates, marks). A name is put into lists and
+// sentences with other words ("Eens 2: Truus, Karel"); an override left open in one name would
+// turn the rest of that line around.
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+
+/**
+ * Text that is shown inside other text, isolated (FSI … PDI) when it holds directional controls:
+ * whatever it opens ends with it. Plain names are left as they are.
+ * @param {string} text
+ */
+export function isolated (text) {
+  return BIDI_CONTROLS.test(text) ? `\u2068${text}\u2069` : text
+}
+
 /**
  * How a person appears: their first name, or "gespreksleider" for a facilitator.
  * @param {string} by
@@ -291,7 +305,7 @@ export function nameOf (by, people, role) {
   if (by.startsWith('f:')) return role('facilitator')
   const person = people.get(by)
   if (!person) return ''
-  return person.name || role(person.relation)
+  return isolated(person.name || role(person.relation))
 }
 
 /**

@@ -214,6 +214,18 @@ function drawBoard (container, board, options, focusNext) {
   }
 }
 
+// The wall shows a card's first lines only (CSS clamps them); giving it no more text than that
+// keeps a 10,000-character card from costing the projector seconds of layout on every change.
+const WALL_TEXT = 600
+
+/**
+ * @param {BoardOptions} options
+ * @param {string} text
+ */
+function shown (options, text) {
+  return options.style === 'wall' && text.length > WALL_TEXT ? `${text.slice(0, WALL_TEXT)}…` : text
+}
+
 /**
  * The names on a list of participant ids, as this view may show them.
  * @param {string[]} pids
@@ -247,7 +259,7 @@ function itemCard (item, options, context) {
   return h('li', { class: 'card', 'data-key': item.key, 'data-root': item.root, 'data-category': item.category },
     extra,
     h('div', { class: 'card-body' },
-      h('span', { class: 'card-text', dir: 'auto', text: item.text }),
+      h('span', { class: 'card-text', dir: 'auto', text: shown(options, item.text) }),
       who || pair
         ? h('p', { class: 'card-meta' },
           pair ? h('span', { class: 'pair-tag', text: w.pairTag(pair) }) : null,
@@ -289,13 +301,13 @@ function ruleCard (rule, options, context) {
   const dates = w.datesLabel(rule.start, rule.review)
   /** @param {string} label @param {string} value @param {string} cls */
   const row = (label, value, cls) => value
-    ? h('div', { class: `rule-row ${cls}` }, h('dt', { text: label }), h('dd', { dir: 'auto', text: value }))
+    ? h('div', { class: `rule-row ${cls}` }, h('dt', { text: label }), h('dd', { dir: 'auto', text: shown(options, value) }))
     : null
   return h('li', { class: 'card rule', 'data-key': rule.key, 'data-root': rule.root, 'data-status': rule.status },
     extra,
     h('div', { class: 'card-body' },
       h('p', { class: 'rule-head' },
-        h('span', { class: 'card-text', dir: 'auto', text: rule.text }),
+        h('span', { class: 'card-text', dir: 'auto', text: shown(options, rule.text) }),
         h('span', { class: `pill status-pill status-${rule.status}`, text: /** @type {Record<string, string>} */ (w.statuses)[rule.status] })),
       h('dl', { class: 'rule-fields' },
         row(w.owners, names(rule.owners, context) || (rule.section === 'bottom_line' ? '' : w.nobodyYet), 'rule-owners'),

@@ -10,7 +10,7 @@ import { byId, every, fill, groupCode, h, setText } from './dom.js'
 import { t, translatePage } from './i18n.js'
 import { followLabelSet, labels, onLabels, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
-import { frameworkOf, peopleOf, roundsOf } from './boarddata.js'
+import { frameworkOf, isolated, peopleOf, roundsOf } from './boarddata.js'
 import { pairNumbers } from './boardview.js'
 import { previousOf, roundTitle, scaleLine } from './scaleline.js'
 import { KringProvider } from './provider.js'
@@ -43,7 +43,7 @@ function stopped (message) {
 function wallName (user) {
   if (user.kind === 'facilitator') return roleLabel('facilitator')
   const first = typeof user.name === 'string' ? user.name.trim().split(/\s+/)[0] : ''
-  return first || roleLabel(user.role || '')
+  return isolated(first || roleLabel(user.role || ''))
 }
 
 async function start () {
@@ -197,6 +197,7 @@ function fitToScreen (views, pager) {
     turn(el, space)
     clearInterval(turner)
     turner = pages > 1 ? setInterval(() => { page = (page + 1) % pages; turn(el, space) }, PAGE_MS) : undefined
+    if (head) headHeight = Math.round(head.getBoundingClientRect().height)
   }
   const turn = (/** @type {HTMLElement} */ el, /** @type {number} */ space) => {
     el.scrollTop = page * space
@@ -212,7 +213,15 @@ function fitToScreen (views, pager) {
   const watcher = new MutationObserver(later)
   for (const v of views) watcher.observe(v, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['hidden'] })
   const head = document.querySelector('.wall-head')
-  if (head) new ResizeObserver(later).observe(head)
+  // Measuring changes the header's size itself (the join panel shrinks): only a change that is
+  // still there afterwards (the room locked, someone joined) is a reason to measure again.
+  let headHeight = -1
+  if (head) {
+    new ResizeObserver(() => {
+      const now = Math.round(head.getBoundingClientRect().height)
+      if (now !== headHeight) later()
+    }).observe(head)
+  }
   window.addEventListener('resize', later)
   later()
 }
