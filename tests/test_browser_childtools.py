@@ -198,6 +198,12 @@ async def test_three_houses_and_progress_in_the_console(
 
     progress = column.locator(".progress-panel")
     await progress.locator("summary").click()
+    await expect(progress.get_by_role("button", name="Vernieuwen")).to_be_visible()
+    small = await progress.evaluate(
+        """(el) => [...el.querySelectorAll('button, select, summary')]
+            .filter((c) => c.offsetParent && (c.getBoundingClientRect().height < 44)).map((c) => c.outerHTML)"""
+    )
+    assert small == []
     chart = progress.locator("svg.progress-chart")
     await expect(chart).to_be_visible()
     assert await chart.get_attribute("role") == "img"

@@ -135,6 +135,8 @@ async def test_a_photo_is_served_without_exif_or_any_metadata(server: RunningSer
         assert served.headers["content-type"] == "image/jpeg"
         assert "no-store" in served.headers["cache-control"]
         assert CAMERA.encode() not in served.content and b"Exif" not in served.content
+        audited = {(e.action, e.actor_kind) for e in await store_of(server).audit_entries()}
+        assert {("photo_upload", "facilitator"), ("photo_view", "participant")} <= audited
         picture = Image.open(io.BytesIO(served.content))
         assert not picture.getexif() and "exif" not in picture.info and "comment" not in picture.info
         assert picture.size == (40, 60)  # turned upright before the orientation tag went

@@ -206,7 +206,7 @@ SCHEMAS: Schema = {
     "AuditEntry": obj(
         ["at", "actor_kind", "actor_id", "action", "room_id", "on_behalf_of", "detail"],
         at=string(format="date-time"),
-        actor_kind=string(enum=["facilitator", "participant"]),
+        actor_kind=string(enum=["facilitator", "participant", "projector"]),
         actor_id=nullable(string()),
         action=string(),
         room_id=nullable(string()),
