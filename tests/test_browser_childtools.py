@@ -128,7 +128,13 @@ async def test_three_houses_and_progress_in_the_console(
     await page.goto(f"/console/meetings/{third}")
     column = page.locator(f'[data-room="{three}"]')
     houses = column.locator(".child-tools")
-    await houses.locator("summary").click()
+    # Opened and filled from the keyboard: the summary, then the house, the words.
+    await houses.locator("summary").focus()
+    await page.keyboard.press("Enter")
+    await page.keyboard.press("Tab")
+    await expect(houses.get_by_label("Welk huis?")).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(houses.get_by_label("De woorden van het kind")).to_be_focused()
 
     # The child's words, for the facilitator only: no consent needed yet.
     await houses.get_by_label("Welk huis?").select_option("dreams")
