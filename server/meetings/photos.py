@@ -72,14 +72,11 @@ def reencode(data: bytes, media_type: str) -> tuple[bytes, str]:
                 raise ApiError(413, "photo_too_large", "De foto is te groot. / The photo is too large.")
             opened.load()
             upright = ImageOps.exif_transpose(opened)
+            converted = upright.convert(_mode(pillow_format, upright.mode))
     except ApiError:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise bad from None
-    mode = "RGB" if pillow_format == "JPEG" else ("RGBA" if upright.mode not in ("L", "RGB") else upright.mode)
-    if pillow_format == "JPEG" and upright.mode == "L":
-        mode = "L"
-    converted = upright.convert(mode)
     converted.thumbnail((MAX_SIDE, MAX_SIDE))
     # A new image from the raw pixels has an empty `info`: no EXIF, XMP, ICC, comments or text chunks.
     clean = Image.frombytes(converted.mode, converted.size, converted.tobytes())
@@ -89,6 +86,17 @@ def reencode(data: bytes, media_type: str) -> tuple[bytes, str]:
     else:
         clean.save(out, "PNG", optimize=True)
     return out.getvalue(), extension
+
+
+def _mode(pillow_format: str, mode: str) -> str:
+    """Grey stays grey; otherwise RGB for a JPEG, and RGBA for a PNG unless it has no transparency to keep."""
+    if mode == "L":
+        return "L"
+    if pillow_format == "JPEG" or mode == "RGB":
+        return "RGB"
+    if mode.startswith("I"):
+        return "L"  # a 16-bit grey scan of a drawing
+    return "RGBA"
 
 
 def store_photo(settings: Settings, room_id: str, data: bytes, extension: str) -> str:
