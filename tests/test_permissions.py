@@ -289,3 +289,13 @@ def test_own_write_that_loses_a_conflict_to_own_other_device_is_accepted() -> No
         guard.check(ANNA, BOARD, live, update)  # the tablet's loses: nothing visible changes
         live.apply_update(update)
     assert live.get("marks", type=Map)["f1|anna"] in ("agree", "disagree")
+
+
+def test_a_score_s_why_is_text_of_bounded_length() -> None:
+    own: Doc[Any] = Doc()
+    long_why = edits(own, lambda d: d.get("scores", type=Map).__setitem__("r1", Map({"value": 6, "why": "x" * 2001})))
+    assert refused_code(ANNA, own, long_why, "p.anna") == Refusal.INVALID_VALUE
+    not_text = edits(Doc(), lambda d: d.get("scores", type=Map).__setitem__("r1", Map({"value": 6, "why": 7})))
+    assert refused_code(ANNA, Doc(), not_text, "p.anna") == Refusal.INVALID_VALUE
+    fine = edits(Doc(), lambda d: d.get("scores", type=Map).__setitem__("r1", Map({"value": 6, "why": "x" * 2000})))
+    attempt(ANNA, Doc(), fine, "p.anna")

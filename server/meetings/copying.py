@@ -108,7 +108,7 @@ async def _request(request: Request) -> CopyRequest:
     return CopyRequest(person, meeting, source, target, _wanted(body), digest if isinstance(digest, str) else None)
 
 
-_ATTRIBUTION = ("by", "raised_by", "owners", "marks")
+_ATTRIBUTION = ("by", "raised_by", "owners", "marks", "check_by")  # check_by may name the other side's network
 
 
 def plan(source: Doc[Any], target: Doc[Any], wanted: list[tuple[str, str]]) -> CopyPlan:

@@ -172,6 +172,9 @@ def _check_score(shadow: Doc[Any], round_id: str) -> None:
         raise Refused(Refusal.INVALID_VALUE, "a score is a whole number from 0 to 10")
     if not 0 <= int(value) <= 10:
         raise Refused(Refusal.INVALID_VALUE, "a score is a whole number from 0 to 10")
+    why = entry.get("why", "")
+    if not isinstance(why, (str, Text)) or len(str(why)) > MAX_PROPOSAL_TEXT:
+        raise Refused(Refusal.INVALID_VALUE, f"'what makes it that number' is at most {MAX_PROPOSAL_TEXT} characters")
 
 
 def _is_open(proposal: Any) -> bool:
