@@ -31,7 +31,7 @@ const columns = new Map()
 const childTools = new Map()
 /** @type {Meeting | null} */
 let current = null
-/** @type {{admitAll: HTMLButtonElement, closeArea: HTMLElement, closedNotice: HTMLElement, title: HTMLElement} | null} */
+/** @type {{admitAll: HTMLButtonElement, closeArea: HTMLElement, closedNotice: HTMLElement, deleteArea: HTMLElement, title: HTMLElement} | null} */
 let head = null
 
 /**
@@ -53,9 +53,10 @@ function build (meeting, facilitatorId) {
   })
   admitAll.setAttribute('aria-describedby', 'admit-all-hint')
   const closeArea = h('div', { class: 'close-area' })
-  const closedNotice = h('p', { class: 'notice', hidden: true, text: t.meetingIsClosed })
+  const deleteArea = h('div', { class: 'delete-area' })
+  const closedNotice = h('div', { class: 'notice', hidden: true }, h('p', { text: t.meetingIsClosed }), deleteArea)
   const title = h('h1', { tabindex: '-1', text: meeting.title })
-  head = { admitAll, closeArea, closedNotice, title }
+  head = { admitAll, closeArea, closedNotice, deleteArea, title }
   drawCloseButton()
 
   const grid = h('div', { class: 'rooms', 'data-count': String(meeting.rooms.length) })
@@ -109,6 +110,31 @@ function askToClose () {
   no.focus()
 }
 
+function drawDeleteButton () {
+  if (!head) return
+  fill(head.deleteArea, h('button', { type: 'button', class: 'secondary danger', id: 'delete-meeting', text: t.deleteNow, onclick: () => askToDelete() }))
+}
+
+function askToDelete () {
+  if (!head) return
+  const no = h('button', { type: 'button', class: 'quiet', text: t.cancel, onclick: () => { drawDeleteButton(); byId('delete-meeting').focus() } })
+  const yes = h('button', { type: 'button', class: 'danger', id: 'delete-yes', text: t.deleteYes, onclick: () => deleteMeeting() })
+  fill(head.deleteArea, h('div', { class: 'confirm', role: 'group', 'aria-labelledby': 'delete-question' },
+    h('p', { id: 'delete-question', text: t.deleteConfirm }),
+    h('div', { class: 'row' }, yes, no)))
+  no.focus()
+}
+
+async function deleteMeeting () {
+  try {
+    await api('POST', `${path}/delete`, {})
+    announce(t.announceDeleted)
+    window.location.assign(withLang('/console'))
+  } catch (err) {
+    failed(err)
+  }
+}
+
 async function closeMeeting () {
   try {
     show(await api('POST', `${path}/close`))
@@ -127,6 +153,7 @@ function show (meeting) {
     setSwitch(head.admitAll, meeting.admit_all)
     head.admitAll.disabled = closed
     head.closedNotice.hidden = !closed
+    if (closed && !head.deleteArea.firstChild) drawDeleteButton()
     head.closeArea.hidden = closed
   }
   for (const room of meeting.rooms) {

@@ -88,6 +88,7 @@ export class RoomColumn {
 
     this.element = h('section', { class: 'room-column', 'aria-labelledby': `${base}-title`, 'data-room': room.id },
       h('header', { class: 'room-head' }, h('h2', { id: `${base}-title`, text: room.name }), this.status),
+      exportLinks(room),
       this.error,
       h('div', { class: 'access' },
         h('div', { class: 'access-code' },
@@ -280,4 +281,17 @@ export class RoomColumn {
     // A change to the map redraws by itself; ticks cleared elsewhere need a nudge.
     for (const box of this.boardView.querySelectorAll('.pick input')) /** @type {HTMLInputElement} */ (box).checked = false
   }
+}
+
+/**
+ * What leaves the board for the organisation's file: this room's record, its data and the
+ * children's version (docs/exports.md). Plain links: the session cookie goes with them.
+ * @param {{id: string, name: string}} room
+ */
+function exportLinks (room) {
+  const base = `/api/rooms/${encodeURIComponent(room.id)}`
+  const link = (/** @type {string} */ file, /** @type {string} */ text) =>
+    h('a', { class: 'button-link secondary', href: withLang(`${base}/${file}`), text, download: '' })
+  return h('nav', { class: 'room-exports', 'aria-label': t.exportsOf(room.name) },
+    link('export.pdf', t.exportPdf), link('export.json', t.exportJson), link('children.pdf', t.childrenPdf))
 }
