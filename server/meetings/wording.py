@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 LABELS_DIR = Path(__file__).resolve().parent.parent.parent / "web" / "static" / "labels"
-LABEL_SETS = ("nl", "en", "early-help-nl", "early-help-en")
+# Which sets exist is configuration too: the index beside them, shared with the web client.
+LABEL_SETS: tuple[str, ...] = tuple(json.loads((LABELS_DIR / "index.json").read_text(encoding="utf-8"))["sets"])
 
 Words = dict[str, Any]
 

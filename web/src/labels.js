@@ -85,6 +85,7 @@ const en = {
 }
 
 
+/** The sets every installation has; /static/labels/index.json may list more (`knownSets`). */
 export const LABEL_SETS = ['nl', 'en', 'early-help-nl', 'early-help-en']
 
 /**
@@ -127,13 +128,43 @@ async function fetchSet (name) {
   }
 }
 
+/** @type {Promise<string[]> | null} */
+let index = null
+
 /**
- * Use the label set `name` (one of LABEL_SETS; anything else means the default); everyone who asked
+ * The label sets this installation offers, from /static/labels/index.json: an organisation adds
+ * its own wording by adding a file and a line there, not by changing code.
+ * @returns {Promise<string[]>}
+ */
+export function knownSets () {
+  if (!index) {
+    index = fetch('/static/labels/index.json', { cache: 'no-cache' })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((data) => (data && Array.isArray(data.sets) ? data.sets.filter((/** @type {unknown} */ s) => typeof s === 'string' && /^[a-z0-9-]{1,40}$/.test(/** @type {string} */ (s))) : LABEL_SETS))
+      .catch(() => LABEL_SETS)
+  }
+  return /** @type {Promise<string[]>} */ (index)
+}
+
+/**
+ * The display name of a label set (the `name` in its file).
+ * @param {string} name
+ * @returns {Promise<string>}
+ */
+export async function setTitle (name) {
+  if (!fetched.has(name)) fetched.set(name, fetchSet(name))
+  const set = await fetched.get(name)
+  return set && typeof set.name === 'string' ? set.name : name
+}
+
+/**
+ * Use the label set `name` (one listed in the index; anything else means the default); everyone who asked
  * through onLabels draws again once it is here.
  * @param {unknown} name
  */
 export async function useLabelSet (name) {
-  const wanted = typeof name === 'string' && LABEL_SETS.includes(name) ? name : DEFAULT_SET
+  const sets = await knownSets()
+  const wanted = typeof name === 'string' && sets.includes(name) ? name : DEFAULT_SET
   if (wanted === loaded) return
   loaded = wanted
   if (!fetched.has(wanted)) fetched.set(wanted, fetchSet(wanted))

@@ -7,7 +7,7 @@ import * as Y from 'yjs'
 import { api } from './api.js'
 import { announce, fill, groupCode, h, setSwitch, setText, showError, switchButton } from './dom.js'
 import { t, withLang } from './i18n.js'
-import { CATEGORIES, LABEL_SETS, categoryLabel, followLabelSet, jargonIn, onLabels } from './labels.js'
+import { CATEGORIES, LABEL_SETS, categoryLabel, followLabelSet, jargonIn, knownSets, onLabels, setTitle } from './labels.js'
 import { KringProvider } from './provider.js'
 import { PeopleList } from './people.js'
 import { CopyPanel } from './copypanel.js'
@@ -249,14 +249,23 @@ export class RoomColumn {
       LABEL_SETS.map((s) => h('option', { value: s, text: /** @type {Record<string, string>} */ (w.labelSetNames)[s] })))
     const wall = h('select', { id: `${base}-wall` },
       ['board', 'poll', 'plan'].map((v) => h('option', { value: v, text: /** @type {Record<string, string>} */ (w.wallViews)[v] })))
+    /** @type {string[]} */
+    let offered = LABEL_SETS
     const show = () => {
       const chosen = meta.get('labels')
-      set.value = typeof chosen === 'string' && LABEL_SETS.includes(chosen) ? chosen : LABEL_SETS[0]
+      set.value = typeof chosen === 'string' && offered.includes(chosen) ? chosen : offered[0]
       const shown = meta.get('wall')
       wall.value = shown === 'poll' || shown === 'plan' ? shown : 'board'
     }
     meta.observe(show)
     show()
+    // The installation's own list, each under the name its file gives it.
+    knownSets().then(async (sets) => {
+      const titles = await Promise.all(sets.map((s) => setTitle(s)))
+      offered = sets
+      fill(set, ...sets.map((s, i) => h('option', { value: s, text: titles[i] })))
+      show()
+    })
     set.addEventListener('change', () => meta.set('labels', set.value))
     wall.addEventListener('change', () => meta.set('wall', wall.value))
     return h('div', { class: 'meeting-controls row' },
