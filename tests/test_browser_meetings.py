@@ -382,6 +382,9 @@ async def test_phone_in_english_admitted_at_once_renamed_and_closed_out(
     await expect(page.get_by_text("Deze bijeenkomst is afgesloten. De codes werken niet meer.")).to_be_visible()
     await expect(page.locator(".join-code")).to_have_text("—")
     await expect(phone.page.get_by_role("heading", name="This meeting is closed.")).to_be_visible()
+    # A phone still coming back from the rename meets the closed meeting at connect and asks its
+    # status why: the 410 that answers is the server saying so, logged by the browser.
+    phone.watched.errors = [e for e in phone.watched.errors if "status of 410" not in e]
     await expect(page.locator(".room-column .status")).to_have_text("Deze bijeenkomst is afgesloten.")
     assert await browser_storage(phone.page) == NOTHING_STORED
     # A closed meeting opened again: told so, and nothing asked of it that no longer exists.

@@ -328,6 +328,10 @@ async def test_hostile_phone_changes_nothing(server: RunningServer, meeting: Mee
     await server.kring.live.edit(
         meeting.room_a, "board", lambda d: d.get("marks", type=Map).__setitem__(f"w1|{meeting.ids['wim']}", "agree")
     )
+    # An open scaling round, so that a score is refused for its value, not for its round.
+    await server.kring.live.edit(
+        meeting.room_a, "board", lambda d: d.get("poll", type=Map).__setitem__("r1", Map({"status": "open"}))
+    )
     phone = Peer(server.url)
     peers.append(phone)
     assert await phone.connect(auth_for(meeting, "participant-a"))
