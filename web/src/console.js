@@ -15,7 +15,8 @@ const list = byId('cases')
 
 /**
  * @typedef {{id: string, title: string, status: string, created_at?: string}} MeetingSummary
- * @typedef {{id: string, label: string, meetings: MeetingSummary[]}} CaseDetail
+ * @typedef {{id: string, name: string, email: string}} FacilitatorSummary
+ * @typedef {{id: string, label: string, meetings: MeetingSummary[], facilitators: FacilitatorSummary[]}} CaseDetail
  */
 
 /** @param {string} [openCase] the case whose new-meeting form starts open */
@@ -77,8 +78,39 @@ function caseCard (detail, open) {
           h('span', { text: m.title }),
           h('span', { class: `pill pill-${m.status}`, text: m.status === 'open' ? t.meetingOpen : t.meetingClosedShort })))))
       : h('p', { class: 'empty', text: t.noMeetings }),
+    facilitatorsPanel(detail),
     networkPanel(detail.id),
     newMeetingForm(detail, open))
+}
+
+/**
+ * Who may run this case's meetings, and adding a colleague who co-facilitates (by the email of
+ * their Kring account; an operator makes accounts with `kring user add`).
+ * @param {CaseDetail} detail
+ */
+function facilitatorsPanel (detail) {
+  const id = `cofac-${detail.id}`
+  const email = h('input', { id, type: 'email', name: 'email', required: true, maxlength: 254, autocomplete: 'off' })
+  const form = h('form', { class: 'row cofacilitator-form', novalidate: true },
+    h('label', { for: id, text: t.cofacilitatorEmail }), email, h('button', { type: 'submit', class: 'secondary', text: t.cofacilitatorAdd }))
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const wanted = email.value.trim()
+    if (!wanted) return email.focus()
+    try {
+      const added = await api('POST', `/api/cases/${encodeURIComponent(detail.id)}/facilitators`, { email: wanted })
+      showError(null)
+      announce(t.cofacilitatorAdded(added.name))
+      await load()
+    } catch (err) {
+      showError(err instanceof Error ? err.message : t.somethingWrong)
+      email.focus()
+    }
+  })
+  return h('div', { class: 'case-facilitators' },
+    h('h4', { text: t.cofacilitators }),
+    h('ul', { class: 'facilitator-list' }, (detail.facilitators || []).map((f) => h('li', { dir: 'auto', text: f.name }))),
+    form)
 }
 
 /**
