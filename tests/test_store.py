@@ -14,6 +14,7 @@ from pycrdt import Array, Doc, Map, Text
 from sqlalchemy import event
 
 from server.crdt import _state_vector
+from server.store.committer import Row, committer_for
 from server.store.engine import create_engine
 from server.store.migrate import migrate
 from server.store.updatelog import StoredRoom, UpdateLog
@@ -74,18 +75,23 @@ def _roots(doc: Doc[Any]) -> dict[str, Any]:
 
 async def test_appends_issued_together_share_transactions(database_url: str) -> None:
     engine = create_engine(database_url)
-    update_log = UpdateLog(engine, commit_window_ms=2.0)
+    committer = committer_for(engine)
+    # What each commit saw of the futures it was about to resolve: none may be done before it.
+    done_at_commit: list[int] = []
+
+    class Watched:
+        async def commit(self, rows: list[Row]) -> None:
+            await committer.commit(rows)
+            done_at_commit.append(sum(f.done() for f in futures))
+
+        async def close(self) -> None:
+            await committer.close()
+
+    update_log = UpdateLog(engine, commit_window_ms=2.0, committer=Watched())
     source = Recorder()
     for i in range(200):
         source.array().append(i)
     futures = [update_log.append(ROOM, "board", data) for data in source.updates]
-
-    # What each commit saw of the futures it was about to resolve: none may be done before it.
-    done_at_commit: list[int] = []
-
-    @event.listens_for(engine.sync_engine, "commit")
-    def _on_commit(_conn: Any) -> None:
-        done_at_commit.append(sum(f.done() for f in futures))
 
     try:
         await asyncio.sleep(0.05)
@@ -341,6 +347,52 @@ async def test_commits_wait_while_the_store_is_down_and_land_when_it_is_back(dat
         stored = await update_log.load(ROOM)
         assert [data for _, data in stored.updates] == source.updates
         assert _document(stored).get("items", type=Array).to_py() == ["before", *range(30)]
+    finally:
+        await update_log.close()
+        await engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    migrate(url)
+    return url
+
+
+async def test_a_batch_refused_halfway_stores_none_of_it_and_all_of_it_once_it_passes(sqlite_url: str) -> None:
+    # The writer's own SQLite connection (server/store/committer.py): a row refused in the middle of
+    # a batch must take the rows before it down too, and the retry must not store them twice.
+    url = sqlite_url
+    engine = create_engine(url)
+    update_log = UpdateLog(engine, commit_window_ms=20.0)
+    refuse = (
+        "CREATE TRIGGER refuse_fifth BEFORE INSERT ON room_updates "
+        "WHEN NEW.doc = 'doc-5' "
+        "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(refuse)
+    source = Recorder()
+    try:
+        futures = []
+        for i in range(10):
+            source.array().append(i)
+            futures.append(update_log.append(ROOM, f"doc-{i}", source.updates[-1]))
+        await update_log.start()
+
+        def failed_twice() -> None:
+            assert update_log.stats.failures >= 2
+
+        await eventually(failed_twice, timeout=15)
+        assert not any(f.done() for f in futures)
+        assert await update_log.count(ROOM) == 0
+
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("DROP TRIGGER refuse_fifth")
+        await asyncio.wait_for(asyncio.gather(*futures), 30)
+        stored = await update_log.load(ROOM)
+        assert [data for _, data in stored.updates] == source.updates
+        assert [name for name, _ in stored.updates] == [f"doc-{i}" for i in range(10)]
     finally:
         await update_log.close()
         await engine.dispose()

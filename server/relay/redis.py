@@ -301,7 +301,7 @@ class RedisRelay:
                 if message is not None and message.get("type") == "message":
                     self._dispatch(message["channel"], message["data"])
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()
             await client.aclose()
 
     def _dispatch(self, channel: bytes, data: bytes) -> None:

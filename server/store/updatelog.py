@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.crdt import integrate
 from server.metrics import Histogram
+from server.store.committer import Committer, committer_for
 from server.store.models import RoomSnapshot, RoomUpdate
 
 log = logging.getLogger("kring.store")
@@ -76,7 +77,7 @@ class UpdateLog:
     with back-off and nothing is resolved meanwhile, so no acknowledgement ever lies.
     """
 
-    def __init__(self, engine: AsyncEngine, commit_window_ms: float = 2.0) -> None:
+    def __init__(self, engine: AsyncEngine, commit_window_ms: float = 2.0, committer: Committer | None = None) -> None:
         self.engine = engine
         self._window = commit_window_ms / 1000
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
@@ -84,6 +85,7 @@ class UpdateLog:
         self.stats = CommitStats()
         self.failing = False
         self._compaction_slot = asyncio.Semaphore(1)
+        self._committer = committer if committer is not None else committer_for(engine)
 
     @property
     def is_postgres(self) -> bool:
@@ -99,6 +101,7 @@ class UpdateLog:
             await self._queue.put(None)
             await self._writer
             self._writer = None
+        await self._committer.close()
 
     @property
     def queued(self) -> int:
@@ -131,11 +134,7 @@ class UpdateLog:
         while True:
             started = time.perf_counter()
             try:
-                async with self.engine.begin() as conn:
-                    await conn.execute(
-                        insert(RoomUpdate),
-                        [{"room": p.room, "doc": p.doc, "data": p.data} for p in batch],
-                    )
+                await self._committer.commit([(p.room, p.doc, p.data) for p in batch])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the store is down or refused: keep the batch, try again
