@@ -1,0 +1,204 @@
+"""Freed memory goes back to the OS after rooms are unloaded (server/memory.py, the room registry)."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import gc
+import logging
+import os
+import platform
+import threading
+import weakref
+from pathlib import Path
+
+import pytest
+
+from server import memory
+from server.memory import Trim, Trimmer
+from server.store.migrate import migrate
+from tests.utils import eventually, run_server, settings_for
+
+GLIBC = platform.libc_ver()[0] == "glibc"
+BLOCK = 4096  # above pymalloc's limit and far below glibc's mmap threshold: a block in the heap
+
+
+def resident_bytes() -> int:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not GLIBC, reason="malloc_trim is glibc's")
+def test_trim_gives_freed_heap_pages_back_on_glibc() -> None:
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    blocks = [libc.malloc(BLOCK) for _ in range(20_000)]  # ~80 MiB
+    assert all(blocks)
+    for block in blocks:
+        ctypes.memset(block, 1, BLOCK)  # touched, so resident
+    # Keep every 64th block: the heap cannot shrink from its top, as with rooms unloaded between
+    # rooms still in use. What free() gives glibc then stays resident until a trim.
+    kept = blocks[::64]
+    for i, block in enumerate(blocks):
+        if i % 64:
+            libc.free(block)
+    freed = BLOCK * (len(blocks) - len(kept))
+    try:
+        before = resident_bytes()
+        outcome = memory.trim()
+        after = resident_bytes()
+    finally:
+        for block in kept:
+            libc.free(block)
+    assert outcome is Trim.RELEASED
+    assert after <= before - freed // 2, (before, after, freed)
+
+
+def test_trim_is_a_logged_no_op_without_malloc_trim(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    class NoTrimLibc:  # what musl's or macOS's libc looks like to ctypes: no such symbol
+        def __init__(self, _name: str | None) -> None:
+            pass
+
+        def __getattr__(self, name: str) -> object:
+            raise AttributeError(name)
+
+    memory._malloc_trim.cache_clear()
+    monkeypatch.setattr(memory.ctypes, "CDLL", NoTrimLibc)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="kring.memory"):
+            assert memory.trim() is Trim.UNAVAILABLE
+    finally:
+        memory._malloc_trim.cache_clear()
+    assert "malloc_trim is not available" in caplog.text
+    monkeypatch.undo()
+    assert (memory.trim() is not Trim.UNAVAILABLE) is GLIBC  # looked up again: not cached as missing
+
+
+class Counting:
+    """A stand-in for trim(): counts calls, and can hold one until released."""
+
+    def __init__(self, hold: bool = False) -> None:
+        self.calls = 0
+        self.entered = threading.Event()
+        self.go = threading.Event()
+        if not hold:
+            self.go.set()
+
+    def __call__(self) -> Trim:
+        self.calls += 1
+        self.entered.set()
+        self.go.wait(10)
+        return Trim.NOTHING
+
+
+async def test_a_burst_of_requests_makes_one_trim_now_and_one_after_the_interval() -> None:
+    run = Counting()
+    trimmer = Trimmer(interval=3600, run=run)
+    trimmer.request()
+
+    def trimmed_once() -> None:
+        assert trimmer.runs == 1
+
+    await eventually(trimmed_once)
+    for _ in range(5):
+        trimmer.request()  # the rest of the burst: within the interval, so it waits its turn
+    await asyncio.sleep(0.05)
+    assert run.calls == 1 and trimmer.scheduled and trimmer.last is Trim.NOTHING
+    await trimmer.close()
+    assert not trimmer.scheduled and run.calls == 1
+
+
+async def test_a_request_while_a_trim_runs_is_not_lost() -> None:
+    run = Counting(hold=True)
+    trimmer = Trimmer(interval=0, run=run)
+    trimmer.request()
+    await asyncio.to_thread(run.entered.wait, 10)
+    trimmer.request()  # freed after the running trim looked: needs one more
+    run.go.set()
+
+    def trimmed_twice() -> None:
+        assert trimmer.runs == 2 and not trimmer.scheduled
+
+    await eventually(trimmed_twice)
+    assert run.calls == 2
+    await trimmer.close()
+
+
+async def test_the_registry_trims_once_rooms_are_unloaded(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, room_idle_seconds=0.05)
+    await asyncio.to_thread(migrate, settings.database_url)
+    async with run_server(settings) as server:
+        registry = server.kring.registry
+        assert registry.trimmer.runs == 0
+        registry.trimmer = trimmer = Trimmer(interval=3600)  # the real trim; no second one in this test
+
+        kept = await registry.open("blijft")  # never released, so never unloaded
+        rooms = [await registry.open(f"kamer-{i}") for i in range(3)]
+        for room in rooms:
+            registry.idle_check(room)
+
+        def unloaded() -> None:
+            assert registry.unloaded == 3 and trimmer.runs == 1
+
+        await eventually(unloaded)
+        assert trimmer.last in ((Trim.RELEASED, Trim.NOTHING) if GLIBC else (Trim.UNAVAILABLE,))
+        assert registry.get("blijft") is kept
+
+
+class CountingRequests(Trimmer):
+    def __init__(self) -> None:
+        super().__init__(run=Counting())
+        self.requests = 0
+
+    def request(self) -> None:
+        self.requests += 1
+        super().request()
+
+
+async def test_an_unload_cut_short_by_a_join_does_not_trim(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, room_idle_seconds=0.05)
+    await asyncio.to_thread(migrate, settings.database_url)
+    async with run_server(settings) as server:
+        registry = server.kring.registry
+        registry.trimmer = trimmer = CountingRequests()
+        room = await registry.open("terug")
+        registry.idle_check(room)
+        assert await registry.open("terug") is room  # a join cancels the unload before it ran
+        # Its unload would have come first: once this later one is done, it would have been counted.
+        registry.idle_check(await registry.open("ander"))
+
+        def other_unloaded() -> None:
+            assert registry.unloaded == 1 and trimmer.runs == 1
+
+        await eventually(other_unloaded)
+        assert trimmer.requests == 1
+        assert registry.get("terug") is room
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known leak: pycrdt's Doc.observe keeps the document alive until unobserve (its callback "
+    "holds the Doc, out of the collector's sight), and Room never unobserves, nor do the write guard's "
+    "shadows; an unloaded room's documents stay in memory. Drop this mark once rooms unobserve on unload.",
+)
+async def test_an_unloaded_room_is_freed(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, room_idle_seconds=0.05)
+    await asyncio.to_thread(migrate, settings.database_url)
+    async with run_server(settings) as server:
+        registry = server.kring.registry
+        room = await registry.open("weg")
+        gone = weakref.ref(room)
+        board = weakref.ref(room.docs["board"])
+        registry.idle_check(room)
+        del room
+
+        def unloaded() -> None:
+            assert registry.unloaded == 1
+
+        await eventually(unloaded)
+        gc.collect()
+        assert board() is None
+        assert gone() is None
