@@ -178,12 +178,6 @@ async def test_an_unload_cut_short_by_a_join_does_not_trim(tmp_path: Path) -> No
         assert registry.get("terug") is room
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known leak: pycrdt's Doc.observe keeps the document alive until unobserve (its callback "
-    "holds the Doc, out of the collector's sight), and Room never unobserves, nor do the write guard's "
-    "shadows; an unloaded room's documents stay in memory. Drop this mark once rooms unobserve on unload.",
-)
 async def test_an_unloaded_room_is_freed(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, room_idle_seconds=0.05)
     await asyncio.to_thread(migrate, settings.database_url)
@@ -202,3 +196,36 @@ async def test_an_unloaded_room_is_freed(tmp_path: Path) -> None:
         gc.collect()
         assert board() is None
         assert gone() is None
+
+
+def test_the_write_guards_copies_are_freed_when_rebuilt_and_when_the_room_goes() -> None:
+    from pycrdt import Doc, Map
+
+    from server.protocol import Refused
+    from server.rooms.permissions import WriteGuard
+    from server.rooms.schema import BOARD, Identity, roots_of
+
+    live: Doc[object] = Doc()
+    for root in roots_of(BOARD):
+        live.get(root, type=Map)
+    writer: Doc[object] = Doc()
+    writer.apply_update(live.get_update())
+    updates: list[bytes] = []
+    writer.observe(lambda event: updates.append(event.update))
+    writer.get("proposals", type=Map)["someone-else:1"] = "not mine"
+    guard = WriteGuard()
+    phone = Identity("participant", "p1", "Ash", "vader")
+
+    with pytest.raises(Refused):
+        guard.check(phone, BOARD, live, updates[-1], live)  # the trial builds a copy; the refusal spoils it
+    first = weakref.ref(guard._shadow(BOARD).doc)
+    with pytest.raises(Refused):
+        guard.check(phone, BOARD, live, updates[-1], live)  # so this one rebuilds it
+    second = weakref.ref(guard._shadow(BOARD).doc)
+    gc.collect()
+    assert first() is None
+    assert second() is not None
+
+    guard.dispose()
+    gc.collect()
+    assert second() is None

@@ -72,10 +72,8 @@ async def _forget_live(kring: Parts, room_id: str) -> None:
     while room.peers and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110 (no event to wait on)
         await asyncio.sleep(0.05)
     await room.close()  # everything it accepted is committed, so the delete below gets it all
-    # RoomRegistry has no "forget" yet: this is what its idle unload does, without the wait.
     if registry.rooms.get(room_id) is room and not room.peers:
-        del registry.rooms[room_id]
-        registry.relay.unhost(room_id)
+        registry.forget(room)  # what the idle unload does, without the wait
 
 
 async def _forget_redis(settings: Settings, room_ids: list[str]) -> int:

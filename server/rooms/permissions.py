@@ -48,6 +48,7 @@ class Shadow:
         self._observed: list[tuple[Map[Any], Any]] = []  # roots and subscriptions kept alive
 
     def _rebuild(self, live: Doc[Any]) -> None:
+        self.dispose()  # the old copy goes with its observers, which hold this shadow
         self.doc = Doc()
         self._touches = []
         self._observed = []
@@ -58,6 +59,11 @@ class Shadow:
         self.doc.apply_update(live.get_update())
         self._touches.clear()
         self.stale = False
+
+    def dispose(self) -> None:
+        for shared, subscription in self._observed:
+            shared.unobserve(subscription)
+        self._observed = []
 
     def _recorder(self, root: str) -> Any:
         # pycrdt passes the transaction as a second argument to callbacks that take one.
@@ -270,6 +276,11 @@ class WriteGuard:
         """For an update another process already checked: only whether it stands on its own here
         (Refused MALFORMED or INCOMPLETE otherwise). The shadow keeps step with the live document."""
         self._shadow(doc_name).trial(live, update)
+
+    def dispose(self) -> None:
+        for shadow in self._shadows.values():
+            shadow.dispose()
+        self._shadows = {}
 
     def invalidate(self, doc_name: str) -> None:
         """The live document changed without passing through the shadow."""

@@ -80,6 +80,7 @@ class RoomRegistry:
             raise
         if previous is not None and self.rooms.get(name) is previous:
             self._retire(previous)
+            previous.dispose()
         self.rooms[name] = room
         self.relay.request_heal(name)
         return room
@@ -113,16 +114,23 @@ class RoomRegistry:
             await asyncio.sleep(self._idle)
             await room.close()
             if not room.peers and self.rooms.get(room.name) is room:
-                del self.rooms[room.name]
-                self._retire(room)
-                self.relay.unhost(room.name)
+                self.forget(room)
                 self.unloaded += 1
-                self.trimmer.request()
         except asyncio.CancelledError:
             pass
         finally:
             if self._unloads.get(room.name) is asyncio.current_task():
                 del self._unloads[room.name]
+
+    def forget(self, room: Room) -> None:
+        """Drop a closed, empty room from memory (after an idle unload, or when its meeting is deleted)."""
+        if self.rooms.get(room.name) is not room:
+            return  # replaced by a reload, which retired it already
+        del self.rooms[room.name]
+        self.relay.unhost(room.name)
+        self._retire(room)
+        room.dispose()
+        self.trimmer.request()
 
     def _reload(self, room: Room) -> None:
         """Everyone in a poisoned room reconnects; the next open loads it afresh from the store."""

@@ -17,6 +17,7 @@ from typing import Any
 from pycrdt import (
     Doc,
     Map,
+    Subscription,
     TransactionEvent,
     YSyncMessageType,
     create_sync_message,
@@ -94,6 +95,9 @@ class Room:
         self._flush_handle: asyncio.TimerHandle | asyncio.Handle | None = None
         self._compacting: asyncio.Task[None] | None = None
         self._heal_handle: asyncio.TimerHandle | None = None
+        # pycrdt keeps an observed document alive until it is unobserved (the callback, which holds
+        # this room and so the document, lives inside the Rust document, out of the collector's sight).
+        self._subscriptions: list[tuple[Doc[Any], Subscription]] = []
 
     async def load(self) -> None:
         stored = await self._log.load(self.name)
@@ -113,7 +117,7 @@ class Room:
         doc: Doc[Any] = Doc()
         for root in roots_of(name):
             doc.get(root, type=Map)  # every root of the schema is a Map, whoever writes first
-        doc.observe(self._record_change)
+        self._subscriptions.append((doc, doc.observe(self._record_change)))
         return doc
 
     def doc(self, name: str) -> Doc[Any]:
@@ -354,6 +358,13 @@ class Room:
             await self._compacting
         if self._since_compaction > 0:
             await self._compact()
+
+    def dispose(self) -> None:
+        """Let go of the documents once the room is out of the registry, so that they can be freed."""
+        for doc, subscription in self._subscriptions:
+            doc.unobserve(subscription)
+        self._subscriptions = []
+        self._guard.dispose()
 
     # -- fan-out ----------------------------------------------------------------------------------
 
