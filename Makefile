@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WEB_STAMP := web/static/dist/.built
 
-.PHONY: run test setup web lint typecheck pytest bench bench-cluster soak clean
+.PHONY: run test setup web lint typecheck pytest bench bench-cluster bench-reconnect soak clean
 
 setup: $(STAMP) $(WEB_STAMP)
 
@@ -46,6 +46,11 @@ bench: setup
 
 bench-cluster: setup
 	bench/cluster.sh
+
+# By hand, not in CI: 1,000 phones running web/src/provider.js through two server restarts (a few
+# minutes; docs/performance.md, "Reconnect after a restart").
+bench-reconnect: setup
+	$(BIN)/python -m bench.reconnect
 
 # By hand, not in CI: 30 minutes at 1,000 phones (docs/performance.md, "Soak").
 soak: setup

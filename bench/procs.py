@@ -110,6 +110,8 @@ class Server:
     log_path: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     facilitator: tuple[str, str] | None = None  # (email, password) of an account that may create cases
+    command: list[str] = field(default_factory=list)  # how start_server ran `kring`, for serve_again
+    cwd: Path | None = None
 
     @property
     def origin(self) -> str:
@@ -163,7 +165,7 @@ def start_server(extra_env: dict[str, str] | None = None, root: Path | None = No
         command, cwd = [sys.executable, "-m", "server.cli"], root.resolve()
         env["PYTHONPATH"] = str(cwd)
     log_path = workdir / "server.log"
-    server = Server(url=url, pid=None, workdir=workdir, log_path=log_path, env=env)
+    server = Server(url=url, pid=None, workdir=workdir, log_path=log_path, env=env, command=command, cwd=cwd)
     try:
         with log_path.open("ab") as log:
             subprocess.run([*command, "migrate"], env=env, cwd=cwd, stdout=log, stderr=log, check=True, timeout=60)
@@ -191,7 +193,8 @@ def start_server(extra_env: dict[str, str] | None = None, root: Path | None = No
     return server
 
 
-def _wait_healthy(server: Server, timeout: float) -> None:
+def _wait_healthy(server: Server, timeout: float, poll: float = 0.1) -> float:
+    """Wait for /healthz to answer 200; returns time.monotonic() when it first did."""
     deadline = time.monotonic() + timeout
     while True:
         if server.process is not None and server.process.poll() is not None:
@@ -199,12 +202,43 @@ def _wait_healthy(server: Server, timeout: float) -> None:
         try:
             with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:
                 if response.status == 200:
-                    return
+                    return time.monotonic()
         except (urllib.error.URLError, OSError):
             pass
         if time.monotonic() > deadline:
             raise TimeoutError(f"{server.url} did not become healthy within {timeout:.0f} s")
-        time.sleep(0.1)
+        time.sleep(poll)
+
+
+def kill_server(server: Server) -> None:
+    """SIGKILL `kring serve`, as a crash or the OOM killer would: no shutdown, no flush."""
+    if server.process is not None and server.process.poll() is None:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+def serve_again(
+    server: Server, env: dict[str, str | None] | None = None, timeout: float = 30.0, poll: float = 0.1
+) -> float:
+    """Start `kring serve` again for a server that start_server made, once its process is gone:
+    the same port, var dir, SQLite file and secret key (kept in the var dir). `env` changes the
+    server's environment from now on (a value of None removes the variable). Returns
+    time.monotonic() when /healthz first answered."""
+    if server.workdir is None or server.log_path is None or not server.command:
+        raise RuntimeError("serve_again needs a server that start_server started")
+    if server.process is not None and server.process.poll() is None:
+        raise RuntimeError(f"kring serve {server.process.pid} is still running")
+    for key, value in (env or {}).items():
+        if value is None:
+            server.env.pop(key, None)
+        else:
+            server.env[key] = value
+    with server.log_path.open("ab") as log:
+        server.process = subprocess.Popen(
+            [*server.command, "serve"], env=server.env, cwd=server.cwd, stdout=log, stderr=log
+        )
+    server.pid = server.process.pid
+    return _wait_healthy(server, timeout, poll)
 
 
 def attach_server(url: str, pid: int | None = None, facilitator: tuple[str, str] | None = None) -> Server:
