@@ -48,10 +48,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 s warm-up, 4 s measured")
     parser.add_argument(
         "--generator",
-        choices=["auto", "node", "python"],
+        choices=["auto", "raw", "node", "python"],
         default="auto",
-        help="load generator: node (socket.io-client + yjs from web/node_modules), python "
-        "(python-socketio + pycrdt); auto picks node when its packages are installed",
+        help="load generator: raw (Engine.IO/Socket.IO msgpack written directly on `ws`, + yjs, from "
+        "web/node_modules: the same wire protocol for a fraction of the CPU), node (socket.io-client + "
+        "yjs: the web client's own stack), python (python-socketio + pycrdt); auto picks raw, else node, "
+        "else python, by what is installed",
     )
     parser.add_argument("--procs", type=int, help="load-generator processes (default: 2)")
     parser.add_argument(
@@ -110,18 +112,20 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
 
 
 def choose_generator(args: argparse.Namespace) -> Generator:
-    why_not = node_available()
     kind: GeneratorKind
-    if args.generator == "node":
+    if args.generator in ("raw", "node"):
+        why_not = node_available(args.generator)
         if why_not:
-            raise SystemExit(f"--generator node: {why_not}")
-        kind = "node"
+            raise SystemExit(f"--generator {args.generator}: {why_not}")
+        kind = args.generator
     elif args.generator == "python":
         kind = "python"
     else:
-        kind = "python" if why_not else "node"
-        if why_not:
-            print(f"# note: Node generator unavailable ({why_not}); using the Python generator", file=sys.stderr)
+        raw_why_not, node_why_not = node_available("raw"), node_available("node")
+        kind = "raw" if not raw_why_not else "node" if not node_why_not else "python"
+        if kind != "raw":
+            fallback = "the socket.io-client one" if kind == "node" else "the Python generator"
+            print(f"# note: raw Node generator unavailable ({raw_why_not}); using {fallback}", file=sys.stderr)
     return Generator(kind=kind, procs=args.procs or 2)
 
 
@@ -210,6 +214,7 @@ def machine(server_root: Path | None = None) -> dict[str, str]:
         "node": node,
         "yjs": _node_package_version("yjs"),
         "socket.io-client": _node_package_version("socket.io-client"),
+        "ws": _node_package_version("ws"),
     }
 
 

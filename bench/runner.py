@@ -1,11 +1,12 @@
 """Runs one scenario: load-generator processes against one or more servers, then the figures.
 
 The runner never touches a socket itself. It splits the simulated phones over a few generator
-processes (Node.js or Python, same line protocol), waits until every phone is connected and synced,
-then hands all of them one shared schedule in CLOCK_MONOTONIC microseconds: sending starts at
-`start`, only updates sent in [`from`, `to`) are measured (the rest is warm-up), and results are
-collected at `drain`. Every process on this machine reads the same clock, so a receiver subtracts the
-send time embedded in the update from its own clock to get the sender-to-receiver latency.
+processes (Node.js, raw or with socket.io-client, or Python; one line protocol), waits until every
+phone is connected and synced, then hands all of them one shared schedule in CLOCK_MONOTONIC
+microseconds: sending starts at `start`, only updates sent in [`from`, `to`) are measured (the rest is
+warm-up), and results are collected at `drain`. Every process on this machine reads the same clock, so
+a receiver subtracts the send time embedded in the update from its own clock to get the
+sender-to-receiver latency.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 import json
 import math
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -25,24 +27,33 @@ from typing import Any, Literal
 from bench.procs import REPO, Server, counters, cpu_seconds, machine_busy_seconds, rss_kib
 from bench.provision import ProvisionedRoom, provision
 
-GeneratorKind = Literal["node", "python"]
-NODE_SCRIPT = Path(__file__).resolve().parent / "loadgen.cjs"
-NODE_PACKAGES = ("yjs", "socket.io-client", "socket.io-msgpack-parser")
+# node: socket.io-client, the web client's own stack; raw: the same wire protocol written directly on
+# a WebSocket, for a fraction of the CPU (docs/performance.md); python: python-socketio + pycrdt.
+GeneratorKind = Literal["raw", "node", "python"]
+NODE_SCRIPTS = {
+    "node": Path(__file__).resolve().parent / "loadgen.cjs",
+    "raw": Path(__file__).resolve().parent / "loadgen_raw.cjs",
+}
+NODE_PACKAGES = {
+    "node": ("yjs", "socket.io-client", "socket.io-msgpack-parser"),
+    "raw": ("yjs", "ws", "notepack.io"),
+}
 SLICE_SECONDS = 5
 
 
 def node_base_dir() -> Path:
-    """Where the Node generator resolves its packages: web/ (its node_modules), or an override."""
+    """Where the Node generators resolve their packages: web/ (its node_modules), or an override."""
     return Path(os.environ.get("KRING_BENCH_NODE_DIR") or REPO / "web")
 
 
-def node_available() -> str | None:
-    """None if the Node generator can run here, else why not."""
+def node_available(kind: Literal["node", "raw"] = "node") -> str | None:
+    """None if the Node generator of this kind can run here, else why not."""
     if shutil.which("node") is None:
         return "node is not on PATH"
-    missing = [p for p in NODE_PACKAGES if not (node_base_dir() / "node_modules" / p / "package.json").exists()]
+    modules = node_base_dir() / "node_modules"
+    missing = [p for p in NODE_PACKAGES[kind] if not (modules / p / "package.json").exists()]
     if missing:
-        return f"{node_base_dir() / 'node_modules'} lacks {', '.join(missing)} (run `make web`)"
+        return f"{modules} lacks {', '.join(missing)} (run `make web`)"
     return None
 
 
@@ -72,8 +83,11 @@ class Generator:
     connect_concurrency: int = 50
 
     def command(self) -> list[str]:
-        if self.kind == "node":
-            return ["node", str(NODE_SCRIPT)]
+        if self.kind in NODE_SCRIPTS:
+            # KRING_BENCH_NODE_ARGS: extra node options, e.g. `--cpu-prof --cpu-prof-dir=/tmp/genprof`
+            # (NODE_OPTIONS does not take --cpu-prof).
+            extra = shlex.split(os.environ.get("KRING_BENCH_NODE_ARGS", ""))
+            return ["node", *extra, str(NODE_SCRIPTS[self.kind])]
         return [sys.executable, "-m", "bench.loadgen"]
 
 
