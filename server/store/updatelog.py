@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.crdt import integrate
 from server.metrics import Histogram
+from server.store import folding
 from server.store.committer import Committer, committer_for
 from server.store.models import RoomSnapshot, RoomUpdate
 
@@ -69,15 +73,32 @@ class CommitStats:
     latency: Histogram = field(default_factory=Histogram)
 
 
+@dataclass
+class CompactionStats:
+    written: int = 0
+    skipped: int = 0  # the fold failed or its worker died: nothing was written
+    last_pid: int | None = None  # the process of the last fold: a worker's, unless folding on a thread
+
+
 class UpdateLog:
     """One writer for the whole process.
 
     Updates from every room that arrive within `commit_window` share one transaction (one fsync);
     each caller's future resolves only after that transaction committed. A failing store is retried
     with back-off and nothing is resolved meanwhile, so no acknowledgement ever lies.
+
+    `fold` is what the compaction worker runs: a top-level function, as the worker imports it by
+    name (tests pass one that stalls or fails).
     """
 
-    def __init__(self, engine: AsyncEngine, commit_window_ms: float = 2.0, committer: Committer | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        commit_window_ms: float = 2.0,
+        committer: Committer | None = None,
+        *,
+        fold: folding.FoldFunction = folding.fold_room,
+    ) -> None:
         self.engine = engine
         self._window = commit_window_ms / 1000
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
@@ -85,6 +106,10 @@ class UpdateLog:
         self.stats = CommitStats()
         self.failing = False
         self._compaction_slot = asyncio.Semaphore(1)
+        self.compactions = CompactionStats()
+        self._fold = fold
+        self._pool: ProcessPoolExecutor | None = None  # started by the first compaction
+        self._fold_on_thread = False  # for good, once no worker process could be started
         self._committer = committer if committer is not None else committer_for(engine)
 
     @property
@@ -96,12 +121,16 @@ class UpdateLog:
             self._writer = asyncio.create_task(self._write_loop(), name="kring-update-log")
 
     async def close(self) -> None:
-        """Commit everything queued, then stop."""
+        """Commit everything queued, then stop, with the compaction worker if one was started."""
         if self._writer is not None:
             await self._queue.put(None)
             await self._writer
             self._writer = None
         await self._committer.close()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            # Waits for a fold still running: a compaction cancelled while it waited leaves it behind.
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
     @property
     def queued(self) -> int:
@@ -173,9 +202,10 @@ class UpdateLog:
 
         Works from what is committed, not from a process's memory, so that a process that has not
         yet seen another process's updates cannot compact them away. One compaction at a time per
-        process, and the folding itself off the event loop: many rooms reach the threshold at
-        once, and each fold is CPU work that would otherwise stall every board (measured in the
-        soak: docs/performance.md).
+        process, and the folding itself in a worker process: many rooms reach the threshold at
+        once, and Yrs holds the GIL while it folds, so on a thread it stalled every board (measured
+        in the soak: docs/performance.md). A fold that fails, or a worker that dies, skips the
+        compaction: nothing is written, and 0 is returned.
         """
         async with self._compaction_slot:
             if self.is_postgres:
@@ -184,15 +214,75 @@ class UpdateLog:
                     # folded: the lock is held from the read to the commit.
                     await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:room))"), {"room": room})
                     stored = await _read_room(conn, room, with_ids=True)
-                    folds = await asyncio.to_thread(_fold, stored)
-                    return await _write_folds(conn, room, folds)
+                    folds = await self._folds(room, stored)
+                    return 0 if folds is None else await self._write(conn, room, folds)
             # SQLite: one process, and a read transaction that later writes would fail whenever the
             # commit writer committed in between (WAL snapshot). Read, fold, then write briefly.
             async with self.engine.connect() as conn:
                 stored = await _read_room(conn, room, with_ids=True)
-            folds = await asyncio.to_thread(_fold, stored)
+            folds = await self._folds(room, stored)
+            if folds is None:
+                return 0
             async with self.engine.begin() as conn:
-                return await _write_folds(conn, room, folds)
+                return await self._write(conn, room, folds)
+
+    async def _write(self, conn: AsyncConnection, room: str, folds: list[folding.DocFold]) -> int:
+        removed = await _write_folds(conn, room, folds)
+        self.compactions.written += 1
+        return removed
+
+    async def _folds(self, room: str, stored: _StoredWithIds) -> list[folding.DocFold] | None:
+        """The new snapshots of a room, or None when the fold failed and nothing may be written."""
+        args = (self._fold, stored.snapshots, stored.updates_with_ids)
+        pool = None if self._fold_on_thread else await self._worker_pool()
+        if pool is None:
+            outcome = await asyncio.to_thread(folding.run_fold, *args)
+        else:
+            try:
+                outcome = await asyncio.wrap_future(pool.submit(folding.run_fold, *args))
+            except BrokenProcessPool:
+                # Killed, out of memory, or a panic that aborted: what it folded died with it and the
+                # store was never touched. The next compaction starts a new worker.
+                self._pool = None
+                await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+                self.compactions.skipped += 1
+                log.error("compaction worker died; compaction skipped", extra={"room": room})
+                return None
+        self.compactions.last_pid = outcome.pid
+        if outcome.error is not None:
+            self.compactions.skipped += 1
+            log.error("compaction fold failed; compaction skipped", extra={"room": room, "error": outcome.error})
+            return None
+        return outcome.folds
+
+    async def _worker_pool(self) -> ProcessPoolExecutor | None:
+        """The worker process, started on first use; None, for good, where none can be started."""
+        if self._pool is not None:
+            return self._pool
+        try:
+            # spawn, never fork: this process has threads (aiosqlite's, the commit writer's) and a
+            # running event loop, and a forked child would inherit their locks in whatever state.
+            pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=folding.worker_started
+            )
+        except Exception as exc:  # no working multiprocessing here (no sem_open, say)
+            self._no_worker(exc)
+            return None
+        self._pool = pool  # set now, so that close() stops it even if this compaction is cancelled
+        try:
+            # A worker that cannot start, or cannot import pycrdt, fails here rather than on a fold,
+            # so a dead worker later on is a death, not a platform that cannot run one.
+            await asyncio.wrap_future(pool.submit(folding.ready))
+        except Exception as exc:
+            self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._no_worker(exc)
+            return None
+        return pool
+
+    def _no_worker(self, exc: Exception) -> None:
+        self._fold_on_thread = True
+        log.warning("no compaction worker process; folding on a thread", extra={"error": type(exc).__name__})
 
     async def delete_room(self, room: str) -> None:
         async with self.engine.begin() as conn:
@@ -200,29 +290,7 @@ class UpdateLog:
             await conn.execute(delete(RoomSnapshot).where(RoomSnapshot.room == room))
 
 
-@dataclass
-class _Fold:
-    doc: str
-    snapshot: bytes
-    upto: int
-    folded: list[int]  # ids of the rows the snapshot holds; the rest wait for a dependency
-
-
-def _fold(stored: _StoredWithIds) -> list[_Fold]:
-    by_doc: dict[str, list[tuple[int, bytes]]] = {}
-    for update_id, doc_name, data in stored.updates_with_ids:
-        by_doc.setdefault(doc_name, []).append((update_id, data))
-    folds = []
-    for doc_name, updates in by_doc.items():
-        doc: Doc[Any] = Doc()
-        # An update still waiting for its dependencies stays in the log, so nothing is lost.
-        waiting = set(stored.apply_to(doc_name, doc))
-        folded = [uid for uid, data in updates if data not in waiting]
-        folds.append(_Fold(doc_name, doc.get_update(), max(uid for uid, _ in updates), folded))
-    return folds
-
-
-async def _write_folds(conn: AsyncConnection, room: str, folds: list[_Fold]) -> int:
+async def _write_folds(conn: AsyncConnection, room: str, folds: list[folding.DocFold]) -> int:
     removed = 0
     for fold in folds:
         await conn.execute(delete(RoomSnapshot).where(RoomSnapshot.room == room, RoomSnapshot.doc == fold.doc))
