@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import multiprocessing
 import os
 import signal
@@ -25,6 +26,7 @@ from pycrdt import Array, Doc, Map, Text
 from sqlalchemy import select
 
 from server.crdt import _state_vector
+from server.store import updatelog
 from server.store.engine import create_engine
 from server.store.folding import DocFold, FoldFunction, Row, fold_room, run_fold
 from server.store.migrate import migrate
@@ -352,6 +354,29 @@ async def test_the_event_loop_keeps_running_while_a_large_fold_is_in_progress(tm
     assert any(started < moment < finished for moment in ticks)
 
 
+async def test_without_worker_processes_folds_run_on_a_thread_after_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_processes(*args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("no sem_open on this platform")  # what multiprocessing raises there
+
+    monkeypatch.setattr(updatelog, "ProcessPoolExecutor", no_processes)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    await asyncio.to_thread(migrate, url)
+    writers = Writers()
+    before = children()
+    async with open_log(url) as update_log:
+        for _ in range(2):
+            new = writers.edit(4)
+            await append(update_log, new)
+            assert await update_log.compact(ROOM) == len(new)
+            assert update_log.compactions.last_pid == os.getpid()
+            assert board(await update_log.load(ROOM)) == contents(writers.a)
+        assert children() == before
+    warnings = [r for r in caplog.records if r.name == "kring.store" and r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warnings] == ["no compaction worker process; folding on a thread"]
+
+
 def alive(pid: int) -> bool:
     """Running, not merely unreaped: here an orphan's parent may be an init that never reaps."""
     try:
@@ -370,6 +395,7 @@ async def test_the_worker_goes_when_the_server_is_killed(tmp_path: Path) -> None
     server = f"""
 import asyncio
 from pathlib import Path
+from server.store import updatelog
 from server.store.engine import create_engine
 from server.store.updatelog import UpdateLog
 
