@@ -89,3 +89,28 @@ async def test_metrics_need_loopback_or_the_token(server: RunningServer) -> None
         assert (await http.get("/metrics", headers={"Authorization": "Bearer fout"})).status_code == 404
         ok = await http.get("/metrics", headers={"Authorization": "Bearer geheim-voor-prometheus"})
         assert ok.status_code == 200 and "kring_connections" in ok.text
+
+
+async def test_internal_counters_keep_what_unloaded_rooms_counted(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, room_idle_seconds=0.05)
+    await asyncio.to_thread(migrate, settings.database_url)
+    async with run_server(settings) as running:
+        client = BoardClient(running.url, ROOM)
+        await client.connect()
+        await asyncio.wait_for(client.synced.wait(), 10)
+        client.doc.get("agreements", type=Map)["punt"] = "inhoud"
+        await client.all_acked()
+        await client.disconnect()
+        await eventually(lambda: _unloaded(running), timeout=10)
+
+        async with httpx.AsyncClient() as http:
+            counters = (await http.get(f"{running.url}/internal/counters")).json()
+        assert counters["rooms"]["live"] == 0
+        assert counters["rooms"]["updates_stored"] >= 1  # the unloaded room's update still counts
+        assert counters["loop"]["lag_samples"] > 0
+        assert {"lag_over_5ms", "lag_over_100ms"} <= set(counters["loop"])
+        assert "inhoud" not in str(counters) and ROOM not in str(counters)
+
+
+async def _unloaded(server: RunningServer) -> None:
+    assert server.kring.registry.unloaded == 1
