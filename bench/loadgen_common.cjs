@@ -89,12 +89,31 @@ const stats = {
   acks_saved: 0,
   acks_failed: 0,
   acks_missing: 0,
+  duplicates: 0, // updates a phone that does not apply received more than once
   ack_us: [],
   errors: [],
 };
 let windowFrom = Infinity;
 let windowTo = -Infinity;
 const inWindow = (t) => t >= windowFrom && t < windowTo;
+
+// In a proposal's update, what precedes the send time: the key `text` (length 4), then its content, one
+// lib0 `any` (count 1) that is a string (tag 119); a length byte and the digits follow.
+const TEXT_VALUE = Buffer.from([4, 116, 101, 120, 116, 1, 119]);
+
+function sentAtIn(update) {
+  const at = update.indexOf(TEXT_VALUE);
+  if (at < 0) return NaN;
+  const start = at + TEXT_VALUE.length + 1;
+  return Number(update.toString('latin1', start, start + update[start - 1]));
+}
+
+function record(now, sentAt) {
+  if (!Number.isFinite(sentAt) || !inWindow(sentAt)) return;
+  stats.received += 1;
+  stats.latency_us.push(now - sentAt);
+  stats.latency_second.push(Math.floor((sentAt - windowFrom) / 1e6));
+}
 
 function noteError(message) {
   if (stats.errors.length < 10) stats.errors.push(String(message));
@@ -113,6 +132,11 @@ class Phone {
     // A phone may only write what it owns: its own open proposals, proposals["<participant>:<id>"]
     // = {by, text, status}. The text carries the send time.
     this.prefix = `${spec.participant}:`;
+    this.prefixBytes = Buffer.from(this.prefix);
+    // A phone that does not apply reads the send time straight from the frame (`stamp`): the server
+    // sends it exactly the same bytes, but the generator spends no Yjs work on it (see runner.py).
+    this.applies = spec.applies !== false;
+    this.stamped = new Set();
     this.seq = 0;
     this.pendingAcks = 0;
     this.timer = null;
@@ -127,11 +151,7 @@ class Phone {
       for (const key of event.keysChanged) {
         if (key.startsWith(this.prefix)) continue;
         const entry = this.map.get(key);
-        const sentAt = entry instanceof Y.Map ? Number(entry.get('text')) : NaN;
-        if (!Number.isFinite(sentAt) || !inWindow(sentAt)) continue;
-        stats.received += 1;
-        stats.latency_us.push(now - sentAt);
-        stats.latency_second.push(Math.floor((sentAt - windowFrom) / 1e6));
+        record(now, entry instanceof Y.Map ? Number(entry.get('text')) : NaN);
       }
     });
   }
@@ -187,8 +207,27 @@ class Phone {
       this.emitSync(syncFrame(STEP2, Y.encodeStateAsUpdate(this.doc, payload)), null);
       return;
     }
+    if (frame[1] === UPDATE && !this.applies) {
+      this.stamp(payload);
+      return;
+    }
     Y.applyUpdate(this.doc, payload, 'remote');
     if (frame[1] === STEP2) this.settle(true);
+  }
+
+  stamp(update) {
+    const now = nowUs();
+    const bytes = Buffer.from(update.buffer, update.byteOffset, update.byteLength);
+    if (bytes.indexOf(this.prefixBytes) >= 0) return; // its own update, back in a window with others'
+    // A Y.Doc would ignore an update it already has; so does this count (the same bytes twice, e.g.
+    // in a resync).
+    const sentAt = sentAtIn(bytes);
+    if (this.stamped.has(sentAt)) {
+      stats.duplicates += 1;
+      return;
+    }
+    if (inWindow(sentAt)) this.stamped.add(sentAt);
+    record(now, sentAt);
   }
 
   emitSync(frame, sentAt) {

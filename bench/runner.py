@@ -66,6 +66,9 @@ class Scenario:
     warmup: float = 5.0
     duration: float = 25.0
     drain: float = 3.0
+    # Phones per room that apply every update to their Y.Doc before timing it (None: all). The others
+    # receive the same frames and time them on reading; the server's work is the same either way.
+    appliers: int | None = None
 
     @property
     def clients(self) -> int:
@@ -103,6 +106,7 @@ class Result:
     sent: int = 0
     expected: int = 0
     received: int = 0
+    duplicates: int = 0  # an update received twice by a phone that does not apply (see Scenario.appliers)
     latency_ms: dict[str, float] = field(default_factory=dict)
     # p99 of the updates sent in each successive slice of the window: a rising series means overload
     p99_by_slice_ms: list[float] = field(default_factory=list)
@@ -141,6 +145,7 @@ class Result:
             "sent_per_s": round(self.sent / self.measured_seconds, 1) if self.measured_seconds else None,
             "expected_deliveries": self.expected,
             "received": self.received,
+            "duplicates": self.duplicates,
             "delivered_fraction": round(self.delivered, 5) if self.expected else None,
             "deliveries_per_s": round(self.received / self.measured_seconds, 1) if self.measured_seconds else None,
             "latency_ms": self.latency_ms,
@@ -223,6 +228,7 @@ def plan_clients(scenario: Scenario, servers: list[Server], rooms: list[Provisio
                     "origin": server.origin,
                     "room": room.room_id,
                     "rate": scenario.room_rate / scenario.clients_per_room,
+                    "applies": scenario.appliers is None or j < scenario.appliers,
                 }
             )
     return clients
@@ -292,6 +298,7 @@ async def run(scenario: Scenario, servers: list[Server], generator: Generator) -
         result.sent += sum(sent_by_room.values())
         result.expected += sum(n * max(0, room_sizes.get(room, 0) - 1) for room, n in sent_by_room.items())
         result.received += int(part["received"])
+        result.duplicates += int(part.get("duplicates", 0))
         result.disconnects += int(part["disconnects"])
         result.refusals += int(part["refusals"])
         result.acks_saved += int(part["acks_saved"])
