@@ -18,6 +18,9 @@ const ACK_TIMEOUT_MS = 30000
 const AWARENESS_RETRY_MS = 5000
 const RESYNC_PAUSE_MS = 5000 // a server that keeps refusing must not get a reconnect loop
 const REFUSED_CONNECT_RETRY_MS = 5000
+// A connect refused again and again (a throttled crowd after a restart) waits twice as long each
+// time, up to this: every refused handshake still costs the server a little.
+const REFUSED_CONNECT_RETRY_MAX_MS = 60000
 // After a server restart every phone of every meeting comes back at once; each waits a random part
 // of this first, so a thousand do not arrive in the same second.
 const RECONNECT_SPREAD_MS = 5000
@@ -80,14 +83,17 @@ export class KringProvider extends ObservableV2 {
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this._retry = undefined
     this._lastResync = 0
+    this._refusedConnects = 0 // refused connects in a row, for the back-off
 
     this.socket = io(origin, {
       transports: ['websocket'],
       parser: msgpackParser,
       auth: { ...auth },
       reconnection: true,
-      // Exponential back-off with full jitter: the first retry falls anywhere in 0–4 s, later
-      // ones double, up to 10 s. Coming back online retries at once (see _onOnline).
+      // Exponential back-off with jitter: the first retry falls between 0 and 4 s, later ones
+      // double, up to 10 s (socket.io-client draws sign and size from one random number, so the
+      // retries come in alternate 200-ms bands; the spread of 1,000 phones after a restart is in
+      // docs/performance.md). Coming back online retries at once (see _onOnline).
       reconnectionDelay: 2000,
       reconnectionDelayMax: 10000,
       randomizationFactor: 1
@@ -167,6 +173,7 @@ export class KringProvider extends ObservableV2 {
 
   _onConnect () {
     this._lastRefusal = null
+    this._refusedConnects = 0
     this._setStatus('connecting')
     // The server greets with its step 1 of each document (we answer with what it lacks: edits
     // made offline); our step 1 of each brings what we missed.
@@ -227,7 +234,11 @@ export class KringProvider extends ObservableV2 {
     }
     this._setStatus('offline')
     // Socket.IO retries a lost network by itself, but not a connect the server refused.
-    if (code) this._retryLater(REFUSED_CONNECT_RETRY_MS + Math.random() * RECONNECT_SPREAD_MS)
+    if (code) {
+      const wait = Math.min(REFUSED_CONNECT_RETRY_MAX_MS, REFUSED_CONNECT_RETRY_MS * 2 ** this._refusedConnects)
+      this._refusedConnects += 1
+      this._retryLater(wait + Math.random() * RECONNECT_SPREAD_MS)
+    }
   }
 
   /** @param {number} ms */
