@@ -38,7 +38,7 @@ from bench.procs import (
     start_server,
 )
 from bench.provision import provision
-from bench.runner import node_available, percentiles
+from bench.runner import LineWorker, node_available, percentiles
 
 NODE_SCRIPT = Path(__file__).resolve().parent / "reconnect.mjs"
 # What the server runs with when KRING_CONNECTS_PER_SECOND / _BURST are unset (server/settings.py).
@@ -54,31 +54,10 @@ def now_us() -> int:
     return time.monotonic_ns() // 1000
 
 
-class Worker:
-    """One Node process of phones, spoken to one JSON line at a time."""
+class Worker(LineWorker):
+    """One Node process of phones running the web client's provider."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-
-    async def send(self, message: dict[str, Any]) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write((json.dumps(message) + "\n").encode())
-        await self.process.stdin.drain()
-
-    async def receive(self, event: str, within: float) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + within
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"phones process {self.process.pid} sent no {event!r} in {within:.0f} s")
-            line = await asyncio.wait_for(self.process.stdout.readline(), remaining)
-            if not line:
-                raise RuntimeError(f"phones process {self.process.pid} exited ({await self.process.wait()})")
-            with contextlib.suppress(ValueError):
-                message = json.loads(line)
-                if isinstance(message, dict) and message.get("event") == event:
-                    return message
+    label = "phones process"
 
     async def stop(self) -> None:
         if self.process.returncode is None:

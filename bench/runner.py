@@ -175,11 +175,13 @@ def percentiles(samples_us: list[int]) -> dict[str, float]:
     return {"p50": at(50), "p90": at(90), "p99": at(99), "p99.9": at(99.9), "max": round(ordered[-1] / 1000, 2)}
 
 
-class _Worker:
+class LineWorker:
+    """A Node or Python process of phones, spoken to one JSON line at a time (both directions)."""
+
+    label = "load generator"
+
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
-        self.cpu_from: float | None = None
-        self.cpu_to: float | None = None
 
     async def send(self, message: dict[str, Any]) -> None:
         assert self.process.stdin is not None
@@ -192,14 +194,21 @@ class _Worker:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"load generator {self.process.pid} sent no {event!r} in {within:.0f} s")
+                raise TimeoutError(f"{self.label} {self.process.pid} sent no {event!r} in {within:.0f} s")
             line = await asyncio.wait_for(self.process.stdout.readline(), remaining)
             if not line:
-                raise RuntimeError(f"load generator {self.process.pid} exited ({await self.process.wait()})")
+                raise RuntimeError(f"{self.label} {self.process.pid} exited ({await self.process.wait()})")
             with contextlib.suppress(ValueError):
                 message = json.loads(line)
                 if isinstance(message, dict) and message.get("event") == event:
                     return message
+
+
+class _Worker(LineWorker):
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        super().__init__(process)
+        self.cpu_from: float | None = None
+        self.cpu_to: float | None = None
 
     async def stop(self) -> None:
         if self.process.returncode is None:

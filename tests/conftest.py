@@ -24,6 +24,17 @@ async def server(settings: Settings) -> AsyncIterator[RunningServer]:
         yield running
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated store, on SQLite and on the real PostgreSQL (a test file may define its own)."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    migrate(url)
+    return url
+
+
 def pytest_configure(config: pytest.Config) -> None:
     asyncio.set_event_loop_policy(None)
 

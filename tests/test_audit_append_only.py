@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.exc import DBAPIError
 
 from server.store.engine import create_engine
 from server.store.meetings import MeetingStore
-from server.store.migrate import migrate
 from server.store.models import AuditEntry
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))
-    )
-    migrate(url)
-    return url
 
 
 async def test_entries_cannot_be_changed_or_deleted(database_url: str) -> None:

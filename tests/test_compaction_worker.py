@@ -36,16 +36,6 @@ from server.store.updatelog import StoredRoom, UpdateLog
 ROOM = "kamer-1"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    migrate(url)
-    return url
-
-
 @asynccontextmanager
 async def open_log(url: str, fold: FoldFunction = fold_room) -> AsyncIterator[UpdateLog]:
     engine = create_engine(url)

@@ -23,16 +23,6 @@ from tests.utils import eventually
 ROOM = "kamer-1"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    migrate(url)
-    return url
-
-
 @pytest.fixture
 async def log(database_url: str) -> AsyncIterator[UpdateLog]:
     engine = create_engine(database_url)
