@@ -16,6 +16,7 @@ from sqlalchemy import event
 from server.crdt import _state_vector
 from server.store.committer import Row, committer_for
 from server.store.engine import create_engine
+from server.store.folding import DocFold
 from server.store.migrate import migrate
 from server.store.updatelog import StoredRoom, UpdateLog
 from tests.utils import eventually
@@ -73,6 +74,9 @@ async def test_appends_issued_together_share_transactions(database_url: str) -> 
         async def commit(self, rows: list[Row]) -> None:
             await committer.commit(rows)
             done_at_commit.append(sum(f.done() for f in futures))
+
+        async def write_folds(self, room: str, folds: list[DocFold]) -> int:
+            return await committer.write_folds(room, folds)
 
         async def close(self) -> None:
             await committer.close()

@@ -13,19 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pycrdt import Doc
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.crdt import integrate
 from server.metrics import Histogram
 from server.store import folding
-from server.store.committer import Committer, committer_for
+from server.store.committer import Committer, committer_for, write_folds
 from server.store.models import RoomSnapshot, RoomUpdate
 
 log = logging.getLogger("kring.store")
-
-# Ids per DELETE in compaction: well under SQLite's and asyncpg's bound-parameter limits.
-_DELETE_CHUNK = 500
 
 
 @dataclass
@@ -223,11 +220,13 @@ class UpdateLog:
             folds = await self._folds(room, stored)
             if folds is None:
                 return 0
-            async with self.engine.begin() as conn:
-                return await self._write(conn, room, folds)
+            return await self._write(None, room, folds)
 
-    async def _write(self, conn: AsyncConnection, room: str, folds: list[folding.DocFold]) -> int:
-        removed = await _write_folds(conn, room, folds)
+    async def _write(self, conn: AsyncConnection | None, room: str, folds: list[folding.DocFold]) -> int:
+        # PostgreSQL writes in the transaction that holds the room's lock; SQLite where its commits go.
+        removed = await (
+            write_folds(conn, room, folds) if conn is not None else self._committer.write_folds(room, folds)
+        )
         self.compactions.written += 1
         return removed
 
@@ -288,20 +287,6 @@ class UpdateLog:
         async with self.engine.begin() as conn:
             await conn.execute(delete(RoomUpdate).where(RoomUpdate.room == room))
             await conn.execute(delete(RoomSnapshot).where(RoomSnapshot.room == room))
-
-
-async def _write_folds(conn: AsyncConnection, room: str, folds: list[folding.DocFold]) -> int:
-    removed = 0
-    for fold in folds:
-        await conn.execute(delete(RoomSnapshot).where(RoomSnapshot.room == room, RoomSnapshot.doc == fold.doc))
-        await conn.execute(insert(RoomSnapshot).values(room=room, doc=fold.doc, data=fold.snapshot, upto_id=fold.upto))
-        # Delete by id, never by range: on PostgreSQL a row another process inserted before ours
-        # (lower id) may commit after the read, and a range would delete it unread.
-        for start in range(0, len(fold.folded), _DELETE_CHUNK):
-            chunk = fold.folded[start : start + _DELETE_CHUNK]
-            result = await conn.execute(delete(RoomUpdate).where(RoomUpdate.id.in_(chunk)))
-            removed += int(result.rowcount or 0)
-    return removed
 
 
 @dataclass
