@@ -413,5 +413,7 @@ def _counters_delta(before: list[dict[str, Any] | None], after: list[dict[str, A
             return None
         flat_a, flat_b = _flatten(a), _flatten(b)
         for key, value in flat_b.items():
+            if key.startswith("memory."):  # levels, not counts: a difference of them means nothing here
+                continue
             total[key] = round(total.get(key, 0.0) + value - flat_a.get(key, 0.0), 6)
     return total or None

@@ -49,6 +49,10 @@ class Sample:
     rooms_loaded: int | None
     rooms_unloaded: int | None
     rows: int | None
+    # The allocators' view (server/memory.py): a leak raises in-use, fragmentation only RSS and free.
+    in_use_mib: float | None = None
+    free_mib: float | None = None
+    python_blocks: int | None = None
 
 
 @dataclass
@@ -95,12 +99,21 @@ def take_sample(server: Server, started: float, label: str) -> Sample:
         rooms_loaded=_int_at(data, "rooms", "live"),
         rooms_unloaded=rooms_unloaded(server),
         rows=_int_at(data, "store", "rows"),
+        in_use_mib=_mib_at(data, "memory", "malloc_in_use"),
+        free_mib=_mib_at(data, "memory", "malloc_free"),
+        python_blocks=_int_at(data, "memory", "python_blocks"),
     )
 
 
+def _mib_at(data: dict[str, object], section: str, key: str) -> float | None:
+    value = _int_at(data, section, key)
+    return value / 2**20 if value is not None else None
+
+
 TABLE_HEAD = (
-    "| minute | round | RSS MiB | fds | connections | rooms loaded | rooms unloaded | rows stored |\n"
-    "|---:|---|---:|---:|---:|---:|---:|---:|"
+    "| minute | round | RSS MiB | malloc in use MiB | malloc free MiB | Python blocks | fds | connections "
+    "| rooms loaded | rooms unloaded | rows stored |\n"
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
@@ -108,11 +121,15 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _one(value: float | None) -> str:
+    return f"{value:.1f}" if value is not None else ""
+
+
 def print_sample(sample: Sample) -> None:
-    rss = f"{sample.rss_mib:.1f}" if sample.rss_mib is not None else ""
     cells = [sample.connections, sample.rooms_loaded, sample.rooms_unloaded, sample.rows]
     print(
-        f"| {sample.minute:6.1f} | {sample.label} | {rss} | {_cell(sample.fds)} | "
+        f"| {sample.minute:6.1f} | {sample.label} | {_one(sample.rss_mib)} | {_one(sample.in_use_mib)} "
+        f"| {_one(sample.free_mib)} | {_cell(sample.python_blocks)} | {_cell(sample.fds)} | "
         + " | ".join(_cell(c) for c in cells)
         + " |",
         flush=True,
@@ -248,10 +265,20 @@ def _across_rounds(rounds: list[Round]) -> list[str]:
     ends = [r.end for r in rounds]
     rss = [s.rss_mib for s in ends]
     fds = [s.fds for s in ends]
+    in_use = [s.in_use_mib for s in ends]
+    blocks = [s.python_blocks for s in ends]
     lines = [
         "- at the rounds' ends: RSS MiB " + ", ".join(f"{v:.1f}" if v is not None else "?" for v in rss),
+        "- at the rounds' ends: malloc in use MiB " + ", ".join(f"{v:.1f}" if v is not None else "?" for v in in_use),
+        "- at the rounds' ends: Python blocks " + ", ".join(_cell(v) if v is not None else "?" for v in blocks),
         "- at the rounds' ends: fds " + ", ".join(_cell(v) if v is not None else "?" for v in fds),
     ]
+    later_in_use = [v for v in in_use[1:] if v is not None]
+    if len(later_in_use) >= 2:
+        lines.append(
+            f"- rounds 2..{len(rounds)}: malloc in use {_per_round(later_in_use):+.1f} MiB per round "
+            f"({later_in_use[-1] - later_in_use[0]:+.1f} in all)"
+        )
     later_rss = [v for v in rss[1:] if v is not None]
     later_fds = [float(v) for v in fds[1:] if v is not None]
     if len(later_rss) >= 2 and len(later_fds) >= 2:

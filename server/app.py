@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server import metrics, pages, views
+from server import memory, metrics, pages, views
 from server.meetings import deletion
 from server.meetings.routes import routes as meeting_routes
 from server.metrics import LoopLag
@@ -118,6 +118,7 @@ def create_app(settings: Settings) -> Any:
         # when rooms come and go.
         totals = {key: int(value) for key, value in vars(kring.registry.totals()).items()}
         lag = kring.loop_lag.histogram
+        heap = memory.heap()
         return JSONResponse(
             {
                 "store": {
@@ -142,6 +143,12 @@ def create_app(settings: Settings) -> Any:
                         for i, bound in enumerate(lag.bounds)
                         if bound >= 0.005
                     },
+                },
+                "memory": {
+                    "resident": heap.resident,
+                    "malloc_in_use": heap.in_use,
+                    "malloc_free": heap.free,
+                    "python_blocks": heap.python_blocks,
                 },
             }
         )

@@ -1,11 +1,12 @@
-"""Giving freed heap memory back to the operating system after rooms are unloaded.
+"""Freeing unloaded rooms and giving the heap's free pages back to the operating system.
 
 glibc's malloc keeps the memory a process frees in its arenas for later allocations, and only
 shrinks the heap from its top. An unloaded room's documents are freed in the middle of the heap, so
 without help the server's RSS stays at its high-water mark even when nothing leaks: an operator
 cannot tell a leak from a heap that was merely large once. `malloc_trim(0)` hands every free page
 back (madvise), which makes RSS follow what the rooms really hold. On other C libraries (musl,
-macOS) there is no such call; trimming is then a no-op.
+macOS) there is no such call; trimming is then a no-op. Before the trim, Python's collector must
+have freed the rooms at all: they live in reference cycles (see Trimmer).
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ import ctypes
 import ctypes.util
 import enum
 import functools
+import gc
 import logging
+import os
+import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 log = logging.getLogger("kring.memory")
 
@@ -46,6 +51,73 @@ def _malloc_trim() -> Callable[[int], int] | None:
     return function
 
 
+class _Mallinfo2(ctypes.Structure):
+    # glibc >= 2.33; every field a size_t (mallinfo(3)).
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class Heap:
+    """What the process's allocators hold: RSS alone cannot tell a leak from a fragmented heap.
+
+    `in_use` grows with a leak; `free` (held by glibc, resident or not) grows with fragmentation.
+    Python's small objects live in pymalloc's own arenas, outside both: `python_blocks` counts them.
+    """
+
+    in_use: int | None  # bytes malloc has handed out and not had back (all arenas, and mmapped blocks)
+    free: int | None  # bytes malloc holds free in its arenas
+    python_blocks: int  # pymalloc blocks allocated (objects and small buffers)
+    resident: int | None  # the process's RSS, bytes (Linux's /proc; None elsewhere)
+
+
+@functools.cache
+def _mallinfo2() -> Callable[[], _Mallinfo2] | None:
+    try:
+        function = ctypes.CDLL(ctypes.util.find_library("c")).mallinfo2
+    except (OSError, AttributeError, TypeError):
+        return None
+    function.argtypes = []
+    function.restype = _Mallinfo2
+    return function
+
+
+def heap() -> Heap:
+    """The allocators' figures now. Cheap (glibc locks and sums its arenas' counters), for /metrics."""
+    function = _mallinfo2()
+    info = function() if function is not None else None
+    return Heap(
+        in_use=info.uordblks + info.hblkhd if info is not None else None,
+        free=info.fordblks if info is not None else None,
+        python_blocks=sys.getallocatedblocks(),
+        resident=_resident(),
+    )
+
+
+def _resident() -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
 def trim() -> Trim:
     """Return the allocator's free pages to the OS; what happened, honestly (blocking: see Trimmer)."""
     function = _malloc_trim()
@@ -58,18 +130,35 @@ def trim() -> Trim:
 
 
 class Trimmer:
-    """Trims at most once per `interval`, off the event loop.
+    """After rooms are unloaded: collects their cyclic garbage, then gives free pages back; at most
+    once per `interval`.
 
-    A burst of requests (many rooms unloaded at the end of a round of meetings) makes one trim at
-    once and at most one more when the interval is over, so what the later unloads freed is given
-    back too. One call takes ~5-13 ms once a 200 MiB heap has freed 60-175 MiB (docs/performance.md,
-    "Soak"), and more on a larger heap: too long for the event loop, so it runs in a worker thread
-    (malloc_trim is thread-safe and ctypes releases the GIL for it).
+    The collector: `kring serve` freezes start-up's objects and raises the collector's thresholds
+    (server/cli.py), so a full collection comes only every few tens of millions of allocations. A room
+    and its documents, and a closed socket, sit in reference cycles (their tasks, callbacks and
+    observers point back at them), so without a collection here an unloaded room's documents and its
+    phones' sockets stay allocated until that far-off full collection: the 30-minute soak grew by
+    ~20 MiB a round of 50 meetings (docs/performance.md, "Soak"). One full collection of a server
+    with 1,000 phones connected takes tens of ms on the event loop (it holds the GIL, so a thread
+    would not help); at most one per interval, when meetings end, is the price of a flat heap.
+
+    The trim: one `malloc_trim` call takes ~5-13 ms once a 200 MiB heap has freed 60-175 MiB, and
+    more on a larger heap: too long for the event loop, so it runs in a worker thread (malloc_trim is
+    thread-safe and ctypes releases the GIL for it).
+
+    A burst of requests (many rooms unloaded at the end of a round of meetings) makes one run at once
+    and at most one more when the interval is over, so what the later unloads freed is given back too.
     """
 
-    def __init__(self, interval: float = TRIM_INTERVAL_SECONDS, run: Callable[[], Trim] = trim) -> None:
+    def __init__(
+        self,
+        interval: float = TRIM_INTERVAL_SECONDS,
+        run: Callable[[], Trim] = trim,
+        collect: Callable[[], object] = gc.collect,
+    ) -> None:
         self.interval = interval
         self._run = run
+        self._collect = collect
         self._last: float | None = None  # loop time the last trim started
         self._task: asyncio.Task[None] | None = None
         self._running = False
@@ -98,10 +187,13 @@ class Trimmer:
             self._last = asyncio.get_running_loop().time()
             self._running, self._again = True, False
             try:
+                started = time.perf_counter()
+                self._collect()
+                log.debug("collected after unloads in %.1f ms", 1000 * (time.perf_counter() - started))
                 self.last = await asyncio.to_thread(self._run)
                 self.runs += 1
             except Exception:
-                log.exception("malloc_trim failed")
+                log.exception("collecting or trimming after unloads failed")
             finally:
                 self._running = False
             if not self._again:

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from server import memory
+
 if TYPE_CHECKING:
     from server.app import Kring
 
@@ -104,6 +106,16 @@ def render(kring: Kring) -> str:
         ("gauge", "store_failing", "1 while commits fail: nothing new is acknowledged.", int(kring.log.failing)),
         ("gauge", "store_queued", "Updates waiting for the next commit.", kring.log.queued),
     ]
+    # Memory as the allocators see it: a leak raises in-use bytes, fragmentation only free bytes and RSS.
+    heap = memory.heap()
+    for name, help_, amount in (
+        ("process_resident_bytes", "Resident memory of this process.", heap.resident),
+        ("malloc_in_use_bytes", "Bytes malloc has handed out (documents, buffers).", heap.in_use),
+        ("malloc_free_bytes", "Bytes malloc holds free in its arenas.", heap.free),
+        ("python_allocated_blocks", "Python's small-object blocks in use.", heap.python_blocks),
+    ):
+        if amount is not None:  # not on every platform
+            scalars.append(("gauge", name, help_, amount))
     relay = getattr(kring.relay, "counters", None)
     if relay is not None:
         scalars += [
@@ -114,8 +126,8 @@ def render(kring: Kring) -> str:
             ("counter", "redis_reconnects_total", "Relay (re)connections to Redis.", relay.reconnects),
         ]
     out: list[str] = []
-    for kind, name, help_, value in scalars:
-        out += _metric(kind, f"kring_{name}", help_, [f"kring_{name} {value}"])
+    for kind, metric, text, value in scalars:
+        out += _metric(kind, f"kring_{metric}", text, [f"kring_{metric} {value}"])
     refused = [f'kring_refused_total{{reason="{code}"}} {n}' for code, n in sorted(transport.refused.items())]
     out += _metric("counter", "kring_refused_total", "Refused frames and connections, by reason.", refused)
     commit = "kring_store_commit_seconds"

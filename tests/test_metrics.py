@@ -61,6 +61,10 @@ async def test_metrics_count_what_the_process_did(server: RunningServer) -> None
     assert sample(after, "kring_store_commits_total") >= 1
     assert sample(after, "kring_store_commit_seconds_count") == sample(after, "kring_store_commits_total")
     assert sample(after, "kring_store_failing") == 0
+    # Memory as RSS and as the allocators see it, to tell a leak from fragmentation.
+    assert sample(after, "kring_process_resident_bytes") > sample(after, "kring_malloc_in_use_bytes") > 0
+    assert sample(after, "kring_malloc_free_bytes") >= 0
+    assert sample(after, "kring_python_allocated_blocks") > 0
     # Only numbers: not the room, not what was written.
     assert ROOM not in after and "geheime inhoud" not in after
 
@@ -109,6 +113,8 @@ async def test_internal_counters_keep_what_unloaded_rooms_counted(tmp_path: Path
         assert counters["rooms"]["updates_stored"] >= 1  # the unloaded room's update still counts
         assert counters["loop"]["lag_samples"] > 0
         assert {"lag_over_5ms", "lag_over_100ms"} <= set(counters["loop"])
+        assert counters["memory"]["python_blocks"] > 0
+        assert counters["memory"]["resident"] > counters["memory"]["malloc_in_use"] > 0
         assert "inhoud" not in str(counters) and ROOM not in str(counters)
 
 
