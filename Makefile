@@ -52,7 +52,7 @@ bench-cluster: setup
 bench-reconnect: setup
 	$(BIN)/python -m bench.reconnect
 
-# By hand, not in CI: 30 minutes at 1,000 phones (docs/performance.md, "Soak").
+# By hand, not in CI: 40 minutes at 1,000 phones, eight rounds of meetings (docs/performance.md, "Soak").
 soak: setup
 	$(BIN)/python -m bench.soak
 

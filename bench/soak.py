@@ -1,6 +1,6 @@
 """`python -m bench.soak`: many phones for a long time, to see that nothing grows and nothing is lost.
 
-Run by hand, not in CI (`make soak`: 30 minutes at 1,000 phones, in meetings of 10 minutes). The run
+Run by hand, not in CI (`make soak`: 40 minutes at 1,000 phones, in eight rounds of 5-minute meetings). The run
 is a sequence of rounds: each round makes new meetings and rooms and the phones join those, so the
 previous round's rooms empty out and the server must unload them, as a region's server does all day.
 Within a meeting a room grows with its documents' history; a leak shows as memory or descriptors
@@ -296,12 +296,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.soak", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--minutes", type=float, default=30.0, help="measured minutes in all (30)")
+    parser.add_argument("--minutes", type=float, default=40.0, help="measured minutes in all (40)")
     parser.add_argument(
         "--meeting-minutes",
         type=float,
-        default=10.0,
-        help="measured minutes per round of meetings; 0: one meeting for the whole run (10)",
+        default=5.0,
+        help="measured minutes per round of meetings; 0: one meeting for the whole run (5)",
     )
     parser.add_argument("--rooms", type=int, default=50)
     parser.add_argument("--clients", type=int, default=20, help="phones per room (20)")
