@@ -20,12 +20,13 @@ from pycrdt import Map
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from server.catalogue import DEFAULT_LANGUAGE
 from server.meetings import printing
 from server.meetings.access import room_of
 from server.meetings.http import ApiError, parts
 from server.meetings.people import first_name
 from server.meetings.session import current_facilitator
-from server.meetings.wording import LABEL_SETS, label_set
+from server.meetings.wording import LABEL_SETS, LANGUAGES, label_set
 from server.rooms.schema import BOARD, CATEGORIES, CHILD_TOOLS
 from server.store.meetings import RoomAccess
 
@@ -255,7 +256,8 @@ async def _exported(request: Request, what: str) -> tuple[RoomAccess, dict[str, 
 
 
 def _lang(request: Request) -> str:
-    return "en" if request.query_params.get("lang") == "en" else "nl"
+    asked = request.query_params.get("lang")
+    return asked if asked in LANGUAGES else DEFAULT_LANGUAGE
 
 
 async def export_json(request: Request) -> Response:
