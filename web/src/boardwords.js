@@ -9,7 +9,7 @@ const words = /** @type {Record<string, any>} */ (board)[lang]
 const made = phrases(words, lang, {
   name: ['by', 'acceptName', 'declineName', 'proposalFrom', 'announceNewProposal', 'ownerRemove', 'announceOwnerRemoved',
     'announceScoreEntered', 'confirm', 'announceConfirmed'],
-  n: ['pairTag', 'pairLimit', 'pairMissing', 'pickScore', 'scoreSaved', 'removeRuleCarried', 'scoreCount'],
+  n: ['pairTag', 'pairLimit', 'pairMissing', 'scoreSaved', 'removeRuleCarried'],
   'n of': ['wallPage', 'scored'],
   'name n': ['scoreOf'],
   label: ['announceMarked'],
