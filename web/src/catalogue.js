@@ -1,12 +1,13 @@
 // The interface's words come from one catalogue per language, server/catalogue/<lang>.json, which the
 // server's printed exports read too (the format is described in server/catalogue/__init__.py).
 // Each words module takes its own section by name, so esbuild bundles only the sections a page's
-// modules use: the login page carries no board words, the phone no child tools.
+// modules use: the login page carries no board words, and no page the printed record's.
 
 import * as nl from '../../server/catalogue/nl.json'
 import * as en from '../../server/catalogue/en.json'
 
-// A new language: its catalogue file, and its name in each line below (the default, Dutch, first).
+// A new language: its catalogue file, an import above, and its name in each line below (the default,
+// Dutch, first).
 export const ui = { nl: nl.ui, en: en.ui }
 export const board = { nl: nl.board, en: en.board }
 export const child = { nl: nl.child, en: en.child }
