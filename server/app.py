@@ -6,12 +6,10 @@ import asyncio
 import contextlib
 import hmac
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -19,9 +17,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server import memory, metrics, pages, views
+from server.latency import LoopLag
 from server.meetings import deletion
 from server.meetings.routes import routes as meeting_routes
-from server.metrics import LoopLag
+from server.process import Kring
 from server.relay import NoRelay, Relay
 from server.relay.redis import RedisRelay
 from server.rooms.live import LiveRooms
@@ -34,21 +33,6 @@ from server.store.validity import ValidityStore
 from server.transport import SocketTransport
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
-
-
-@dataclass
-class Kring:
-    """The running parts of one server process, reachable from tests and the CLI."""
-
-    settings: Settings
-    engine: AsyncEngine
-    log: UpdateLog
-    transport: SocketTransport
-    registry: RoomRegistry
-    relay: Relay
-    meetings: MeetingStore
-    live: LiveRooms
-    loop_lag: LoopLag
 
 
 def build(settings: Settings) -> Kring:

@@ -135,11 +135,11 @@ def plan(source: Doc[Any], target: Doc[Any], wanted: list[tuple[str, str]]) -> C
     return result
 
 
-def _shared(value: Any, name: str | None = None) -> Any:
+def board_value(value: Any, name: str | None = None) -> Any:
     """A plain value read with to_py() turned back into what the board holds: maps stay shared
     maps and an item's `text` stays collaboratively editable."""
     if isinstance(value, dict):
-        return Map({k: _shared(v, k) for k, v in value.items()})
+        return Map({k: board_value(v, k) for k, v in value.items()})
     if name == "text" and isinstance(value, str):
         return Text(value)
     return value
@@ -148,7 +148,7 @@ def _shared(value: Any, name: str | None = None) -> Any:
 def writer(items: list[dict[str, Any]]) -> Any:
     def mutate(doc: Doc[Any]) -> None:
         for item in items:
-            doc.get(item["root"], type=Map)[item["key"]] = _shared(item["value"])
+            doc.get(item["root"], type=Map)[item["key"]] = board_value(item["value"])
 
     return mutate
 

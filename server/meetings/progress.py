@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.meetings.access import room_of
-from server.meetings.copying import _shared
+from server.meetings.copying import board_value
 from server.meetings.http import KringParts, parts
 from server.meetings.session import current_facilitator
 from server.rooms.schema import BOARD
@@ -58,7 +58,7 @@ async def carry_over(kring: KringParts, earlier_room: str, new_room: str) -> int
         for root, entries in values.items():
             target = doc.get(root, type=Map)
             for key, value in entries.items():
-                target[key] = _shared(value)
+                target[key] = board_value(value)
         if isinstance(labels, str):
             doc.get("meta", type=Map)["labels"] = labels
 
