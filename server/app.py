@@ -16,10 +16,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server import memory, metrics, pages, views
+from server import html_shell, memory, metrics, web_pages
 from server.latency import LoopLag
-from server.meetings import deletion
-from server.meetings.routes import routes as meeting_routes
+from server.meetings.http import deletion
+from server.meetings.http.routes import routes as meeting_routes
 from server.process import Kring
 from server.relay import NoRelay, Relay
 from server.relay.redis import RedisRelay
@@ -152,14 +152,16 @@ def create_app(settings: Settings) -> Any:
         Route("/readyz", readyz),
         Route("/internal/counters", counters),
         Route("/metrics", metrics_page),
-        Route("/", pages.index),
-        Route("/r/{room}", pages.room_page),
+        Route("/", html_shell.index),
+        Route("/r/{room}", html_shell.room_page),
         *meeting_routes(kring),
-        *views.routes(),
+        *web_pages.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     http = Starlette(
-        routes=routes, middleware=pages.middleware(https=settings.public_url.startswith("https://")), lifespan=lifespan
+        routes=routes,
+        middleware=html_shell.middleware(https=settings.public_url.startswith("https://")),
+        lifespan=lifespan,
     )
     http.state.kring = kring
     app = kring.transport.asgi(http)

@@ -1,7 +1,8 @@
 """The server's layers, read from its import statements.
 
 No cycles (imports under TYPE_CHECKING and inside functions count: a cycle hidden there is still
-one) and no `_private` name taken from another module. Each failure names what to fix.
+one), no `_private` name taken from another module, and a meetings domain that knows no HTTP, no
+socket and no handler. Each failure names what to fix.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SERVER = Path(__file__).resolve().parent.parent / "server"
+DOMAIN = "server.meetings.domain"
+# What the domain may not know: the web framework, the socket library, and the handlers above it.
+DOMAIN_FORBIDDEN = ("starlette", "socketio", "engineio", "server.meetings.http", "server.transport")
 
 
 def module_name(path: Path) -> str:
@@ -122,3 +126,17 @@ def test_no_private_names_across_modules() -> None:
                 continue
             offences.append(f"{name}:{line} imports {imported} from {target}")
     assert not offences, "private names imported across modules: " + "; ".join(offences)
+
+
+def test_domain_knows_no_http_and_no_socket() -> None:
+    modules = server_modules()
+    domain = {name: path for name, path in modules.items() if name == DOMAIN or name.startswith(DOMAIN + ".")}
+    assert domain, f"no {DOMAIN} package"
+    offences = []
+    for name, path in domain.items():
+        for target, imported, line in imports_of(name, path):
+            full = f"{target}.{imported}" if imported else target
+            for forbidden in DOMAIN_FORBIDDEN:
+                if any(t == forbidden or t.startswith(forbidden + ".") for t in (target, full)):
+                    offences.append(f"{name}:{line} imports {full}")
+    assert not offences, "the meetings domain reaches up: " + "; ".join(offences)

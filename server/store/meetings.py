@@ -445,7 +445,7 @@ class MeetingStore:
         async with self.sessions() as db:
             return list(await db.scalars(query))
 
-    # -- deletion (server.meetings.deletion) --------------------------------------------------------
+    # -- deletion (server.meetings.http.deletion) ---------------------------------------------------
 
     async def meetings_due_for_deletion(self, closed_before: datetime) -> list[str]:
         """Closed meetings past their retention, and any whose deletion was begun and not finished."""

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from server.auth import sign, unsign
 from server.cookie_names import PARTICIPANT_COOKIE, SESSION_COOKIE
-from server.meetings.http import bearer, parts
+from server.meetings.http.endpoint import bearer, parts
 from server.settings import Settings
 
 
