@@ -1,8 +1,8 @@
 """The server's layers, read from its import statements.
 
 No cycles (imports under TYPE_CHECKING and inside functions count: a cycle hidden there is still
-one), no `_private` name taken from another module, and a meetings domain that knows no HTTP, no
-socket and no handler. Each failure names what to fix.
+one), no `_private` name taken from another module, a meetings domain that knows no HTTP, no
+socket and no handler, and renderers that know no handler. Each failure names what to fix.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ SERVER = Path(__file__).resolve().parent.parent / "server"
 DOMAIN = "server.meetings.domain"
 # What the domain may not know: the web framework, the socket library, and the handlers above it.
 DOMAIN_FORBIDDEN = ("starlette", "socketio", "engineio", "server.meetings.http", "server.transport")
+# The renderers draw what they are given (a QR code may be wrapped in a response), never call a handler.
+RENDER = "server.meetings.render"
+RENDER_FORBIDDEN = ("socketio", "engineio", "server.meetings.http", "server.transport")
 
 
 def module_name(path: Path) -> str:
@@ -128,15 +131,25 @@ def test_no_private_names_across_modules() -> None:
     assert not offences, "private names imported across modules: " + "; ".join(offences)
 
 
-def test_domain_knows_no_http_and_no_socket() -> None:
+def reaching_up(package: str, forbidden: tuple[str, ...]) -> list[str]:
+    """Every import in `package` of a module in (or below) one of `forbidden`, with where it is."""
     modules = server_modules()
-    domain = {name: path for name, path in modules.items() if name == DOMAIN or name.startswith(DOMAIN + ".")}
-    assert domain, f"no {DOMAIN} package"
+    members = {name: path for name, path in modules.items() if name == package or name.startswith(package + ".")}
+    assert members, f"no {package} package"
     offences = []
-    for name, path in domain.items():
+    for name, path in members.items():
         for target, imported, line in imports_of(name, path):
             full = f"{target}.{imported}" if imported else target
-            for forbidden in DOMAIN_FORBIDDEN:
-                if any(t == forbidden or t.startswith(forbidden + ".") for t in (target, full)):
-                    offences.append(f"{name}:{line} imports {full}")
+            if any(t == f or t.startswith(f + ".") for t in (target, full) for f in forbidden):
+                offences.append(f"{name}:{line} imports {full}")
+    return offences
+
+
+def test_domain_knows_no_http_and_no_socket() -> None:
+    offences = reaching_up(DOMAIN, DOMAIN_FORBIDDEN)
     assert not offences, "the meetings domain reaches up: " + "; ".join(offences)
+
+
+def test_renderers_know_no_handlers() -> None:
+    offences = reaching_up(RENDER, RENDER_FORBIDDEN)
+    assert not offences, "the meetings renderers reach into the handlers: " + "; ".join(offences)

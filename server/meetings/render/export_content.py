@@ -17,9 +17,9 @@ from typing import Any
 
 from pycrdt import Map
 
+from server.meetings.domain.errors import ApiError
 from server.meetings.domain.parts import KringParts
 from server.meetings.domain.people import first_name
-from server.meetings.http.endpoint import ApiError
 from server.meetings.render.wording import LABEL_SETS, label_set
 from server.rooms.schema import BOARD, CATEGORIES, CHILD_TOOLS
 from server.store.meetings import RoomAccess
