@@ -7,9 +7,9 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings import cookies
-from server.meetings.http import ApiError, check_change, client_address, no_content, parts, read_json
-from server.meetings.throttle import BackOff
+from server.meetings.domain.throttle import BackOff
+from server.meetings.http import cookies
+from server.meetings.http.endpoint import ApiError, check_change, client_address, no_content, parts, read_json
 from server.store.meetings import SESSION_LIFETIME
 from server.store.models import Facilitator
 

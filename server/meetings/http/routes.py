@@ -10,8 +10,9 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Route
 
-from server.meetings import api as cases
-from server.meetings import (
+from server.meetings.domain.throttle import BackOff
+from server.meetings.http import (
+    cases,
     childtools,
     copying,
     deletion,
@@ -25,9 +26,8 @@ from server.meetings import (
     rooms,
     session,
 )
-from server.meetings.http import api
-from server.meetings.openapi import OpenApiEndpoint
-from server.meetings.throttle import BackOff
+from server.meetings.http.endpoint import api
+from server.meetings.http.openapi import OpenApiEndpoint
 
 # A family on one home Wi-Fi shares an address: a few typos among a dozen phones must not lock
 # them out. Passwords are typed by one person, so fewer free tries there.

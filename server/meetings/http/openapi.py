@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings.schemas import SCHEMAS, Schema, json_content, nullable, obj, ref, string
+from server.meetings.http.schemas import SCHEMAS, Schema, json_content, nullable, obj, ref, string
 from server.store.meetings import RELATIONS
 
 Security = list[dict[str, list[str]]]

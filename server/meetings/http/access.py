@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from server.meetings.http import ApiError, not_found, parts
+from server.meetings.http.endpoint import ApiError, not_found, parts
 from server.store.meetings import RoomAccess
 from server.store.models import Case, Facilitator, Meeting, Participant
 

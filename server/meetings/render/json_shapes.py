@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from server.meetings.http import KringParts
+from server.meetings.domain.parts import KringParts
 from server.settings import Settings
 from server.store.models import AuditEntry, Case, Facilitator, Meeting, MeetingRoom, Participant
 

@@ -9,10 +9,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings.access import case_of
-from server.meetings.http import ApiError, bool_field, no_content, not_found, parts, read_json, text_field
-from server.meetings.participants import relation_field
-from server.meetings.session import current_facilitator
+from server.meetings.http.access import case_of
+from server.meetings.http.endpoint import ApiError, bool_field, no_content, not_found, parts, read_json, text_field
+from server.meetings.http.participants import relation_field
+from server.meetings.http.session import current_facilitator
 from server.store.models import Facilitator, NetworkMember
 
 

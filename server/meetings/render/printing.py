@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from server.meetings.wording import RELATIONS, WORDS, Words, label_set
+from server.meetings.render.wording import RELATIONS, WORDS, Words, label_set
 
-STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "web" / "static"
+STATIC_DIR = Path(__file__).resolve().parents[3] / "web" / "static"
 # The only files a printed page may load, all from this server's own static directory.
 LOCAL_FILES = {"/static/print.css": ("print.css", "text/css"), "/static/icon.svg": ("icon.svg", "image/svg+xml")}
 

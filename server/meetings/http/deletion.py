@@ -26,11 +26,11 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings import api as cases
-from server.meetings import photos
-from server.meetings.access import meeting_of
-from server.meetings.http import ApiError, read_json
-from server.meetings.session import current_facilitator
+from server.meetings.domain import photos
+from server.meetings.http import cases
+from server.meetings.http.access import meeting_of
+from server.meetings.http.endpoint import ApiError, read_json
+from server.meetings.http.session import current_facilitator
 from server.rooms.live import LiveRooms
 from server.rooms.registry import RoomRegistry
 from server.settings import Settings
@@ -95,7 +95,7 @@ async def _forget_redis(settings: Settings, room_ids: list[str]) -> int:
 
 
 def _forget_files(settings: Settings, room_id: str) -> None:
-    """The room's uploads (child tools' photos, server.meetings.photos), and anything else a later
+    """The room's uploads (child tools' photos, server.meetings.domain.photos), and anything else a later
     feature keeps in the room's own directory."""
     if not _ROOM_ID.match(room_id):
         return
@@ -199,7 +199,7 @@ async def delete_now(request: Request) -> Response:
 
 
 async def close_meeting(request: Request) -> Response:
-    """Closing, as server.meetings.api has it, except that a deleted meeting stays deleted (closing
+    """Closing, as server.meetings.http.cases has it, except that a deleted meeting stays deleted (closing
     it again would put it back in the retention queue and write a second "delete")."""
     person = await current_facilitator(request)
     meeting = await meeting_of(request, person, request.path_params["meeting_id"])

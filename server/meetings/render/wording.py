@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-LABELS_DIR = Path(__file__).resolve().parent.parent.parent / "web" / "static" / "labels"
+LABELS_DIR = Path(__file__).resolve().parents[3] / "web" / "static" / "labels"
 # Which sets exist is configuration too: the index beside them, shared with the web client.
 LABEL_SETS: tuple[str, ...] = tuple(json.loads((LABELS_DIR / "index.json").read_text(encoding="utf-8"))["sets"])
 

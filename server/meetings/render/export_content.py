@@ -12,20 +12,15 @@ are never exported: the first is not part of the meeting's record, the second wa
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pycrdt import Map
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from server.meetings import printing
-from server.meetings.access import room_of
-from server.meetings.http import ApiError, parts
-from server.meetings.people import first_name
-from server.meetings.session import current_facilitator
-from server.meetings.wording import LABEL_SETS, label_set
+from server.meetings.domain.errors import ApiError
+from server.meetings.domain.parts import KringParts
+from server.meetings.domain.people import first_name
+from server.meetings.render.wording import LABEL_SETS, label_set
 from server.rooms.schema import BOARD, CATEGORIES, CHILD_TOOLS
 from server.store.meetings import RoomAccess
 
@@ -63,9 +58,8 @@ def _when(moment: datetime | None) -> str | None:
     return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).isoformat()
 
 
-async def room_content(request: Request, access: RoomAccess) -> dict[str, Any]:
+async def room_content(kring: KringParts, access: RoomAccess) -> dict[str, Any]:
     """What this room's board holds, with names: the JSON export, and what the PDFs are drawn from."""
-    kring = parts(request)
     store = kring.meetings
     meeting = await store.meeting(access.meeting_id)
     case = await store.case(access.case_id)
@@ -233,57 +227,3 @@ async def room_content(request: Request, access: RoomAccess) -> dict[str, Any]:
         "plan": plan,
         "child_tools": child_tools,
     }
-
-
-def _attachment(access: RoomAccess, kind: str, extension: str) -> dict[str, str]:
-    # No names in the file name: it ends up in download folders and mail attachments.
-    day = datetime.now(UTC).date().isoformat()
-    return {
-        "Content-Disposition": f'attachment; filename="kring-{kind}-{access.room_id}-{day}.{extension}"',
-        "Cache-Control": "no-store",
-    }
-
-
-async def _exported(request: Request, what: str) -> tuple[RoomAccess, dict[str, Any]]:
-    person = await current_facilitator(request)
-    access = await room_of(request, person, request.path_params["room_id"])
-    content = await room_content(request, access)
-    await parts(request).meetings.audit(
-        "export", actor_kind="facilitator", actor_id=str(person.id), access=access, detail=f"format={what}"
-    )
-    return access, content
-
-
-def _lang(request: Request) -> str:
-    return "en" if request.query_params.get("lang") == "en" else "nl"
-
-
-async def export_json(request: Request) -> Response:
-    access, content = await _exported(request, "json")
-    return JSONResponse(content, headers=_attachment(access, "export", "json"))
-
-
-async def export_html(request: Request) -> Response:
-    _access, content = await _exported(request, "html")
-    return HTMLResponse(printing.report_html(content, _lang(request)), headers={"Cache-Control": "no-store"})
-
-
-async def export_pdf(request: Request) -> Response:
-    access, content = await _exported(request, "pdf")
-    settings = parts(request).settings
-    html = printing.report_html(content, _lang(request))
-    # WeasyPrint is CPU-bound: off the event loop, so the live rooms keep their rhythm meanwhile.
-    pdf = await asyncio.to_thread(printing.render_pdf, html, settings.public_url)
-    return Response(pdf, media_type="application/pdf", headers=_attachment(access, "export", "pdf"))
-
-
-async def children_html(request: Request) -> Response:
-    _access, content = await _exported(request, "children_html")
-    return HTMLResponse(printing.children_html(content, _lang(request)), headers={"Cache-Control": "no-store"})
-
-
-async def children_pdf(request: Request) -> Response:
-    access, content = await _exported(request, "children_pdf")
-    html = printing.children_html(content, _lang(request))
-    pdf = await asyncio.to_thread(printing.render_pdf, html, parts(request).settings.public_url)
-    return Response(pdf, media_type="application/pdf", headers=_attachment(access, "children", "pdf"))

@@ -10,13 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from pycrdt import Doc, Map
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 
-from server.meetings.access import room_of
-from server.meetings.copying import _shared
-from server.meetings.http import KringParts, parts
-from server.meetings.session import current_facilitator
+from server.meetings.domain.copy_plan import board_value
+from server.meetings.domain.parts import KringParts
 from server.rooms.schema import BOARD
 from server.store.models import MeetingRoom, Participant
 
@@ -58,7 +54,7 @@ async def carry_over(kring: KringParts, earlier_room: str, new_room: str) -> int
         for root, entries in values.items():
             target = doc.get(root, type=Map)
             for key, value in entries.items():
-                target[key] = _shared(value)
+                target[key] = board_value(value)
         if isinstance(labels, str):
             doc.get("meta", type=Map)["labels"] = labels
 
@@ -177,12 +173,3 @@ async def progress_of(kring: KringParts, room: MeetingRoom) -> dict[str, Any]:
         ],
         "rules": list(rules.values()),
     }
-
-
-async def progress(request: Request) -> Response:
-    person = await current_facilitator(request)
-    access = await room_of(request, person, request.path_params["room_id"])
-    kring = parts(request)
-    room = await kring.meetings.room(access.room_id)
-    assert room is not None
-    return JSONResponse(await progress_of(kring, room))

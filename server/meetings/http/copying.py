@@ -11,43 +11,26 @@ did not see.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Doc, Map, Text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings import photos
-from server.meetings.access import meeting_of, require_open
-from server.meetings.http import ApiError, not_found, parts, read_json
-from server.meetings.session import current_facilitator
+from server.meetings.domain import photos
+from server.meetings.domain.copy_plan import CopyPlan, plan, writer
+from server.meetings.http.access import meeting_of, require_open
+from server.meetings.http.endpoint import ApiError, not_found, parts, read_json
+from server.meetings.http.session import current_facilitator
 from server.rooms.schema import BOARD, CHILD_TOOLS
 from server.store.meetings import RoomAccess
 from server.store.models import Facilitator, Meeting
 
 log = logging.getLogger("kring.meetings")
 
-COPYABLE_ROOTS = ("framework", "agreements", CHILD_TOOLS)
 MAX_ITEMS = 100
 MAX_KEY = 128
-
-
-@dataclass
-class CopyPlan:
-    items: list[dict[str, Any]] = field(default_factory=list)  # {root, key, value, replaces}
-    refused: list[dict[str, str]] = field(default_factory=list)  # {root, key, reason}
-
-    @property
-    def digest(self) -> str:
-        chosen = [[i["root"], i["key"], i["value"]] for i in self.items]
-        return hashlib.sha256(json.dumps(chosen, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-    def as_json(self) -> dict[str, Any]:
-        return {"items": self.items, "refused": self.refused, "digest": self.digest}
 
 
 @dataclass(frozen=True)
@@ -58,14 +41,6 @@ class CopyRequest:
     target: RoomAccess
     wanted: list[tuple[str, str]]
     digest: str | None
-
-
-def _is_sensitive(value: Any) -> bool:
-    if isinstance(value, dict):
-        return bool(value.get("sensitive")) or any(_is_sensitive(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_is_sensitive(v) for v in value)
-    return False
 
 
 def _wanted(body: dict[str, Any]) -> list[tuple[str, str]]:
@@ -106,51 +81,6 @@ async def _request(request: Request) -> CopyRequest:
     require_open(meeting.status == "open")
     digest = body.get("digest")
     return CopyRequest(person, meeting, source, target, _wanted(body), digest if isinstance(digest, str) else None)
-
-
-_ATTRIBUTION = ("by", "raised_by", "owners", "marks", "check_by")  # check_by may name the other side's network
-
-
-def plan(source: Doc[Any], target: Doc[Any], wanted: list[tuple[str, str]]) -> CopyPlan:
-    result = CopyPlan()
-    for root, key in wanted:
-        if root not in COPYABLE_ROOTS:
-            result.refused.append({"root": root, "key": key, "reason": "not_allowed"})
-            continue
-        item = source.get(root, type=Map).get(key)
-        value = item.to_py() if isinstance(item, Map) else None
-        if isinstance(value, dict):
-            # Who raised an item or owns a rule names someone of the other parent's network.
-            value = {k: v for k, v in value.items() if k not in _ATTRIBUTION}
-        if not isinstance(value, dict):
-            result.refused.append({"root": root, "key": key, "reason": "not_found"})
-        elif _is_sensitive(value):
-            result.refused.append({"root": root, "key": key, "reason": "sensitive"})
-        elif root == CHILD_TOOLS and value.get("visibility") != "shared":
-            # What the child said in one parent's room stays there unless the consent says shared.
-            result.refused.append({"root": root, "key": key, "reason": "not_shared"})
-        else:
-            replaces = key in target.get(root, type=Map)
-            result.items.append({"root": root, "key": key, "value": value, "replaces": replaces})
-    return result
-
-
-def _shared(value: Any, name: str | None = None) -> Any:
-    """A plain value read with to_py() turned back into what the board holds: maps stay shared
-    maps and an item's `text` stays collaboratively editable."""
-    if isinstance(value, dict):
-        return Map({k: _shared(v, k) for k, v in value.items()})
-    if name == "text" and isinstance(value, str):
-        return Text(value)
-    return value
-
-
-def writer(items: list[dict[str, Any]]) -> Any:
-    def mutate(doc: Doc[Any]) -> None:
-        for item in items:
-            doc.get(item["root"], type=Map)[item["key"]] = _shared(item["value"])
-
-    return mutate
 
 
 async def _plan_for(request: Request) -> tuple[CopyRequest, CopyPlan]:

@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from server.meetings import cookies
-from server.meetings.http import ApiError, client_address, no_content, parts, read_json
-from server.meetings.participants import name_field, relation_field
-from server.meetings.people import show_person
-from server.meetings.session import too_many
-from server.meetings.throttle import BackOff
+from server.meetings.domain.people import show_person
+from server.meetings.domain.throttle import BackOff
+from server.meetings.http import cookies
+from server.meetings.http.endpoint import ApiError, client_address, no_content, parts, read_json
+from server.meetings.http.participants import name_field, relation_field
+from server.meetings.http.session import too_many
 from server.store.meetings import now
 from server.store.models import Participant
 

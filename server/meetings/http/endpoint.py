@@ -5,14 +5,15 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.rooms.live import LiveRooms
-from server.settings import Settings
-from server.store.meetings import MeetingStore
+# Re-exported: the handlers take the refusals from here, with the rest of what endpoints share.
+from server.meetings.domain.errors import ApiError as ApiError
+from server.meetings.domain.errors import not_found as not_found
+from server.meetings.domain.parts import KringParts
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -20,30 +21,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 MAX_BODY_BYTES = 32_768
 
 
-class KringParts(Protocol):
-    """The parts of the running server (server.app.Kring) that this package uses."""
-
-    settings: Settings
-    meetings: MeetingStore
-    live: LiveRooms
-
-
 def parts(request: Request) -> KringParts:
     return cast(KringParts, request.app.state.kring)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers
-
-
-def not_found(what: str = "not_found") -> ApiError:
-    # The same answer whether the thing does not exist or belongs to someone else's case.
-    return ApiError(404, what, "Niet gevonden. / Not found.")
 
 
 def error_response(error: ApiError) -> JSONResponse:

@@ -13,10 +13,10 @@ from pycrdt import Doc, Map
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings.access import require_open, room_of
-from server.meetings.http import ApiError, parts, read_json
-from server.meetings.rooms import projected_room
-from server.meetings.session import current_facilitator
+from server.meetings.http.access import require_open, room_of
+from server.meetings.http.endpoint import ApiError, parts, read_json
+from server.meetings.http.rooms import projected_room
+from server.meetings.http.session import current_facilitator
 from server.rooms.schema import BOARD, OWN_PREFIX
 from server.store.models import MeetingRoom
 

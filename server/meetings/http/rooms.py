@@ -10,11 +10,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings import qr
-from server.meetings.access import require_open, room_of
-from server.meetings.http import ApiError, bearer, bool_field, parts, read_json
-from server.meetings.session import current_facilitator
-from server.meetings.views import join_url, room_view
+from server.meetings.http.access import require_open, room_of
+from server.meetings.http.endpoint import ApiError, bearer, bool_field, parts, read_json
+from server.meetings.http.session import current_facilitator
+from server.meetings.render import qr
+from server.meetings.render.json_shapes import join_url, room_view
 from server.store.models import MeetingRoom
 
 

@@ -20,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.auth import new_id
-from server.meetings import photos
-from server.meetings.access import require_open, room_of
-from server.meetings.http import ApiError, not_found, parts, read_json
-from server.meetings.session import current_facilitator
+from server.meetings.domain import photos
+from server.meetings.http.access import require_open, room_of
+from server.meetings.http.endpoint import ApiError, not_found, parts, read_json
+from server.meetings.http.session import current_facilitator
 from server.rooms.schema import BOARD, CHILD_TOOLS, CONSENT_BY_BAND, HOUSES, PRIVATE, VISIBILITIES
 from server.store.meetings import RoomAccess
 

@@ -12,11 +12,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings.access import participant_of, require_open, room_of
-from server.meetings.http import ApiError, parts, read_json, text_field
-from server.meetings.people import show_person
-from server.meetings.session import current_facilitator
-from server.meetings.views import participant_view
+from server.meetings.domain.people import show_person
+from server.meetings.http.access import participant_of, require_open, room_of
+from server.meetings.http.endpoint import ApiError, parts, read_json, text_field
+from server.meetings.http.session import current_facilitator
+from server.meetings.render.json_shapes import participant_view
 from server.store.meetings import RELATIONS
 from server.store.models import Facilitator, Participant
 

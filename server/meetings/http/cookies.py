@@ -10,11 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.auth import sign, unsign
-from server.meetings.http import bearer, parts
+from server.cookie_names import PARTICIPANT_COOKIE, SESSION_COOKIE
+from server.meetings.http.endpoint import bearer, parts
 from server.settings import Settings
-
-SESSION_COOKIE = "kring_session"
-PARTICIPANT_COOKIE = "kring_participant"
 
 
 def _secure(settings: Settings) -> bool:

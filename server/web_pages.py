@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from server.pages import page_lang, shell
+from server.html_shell import page_lang, shell
 
 # Ids are drawn by server.auth.new_id: lower-case letters and digits.
 MEETING_ID = re.compile(r"^[a-z0-9]{1,32}$")

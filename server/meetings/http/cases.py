@@ -8,11 +8,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings import progress
-from server.meetings.access import case_of, meeting_of
-from server.meetings.http import ApiError, bool_field, parts, read_json, text_field
-from server.meetings.session import current_facilitator
-from server.meetings.views import audit_view, case_view, facilitator_view, meeting_detail, meeting_summary
+from server.meetings.domain import progress
+from server.meetings.http.access import case_of, meeting_of
+from server.meetings.http.endpoint import ApiError, bool_field, parts, read_json, text_field
+from server.meetings.http.session import current_facilitator
+from server.meetings.render.json_shapes import audit_view, case_view, facilitator_view, meeting_detail, meeting_summary
 from server.store.meetings import MeetingStore
 
 log = logging.getLogger("kring.meetings")

@@ -6,10 +6,11 @@ the tries, which still leaves an eight-digit code far out of reach.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import time
 from dataclasses import dataclass
+
+from server.addresses import key_of
 
 
 def now() -> float:
@@ -77,16 +78,3 @@ class BackOff:
             del self._records[key]
         while len(self._records) > self.max_addresses:
             del self._records[next(iter(self._records))]
-
-
-def key_of(address: str) -> str:
-    """One key per IPv4 address, one per IPv6 /64: a single household or phone holds a whole /64."""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
-    return str(parsed)
