@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from server.catalogue import CATALOGUE_DIR, DEFAULT_LANGUAGE, PLACEHOLDER, catalogue, fill, languages
-from server.meetings import wording
+from server.meetings.render import wording
 from server.store.meetings import RELATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ READERS: dict[str, list[tuple[list[Path], str]]] = {
     "board": [(sorted(WEB_SRC.glob("*.js")), r"\bw\.{key}\b")],
     "child": [(sorted(WEB_SRC.glob("*.js")), r"\bc\.{key}\b")],
     "people": [([WEB_SRC / "labels.js"], r"\b(?:people|labels)\.{key}\b")],
-    "print": [([ROOT / "server" / "meetings" / "printing.py"], r"""words\[["']{key}["']\]""")],
+    "print": [([ROOT / "server" / "meetings" / "render" / "printing.py"], r"""words\[["']{key}["']\]""")],
 }
 
 
@@ -101,7 +101,7 @@ def test_every_phrase_is_used() -> None:
     assert set(words) == set(READERS)
     assert unused(words) == []
     # The printed record takes these from the screen's sections: it must use them as well.
-    printing = (ROOT / "server" / "meetings" / "printing.py").read_text(encoding="utf-8")
+    printing = (ROOT / "server" / "meetings" / "render" / "printing.py").read_text(encoding="utf-8")
     assert [key for key in wording.FROM_SCREEN if not re.search(rf"""words\[["']{key}["']\]""", printing)] == []
 
 

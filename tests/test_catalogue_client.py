@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from server.catalogue import catalogue, languages
-from server.meetings import wording
+from server.meetings.render import wording
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 

@@ -26,6 +26,14 @@ def languages(directory: Path = CATALOGUE_DIR) -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda lang: lang != DEFAULT_LANGUAGE))
 
 
+LANGUAGES = languages()
+
+
+def language(asked: str | None) -> str:
+    """`asked` if it is the code of a catalogue here, else the default language."""
+    return asked if asked in LANGUAGES else DEFAULT_LANGUAGE
+
+
 @cache
 def catalogue(lang: str, directory: Path = CATALOGUE_DIR) -> dict[str, Any]:
     """The catalogue of `lang` (the default language's when there is none)."""
