@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from server.catalogue import CATALOGUE_DIR, DEFAULT_LANGUAGE, PLACEHOLDER, catalogue, fill, languages
+from server.catalogue import CATALOGUE_DIR, DEFAULT_LANGUAGE, PLACEHOLDER, catalogue, fill, language, languages
 from server.meetings.render import wording
 from server.store.meetings import RELATIONS
 
@@ -171,3 +171,10 @@ def test_fill_puts_values_in_their_places() -> None:
     assert fill("Added to the {house|lower}.", house="House of worries") == "Added to the house of worries."
     assert fill("{name} and {who}", name="Ann") == "Ann and {who}"  # a missing value stays visible
     assert catalogue("zz") == catalogue(DEFAULT_LANGUAGE)  # an unknown language: the default
+
+
+def test_pages_and_exports_speak_a_language_only_with_its_catalogue() -> None:
+    assert language("en") == "en"
+    assert language("de") == DEFAULT_LANGUAGE  # no catalogue: Dutch, as the client falls back too
+    assert language(None) == DEFAULT_LANGUAGE
+    assert language("../nl") == DEFAULT_LANGUAGE
