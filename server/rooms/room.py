@@ -31,7 +31,19 @@ from server.relay import NoRelay, Relay
 from server.rooms.awareness import RoomAwareness
 from server.rooms.channel import RoomChannel
 from server.rooms.permissions import WriteGuard
-from server.rooms.schema import BOARD, DOC_NAME, PRIVATE, Identity, audience, can_read, people_group, roots_of
+from server.rooms.schema import (
+    BOARD,
+    DOC_NAME,
+    PRIVATE,
+    WALL,
+    Identity,
+    audience,
+    can_read,
+    people_group,
+    roots_of,
+    wall_group,
+)
+from server.rooms.wall import WallDocument
 from server.store.updatelog import UpdateLog
 
 log = logging.getLogger("kring.room")
@@ -82,6 +94,9 @@ class Room:
         self.docs: dict[str, Doc[Any]] = {}
         self.awareness = RoomAwareness()
         self.peers: dict[str, Identity] = {}
+        # Derived from the board while a projector is here; never stored, relayed or in `docs`.
+        self.wall = WallDocument()
+        self._projectors: set[str] = set()
         self._guard = WriteGuard()
         self.counters = RoomCounters()
         self.poisoned = False
@@ -137,6 +152,10 @@ class Room:
     def join(self, peer: str, identity: Identity) -> list[tuple[str, tuple[object, ...]]]:
         """Register a connection; returns what it should be sent first (our state, who is here)."""
         self.peers[peer] = identity
+        if identity.kind == "projector":
+            self._projectors.add(peer)
+            self._refresh_wall()
+            return [("sync", (WALL, create_sync_message(self.wall.doc)))]  # and no presence
         own = identity.own_doc
         if own is not None:
             self.doc(own)
@@ -145,13 +164,14 @@ class Room:
             for name, doc in sorted(self.docs.items())
             if can_read(identity, name)
         ]
-        presence = self.awareness.snapshot_frame() if identity.kind != "projector" else None
+        presence = self.awareness.snapshot_frame()
         if presence is not None:
             greeting.append(("awareness", (presence,)))
         return greeting
 
     def leave(self, peer: str) -> None:
         self.peers.pop(peer, None)
+        self._projectors.discard(peer)
         gone = self.awareness.leave(peer)
         if gone is not None:
             self._channel.broadcast(people_group(self.name), "awareness", (gone,), peer)
@@ -165,11 +185,13 @@ class Room:
         identity = self.peers.get(peer)
         if identity is None:
             raise Refused(Refusal.NOT_AUTHENTICATED)
-        if not DOC_NAME.match(doc_name):
+        if doc_name != WALL and not DOC_NAME.match(doc_name):
             raise Refused(Refusal.UNKNOWN_DOC)
         if not can_read(identity, doc_name):
             # The same answer whether or not the document exists: nothing about others leaks.
             raise Refused(Refusal.NOT_ALLOWED)
+        if doc_name == WALL:
+            return self._receive_wall_sync(frame)
         doc = self.doc(doc_name)
         message = parse_sync_frame(frame)
         if message.kind == YSyncMessageType.SYNC_STEP1:
@@ -179,6 +201,27 @@ class Room:
                 raise Refused(Refusal.MALFORMED) from exc
             return SyncResult(replies=[create_sync_step2_message(missing)])
         return self._apply(peer, identity, doc_name, doc, message.payload)
+
+    def _receive_wall_sync(self, frame: bytes) -> SyncResult:
+        message = parse_sync_frame(frame)
+        if message.kind != YSyncMessageType.SYNC_STEP1:
+            if message.payload == EMPTY_UPDATE:
+                return SyncResult(durable=_resolved())  # the answer to our step 1 of a wall it has whole
+            raise Refused(Refusal.NOT_ALLOWED)  # nobody writes the wall but the server
+        self._refresh_wall()
+        if not self.wall.knows(message.payload):
+            # It kept a wall this room no longer has (rebuilt since a restart or a reload, or another
+            # process's): what was deleted here would stay on its screen. It starts afresh.
+            raise Refused(Refusal.REBUILT)
+        return SyncResult(replies=[create_sync_step2_message(self.wall.doc.get_update(message.payload))])
+
+    def _refresh_wall(self) -> None:
+        """Bring the wall into step with the board, if a projector is here to see it."""
+        if not self._projectors:
+            return
+        update = self.wall.refresh(self.docs[BOARD])
+        if update is not None:
+            self._channel.broadcast(wall_group(self.name), "sync", (WALL, create_update_message(update)), None)
 
     def _apply(self, peer: str, identity: Identity, doc_name: str, doc: Doc[Any], update: bytes) -> SyncResult:
         self.counters.updates_in += 1
@@ -365,10 +408,13 @@ class Room:
             doc.unobserve(subscription)
         self._subscriptions = []
         self._guard.dispose()
+        self.wall.dispose()
 
     # -- fan-out ----------------------------------------------------------------------------------
 
     def _queue_broadcast(self, doc_name: str, update: bytes, sender: str | None) -> None:
+        if doc_name == BOARD:
+            self.wall.stale = True  # brought into step with the fan-out, once per window
         self._outgoing.setdefault(doc_name, []).append(update)
         self._outgoing_senders.add(sender)  # None: it came from another process
         if self._flush_handle is None:
@@ -395,6 +441,7 @@ class Room:
                 frame = create_update_message(update)
                 for group in audience(self.name, doc_name):  # a private document reaches facilitators only
                     self._channel.broadcast(group, "sync", (doc_name, frame), skip)
+        self._refresh_wall()
 
     def _poison(self) -> None:
         self.poisoned = True

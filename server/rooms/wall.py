@@ -1,0 +1,239 @@
+"""The wall's document: only what a projector may show, derived by the server from the live board.
+
+A projector is often a shared meeting-room PC, so it never receives the board itself: no sensitive
+item or rule, no proposal, no score before the reveal, first names only. The wall document is a
+view, not a second source of truth: it is never stored or relayed, it is rebuilt from the board
+whenever a room loads, and it follows the board by diffing what the wall should show against what
+it holds, so an edit of a visible item changes only that field, and an item marked sensitive is
+deleted (Yrs then drops its content, keeping a tombstone without it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from pycrdt import Doc, Map, Subscription, TransactionEvent
+
+from server.crdt import state_vector_of
+from server.rooms.schema import CHILD_TOOLS, CLAIMED, HOUSES, MARKS
+
+# Every root is a Map, as on the board; `left_out` says how many sensitive entries the wall lacks.
+WALL_ROOTS = ("framework", "agreements", "marks", "claims", "poll", "people", "meta", CHILD_TOOLS, "left_out")
+_META_SHOWN = ("wall", "labels")  # which view is up, the label set
+_RULE_TEXTS = ("when", "check", "check_by", "if_not_kept")
+_RULE_WORDS = ("section", "start", "review", "status")
+_SHOWN_CHILD_TOOLS = ("room", "shared")
+
+
+def _entries(board: Doc[Any], root: str) -> dict[str, dict[str, Any]]:
+    """A root's entries that are maps, as plain values (texts and arrays read as str and list)."""
+    return {key: value.to_py() or {} for key, value in board.get(root, type=Map).items() if isinstance(value, Map)}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _order(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _fields(**fields: Any) -> dict[str, Any]:
+    """Only the fields that hold something: a missing one reads the same on the wall."""
+    return {key: value for key, value in fields.items() if value not in (None, "", [])}
+
+
+def first_name(name: str) -> str:
+    """What the wall may say of a name: its first word (web/src/projector.js shows the same)."""
+    words = name.split()
+    return words[0] if words else ""
+
+
+def _people(board: Doc[Any]) -> dict[str, dict[str, Any]]:
+    return {
+        pid: _fields(name=first_name(_text(person.get("name"))), relation=_text(person.get("relation")))
+        for pid, person in _entries(board, "people").items()
+    }
+
+
+def _sort_key(entry: tuple[str, dict[str, Any]]) -> tuple[float, str]:
+    order = _order(entry[1].get("order"))
+    return (math.inf if order is None else order, entry[0])
+
+
+def _pair_numbers(items: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """The danger statements' pair numbers over every item, sensitive ones too, as the wall numbered
+    a scaling round's pair before it had a document of its own (web/src/boardview.js pairNumbers)."""
+    with_text = sorted(((key, item) for key, item in items.items() if _text(item.get("text"))), key=_sort_key)
+    keys = {key for key, _item in with_text}
+    numbers: dict[str, float] = {}
+    n = 0
+    for key, item in with_text:
+        pair = item.get("pair")
+        if item.get("category") == "danger" and isinstance(pair, str) and pair in keys:
+            n += 1
+            numbers[key] = numbers[pair] = float(n)
+    return numbers
+
+
+def wall_of(board: Doc[Any]) -> dict[str, dict[str, Any]]:
+    """What the wall shows of `board`, root by root; a dict stands for a Map."""
+    people = _people(board)
+    items = _entries(board, "framework")
+    framework: dict[str, Any] = {}
+    hidden_items = 0
+    for key, item in items.items():
+        text = _text(item.get("text"))
+        if not text:
+            continue
+        if item.get("sensitive") is True:
+            hidden_items += 1
+            continue
+        by = _text(item.get("by"))
+        # Only whether a facilitator raised it (the wall says "gespreksleider"), or who of the people.
+        framework[key] = _fields(
+            category=_text(item.get("category")),
+            text=text,
+            by="f:" if by.startswith("f:") else by if by in people else None,
+            order=_order(item.get("order")),
+            pair=item.get("pair"),
+        )
+    for item in framework.values():
+        if item.get("pair") not in framework:
+            item.pop("pair", None)
+
+    agreements: dict[str, Any] = {}
+    hidden_rules = 0
+    for key, rule in _entries(board, "agreements").items():
+        text = _text(rule.get("text"))
+        if not text:
+            continue
+        if rule.get("sensitive") is True:
+            hidden_rules += 1
+            continue
+        goal = rule.get("goal")
+        owners = rule.get("owners")
+        agreements[key] = _fields(
+            text=text,
+            goal=goal if isinstance(goal, str) and goal in framework else None,
+            owners=[pid for pid in owners if isinstance(pid, str)] if isinstance(owners, list) else None,
+            order=_order(rule.get("order")),
+            **{name: _text(rule.get(name)) for name in _RULE_TEXTS + _RULE_WORDS},
+        )
+
+    numbers = _pair_numbers(items)
+    poll: dict[str, Any] = {}
+    for key, round_ in _entries(board, "poll").items():
+        status = _text(round_.get("status"))
+        pair = round_.get("pair")
+        scores = round_.get("scores")
+        shown = _fields(
+            title=_text(round_.get("title")),
+            pair=pair if isinstance(pair, str) else None,
+            pair_number=numbers.get(pair) if isinstance(pair, str) else None,
+            status=status,
+            order=_order(round_.get("order")),
+        )
+        # Scores reach the board only at the reveal; should one be there earlier, the wall waits.
+        if status == "revealed" and isinstance(scores, dict):
+            shown["scores"] = {
+                pid: _fields(value=score.get("value"), why=_text(score.get("why")))
+                for pid, score in scores.items()
+                if isinstance(score, dict)
+            }
+        poll[key] = shown
+
+    marks = board.get("marks", type=Map).to_py() or {}
+    claims = board.get("claims", type=Map).to_py() or {}
+    meta = board.get("meta", type=Map)
+    child_tools = {
+        key: _fields(
+            house=entry.get("house"),
+            visibility=entry.get("visibility"),
+            text=_text(entry.get("text")),
+            photo=_text(entry.get("photo")),
+            order=_order(entry.get("order")),
+        )
+        for key, entry in _entries(board, CHILD_TOOLS).items()
+        if entry.get("visibility") in _SHOWN_CHILD_TOOLS and entry.get("house") in HOUSES
+    }
+    return {
+        "framework": framework,
+        "agreements": agreements,
+        "marks": {k: v for k, v in marks.items() if v in MARKS and k.rpartition("|")[0] in framework},
+        "claims": {k: v for k, v in claims.items() if v == CLAIMED and k.rpartition("|")[0] in agreements},
+        "poll": poll,
+        "people": people,
+        "meta": {k: meta[k] for k in _META_SHOWN if isinstance(meta.get(k), str)},
+        CHILD_TOOLS: child_tools,
+        "left_out": {"framework": float(hidden_items), "agreements": float(hidden_rules)},
+    }
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return bool(a == b)
+
+
+def _prelim(value: Any) -> Any:
+    return Map({k: _prelim(v) for k, v in value.items()}) if isinstance(value, dict) else value
+
+
+def _reconcile(target: Map[Any], have: Mapping[str, Any], want: Mapping[str, Any]) -> None:
+    """Write into `target` (which reads as `have`) only what differs from `want`."""
+    for key in have.keys() - want.keys():
+        del target[key]
+    for key, value in want.items():
+        current = have.get(key)
+        if _same(current, value):
+            continue
+        if isinstance(value, dict) and isinstance(current, dict):
+            _reconcile(target[key], current, value)  # the wall writes Maps only, never plain objects
+        else:
+            target[key] = _prelim(value)
+
+
+class WallDocument:
+    """A room's wall document, brought into step with the board when it may have changed."""
+
+    def __init__(self) -> None:
+        self.doc: Doc[Any] = Doc()
+        for root in WALL_ROOTS:
+            self.doc.get(root, type=Map)
+        self.stale = True
+        self._update: bytes | None = None
+        self._subscription: Subscription | None = self.doc.observe(self._record)
+
+    def _record(self, event: TransactionEvent) -> None:
+        self._update = event.update
+
+    def refresh(self, board: Doc[Any]) -> bytes | None:
+        """Bring the wall into step with `board`; returns the update that did it, if anything changed."""
+        if not self.stale:
+            return None
+        self.stale = False
+        shown = wall_of(board)
+        self._update = None
+        with self.doc.transaction(origin="server"):
+            for root, want in shown.items():
+                target = self.doc.get(root, type=Map)
+                _reconcile(target, target.to_py() or {}, want)
+        return self._update
+
+    def knows(self, state_vector: bytes) -> bool:
+        """Whether a reader's state vector holds nothing but this document's own history: a reader
+        that kept another wall document (before a restart, from another process) must start afresh."""
+        ours = state_vector_of(self.doc.get_state())
+        return all(ours.get(client, 0) >= clock for client, clock in state_vector_of(state_vector).items())
+
+    def dispose(self) -> None:
+        if self._subscription is not None:
+            self.doc.unobserve(self._subscription)
+            self._subscription = None
