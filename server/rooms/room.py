@@ -52,6 +52,10 @@ log = logging.getLogger("kring.room")
 _MAX_WAITING = 64
 # How long a process gathers incomplete updates from others before it asks for a heal.
 _HEAL_DELAY = 0.05
+# The wall follows the board at most this often: deriving it takes a few ms on a full board (4 ms
+# for 60 items with 600 marks), too much for every 2-ms window of a busy room, and nobody sees
+# a tenth of a second on a screen across the room.
+_WALL_INTERVAL = 0.1
 
 
 @dataclass
@@ -97,6 +101,8 @@ class Room:
         # Derived from the board while a projector is here; never stored, relayed or in `docs`.
         self.wall = WallDocument()
         self._projectors: set[str] = set()
+        self._wall_handle: asyncio.TimerHandle | None = None
+        self._wall_at = 0.0
         self._guard = WriteGuard()
         self.counters = RoomCounters()
         self.poisoned = False
@@ -214,6 +220,18 @@ class Room:
             # process's): what was deleted here would stay on its screen. It starts afresh.
             raise Refused(Refusal.REBUILT)
         return SyncResult(replies=[create_sync_step2_message(self.wall.doc.get_update(message.payload))])
+
+    def _wall_soon(self) -> None:
+        if self._wall_handle is not None or not self._projectors:
+            return
+        loop = asyncio.get_running_loop()
+        wait = max(0.0, self._wall_at + _WALL_INTERVAL - loop.time())
+        self._wall_handle = loop.call_later(wait, self._wall_tick)
+
+    def _wall_tick(self) -> None:
+        self._wall_handle = None
+        self._wall_at = asyncio.get_running_loop().time()
+        self._refresh_wall()
 
     def _refresh_wall(self) -> None:
         """Bring the wall into step with the board, if a projector is here to see it."""
@@ -395,6 +413,9 @@ class Room:
         if self._heal_handle is not None:
             self._heal_handle.cancel()
             self._heal_handle = None
+        if self._wall_handle is not None:
+            self._wall_handle.cancel()
+            self._wall_handle = None
         self._flush_broadcast()
         await self.flushed()
         if self._compacting is not None:
@@ -408,13 +429,17 @@ class Room:
             doc.unobserve(subscription)
         self._subscriptions = []
         self._guard.dispose()
+        if self._wall_handle is not None:
+            self._wall_handle.cancel()
+            self._wall_handle = None
         self.wall.dispose()
 
     # -- fan-out ----------------------------------------------------------------------------------
 
     def _queue_broadcast(self, doc_name: str, update: bytes, sender: str | None) -> None:
         if doc_name == BOARD:
-            self.wall.stale = True  # brought into step with the fan-out, once per window
+            self.wall.stale = True
+            self._wall_soon()
         self._outgoing.setdefault(doc_name, []).append(update)
         self._outgoing_senders.add(sender)  # None: it came from another process
         if self._flush_handle is None:
@@ -441,7 +466,6 @@ class Room:
                 frame = create_update_message(update)
                 for group in audience(self.name, doc_name):  # a private document reaches facilitators only
                     self._channel.broadcast(group, "sync", (doc_name, frame), skip)
-        self._refresh_wall()
 
     def _poison(self) -> None:
         self.poisoned = True
