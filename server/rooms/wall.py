@@ -88,57 +88,53 @@ def _pair_numbers(items: dict[str, dict[str, Any]]) -> dict[str, float]:
     return numbers
 
 
-def wall_of(board: Doc[Any]) -> dict[str, dict[str, Any]]:
-    """What the wall shows of `board`, root by root; a dict stands for a Map."""
-    people = _people(board)
-    items = _entries(board, "framework")
+def _visible(entries: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], int]:
+    """The entries with a text that are not marked sensitive, and how many are."""
+    shown: dict[str, dict[str, Any]] = {}
+    hidden = 0
+    for key, entry in entries.items():
+        if not _text(entry.get("text")):
+            continue  # the views skip an entry without text, and so do not count it either
+        if entry.get("sensitive") is True:
+            hidden += 1
+        else:
+            shown[key] = entry
+    return shown, hidden
+
+
+def _framework(items: dict[str, dict[str, Any]], people: dict[str, Any]) -> dict[str, Any]:
     framework: dict[str, Any] = {}
-    hidden_items = 0
     for key, item in items.items():
-        text = _text(item.get("text"))
-        if not text:
-            continue
-        if item.get("sensitive") is True:
-            hidden_items += 1
-            continue
-        by = _text(item.get("by"))
-        # Only whether a facilitator raised it (the wall says "gespreksleider"), or who of the people.
+        by, pair = _text(item.get("by")), item.get("pair")
         framework[key] = _fields(
             category=_text(item.get("category")),
-            text=text,
+            text=item["text"],
+            # Only whether a facilitator raised it (the wall says "gespreksleider"), or who of the people.
             by="f:" if by.startswith("f:") else by if by in people else None,
             order=_order(item.get("order")),
-            pair=item.get("pair"),
+            pair=pair if isinstance(pair, str) and pair in items else None,
         )
-    for item in framework.values():
-        if item.get("pair") not in framework:
-            item.pop("pair", None)
+    return framework
 
+
+def _agreements(rules: dict[str, dict[str, Any]], framework: dict[str, Any]) -> dict[str, Any]:
     agreements: dict[str, Any] = {}
-    hidden_rules = 0
-    for key, rule in _entries(board, "agreements").items():
-        text = _text(rule.get("text"))
-        if not text:
-            continue
-        if rule.get("sensitive") is True:
-            hidden_rules += 1
-            continue
-        goal = rule.get("goal")
-        owners = rule.get("owners")
+    for key, rule in rules.items():
+        goal, owners = rule.get("goal"), rule.get("owners")
         agreements[key] = _fields(
-            text=text,
+            text=rule["text"],
             goal=goal if isinstance(goal, str) and goal in framework else None,
             owners=[pid for pid in owners if isinstance(pid, str)] if isinstance(owners, list) else None,
             order=_order(rule.get("order")),
             **{name: _text(rule.get(name)) for name in _RULE_TEXTS + _RULE_WORDS},
         )
+    return agreements
 
-    numbers = _pair_numbers(items)
+
+def _poll(board: Doc[Any], numbers: dict[str, float]) -> dict[str, Any]:
     poll: dict[str, Any] = {}
     for key, round_ in _entries(board, "poll").items():
-        status = _text(round_.get("status"))
-        pair = round_.get("pair")
-        scores = round_.get("scores")
+        status, pair, scores = _text(round_.get("status")), round_.get("pair"), round_.get("scores")
         shown = _fields(
             title=_text(round_.get("title")),
             pair=pair if isinstance(pair, str) else None,
@@ -154,9 +150,11 @@ def wall_of(board: Doc[Any]) -> dict[str, dict[str, Any]]:
                 if isinstance(score, dict)
             }
         poll[key] = shown
+    return poll
 
-    marks, claims, meta = _plain(board, "marks"), _plain(board, "claims"), _plain(board, "meta")
-    child_tools = {
+
+def _child_tools(board: Doc[Any]) -> dict[str, Any]:
+    return {
         key: _fields(
             house=entry.get("house"),
             visibility=entry.get("visibility"),
@@ -167,15 +165,26 @@ def wall_of(board: Doc[Any]) -> dict[str, dict[str, Any]]:
         for key, entry in _entries(board, CHILD_TOOLS).items()
         if entry.get("visibility") in _SHOWN_CHILD_TOOLS and entry.get("house") in HOUSES
     }
+
+
+def wall_of(board: Doc[Any]) -> dict[str, dict[str, Any]]:
+    """What the wall shows of `board`, root by root; a dict stands for a Map."""
+    people = _people(board)
+    items = _entries(board, "framework")
+    shown_items, hidden_items = _visible(items)
+    framework = _framework(shown_items, people)
+    shown_rules, hidden_rules = _visible(_entries(board, "agreements"))
+    agreements = _agreements(shown_rules, framework)
+    marks, claims, meta = _plain(board, "marks"), _plain(board, "claims"), _plain(board, "meta")
     return {
         "framework": framework,
         "agreements": agreements,
         "marks": {k: v for k, v in marks.items() if v in MARKS and k.rpartition("|")[0] in framework},
         "claims": {k: v for k, v in claims.items() if v == CLAIMED and k.rpartition("|")[0] in agreements},
-        "poll": poll,
+        "poll": _poll(board, _pair_numbers(items)),
         "people": people,
         "meta": {k: meta[k] for k in _META_SHOWN if isinstance(meta.get(k), str)},
-        CHILD_TOOLS: child_tools,
+        CHILD_TOOLS: _child_tools(board),
         "left_out": {"framework": float(hidden_items), "agreements": float(hidden_rules)},
     }
 
