@@ -147,3 +147,21 @@ def test_a_reader_with_another_walls_history_is_told_to_start_afresh(board: Doc[
     reader.apply_update(wall.doc.get_update())
     assert wall.knows(reader.get_state())
     assert not other.knows(reader.get_state())
+
+
+def test_a_readers_answer_that_adds_nothing_is_told_apart_from_a_write(board: Doc[Any]) -> None:
+    wall = WallDocument()
+    reader: Doc[Any] = Doc()
+    reader.apply_update(_refreshed(wall, board) or b"")
+    board.get("framework", type=Map)["v2"]["sensitive"] = True
+    reader.apply_update(_refreshed(wall, board) or b"")
+    # Its step 2 repeats the deletion: not empty, but nothing the wall lacks.
+    answer = reader.get_update(wall.doc.get_state())
+    assert answer != b"\x00\x00"
+    assert wall.adds_nothing(answer)
+    before = reader.get_state()
+    reader.get("framework", type=Map)["x"] = Map({"text": "van de beamer"})
+    assert not wall.adds_nothing(reader.get_update(before))
+    del reader.get("framework", type=Map)["v1"]
+    assert not wall.adds_nothing(reader.get_update(wall.doc.get_state()))
+    assert "v1" in wall.doc.get("framework", type=Map) and "x" not in wall.doc.get("framework", type=Map)

@@ -265,13 +265,23 @@ async def test_a_fresh_projector_gets_nothing_of_an_item_edited_then_marked_agai
         await eventually(lambda: _check(first.shows()["framework"] == {}))
         await first.close()
 
+        link = await _projector_link(fatima, room)
         fresh = RawWall(server.url)
-        await fresh.connect(await _projector_link(fatima, room))
+        await fresh.connect(link)
         assert (await fresh.call("sync", "wall", create_sync_message(Doc()))) == {"ok": True}
         await eventually(lambda: _check(fresh.shows()["left_out"] == {"framework": 1, "agreements": 0}))
         for text in (b"Eerste", b"Tweede", b"Derde", b"tekst"):
             assert text not in fresh.received(), text
         await fresh.close()
+
+        # The first screen back after a network gap: its answer repeats the deletion, and is no write.
+        back = RawWall(server.url)
+        back.doc = first.doc
+        await back.connect(link)
+        assert (await back.call("sync", "wall", create_sync_message(back.doc))) == {"ok": True}
+        await eventually(lambda: _check(len(back.acks) == 2))
+        assert all(ack["ok"] for ack in back.acks.values()), back.acks
+        await back.close()
 
 
 async def test_nobody_writes_the_wall_and_only_the_projector_reads_it(server: RunningServer) -> None:

@@ -211,7 +211,7 @@ class Room:
     def _receive_wall_sync(self, frame: bytes) -> SyncResult:
         message = parse_sync_frame(frame)
         if message.kind != YSyncMessageType.SYNC_STEP1:
-            if message.payload == EMPTY_UPDATE:
+            if message.payload == EMPTY_UPDATE or self.wall.adds_nothing(message.payload):
                 return SyncResult(durable=_resolved())  # the answer to our step 1 of a wall it has whole
             raise Refused(Refusal.NOT_ALLOWED)  # nobody writes the wall but the server
         self._refresh_wall()

@@ -17,7 +17,7 @@ from typing import Any
 
 from pycrdt import Doc, Map, Subscription, TransactionEvent
 
-from server.crdt import state_vector_of
+from server.crdt import apply_checked, missing_after_apply, state_vector_of
 from server.rooms.schema import CHILD_TOOLS, CLAIMED, HOUSES, MARKS
 
 # Every root is a Map, as on the board; `left_out` says how many sensitive entries the wall lacks.
@@ -247,6 +247,19 @@ class WallDocument:
         that kept another wall document (before a restart, from another process) must start afresh."""
         ours = state_vector_of(self.doc.get_state())
         return all(ours.get(client, 0) >= clock for client, clock in state_vector_of(state_vector).items())
+
+    def adds_nothing(self, update: bytes) -> bool:
+        """Whether `update` (a reader's answer to our sync step 1) holds nothing the wall lacks: it
+        repeats the whole delete set, so it is not empty once anything left the wall. Tried on a
+        copy; the wall itself is never written by a reader."""
+        copy: Doc[Any] = Doc()
+        copy.apply_update(self.doc.get_update())
+        before = copy.get_update()
+        try:
+            apply_checked(copy, update)
+        except Exception:
+            return False
+        return copy.get_update() == before and not missing_after_apply(update, copy)
 
     def dispose(self) -> None:
         if self._subscription is not None:
