@@ -237,7 +237,13 @@ class Room:
         """Bring the wall into step with the board, if a projector is here to see it."""
         if not self._projectors:
             return
-        update = self.wall.refresh(self.docs[BOARD])
+        try:
+            update = self.wall.refresh(self.docs[BOARD])
+        except Exception as exc:
+            # The wall keeps what it showed (and stays stale: the next change tries again); the
+            # board and everyone else's connections carry on. No text in the log.
+            log.error("wall derivation failed", extra={"room": self.name, "error": type(exc).__name__})
+            return
         if update is not None:
             self._channel.broadcast(wall_group(self.name), "sync", (WALL, create_update_message(update)), None)
 

@@ -233,8 +233,8 @@ class WallDocument:
         """Bring the wall into step with `board`; returns the update that did it, if anything changed."""
         if not self.stale:
             return None
-        self.stale = False
         shown = wall_of(board)
+        self.stale = False
         self._update = None
         with self.doc.transaction(origin="server"):
             for root, want in shown.items():
