@@ -31,19 +31,8 @@ from server.relay import NoRelay, Relay
 from server.rooms.awareness import RoomAwareness
 from server.rooms.channel import RoomChannel
 from server.rooms.permissions import WriteGuard
-from server.rooms.schema import (
-    BOARD,
-    DOC_NAME,
-    PRIVATE,
-    WALL,
-    Identity,
-    audience,
-    can_read,
-    people_group,
-    roots_of,
-    wall_group,
-)
-from server.rooms.wall import WallDocument
+from server.rooms.schema import BOARD, DOC_NAME, PRIVATE, WALL, Identity, audience, can_read, people_group, roots_of
+from server.rooms.wall import WallFeed
 from server.store.updatelog import UpdateLog
 
 log = logging.getLogger("kring.room")
@@ -52,10 +41,6 @@ log = logging.getLogger("kring.room")
 _MAX_WAITING = 64
 # How long a process gathers incomplete updates from others before it asks for a heal.
 _HEAL_DELAY = 0.05
-# The wall follows the board at most this often: deriving it takes a few ms on a full board (4 ms
-# for 60 items with 600 marks), too much for every 2-ms window of a busy room, and nobody sees
-# a tenth of a second on a screen across the room.
-_WALL_INTERVAL = 0.1
 
 
 @dataclass
@@ -99,10 +84,7 @@ class Room:
         self.awareness = RoomAwareness()
         self.peers: dict[str, Identity] = {}
         # Derived from the board while a projector is here; never stored, relayed or in `docs`.
-        self.wall = WallDocument()
-        self._projectors: set[str] = set()
-        self._wall_handle: asyncio.TimerHandle | None = None
-        self._wall_at = 0.0
+        self.wall = WallFeed(name, channel, lambda: self.docs[BOARD])
         self._guard = WriteGuard()
         self.counters = RoomCounters()
         self.poisoned = False
@@ -159,9 +141,7 @@ class Room:
         """Register a connection; returns what it should be sent first (our state, who is here)."""
         self.peers[peer] = identity
         if identity.kind == "projector":
-            self._projectors.add(peer)
-            self._refresh_wall()
-            return [("sync", (WALL, create_sync_message(self.wall.doc)))]  # and no presence
+            return self.wall.join(peer)
         own = identity.own_doc
         if own is not None:
             self.doc(own)
@@ -177,7 +157,7 @@ class Room:
 
     def leave(self, peer: str) -> None:
         self.peers.pop(peer, None)
-        self._projectors.discard(peer)
+        self.wall.leave(peer)
         gone = self.awareness.leave(peer)
         if gone is not None:
             self._channel.broadcast(people_group(self.name), "awareness", (gone,), peer)
@@ -197,7 +177,10 @@ class Room:
             # The same answer whether or not the document exists: nothing about others leaks.
             raise Refused(Refusal.NOT_ALLOWED)
         if doc_name == WALL:
-            return self._receive_wall_sync(frame)
+            missing = self.wall.receive(frame)
+            if missing is None:
+                return SyncResult(durable=_resolved())
+            return SyncResult(replies=[create_sync_step2_message(missing)])
         doc = self.doc(doc_name)
         message = parse_sync_frame(frame)
         if message.kind == YSyncMessageType.SYNC_STEP1:
@@ -207,45 +190,6 @@ class Room:
                 raise Refused(Refusal.MALFORMED) from exc
             return SyncResult(replies=[create_sync_step2_message(missing)])
         return self._apply(peer, identity, doc_name, doc, message.payload)
-
-    def _receive_wall_sync(self, frame: bytes) -> SyncResult:
-        message = parse_sync_frame(frame)
-        if message.kind != YSyncMessageType.SYNC_STEP1:
-            if message.payload == EMPTY_UPDATE or self.wall.adds_nothing(message.payload):
-                return SyncResult(durable=_resolved())  # the answer to our step 1 of a wall it has whole
-            raise Refused(Refusal.NOT_ALLOWED)  # nobody writes the wall but the server
-        self._refresh_wall()
-        if not self.wall.knows(message.payload):
-            # It kept a wall this room no longer has (rebuilt since a restart or a reload, or another
-            # process's): what was deleted here would stay on its screen. It starts afresh.
-            raise Refused(Refusal.REBUILT)
-        return SyncResult(replies=[create_sync_step2_message(self.wall.doc.get_update(message.payload))])
-
-    def _wall_soon(self) -> None:
-        if self._wall_handle is not None or not self._projectors:
-            return
-        loop = asyncio.get_running_loop()
-        wait = max(0.0, self._wall_at + _WALL_INTERVAL - loop.time())
-        self._wall_handle = loop.call_later(wait, self._wall_tick)
-
-    def _wall_tick(self) -> None:
-        self._wall_handle = None
-        self._wall_at = asyncio.get_running_loop().time()
-        self._refresh_wall()
-
-    def _refresh_wall(self) -> None:
-        """Bring the wall into step with the board, if a projector is here to see it."""
-        if not self._projectors:
-            return
-        try:
-            update = self.wall.refresh(self.docs[BOARD])
-        except Exception as exc:
-            # The wall keeps what it showed (and stays stale: the next change tries again); the
-            # board and everyone else's connections carry on. No text in the log.
-            log.error("wall derivation failed", extra={"room": self.name, "error": type(exc).__name__})
-            return
-        if update is not None:
-            self._channel.broadcast(wall_group(self.name), "sync", (WALL, create_update_message(update)), None)
 
     def _apply(self, peer: str, identity: Identity, doc_name: str, doc: Doc[Any], update: bytes) -> SyncResult:
         self.counters.updates_in += 1
@@ -419,9 +363,6 @@ class Room:
         if self._heal_handle is not None:
             self._heal_handle.cancel()
             self._heal_handle = None
-        if self._wall_handle is not None:
-            self._wall_handle.cancel()
-            self._wall_handle = None
         self._flush_broadcast()
         await self.flushed()
         if self._compacting is not None:
@@ -435,17 +376,13 @@ class Room:
             doc.unobserve(subscription)
         self._subscriptions = []
         self._guard.dispose()
-        if self._wall_handle is not None:
-            self._wall_handle.cancel()
-            self._wall_handle = None
-        self.wall.dispose()
+        self.wall.close()
 
     # -- fan-out ----------------------------------------------------------------------------------
 
     def _queue_broadcast(self, doc_name: str, update: bytes, sender: str | None) -> None:
         if doc_name == BOARD:
-            self.wall.stale = True
-            self._wall_soon()
+            self.wall.board_changed()
         self._outgoing.setdefault(doc_name, []).append(update)
         self._outgoing_senders.add(sender)  # None: it came from another process
         if self._flush_handle is None:
