@@ -17,7 +17,7 @@ import msgpack
 import socketio
 from pycrdt import Array, Doc, Map, Text, create_sync_message, create_update_message, handle_sync_message
 
-from server.meetings.people import show_person
+from server.meetings.domain.people import show_person
 from server.rooms.wall import wall_of
 from server.settings import Settings
 from tests.meetings_helpers import facilitator, live_of, split_meeting, store_of
