@@ -1,6 +1,7 @@
 // What each page's first load costs in bytes: its entry in web/static/dist/ and every chunk it
-// imports (statically, transitively), raw and gzipped (zlib level 9, what a server would send).
-// Run after a build: node bench/bundles.mjs
+// imports (statically, transitively), raw and gzipped (zlib level 9, what a server would send);
+// and its entry alone, which is all a browser fetches anew once it holds the shared chunks from
+// another page. Run after a build: node bench/bundles.mjs
 
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -36,14 +37,15 @@ function closure (path, seen = new Set()) {
 }
 
 const kB = (/** @type {number} */ n) => (n / 1000).toFixed(1)
-console.log('page        first load raw kB   gzip kB   files')
+console.log('page        first load raw kB   gzip kB   files   entry raw kB   gzip kB')
 for (const page of PAGES) {
   const entry = join(dist, `${page}.js`)
   await load(entry)
   const all = [...closure(entry)]
   const raw = all.reduce((s, p) => s + (files.get(p)?.raw || 0), 0)
   const gzip = all.reduce((s, p) => s + (files.get(p)?.gzip || 0), 0)
-  console.log(`${page.padEnd(12)}${kB(raw).padStart(18)}${kB(gzip).padStart(10)}   ${all.length}`)
+  const own = files.get(entry)
+  console.log(`${page.padEnd(12)}${kB(raw).padStart(18)}${kB(gzip).padStart(10)}${String(all.length).padStart(8)}${kB(own?.raw || 0).padStart(15)}${kB(own?.gzip || 0).padStart(10)}`)
 }
 const chunks = [...files.keys()].filter((p) => !PAGES.some((page) => p === join(dist, `${page}.js`)))
 if (chunks.length) {
