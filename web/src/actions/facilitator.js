@@ -25,9 +25,10 @@ export function addItem (board, { category, text, by, sensitive }) {
   ]))
 }
 
+/** @typedef {{text: string, guided: [string, string][]}} Half the words, and the guided form's parts */
+
 /**
  * A danger statement and its safety goal, written at once, each naming the other as its pair.
- * @typedef {{text: string, guided: [string, string][]}} Half the words, and the guided form's parts
  * @param {Y.Doc} board
  * @param {{by: string, sensitive: boolean, danger: Half, goal: Half}} pair
  */
