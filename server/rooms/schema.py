@@ -1,12 +1,12 @@
 """The layout of a room's documents, and what each kind of person may read and write in them.
 
-Every top-level type is a Map, so that every write lands on a key whose owner can be read off it.
-Documents: `board` (everyone in the room), `private` (facilitators only: notes, contact details,
-child-tool entries whose visibility is "private"), and `p.<pid>` (that participant and the
-facilitators: an unrevealed score is in no other phone's data at all). Who writes which key, with
-what, is the table `WRITES` below: the write check (permissions.py) observes the roots it names and
-holds a participant to its rows, the web client's writes (web/src/actions/) are run against it in
-tests/test_actions.py, and docs/protocol.md's table is checked against it.
+Every top-level type is a Map (but the /r/<room> page's list), so that every write lands on a key
+whose owner can be read off it. Documents: `board` (everyone in the room), `private` (facilitators
+only: notes, contact details, child-tool entries whose visibility is "private"), and `p.<pid>` (that
+participant and the facilitators: an unrevealed score is in no other phone's data at all). Who
+writes which key, with what, is the table `WRITES` below: the write check (permissions.py) observes
+the roots it names and holds a participant to its rows, the web client's writes (web/src/actions/)
+are run against it in tests/test_actions.py, and docs/protocol.md's table is checked against it.
 """
 
 from __future__ import annotations
