@@ -69,7 +69,7 @@ WRITES: tuple[Write, ...] = (
         BOARD,
         "proposals",
         "<pid>:<id>",
-        f"`{{by: <pid>, text: 1 to {MAX_PROPOSAL_TEXT} characters, category: a framework category,"
+        f"`{{by: <pid>, text: 1 to {MAX_PROPOSAL_TEXT} characters, category (optional): a framework category,"
         f' status: "{PROPOSAL_OPEN}"}}` until the facilitator decides; while open, deleted',
         ("propose", "withdraw"),
     ),
