@@ -1,20 +1,14 @@
 """The layout of a room's documents, and what each kind of person may read and write in them.
 
-Every top-level type is a Map, so that every write lands on a key whose owner can be read off it:
-  board    framework[item]          facilitator
-           proposals["<pid>:<id>"]  {by: <pid>, text, category, status: "open"} of <pid>, until the
-                                    facilitator decides (status accepted/declined, item)
-           marks["<item>|<pid>"]    "agree" / "disagree" / "unsure" of <pid> on framework <item>
-           claims["<rule>|<pid>"]   "claimed": <pid>'s "I'll do this" on agreements <rule>
-           agreements, poll, people, meta   facilitator (and the server)
-           childtools[entry]        facilitator (through the server): child-tool content shown in this
-                                    room ("room") or also copyable to the other rooms ("shared")
-  private  anything                  facilitator only: notes, contact details, and childtools[entry]
-                                    whose visibility is "private" (never in a document a phone gets)
-  p.<pid>  scores[round] = {value: 0..10, why}   <pid> and the facilitator; nobody else sees it
-  wall     what the projector shows, derived by the server from the board (rooms/wall.py); the
-           projector's only document, written by nobody else, never stored
-A participant's own document keeps an unrevealed score out of every other phone's data entirely.
+Every top-level type is a Map (but the /r/<room> page's list), so that every write lands on a key
+whose owner can be read off it. Documents: `board` (everyone in the room), `private` (facilitators
+only: notes, contact details, child-tool entries whose visibility is "private"), and `p.<pid>` (that
+participant and the facilitators: an unrevealed score is in no other phone's data at all), and `wall`
+(what the projector shows, derived by the server from the board in rooms/wall.py: the projector's
+only document, written by nobody else, never stored). Who writes which key, with what, is the
+table `WRITES` below: the write check (permissions.py) observes
+the roots it names and holds a participant to its rows, the web client's writes (web/src/actions/)
+are run against it in tests/test_actions.py, and docs/protocol.md's table is checked against it.
 """
 
 from __future__ import annotations
@@ -29,11 +23,8 @@ WALL = "wall"
 OWN_PREFIX = "p."
 
 CHILD_TOOLS = "childtools"
-# Every root a participant could reach is observed by the write check (permissions.py): a root
-# left out here would let a phone write in it unseen once a facilitator had created it.
-BOARD_ROOTS = ("framework", "proposals", "marks", "claims", "agreements", "poll", "people", "meta", CHILD_TOOLS)
 
-# What a participant's phone writes on the board (web/src/phoneactions.js, read back by
+# What a participant's phone writes on the board (web/src/actions/participant.js, read back by
 # web/src/boarddata.js), and nothing else is a participant's to write.
 CATEGORIES = ("harm", "danger", "complicating", "strengths", "safety", "goals", "next_steps", "grey")  # labels.js
 PROPOSAL_FIELDS = frozenset({"by", "text", "category", "status"})
@@ -42,7 +33,6 @@ PROPOSAL_OPEN = "open"
 MAX_PROPOSAL_TEXT = 2000
 MARKS = ("agree", "disagree", "unsure")  # marks["<framework item>|<pid>"]
 CLAIMED = "claimed"  # claims["<agreement>|<pid>"]; a bottom line is not claimed
-OWN_ROOTS = ("scores",)
 # Child tools (domain.md): the Three Houses, each entry with a visibility and a recorded consent.
 HOUSES = ("worries", "good", "dreams")
 VISIBILITIES = ("private", "room", "shared")  # facilitator only / this room / may be copied
@@ -53,6 +43,158 @@ CONSENT_BY_BAND = {
     "16_plus": frozenset({"young_person"}),
 }
 DOC_NAME = re.compile(r"^(board|private|p\.[a-z0-9]{1,32})$")  # the documents a room stores
+OWN_DOC = f"{OWN_PREFIX}<pid>"
+
+Role = Literal["participant", "facilitator", "server"]
+
+
+@dataclass(frozen=True)
+class Write:
+    """One row of who writes what: `role` may write `key` of `root` in `doc`, holding `value`.
+
+    In `doc` and `key`, `<pid>` is the writer's own participant id (the person's, for a row of the
+    facilitator or the server) and any other `<name>` stands for any key. `actions` are the
+    functions of web/src/actions/<role>.js that make this write."""
+
+    role: Role
+    doc: str
+    root: str
+    key: str
+    value: str
+    actions: tuple[str, ...] = ()
+    array: bool = False  # the root is a list, not a Map (only the /r/<room> page's list)
+
+
+_OR_DELETED = "; or deleted"
+WRITES: tuple[Write, ...] = (
+    Write(
+        "participant",
+        BOARD,
+        "proposals",
+        "<pid>:<id>",
+        f"`{{by: <pid>, text: 1 to {MAX_PROPOSAL_TEXT} characters, category (optional): a framework category,"
+        f' status: "{PROPOSAL_OPEN}"}}` until the facilitator decides; while open, deleted',
+        ("propose", "withdraw"),
+    ),
+    Write(
+        "participant",
+        BOARD,
+        "marks",
+        "<item>|<pid>",
+        " / ".join(f'`"{m}"`' for m in MARKS) + " on an item of `framework`" + _OR_DELETED,
+        ("mark", "unmark"),
+    ),
+    Write(
+        "participant",
+        BOARD,
+        "claims",
+        "<rule>|<pid>",
+        f'`"{CLAIMED}"` on a rule of `agreements` that is not a bottom line' + _OR_DELETED,
+        ("claim", "unclaim"),
+    ),
+    Write(
+        "participant",
+        OWN_DOC,
+        "scores",
+        "<round>",
+        f"`{{value: 0 to 10, why: at most {MAX_PROPOSAL_TEXT} characters}}`, only while `poll[<round>].status`"
+        f' on the board is `"open"`',
+        ("score", "explainScore"),
+    ),
+    Write(
+        "facilitator",
+        BOARD,
+        "framework",
+        "<item>",
+        "`{category, text (shared text), by, sensitive, order}`; a danger statement and its goal also"
+        " `pair` (the other's key) and `guided` (the form's parts)" + _OR_DELETED,
+        ("addItem", "addPair", "editItem", "moveItem", "setSensitive", "removeItem", "acceptProposal"),
+    ),
+    Write(
+        "facilitator",
+        BOARD,
+        "proposals",
+        "<pid>:<id>",
+        '`status` `"accepted"` with `item` (the new item\'s key), or `"declined"`',
+        ("acceptProposal", "declineProposal"),
+    ),
+    Write("facilitator", BOARD, "marks", "<item>|<pid>", "deleted with their item", ("removeItem",)),
+    Write(
+        "facilitator",
+        BOARD,
+        "agreements",
+        "<rule>",
+        "`{section, text (shared text), owners: [<pid>…], when, check, check_by, if_not_kept, start, review,"
+        " status, sensitive, order}` and `goal` (a goal item's key)" + _OR_DELETED,
+        ("addRule", "editRule", "setRuleStatus", "setSensitive", "removeRule", "confirmOwner", "removeOwner"),
+    ),
+    Write(
+        "facilitator",
+        BOARD,
+        "claims",
+        "<rule>|<pid>",
+        "deleted when confirmed (the person becomes an owner) or with their rule",
+        ("confirmOwner", "removeRule"),
+    ),
+    Write(
+        "facilitator",
+        BOARD,
+        "poll",
+        "<round>",
+        '`{title, status: "open", order}` and `pair` (a danger item\'s key); `status` `"closed"`',
+        ("openRound", "closeRound"),
+    ),
+    Write("facilitator", BOARD, "meta", "wall", '`"board"`, `"poll"` or `"plan"`', ("openRound", "showOnWall")),
+    Write("facilitator", BOARD, "meta", "labels", "a label set's name", ("chooseLabels",)),
+    Write(
+        "facilitator",
+        OWN_DOC,
+        "scores",
+        "<round>",
+        "`{value: 0 to 10, why}` for someone without a phone, also after the round",
+        ("enterScore",),
+    ),
+    Write(
+        "facilitator",
+        BOARD,
+        "items",
+        "<index>",
+        "a line of text (the `/r/<room>` page's list)" + _OR_DELETED,
+        ("addListItem", "removeListItem"),
+        array=True,
+    ),
+    Write("server", BOARD, "people", "<pid>", "`{name: first name, relation}` on admission" + _OR_DELETED),
+    Write(
+        "server",
+        BOARD,
+        "poll",
+        "<round>",
+        '`status` `"revealed"` and `scores: {<pid>: {value, why}}`, copied from every `p.<pid>` at once',
+    ),
+    Write(
+        "server",
+        BOARD,
+        "framework",
+        "<item>",
+        "copies from another room of the meeting (never a sensitive one), and the earlier meeting's items",
+    ),
+    Write(
+        "server",
+        BOARD,
+        "agreements",
+        "<rule>",
+        "copies from another room of the meeting (never a sensitive one), and the earlier meeting's plan",
+    ),
+    Write("server", BOARD, "meta", "labels", "the earlier meeting's label set"),
+    Write("server", BOARD, CHILD_TOOLS, "<entry>", 'a child-tool entry shown in this room (`"room"`, `"shared"`)'),
+    Write("server", PRIVATE, CHILD_TOOLS, "<entry>", 'a child-tool entry whose visibility is `"private"`'),
+)
+
+# Every root anyone writes on the board is observed by the write check (permissions.py): a root
+# left out would let a phone write in it unseen once someone else had created it. (A list root
+# cannot be observed as a Map: such a root is not the phone's either, but the check does not see it.)
+BOARD_ROOTS = tuple(dict.fromkeys(w.root for w in WRITES if w.doc == BOARD and not w.array))
+OWN_ROOTS = tuple(dict.fromkeys(w.root for w in WRITES if w.doc == OWN_DOC))
 
 Kind = Literal["facilitator", "participant", "projector"]
 

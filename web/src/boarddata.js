@@ -1,5 +1,5 @@
 // Reading the board document: the shapes of server/rooms/schema.py turned into plain objects that
-// the views draw. Reads only; every view writes its own few keys itself.
+// the views draw. Reads only; the writes are in actions/.
 
 import * as Y from 'yjs'
 

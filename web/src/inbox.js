@@ -6,8 +6,9 @@ import * as Y from 'yjs'
 import { announce, fill, h } from './dom.js'
 import { CATEGORIES, categoryLabel, onLabels, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
-import { nameOf, newKey, nextOrder, peopleOf, proposalsOf } from './boarddata.js'
+import { nameOf, peopleOf, proposalsOf } from './boarddata.js'
 import { MAX_ITEM_LENGTH } from './itemcontrols.js'
+import { acceptProposal, declineProposal } from './actions/facilitator.js'
 
 export class Inbox {
   /**
@@ -80,28 +81,15 @@ export class Inbox {
    */
   accept (key, text, category, sensitive = false) {
     const words = text.trim().slice(0, MAX_ITEM_LENGTH)
-    const proposal = this.board.getMap('proposals').get(key)
-    if (!words || !(proposal instanceof Y.Map)) return
-    const itemKey = newKey()
-    this.board.transact(() => {
-      const framework = this.board.getMap('framework')
-      framework.set(itemKey, new Y.Map([
-        ['category', CATEGORIES.includes(/** @type {any} */ (category)) ? category : 'grey'],
-        ['text', new Y.Text(words)],
-        ['by', String(proposal.get('by') || '')],
-        ['sensitive', sensitive],
-        ['order', nextOrder(framework)]
-      ]))
-      proposal.set('status', 'accepted')
-      proposal.set('item', itemKey)
-    })
+    if (!words) return
+    const placed = CATEGORIES.includes(/** @type {any} */ (category)) ? category : 'grey'
+    if (!acceptProposal(this.board, key, { text: words, category: placed, sensitive })) return
     announce(w.announceAccepted)
   }
 
   /** @param {string} key */
   decline (key) {
-    const proposal = this.board.getMap('proposals').get(key)
-    if (proposal instanceof Y.Map) proposal.set('status', 'declined')
+    declineProposal(this.board, key)
     announce(w.announceDeclined)
   }
 }

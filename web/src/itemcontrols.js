@@ -12,25 +12,9 @@ import { html } from './view.js'
 import { CATEGORIES, categoryLabel } from './labels.js'
 import { w } from './boardwords.js'
 import { marksOf } from './boarddata.js'
+import { editItem, moveItem, removeItem, setSensitive } from './actions/facilitator.js'
 
 export const MAX_ITEM_LENGTH = 2000
-
-/**
- * Put new words into a shared text in place, so a concurrent edit elsewhere merges with it.
- * @param {Y.Map<unknown>} map
- * @param {string} field
- * @param {string} words
- */
-export function replaceText (map, field, words) {
-  const current = map.get(field)
-  if (current instanceof Y.Text) {
-    if (current.toString() === words) return
-    current.delete(0, current.length)
-    current.insert(0, words)
-  } else {
-    map.set(field, new Y.Text(words))
-  }
-}
 
 /**
  * A sensitive switch for one entry of `root` (framework or agreements): a switch (dom.js's
@@ -44,9 +28,7 @@ export function sensitiveSwitch (board, root, item) {
   const toggle = (event) => {
     const button = /** @type {HTMLButtonElement} */ (event.currentTarget)
     const on = button.getAttribute('aria-checked') !== 'true'
-    const map = board.getMap(root).get(item.key)
-    if (!(map instanceof Y.Map)) return
-    map.set('sensitive', on)
+    if (!setSensitive(board, root, item.key, on)) return
     setSwitch(button, on)
     announce(on ? w.announceSensitiveOn : w.announceSensitiveOff)
   }
@@ -120,14 +102,8 @@ export class ItemControls {
         text.focus()
         return
       }
-      const map = this.board.getMap('framework').get(item.key)
       this.open.delete(item.key)
-      if (map instanceof Y.Map) {
-        this.board.transact(() => {
-          replaceText(map, 'text', words)
-          if (CATEGORIES.includes(/** @type {any} */ (category.value))) map.set('category', category.value)
-        })
-      }
+      editItem(this.board, item.key, words, CATEGORIES.includes(/** @type {any} */ (category.value)) ? category.value : null)
       announce(category.value !== item.category ? w.announceMoved(categoryLabel(category.value)) : w.announceEdited)
       this.redrawSoon(`${id}-edit`)
     })
@@ -161,9 +137,8 @@ export class ItemControls {
             'data-focus-key': `${id}-grey`,
             text: w.toGrey,
             onclick: () => {
-              const map = this.board.getMap('framework').get(item.key)
               this.open.delete(item.key)
-              if (map instanceof Y.Map) map.set('category', 'grey')
+              moveItem(this.board, item.key, 'grey')
               announce(w.announceMoved(categoryLabel('grey')))
               this.redrawSoon(`${id}-edit`)
             }
@@ -177,12 +152,7 @@ export class ItemControls {
 
   /** @param {string} key */
   remove (key) {
-    const marks = this.board.getMap('marks')
-    this.board.transact(() => {
-      this.board.getMap('framework').delete(key)
-      // The marks on it would point at nothing; a phone's own key, but the facilitator may tidy it.
-      for (const markKey of [...marks.keys()]) if (markKey.startsWith(`${key}|`)) marks.delete(markKey)
-    })
+    removeItem(this.board, key)
     announce(w.announceRemoved)
   }
 

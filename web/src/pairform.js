@@ -7,8 +7,9 @@ import * as Y from 'yjs'
 import { announce, h, setText } from './dom.js'
 import { jargonIn, labels, onLabels } from './labels.js'
 import { w } from './boardwords.js'
-import { frameworkOf, newKey, nextOrder } from './boarddata.js'
+import { frameworkOf } from './boarddata.js'
 import { pairNumbers } from './boardview.js'
+import { addPair } from './actions/facilitator.js'
 
 const SOFT_LIMIT = 3
 const MAX_PART = 600
@@ -148,23 +149,13 @@ export class PairForm {
     const seen = parts.seen ? compose(labels.seenTemplate, parts) : ''
     const dangerText = compose(labels.templates.danger, parts)
     const goalText = compose(labels.templates.goal, { ...parts, seen: seen ? ` ${seen}` : '' })
-    const dangerKey = newKey()
-    const goalKey = newKey()
-    const framework = this.board.getMap('framework')
-    this.board.transact(() => {
-      const order = nextOrder(framework)
-      /** @param {string} category @param {string} text @param {string} pair @param {string[]} names @param {number} n */
-      const item = (category, text, pair, names, n) => new Y.Map([
-        ['category', category],
-        ['text', new Y.Text(text)],
-        ['by', this.by],
-        ['sensitive', sensitive],
-        ['order', n],
-        ['pair', pair],
-        ['guided', new Y.Map(names.filter((p) => parts[p]).map((p) => [p, parts[p]]))]
-      ])
-      framework.set(dangerKey, item('danger', dangerText, goalKey, DANGER_PARTS, order))
-      framework.set(goalKey, item('goals', goalText, dangerKey, GOAL_PARTS, order + 1))
+    /** @param {string[]} names @returns {[string, string][]} the parts filled in */
+    const guided = (names) => names.filter((p) => parts[p]).map((p) => [p, parts[p]])
+    addPair(this.board, {
+      by: this.by,
+      sensitive,
+      danger: { text: dangerText, guided: guided(DANGER_PARTS) },
+      goal: { text: goalText, guided: guided(GOAL_PARTS) }
     })
     for (const el of Object.values(this.fields)) el.value = ''
     this.sensitive.checked = false

@@ -1,15 +1,15 @@
-// What a phone can do on the board, each writing only keys the server lets this person write:
-// marks["<item>|<pid>"], proposals["<pid>:<id>"], claims["<rule>|<pid>"], and its own score in
-// its own document p.<pid> (which no other phone is ever sent).
+// What a phone can do on the board: the controls for marks, claims, proposals and the score. What
+// they write (only keys the server lets this person write) is in actions/participant.js.
 
 import * as Y from 'yjs'
 import { announce, fill, h, setText } from './dom.js'
 import { CATEGORIES, categoryLabel, jargonIn, labels, onLabels } from './labels.js'
 import { w } from './boardwords.js'
-import { frameworkOf, marksOf, newKey, peopleOf, proposalsOf, roundsOf, rulesOf, claimsOf } from './boarddata.js'
+import { frameworkOf, marksOf, peopleOf, proposalsOf, roundsOf, rulesOf, claimsOf } from './boarddata.js'
 import { pairNumbers } from './boardview.js'
 import { html, nothing } from './view.js'
 import { roundTitle, scaleLine } from './scaleline.js'
+import * as act from './actions/participant.js'
 
 const MAX_TEXT = 2000
 const MARKS = /** @type {const} */ (['agree', 'disagree', 'unsure'])
@@ -83,10 +83,8 @@ export class PhoneActions {
    * @param {boolean} again pressing the chosen mark once more takes it back
    */
   mark (itemKey, kind, again) {
-    const marks = this.board.getMap('marks')
-    const key = `${itemKey}|${this.pid}`
-    if (again) marks.delete(key)
-    else marks.set(key, kind)
+    if (again) act.unmark(this, itemKey)
+    else act.mark(this, itemKey, kind)
     announce(again ? '' : w.announceMarked(/** @type {Record<string, string>} */ (w.marks)[kind]))
   }
 
@@ -97,10 +95,9 @@ export class PhoneActions {
   claimActions (rule) {
     if (rule.section === 'bottom_line' || rule.owners.includes(this.pid)) return null
     const claimed = (claimsOf(this.board).get(rule.key) || []).includes(this.pid)
-    const key = `${rule.key}|${this.pid}`
-    const unclaim = () => this.board.getMap('claims').delete(key)
+    const unclaim = () => act.unclaim(this, rule.key)
     const claim = () => {
-      this.board.getMap('claims').set(key, 'claimed')
+      act.claim(this, rule.key)
       announce(w.announceClaimed)
     }
     return html`<div class=${claimed ? 'claim row' : 'claim'}>${claimed ? html`<span class="claim-waiting">${w.claimWaiting}</span>` : nothing}<button
@@ -157,9 +154,7 @@ export class PhoneActions {
       event.preventDefault()
       const words = text.value.trim().slice(0, MAX_TEXT)
       if (!words) return text.focus()
-      this.board.getMap('proposals').set(`${this.pid}:${newKey()}`, new Y.Map([
-        ['by', this.pid], ['text', words], ['category', category.value], ['status', 'open']
-      ]))
+      act.propose(this, category.value, words)
       text.value = ''
       jargon.hidden = true
       announce(w.announceProposed)
@@ -185,7 +180,7 @@ export class PhoneActions {
         h('span', { class: 'card-text', dir: 'auto', text: p.text }),
         h('span', { class: `pill proposal-status`, text: w.proposalStatus[p.status] }),
         p.status === 'open'
-          ? h('button', { type: 'button', class: 'quiet', 'aria-label': w.withdrawProposal(p.text), text: w.withdraw, onclick: () => this.board.getMap('proposals').delete(p.key) })
+          ? h('button', { type: 'button', class: 'quiet', 'aria-label': w.withdrawProposal(p.text), text: w.withdraw, onclick: () => act.withdraw(this, p.key) })
           : null))))
   }
 
@@ -256,17 +251,15 @@ export class PhoneActions {
    * @param {number} value
    */
   score (roundKey, value) {
-    const scores = this.own.getMap('scores')
     const why = this.why ? this.why.value.trim().slice(0, MAX_TEXT) : ''
-    scores.set(roundKey, new Y.Map([['value', value], ['why', why]]))
+    act.score(this, roundKey, value, why)
     announce(w.scoreSaved(value))
   }
 
   /** @param {string} roundKey */
   saveWhy (roundKey) {
-    const entry = this.own.getMap('scores').get(roundKey)
     const why = this.why ? this.why.value.trim().slice(0, MAX_TEXT) : ''
-    if (entry instanceof Y.Map) entry.set('why', why)
+    act.explainScore(this, roundKey, why)
     announce(w.whySaved)
   }
 }

@@ -8,9 +8,10 @@ import * as Y from 'yjs'
 import { announce, fill, h, setText } from './dom.js'
 import { categoryLabel, labels, onLabels, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
-import { claimsOf, frameworkOf, listOf, nameOf, newKey, nextOrder, peopleOf, SECTIONS, STATUSES } from './boarddata.js'
-import { replaceText, sensitiveSwitch } from './itemcontrols.js'
+import { claimsOf, frameworkOf, nameOf, peopleOf, SECTIONS, STATUSES } from './boarddata.js'
+import { sensitiveSwitch } from './itemcontrols.js'
 import { html, nothing } from './view.js'
+import { addRule, confirmOwner, editRule, removeOwner, removeRule, setRuleStatus } from './actions/facilitator.js'
 
 const MAX_TEXT = 2000
 const MAX_FIELD = 500
@@ -145,24 +146,8 @@ export class PlanConsole {
     const f = this.f
     const text = f.text.value.trim().slice(0, MAX_TEXT)
     if (!text) return f.text.focus()
-    const agreements = this.board.getMap('agreements')
     const owners = [...this.ownersBox.querySelectorAll('input:checked')].map((el) => /** @type {HTMLInputElement} */ (el).value)
-    const rule = new Y.Map([
-      ['section', f.section.value],
-      ['text', new Y.Text(text)],
-      ['owners', Y.Array.from(owners)],
-      ['when', f.when.value.trim().slice(0, MAX_FIELD)],
-      ['check', f.check.value.trim().slice(0, MAX_FIELD)],
-      ['check_by', f.checkBy.value.trim().slice(0, MAX_FIELD)],
-      ['if_not_kept', f.ifNot.value.trim().slice(0, MAX_FIELD)],
-      ['start', f.start.value],
-      ['review', f.review.value],
-      ['status', 'proposed'],
-      ['sensitive', this.sensitive.checked],
-      ['order', nextOrder(agreements)]
-    ])
-    if (f.goal.value) rule.set('goal', f.goal.value)
-    agreements.set(newKey(), rule)
+    addRule(this.board, { ...typedFields(f), section: f.section.value, text, goal: f.goal.value, owners, sensitive: this.sensitive.checked })
     for (const el of [f.text, f.when, f.check, f.checkBy, f.ifNot, f.start, f.review]) el.value = ''
     this.sensitive.checked = false
     for (const box of this.ownersBox.querySelectorAll('input')) /** @type {HTMLInputElement} */ (box).checked = false
@@ -190,8 +175,7 @@ export class PlanConsole {
     /** @param {Event} event */
     const changeStatus = (event) => {
       const status = /** @type {HTMLSelectElement} */ (event.currentTarget)
-      const map = this.board.getMap('agreements').get(rule.key)
-      if (map instanceof Y.Map) map.set('status', status.value)
+      setRuleStatus(this.board, rule.key, status.value)
       announce(w.statusChanged(/** @type {Record<string, string>} */ (w.statuses)[status.value]))
     }
     const claims = (claimsOf(this.board).get(rule.key) || []).filter((pid) => !rule.owners.includes(pid))
@@ -257,22 +241,9 @@ export class PlanConsole {
         f.text.focus()
         return
       }
-      const map = this.board.getMap('agreements').get(rule.key)
       this.open.delete(rule.key)
-      if (map instanceof Y.Map) {
-        this.board.transact(() => {
-          replaceText(map, 'text', text)
-          map.set('section', SECTIONS.includes(/** @type {any} */ (f.section.value)) ? f.section.value : 'immediate')
-          if (f.goal.value) map.set('goal', f.goal.value)
-          else map.delete('goal')
-          map.set('when', f.when.value.trim().slice(0, MAX_FIELD))
-          map.set('check', f.check.value.trim().slice(0, MAX_FIELD))
-          map.set('check_by', f.checkBy.value.trim().slice(0, MAX_FIELD))
-          map.set('if_not_kept', f.ifNot.value.trim().slice(0, MAX_FIELD))
-          map.set('start', f.start.value)
-          map.set('review', f.review.value)
-        })
-      }
+      const section = SECTIONS.includes(/** @type {any} */ (f.section.value)) ? f.section.value : 'immediate'
+      editRule(this.board, rule.key, { ...typedFields(f), section, text, goal: f.goal.value })
       announce(w.announceRuleEdited)
       this.redraw(`${id}-edit`)
     })
@@ -299,11 +270,7 @@ export class PlanConsole {
 
   /** @param {string} key */
   remove (key) {
-    const claims = this.board.getMap('claims')
-    this.board.transact(() => {
-      this.board.getMap('agreements').delete(key)
-      for (const claimKey of [...claims.keys()]) if (claimKey.startsWith(`${key}|`)) claims.delete(claimKey)
-    })
+    removeRule(this.board, key)
     announce(w.announceRuleRemoved)
   }
 
@@ -314,17 +281,7 @@ export class PlanConsole {
    * @param {string} name
    */
   confirm (ruleKey, pid, name) {
-    const rule = this.board.getMap('agreements').get(ruleKey)
-    if (!(rule instanceof Y.Map) || !pid) return
-    this.board.transact(() => {
-      const owners = rule.get('owners')
-      if (owners instanceof Y.Array) {
-        if (!owners.toArray().includes(pid)) owners.push([pid])
-      } else {
-        rule.set('owners', Y.Array.from([...listOf(owners).filter((p) => p !== pid), pid]))
-      }
-      this.board.getMap('claims').delete(`${ruleKey}|${pid}`)
-    })
+    if (!confirmOwner(this.board, ruleKey, pid)) return
     announce(w.announceConfirmed(name))
   }
 
@@ -334,16 +291,23 @@ export class PlanConsole {
    * @param {string} name
    */
   unown (ruleKey, pid, name) {
-    const rule = this.board.getMap('agreements').get(ruleKey)
-    if (!(rule instanceof Y.Map)) return
-    const owners = rule.get('owners')
-    if (owners instanceof Y.Array) {
-      const at = owners.toArray().indexOf(pid)
-      if (at >= 0) owners.delete(at, 1)
-    } else {
-      rule.set('owners', Y.Array.from(listOf(owners).filter((p) => p !== pid)))
-    }
+    if (!removeOwner(this.board, ruleKey, pid)) return
     announce(w.announceOwnerRemoved(name))
+  }
+}
+
+/**
+ * A rule's smaller fields as typed, each trimmed to its limit.
+ * @param {ReturnType<typeof ruleFields>} f
+ */
+function typedFields (f) {
+  return {
+    when: f.when.value.trim().slice(0, MAX_FIELD),
+    check: f.check.value.trim().slice(0, MAX_FIELD),
+    checkBy: f.checkBy.value.trim().slice(0, MAX_FIELD),
+    ifNotKept: f.ifNot.value.trim().slice(0, MAX_FIELD),
+    start: f.start.value,
+    review: f.review.value
   }
 }
 

@@ -9,9 +9,10 @@ import { announce, fill, h, showError } from './dom.js'
 import { t } from './i18n.js'
 import { RELATIONS, labels, onLabels, relationLabel, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
-import { frameworkOf, nameOf, newKey, nextOrder, peopleOf, roundsOf } from './boarddata.js'
+import { frameworkOf, nameOf, peopleOf, roundsOf } from './boarddata.js'
 import { pairNumbers } from './boardview.js'
 import { previousOf, roundTitle, scaleLine } from './scaleline.js'
+import { closeRound, enterScore, openRound, showOnWall } from './actions/facilitator.js'
 
 export class PollConsole {
   /**
@@ -65,24 +66,14 @@ export class PollConsole {
   }
 
   open () {
-    const poll = this.board.getMap('poll')
-    const pair = this.about.value
-    this.board.transact(() => {
-      // One round at a time: an earlier open one is closed (its scores stay in each person's document).
-      poll.forEach((round) => { if (round instanceof Y.Map && round.get('status') === 'open') round.set('status', 'closed') })
-      const round = new Y.Map([['title', this.titleInput.value.trim().slice(0, 200)], ['status', 'open'], ['order', nextOrder(poll)]])
-      if (pair) round.set('pair', pair)
-      poll.set(newKey(), round)
-      this.board.getMap('meta').set('wall', 'poll')
-    })
+    openRound(this.board, { title: this.titleInput.value.trim().slice(0, 200), pair: this.about.value })
     this.titleInput.value = ''
     announce(w.announceRoundOpen)
   }
 
   /** @param {string} key */
   close (key) {
-    const round = this.board.getMap('poll').get(key)
-    if (round instanceof Y.Map) round.set('status', 'closed')
+    closeRound(this.board, key)
   }
 
   /** @param {string} key */
@@ -90,7 +81,7 @@ export class PollConsole {
     this.close(key)
     try {
       await api('POST', `/api/rooms/${encodeURIComponent(this.roomId)}/rounds/${encodeURIComponent(key)}/reveal`)
-      this.board.getMap('meta').set('wall', 'poll')
+      showOnWall(this.board, 'poll')
       announce(w.announceRevealed)
       showError(null, this.error)
     } catch (err) {
@@ -169,8 +160,7 @@ export class PollConsole {
     form.addEventListener('submit', (event) => {
       event.preventDefault()
       if (!who.value) return
-      const score = new Y.Map([['value', Number(value.value)], ['why', why.value.trim().slice(0, 2000)]])
-      this.scoresOf(who.value).set(round.key, score)
+      enterScore(this.provider.doc(`p.${who.value}`), round.key, Number(value.value), why.value.trim().slice(0, 2000))
       announce(w.announceScoreEntered(nameOf(who.value, people, roleLabel)))
     })
     return form

@@ -5,6 +5,7 @@ import * as Y from 'yjs'
 import { KringProvider } from './provider.js'
 import { t, translatePage } from './i18n.js'
 import { byId } from './dom.js'
+import { addListItem, removeListItem } from './actions/facilitator.js'
 
 const MAX_ITEM_LENGTH = 2000
 const LABEL_PREVIEW_LENGTH = 80
@@ -141,7 +142,7 @@ function removeItem (li, pos) {
   // A position outlives its item; if it is gone already there is nothing to remove.
   if (!here.item || !pos.item || !Y.compareIDs(here.item, pos.item)) return
   const next = li.nextElementSibling || li.previousElementSibling
-  items.delete(at.index, 1)
+  removeListItem(doc, at.index)
   const nextButton = next && next.isConnected ? next.querySelector('button') : null
   ;(nextButton || input).focus()
 }
@@ -153,7 +154,7 @@ form.addEventListener('submit', (event) => {
   event.preventDefault()
   const text = input.value.trim().slice(0, MAX_ITEM_LENGTH)
   if (!text) return
-  items.push([text])
+  addListItem(doc, text)
   input.value = ''
   input.focus()
 })

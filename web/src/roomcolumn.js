@@ -13,7 +13,7 @@ import { PeopleList } from './people.js'
 import { CopyPanel } from './copypanel.js'
 import { showBoard } from './boardview.js'
 import { html } from './view.js'
-import { newKey, nextOrder } from './boarddata.js'
+import { addItem, chooseLabels, showOnWall } from './actions/facilitator.js'
 import { w } from './boardwords.js'
 import { Inbox } from './inbox.js'
 import { PairForm } from './pairform.js'
@@ -223,14 +223,7 @@ export class RoomColumn {
       event.preventDefault()
       const words = text.value.trim().slice(0, MAX_ITEM_LENGTH)
       if (!words) return text.focus()
-      const item = new Y.Map([
-        ['category', category.value],
-        ['text', new Y.Text(words)],
-        ['by', `f:${this.facilitatorId}`],
-        ['sensitive', sensitive.checked],
-        ['order', nextOrder(this.board.getMap('framework'))]
-      ])
-      this.board.getMap('framework').set(newKey(), item)
+      addItem(this.board, { category: category.value, text: words, by: `f:${this.facilitatorId}`, sensitive: sensitive.checked })
       text.value = ''
       jargon.hidden = true
       sensitive.checked = false
@@ -267,8 +260,8 @@ export class RoomColumn {
       fill(set, ...sets.map((s, i) => h('option', { value: s, text: titles[i] })))
       show()
     })
-    set.addEventListener('change', () => meta.set('labels', set.value))
-    wall.addEventListener('change', () => meta.set('wall', wall.value))
+    set.addEventListener('change', () => chooseLabels(this.board, set.value))
+    wall.addEventListener('change', () => showOnWall(this.board, wall.value))
     return h('div', { class: 'meeting-controls row' },
       h('div', { class: 'field' }, h('label', { for: set.id, text: w.labelSet }), set),
       h('div', { class: 'field' }, h('label', { for: wall.id, text: w.wallShows }), wall))
