@@ -348,17 +348,8 @@ def _facilitator_only() -> list[Any]:
     """(document, root) of the facilitator's rows that no participant row shares."""
     phone = {(w.doc, w.root) for w in rows_of("participant")}
     only = sorted({(w.doc, w.root, w.array) for w in rows_of("facilitator") if (w.doc, w.root) not in phone})
-    return [
-        pytest.param(
-            doc,
-            root,
-            id=f"{doc}.{root}",
-            # A list root is not observed by the write check (schema.BOARD_ROOTS): a phone's write
-            # in one the facilitator made is not seen. Strict, so that a fix makes this fail.
-            marks=[pytest.mark.xfail(strict=True, reason="the write check observes Map roots only")] if array else [],
-        )
-        for doc, root, array in only
-    ]
+    # A list root (the /r/<room> page's `items`) is observed too: the shadow watches every root it holds.
+    return [pytest.param(doc, root, id=f"{doc}.{root}") for doc, root, _ in only]
 
 
 @pytest.mark.parametrize(("doc", "root"), _facilitator_only())

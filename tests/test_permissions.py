@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pycrdt import Doc, Map, Text
+from pycrdt import Array, Doc, Map, Text
 
 from server.protocol import Refusal, Refused
 from server.rooms.permissions import Shadow, WriteGuard, check_write
@@ -182,6 +182,34 @@ def test_mixed_update_is_refused_whole(board: Doc[Any]) -> None:
         doc.get("marks", type=Map)["w1|bob"] = "disagree"
 
     assert refused_code(ANNA, board, edits(board, mixed)) == Refusal.NOT_ALLOWED
+
+
+@pytest.mark.parametrize("shape", ["list", "map"])
+def test_a_root_outside_the_schema_that_a_facilitator_made_is_not_a_phone_s(board: Doc[Any], shape: str) -> None:
+    """The guard's shadow lives on between updates: a root the facilitator adds later (the /r/<room>
+    page's list, or any other) must be watched as well, or a phone's write inside it goes unseen."""
+    guard = WriteGuard()
+    guard.check(ANNA, BOARD, board, edits(board, lambda d: d.get("marks", type=Map).__setitem__("w1|anna", "agree")))
+
+    def make(doc: Doc[Any]) -> None:
+        if shape == "list":
+            doc.get("items", type=Array).append("Oma belt op zondag")
+        else:
+            doc.get("extra", type=Map)["k"] = "Oma belt op zondag"
+
+    made = edits(board, make)
+    guard.check(FACILITATOR, BOARD, board, made)
+    board.apply_update(made)
+
+    def inside(doc: Doc[Any]) -> None:
+        if shape == "list":
+            doc.get("items", type=Array).append("ingevoegd")
+        else:
+            doc.get("extra", type=Map)["k2"] = "ingevoegd"
+
+    with pytest.raises(Refused) as caught:
+        guard.check(ANNA, BOARD, board, edits(board, inside))
+    assert caught.value.code == Refusal.NOT_ALLOWED
 
 
 def test_projector_writes_nothing(board: Doc[Any]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Doc, Map, Text
+from pycrdt import Array, Doc, Map, Text
 
 from server.crdt import CorruptUpdate, apply_checked, missing_after_apply
 from server.protocol import Refusal, Refused
@@ -45,20 +45,35 @@ class Shadow:
         self.stale = True
         self.doc: Doc[Any] = Doc()
         self._touches: list[Touch] = []
-        self._observed: list[tuple[Map[Any], Any]] = []  # roots and subscriptions kept alive
+        self._observed: list[tuple[Map[Any] | Array[Any], Any]] = []  # roots and subscriptions kept alive
+        self._watched: set[str] = set()
 
     def _rebuild(self, live: Doc[Any]) -> None:
         self.dispose()  # the old copy goes with its observers, which hold this shadow
         self.doc = Doc()
         self._touches = []
         self._observed = []
+        self._watched = set()
         for root in roots_of(self.doc_name):
-            shared = self.doc.get(root, type=Map)
-            subscription = shared.observe_deep(self._recorder(root))
-            self._observed.append((shared, subscription))
+            self._watch(root, self.doc.get(root, type=Map))
         self.doc.apply_update(live.get_update())
+        self._watch_other_roots()
         self._touches.clear()
         self.stale = False
+
+    def _watch(self, root: str, shared: Map[Any] | Array[Any]) -> None:
+        self._observed.append((shared, shared.observe_deep(self._recorder(root))))
+        self._watched.add(root)
+
+    def _watch_other_roots(self) -> None:
+        """Observe the roots the schema does not name that someone (a facilitator) has made.
+
+        Unobserved, a phone's write inside one would touch nothing the check sees. Such a root's
+        shape is not in the update log, so it is read off the content: a list has entries by
+        position, anything else is watched as a map. Any touch there is never a participant's."""
+        for root in set(self.doc.keys()) - self._watched:
+            as_list = self.doc.get(root, type=Array)
+            self._watch(root, as_list if len(as_list) else self.doc.get(root, type=Map))
 
     def dispose(self) -> None:
         for shared, subscription in self._observed:
@@ -88,6 +103,8 @@ class Shadow:
         """Apply `update` to the shadow only; returns the keys it touched."""
         if self.stale:
             self._rebuild(live)
+        else:
+            self._watch_other_roots()  # a root a facilitator's accepted update made meanwhile
         roots_before = set(self.doc.keys())
         self._touches = []
         try:

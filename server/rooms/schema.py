@@ -190,9 +190,8 @@ WRITES: tuple[Write, ...] = (
     Write("server", PRIVATE, CHILD_TOOLS, "<entry>", 'a child-tool entry whose visibility is `"private"`'),
 )
 
-# Every root anyone writes on the board is observed by the write check (permissions.py): a root
-# left out would let a phone write in it unseen once someone else had created it. (A list root
-# cannot be observed as a Map: such a root is not the phone's either, but the check does not see it.)
+# The board's Map roots, which the write check (permissions.py) observes from the start; any other
+# root a document comes to hold (the list root, or one a facilitator made) it watches once it exists.
 BOARD_ROOTS = tuple(dict.fromkeys(w.root for w in WRITES if w.doc == BOARD and not w.array))
 OWN_ROOTS = tuple(dict.fromkeys(w.root for w in WRITES if w.doc == OWN_DOC))
 
