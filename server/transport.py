@@ -22,6 +22,7 @@ from socketio.msgpack_packet import MsgPackPacket
 from server.admission import admit_socket, cookies_from_environ
 from server.crdt import is_rust_panic
 from server.flow import ConnectThrottle, TokenBucket
+from server.logs import quiet_library_logger
 from server.protocol import MESSAGES, Refusal, Refused
 from server.rooms.registry import RoomRegistry
 from server.rooms.schema import DOC_NAME, Identity, groups_of
@@ -200,8 +201,9 @@ class SocketTransport:
             # so its presence does not linger; a ping every 10 s costs next to nothing.
             ping_interval=10,
             ping_timeout=10,
-            logger=False,
-            engineio_logger=False,
+            # Errors only, as JSON through the root handler (logger=False adds a plain handler).
+            logger=quiet_library_logger("socketio.server"),
+            engineio_logger=quiet_library_logger("engineio.server"),
         )
         self.registry: RoomRegistry | None = None
         self.connections: dict[str, Connection] = {}
