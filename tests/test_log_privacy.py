@@ -5,7 +5,6 @@ exception quoting what it failed on), and through a whole meeting. The logs are 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,12 +15,11 @@ from server.rooms.awareness import RoomAwareness
 from server.rooms.permissions import WriteGuard
 from server.rooms.room import Room
 from server.settings import Settings
-from server.store.migrate import migrate
 from tests.log_helpers import MARKER, Records, database_error, json_lines, production_logs
 from tests.meetings_helpers import browser, facilitator, join, live_of, split_meeting, store_of
 from tests.test_bad_input import _panics_here
 from tests.test_socket_access import Peer
-from tests.utils import RunningServer, eventually, run_server, settings_for
+from tests.utils import RunningServer, eventually, run_server
 
 
 async def _room_with_phone(server: RunningServer) -> tuple[str, str, str]:
@@ -141,15 +139,8 @@ async def test_an_awareness_frame_that_fails(
 
 
 @pytest.fixture
-def quick_settings(tmp_path: Path) -> Settings:
-    settings = settings_for(tmp_path, room_idle_seconds=0.05)
-    migrate(settings.database_url)
-    return settings
-
-
-@pytest.fixture
-async def quick_unloads(quick_settings: Settings) -> AsyncIterator[RunningServer]:
-    async with run_server(quick_settings) as running:
+async def quick_unloads(settings: Settings) -> AsyncIterator[RunningServer]:
+    async with run_server(settings.with_(room_idle_seconds=0.05)) as running:
         yield running
 
 
