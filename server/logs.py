@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
 import traceback
 from types import TracebackType
@@ -158,9 +159,34 @@ def quiet_library_logger(name: str) -> logging.Logger:
     return logger
 
 
+def _uncaught(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    logging.getLogger("kring").critical("uncaught exception", exc_info=(exc_type, exc, tb))
+
+
+def _uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is None:
+        return  # SystemExit in a thread: nothing to report
+    thread = args.thread.name if args.thread is not None else None
+    exc_info = (args.exc_type, args.exc_value, args.exc_traceback)
+    logging.getLogger("kring").error("uncaught exception in a thread", exc_info=exc_info, extra={"in_thread": thread})
+
+
+def _unraisable(args: sys.UnraisableHookArgs) -> None:
+    # Python's own report quotes the object (its repr) and the exception's message.
+    exc_info = None if args.exc_value is None else (args.exc_type, args.exc_value, args.exc_traceback)
+    logging.getLogger("kring").warning("exception ignored", exc_info=exc_info)
+
+
 def configure(level: str = "info") -> None:
-    # No handler anywhere may fall back to printing a record (see JsonHandler.handleError).
+    # No handler anywhere may fall back to printing a record (see JsonHandler.handleError), and an
+    # exception nobody catches is logged like any other instead of printed with its message.
     logging.raiseExceptions = False
+    sys.excepthook = _uncaught
+    threading.excepthook = _uncaught_in_thread
+    sys.unraisablehook = _unraisable
     root = logging.getLogger()
     root.handlers[:] = [JsonHandler()]
     chosen = logging.getLevelNamesMapping()[level.upper()]

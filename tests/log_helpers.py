@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +37,7 @@ def production_logs(level: str = "debug") -> Iterator[Records]:
         for logger in (logging.getLogger(name) for name in _TOUCHED)
     ]
     raise_exceptions = logging.raiseExceptions
+    hooks = sys.excepthook, threading.excepthook, sys.unraisablehook
     records = Records()
     configure(level)
     logging.getLogger().addHandler(records)
@@ -46,6 +49,7 @@ def production_logs(level: str = "debug") -> Iterator[Records]:
             logger.setLevel(level_)
             logger.propagate = propagate
         logging.raiseExceptions = raise_exceptions
+        sys.excepthook, threading.excepthook, sys.unraisablehook = hooks
 
 
 def json_lines(stderr: str) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import sys
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -194,3 +195,28 @@ def test_socketio_loggers_have_no_handler_of_their_own() -> None:
     )
     for logger in (server.logger, server.eio.logger):
         assert logger.handlers == [] and logger.propagate and logger.level == logging.ERROR
+
+
+class _DiesNoisily:
+    def __del__(self) -> None:
+        raise KeyError(MARKER)
+
+
+def test_uncaught_exceptions_are_logged_like_any_other(capfd: pytest.CaptureFixture[str]) -> None:
+    """In the main thread, in another thread, and in a finalizer: Python's own reports quote the
+    exception's message (and a finalizer's object)."""
+    with production_logs():
+        try:
+            raise database_error()
+        except Exception:
+            sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+        thread = threading.Thread(target=_raising(lambda: KeyError(MARKER)), name="worker-1")
+        thread.start()
+        thread.join()
+        _DiesNoisily()  # collected at once: its __del__ raises
+    lines = {line["msg"]: line for line in json_lines(capfd.readouterr().err)}
+    assert MARKER not in json.dumps(lines)
+    assert lines["uncaught exception"]["error"] == "OperationalError"
+    assert lines["uncaught exception in a thread"]["error"] == "KeyError"
+    assert lines["uncaught exception in a thread"]["in_thread"] == "worker-1"
+    assert lines["exception ignored"]["error"] == "KeyError"
