@@ -48,11 +48,13 @@ SOCKETIO_PRIVATE = {
     "_handle_event": ["self", "eio_sid", "namespace", "id", "data"],
     "_send_packet": ["self", "eio_sid", "pkt"],
 }
-# Its client manager's methods, public by name but documented only for writing a manager.
+# Its client manager's methods (compat.py and transport.py), public by name but documented only for
+# writing a manager.
 MANAGER = {
     "get_participants": ["self", "namespace", "room"],
     "sid_from_eio_sid": ["self", "eio_sid", "namespace"],
     "eio_sid_from_sid": ["self", "sid", "namespace"],
+    "is_connected": ["self", "sid", "namespace"],
 }
 
 
