@@ -24,6 +24,7 @@ _MAX_GROUP = 8
 # of the task and its exception (`exception=KeyError('<a name>')`).
 _FIRST_LINE_ONLY = frozenset({"asyncio"})
 
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         # Never raises: logging's fallback for a failing format prints the record's message, its
