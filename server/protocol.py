@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pycrdt import YMessageType, YSyncMessageType, read_message, write_var_uint
+from pycrdt import YMessageType, YSyncMessageType, read_message, write_message, write_var_uint
 
 from server.crdt import UnreadableUpdate, check_state_vector, check_update
 
@@ -103,6 +103,11 @@ def parse_sync_frame(frame: bytes) -> SyncFrame:
     except UnreadableUpdate as exc:
         raise Refused(Refusal.MALFORMED) from exc
     return SyncFrame(kind, payload)
+
+
+def sync_step2_frame(update: bytes) -> bytes:
+    """The answer to a sync step 1: [0, 1, varbytes(update)] (pycrdt exports no builder for it)."""
+    return bytes([YMessageType.SYNC, YSyncMessageType.SYNC_STEP2]) + write_message(update)
 
 
 def parse_awareness_frame(frame: bytes) -> bytes:

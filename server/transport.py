@@ -1,4 +1,4 @@
-"""The Socket.IO adapter: the only module that imports socketio.
+"""The Socket.IO adapter: with server/compat.py (its reach inside the library), the only one importing socketio.
 
 It authenticates a socket once (at connect), knows its room from the server side only, checks each
 event's shape, hands frames to the room runtime and acknowledges updates after they are stored.
@@ -9,19 +9,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import types
 from dataclasses import dataclass, field
 from typing import Any
 
 import socketio
-from engineio import exceptions as eio_exceptions
-from engineio import packet as eio_packet
 from socketio import packet
 from socketio.msgpack_packet import MsgPackPacket
 
 from server.admission import admit_socket, cookies_from_environ
+from server.compat import BadPacket, HookedServer, drop_queued
 from server.crdt import is_rust_panic
 from server.flow import ConnectThrottle, TokenBucket
+from server.logs import quiet_library_logger
 from server.protocol import MESSAGES, Refusal, Refused
 from server.rooms.registry import RoomRegistry
 from server.rooms.schema import Identity, groups_of, known_doc
@@ -72,89 +71,43 @@ def _is_failure(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or is_rust_panic(exc)
 
 
-class _BadPacket(Exception):
-    pass
-
-
-async def _poll_without_timer(socket: Any) -> list[Any]:
-    """engineio's `AsyncSocket.poll` for a WebSocket, minus its `wait_for`.
-
-    The socket's writer task calls `poll` once per wake-up, and `wait_for` adds a task, a timer and a
-    future to every delivery: at 9,500 deliveries/s that was a tenth of the server's CPU
-    (docs/performance.md). Its time-out is not needed here: pings travel every `ping_interval`, a
-    silent client is closed by the reader's own time-out, and every way out of the connection puts
-    None on the queue, which ends the writer.
-    """
-    queue = socket.queue
-    try:
-        first = await queue.get()
-    except asyncio.CancelledError:
-        raise eio_exceptions.QueueEmpty() from None
-    queue.task_done()
-    if first is None:
-        return []
-    packets = [first]
-    while not queue.empty():
-        pkt = queue.get_nowait()
-        queue.task_done()
-        if pkt is None:
-            queue.put_nowait(None)  # as engineio does: the writer sends these, then ends
-            break
-        packets.append(pkt)
-    return packets
-
-
 class _Packet(MsgPackPacket):  # type: ignore[misc]
-    """A Socket.IO packet as a client may send it; anything else raises `_BadPacket` on decoding."""
+    """A Socket.IO packet as a client may send it; anything else raises `BadPacket` on decoding."""
 
     def decode(self, encoded_packet: Any) -> None:
         try:
             super().decode(encoded_packet)
         except Exception as exc:  # not msgpack, not a dict, no type or namespace
-            raise _BadPacket from exc
+            raise BadPacket from exc
         # BINARY_EVENT and BINARY_ACK are never used by the msgpack parser: python-socketio would take
         # every later message of the socket for an attachment.
         if self.packet_type not in (packet.CONNECT, packet.DISCONNECT, packet.EVENT, packet.ACK):
-            raise _BadPacket
+            raise BadPacket
         if not isinstance(self.namespace, str | None) or not isinstance(self.id, int | None):
-            raise _BadPacket
+            raise BadPacket
 
 
-class _Server(socketio.AsyncServer):  # type: ignore[misc]
+class _Server(HookedServer):
     """python-socketio, with a clear refusal where it would stay silent, fail or misroute an event."""
 
     def __init__(self, transport: SocketTransport, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.transport = transport
 
-    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
-        try:
-            await super()._handle_eio_message(eio_sid, data)
-        except _BadPacket:
-            # No Socket.IO client sends these, so there is no conversation to continue.
-            await self._close_for_bad_packet(eio_sid)
-
-    async def _close_for_bad_packet(self, eio_sid: str) -> None:
+    async def on_bad_packet(self, eio_sid: str) -> None:
+        # No Socket.IO client sends these, so there is no conversation to continue.
         self.transport._count(Refusal.BAD_PACKET)
         log.info("undecodable packet; closing the connection", extra={"sid": eio_sid})
         sid = self.manager.sid_from_eio_sid(eio_sid, "/")
         if sid is not None and self.manager.is_connected(sid, "/"):
             await self.emit("refused", Refused(Refusal.BAD_PACKET).as_payload(""), to=sid)
         else:
-            await self._send_packet(
+            await self.send_packet(
                 eio_sid, self.packet_class(packet.CONNECT_ERROR, data=_connect_error(Refusal.BAD_PACKET), namespace="/")
             )
         await self.hang_up(eio_sid)
 
-    async def hang_up(self, eio_sid: str) -> None:
-        """Close the whole connection. Engine.IO's own close only asks the client to go, and a hostile
-        client could ignore that and keep its WebSocket (and a reader on the server) for a while."""
-        socket = self.eio.sockets.get(eio_sid)
-        await self.eio.disconnect(eio_sid)
-        if socket is not None:
-            await socket.queue.put(None)  # ends the WebSocket writer, which closes the WebSocket
-
-    async def _handle_event(self, eio_sid: str, namespace: Any, id: Any, data: Any) -> None:
+    async def on_event_packet(self, eio_sid: str, namespace: Any, id: Any, data: Any) -> None:
         namespace = namespace or "/"
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         if not self.manager.is_connected(sid, namespace):
@@ -162,10 +115,10 @@ class _Server(socketio.AsyncServer):  # type: ignore[misc]
             error = self.packet_class(
                 packet.CONNECT_ERROR, data=_connect_error(Refusal.NOT_AUTHENTICATED), namespace=namespace
             )
-            await self._send_packet(eio_sid, error)
+            await self.send_packet(eio_sid, error)
             return
         if isinstance(data, list) and data and isinstance(data[0], str) and data[0] not in _RESERVED_EVENTS:
-            await super()._handle_event(eio_sid, namespace, id, data)  # no await before: keeps frame order
+            await self.dispatch_event(eio_sid, namespace, id, data)  # no await before: keeps frame order
             return
         if isinstance(data, list) and data:
             name, refusal = str(data[0])[:64], Refused(Refusal.UNKNOWN_EVENT)
@@ -173,7 +126,7 @@ class _Server(socketio.AsyncServer):  # type: ignore[misc]
             name, refusal = "", Refused(Refusal.BAD_ARGUMENTS)  # not [name, *args] at all
         reply = await self.transport._refuse(sid, name, refusal)
         if id is not None:
-            await self._send_packet(eio_sid, self.packet_class(packet.ACK, namespace=namespace, id=id, data=[reply]))
+            await self.send_packet(eio_sid, self.packet_class(packet.ACK, namespace=namespace, id=id, data=[reply]))
 
 
 class SocketTransport:
@@ -200,8 +153,9 @@ class SocketTransport:
             # so its presence does not linger; a ping every 10 s costs next to nothing.
             ping_interval=10,
             ping_timeout=10,
-            logger=False,
-            engineio_logger=False,
+            # Errors only, as JSON through the root handler (logger=False adds a plain handler).
+            logger=quiet_library_logger("socketio.server"),
+            engineio_logger=quiet_library_logger("engineio.server"),
         )
         self.registry: RoomRegistry | None = None
         self.connections: dict[str, Connection] = {}
@@ -223,39 +177,14 @@ class SocketTransport:
     # ignore_queue: this process's sockets only. Other processes get document traffic from the
     # relay's room channel, never through Socket.IO's one shared Redis channel.
     def broadcast(self, room: str, event: str, args: tuple[object, ...], skip: str | None) -> None:
-        # One packet for the group, put straight on each socket's send queue: python-socketio's
-        # emit creates a task per recipient, which was most of the fan-out's cost and, through the
-        # garbage it makes, of its pauses (docs/performance.md). Relies on engineio's AsyncSocket
-        # (`queue`, `closed`); pyproject pins python-engineio below 5 for that.
-        encoded = self.sio.packet_class(packet.EVENT, namespace="/", data=[event, *args]).encode()
-        message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
-        try:
-            participants = list(self.sio.manager.get_participants("/", room))
-        except KeyError:
-            return  # nobody in that group (yet)
-        sockets = self.sio.eio.sockets
+        # Straight onto the sockets' send queues (compat.HookedServer.fan_out says why).
         limit = self.settings.max_send_queue
-        sent = 0
-        for sid, eio_sid in participants:
-            if sid == skip:
-                continue
-            socket = sockets.get(eio_sid)
-            if socket is None or socket.closed:
-                continue
-            if socket.queue.qsize() >= limit:
-                self._drop_slow_reader(sid, eio_sid, socket)
-                continue
-            socket.queue.put_nowait(message)
-            sent += 1
-        self.counters.bytes_out += sent * len(encoded)
+        self.counters.bytes_out += self.sio.fan_out(room, [event, *args], skip, limit, self._drop_slow_reader)
 
     def _drop_slow_reader(self, sid: str, eio_sid: str, socket: Any) -> None:
         """A phone that stopped reading must not grow our memory: forget what waits for it and close
         it. Nothing is lost: it resyncs by state vector when it comes back."""
-        while not socket.queue.empty():
-            socket.queue.get_nowait()
-            socket.queue.task_done()
-        socket.closed = True  # no more broadcasts to it while it is being closed
+        drop_queued(socket)  # and no more broadcasts to it while it is being closed
         self.counters.slow_readers_dropped += 1
         self._count(Refusal.SLOW_READER)
         log.info("slow reader dropped", extra={"sid": sid})
@@ -305,9 +234,7 @@ class SocketTransport:
         for group in groups_of(name, identity):
             await self.sio.enter_room(sid, group)
         self.counters.connects += 1
-        socket = self.sio.eio.sockets.get(self.sio.manager.eio_sid_from_sid(sid, "/"))
-        if socket is not None:
-            socket.poll = types.MethodType(_poll_without_timer, socket)
+        self.sio.skip_poll_timer(sid)
         self._spawn(
             self.meetings.audit("connect", actor_kind=identity.kind, actor_id=identity.subject, access=admission.access)
         )
@@ -396,9 +323,8 @@ class SocketTransport:
 
     def _refuse_connect(self, code: Refusal) -> socketio.exceptions.ConnectionRefusedError:
         self._count(code)
-        refused = socketio.exceptions.ConnectionRefusedError()
-        refused.error_args = _connect_error(code)  # the constructor would stringify a dict
-        return refused
+        # The client sees the first argument as `err.message` and the second as `err.data`.
+        return socketio.exceptions.ConnectionRefusedError(MESSAGES[code], _connect_error(code)["data"])
 
     async def _refuse(self, sid: str, event: str, refused: Refused) -> dict[str, Any]:
         self._count(refused.code)

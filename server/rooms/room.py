@@ -23,10 +23,9 @@ from pycrdt import (
     create_sync_message,
     create_update_message,
 )
-from pycrdt._sync import create_sync_step2_message
 
 from server.crdt import EMPTY_UPDATE, CorruptUpdate, apply_checked, missing_after_apply
-from server.protocol import Refusal, Refused, parse_awareness_frame, parse_sync_frame
+from server.protocol import Refusal, Refused, parse_awareness_frame, parse_sync_frame, sync_step2_frame
 from server.relay import NoRelay, Relay
 from server.rooms.awareness import RoomAwareness
 from server.rooms.channel import RoomChannel
@@ -188,7 +187,7 @@ class Room:
                 missing = doc.get_update(message.payload)
             except Exception as exc:
                 raise Refused(Refusal.MALFORMED) from exc
-            return SyncResult(replies=[create_sync_step2_message(missing)])
+            return SyncResult(replies=[sync_step2_frame(missing)])
         return self._apply(peer, identity, doc_name, doc, message.payload)
 
     def _apply(self, peer: str, identity: Identity, doc_name: str, doc: Doc[Any], update: bytes) -> SyncResult:

@@ -1,0 +1,139 @@
+"""Where Kring reaches inside python-socketio and python-engineio: here and nowhere else.
+
+Each reach is a private method, an undocumented attribute or a replaced method. pyproject.toml
+bounds the versions, and tests/test_compat.py checks every name and signature used here against
+the installed ones, so an upgrade that moves them fails there rather than in a meeting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import types
+from collections.abc import Callable
+from typing import Any
+
+import socketio
+from engineio import exceptions as eio_exceptions
+from engineio import packet as eio_packet
+from socketio import packet
+
+# python-socketio's private steps that HookedServer overrides; the test checks the base still has them.
+OVERRIDDEN = ("_handle_eio_message", "_handle_event")
+
+
+class BadPacket(Exception):
+    """Raised by the serializer's `decode` for a packet this server does not accept."""
+
+
+class HookedServer(socketio.AsyncServer):  # type: ignore[misc]
+    """python-socketio's AsyncServer opened up where it would stay silent, fail or misroute: a packet
+    that does not decode, and every event packet before it is dispatched."""
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except BadPacket:
+            await self.on_bad_packet(eio_sid)
+
+    async def _handle_event(self, eio_sid: str, namespace: Any, id: Any, data: Any) -> None:
+        await self.on_event_packet(eio_sid, namespace, id, data)
+
+    async def on_bad_packet(self, eio_sid: str) -> None:
+        """A packet that raised BadPacket on decoding; by default, the connection is closed."""
+        await self.hang_up(eio_sid)
+
+    async def on_event_packet(self, eio_sid: str, namespace: Any, id: Any, data: Any) -> None:
+        """An EVENT packet as it arrives; `dispatch_event` hands it to python-socketio."""
+        await self.dispatch_event(eio_sid, namespace, id, data)
+
+    async def dispatch_event(self, eio_sid: str, namespace: Any, id: Any, data: Any) -> None:
+        # Runs the handler up to its first suspension before returning: no await of ours comes
+        # between, which keeps each socket's frames in order.
+        await super()._handle_event(eio_sid, namespace, id, data)
+
+    async def send_packet(self, eio_sid: str, pkt: Any) -> None:
+        await self._send_packet(eio_sid, pkt)
+
+    def engineio_socket(self, eio_sid: str) -> Any | None:
+        return self.eio.sockets.get(eio_sid)
+
+    async def hang_up(self, eio_sid: str) -> None:
+        """Close the whole connection. Engine.IO's own close only asks the client to go, and a hostile
+        client could ignore that and keep its WebSocket (and a reader on the server) for a while."""
+        socket = self.engineio_socket(eio_sid)
+        await self.eio.disconnect(eio_sid)
+        if socket is not None:
+            await socket.queue.put(None)  # ends the WebSocket writer, which closes the WebSocket
+
+    def skip_poll_timer(self, sid: str) -> None:
+        """Give a connected socket the poll below in place of engineio's."""
+        socket = self.engineio_socket(self.manager.eio_sid_from_sid(sid, "/"))
+        if socket is not None:
+            socket.poll = types.MethodType(_poll_without_timer, socket)
+
+    def fan_out(
+        self, group: str, data: list[Any], skip: str | None, limit: int, too_slow: Callable[[str, str, Any], None]
+    ) -> int:
+        """Send one event to a group of this process's sockets; returns the bytes sent.
+
+        One packet for the group, put straight on each socket's send queue: python-socketio's emit
+        creates a task per recipient, which was most of the fan-out's cost and, through the garbage it
+        makes, of its pauses (docs/performance.md). A socket with `limit` messages waiting is handed
+        to `too_slow(sid, eio_sid, socket)` instead.
+        """
+        encoded = self.packet_class(packet.EVENT, namespace="/", data=data).encode()
+        message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        try:
+            participants = list(self.manager.get_participants("/", group))
+        except KeyError:
+            return 0  # nobody in that group (yet)
+        sockets = self.eio.sockets
+        sent = 0
+        for sid, eio_sid in participants:
+            if sid == skip:
+                continue
+            socket = sockets.get(eio_sid)
+            if socket is None or socket.closed:
+                continue
+            if socket.queue.qsize() >= limit:
+                too_slow(sid, eio_sid, socket)
+                continue
+            socket.queue.put_nowait(message)
+            sent += 1
+        return sent * len(encoded)
+
+
+def drop_queued(socket: Any) -> None:
+    """Forget what waits for a socket and take it out of fan-outs until it is closed."""
+    while not socket.queue.empty():
+        socket.queue.get_nowait()
+        socket.queue.task_done()
+    socket.closed = True
+
+
+async def _poll_without_timer(socket: Any) -> list[Any]:
+    """engineio's `AsyncSocket.poll` for a WebSocket, minus its `wait_for`.
+
+    The socket's writer task calls `poll` once per wake-up, and `wait_for` adds a task, a timer and a
+    future to every delivery: at 9,500 deliveries/s that was a tenth of the server's CPU
+    (docs/performance.md). Its time-out is not needed here: pings travel every `ping_interval`, a
+    silent client is closed by the reader's own time-out, and every way out of the connection puts
+    None on the queue, which ends the writer.
+    """
+    queue = socket.queue
+    try:
+        first = await queue.get()
+    except asyncio.CancelledError:
+        raise eio_exceptions.QueueEmpty() from None
+    queue.task_done()
+    if first is None:
+        return []
+    packets = [first]
+    while not queue.empty():
+        pkt = queue.get_nowait()
+        queue.task_done()
+        if pkt is None:
+            queue.put_nowait(None)  # as engineio does: the writer sends these, then ends
+            break
+        packets.append(pkt)
+    return packets

@@ -1,0 +1,150 @@
+"""What server/compat.py relies on inside python-socketio and python-engineio, checked against the
+installed versions: an upgrade that renames, reshapes or stops calling any of it fails here."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import engineio
+import pycrdt
+import pytest
+import socketio
+from engineio.async_socket import AsyncSocket
+from packaging.requirements import Requirement
+from socketio.msgpack_packet import MsgPackPacket
+
+from server import compat
+from server.protocol import MESSAGES, Refusal, sync_step2_frame
+
+# The libraries whose insides compat.py touches; each must be bounded in pyproject.toml.
+REACHED = ("python-socketio", "python-engineio")
+
+
+def _bounds() -> dict[str, Requirement]:
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    requirements = [Requirement(line) for line in pyproject["project"]["dependencies"]]
+    return {r.name: r for r in requirements}
+
+
+@pytest.mark.parametrize("package", [*REACHED, "pycrdt"])
+def test_installed_version_is_inside_the_bounds(package: str) -> None:
+    requirement = _bounds()[package]
+    assert any(spec.operator == "<" for spec in requirement.specifier), requirement
+    assert requirement.specifier.contains(version(package)), (requirement, version(package))
+
+
+def _parameters(function: Any) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+# python-socketio's AsyncServer: the private steps HookedServer overrides or calls, as (name, parameters).
+SOCKETIO_PRIVATE = {
+    "_handle_eio_message": ["self", "eio_sid", "data"],
+    "_handle_event": ["self", "eio_sid", "namespace", "id", "data"],
+    "_send_packet": ["self", "eio_sid", "pkt"],
+}
+# Its client manager's methods (compat.py and transport.py), public by name but documented only for
+# writing a manager.
+MANAGER = {
+    "get_participants": ["self", "namespace", "room"],
+    "sid_from_eio_sid": ["self", "eio_sid", "namespace"],
+    "eio_sid_from_sid": ["self", "sid", "namespace"],
+    "is_connected": ["self", "sid", "namespace"],
+}
+
+
+@pytest.mark.parametrize("name", list(SOCKETIO_PRIVATE))
+def test_python_socketio_private_steps_keep_their_shape(name: str) -> None:
+    method = getattr(socketio.AsyncServer, name)
+    assert inspect.iscoroutinefunction(method)
+    assert _parameters(method) == SOCKETIO_PRIVATE[name]
+
+
+def test_every_override_replaces_a_method_of_the_base() -> None:
+    # A renamed private step would leave the override in place, never called, and no error.
+    for name in compat.OVERRIDDEN:
+        assert name in vars(socketio.AsyncServer), name
+        assert name in vars(compat.HookedServer), name
+
+
+@pytest.mark.parametrize("name", list(MANAGER))
+def test_the_client_managers_lookups_keep_their_shape(name: str) -> None:
+    assert _parameters(getattr(socketio.AsyncManager, name)) == MANAGER[name]
+
+
+def test_a_decode_error_reaches_the_override_through_handle_eio_message() -> None:
+    """python-socketio decodes a message inside `_handle_eio_message`, with the serializer given."""
+    source = inspect.getsource(socketio.AsyncServer._handle_eio_message)
+    assert "self.packet_class(" in source and "encoded_packet=" in source
+    assert _parameters(MsgPackPacket.decode) == ["self", "encoded_packet"]
+    server = socketio.AsyncServer(async_mode="asgi", serializer=MsgPackPacket)
+    assert server.packet_class is MsgPackPacket
+
+
+def test_engineio_server_keeps_its_sockets_by_id() -> None:
+    server = socketio.AsyncServer(async_mode="asgi")
+    assert server.eio.sockets == {}
+    assert inspect.iscoroutinefunction(server.eio.disconnect)
+
+
+def test_engineio_socket_has_the_queue_and_flags_the_fan_out_uses() -> None:
+    eio = engineio.AsyncServer(async_mode="asgi")
+    socket = AsyncSocket(eio, "s1")
+    assert isinstance(socket.queue, asyncio.Queue)
+    assert socket.closed is False
+    assert _parameters(AsyncSocket.poll) == ["self"] and inspect.iscoroutinefunction(AsyncSocket.poll)
+
+
+def test_the_websocket_writer_polls_through_the_socket_and_ends_on_an_empty_poll() -> None:
+    """skip_poll_timer replaces `poll` on the socket: the writer must look it up there each time,
+    and stop when it returns nothing (hang_up puts None on the queue for that)."""
+    source = inspect.getsource(AsyncSocket._websocket_handler)
+    assert "await self.poll()" in source
+    assert "if not packets:" in source and "except exceptions.QueueEmpty:" in source
+    assert hasattr(engineio.exceptions, "QueueEmpty")
+
+
+async def test_the_replaced_poll_delivers_like_engineios() -> None:
+    eio = engineio.AsyncServer(async_mode="asgi")
+    theirs, ours = AsyncSocket(eio, "a"), AsyncSocket(eio, "b")
+    for socket in (theirs, ours):
+        for item in ("p1", "p2", None, "late"):
+            socket.queue.put_nowait(item)
+    first = await theirs.poll()
+    assert await compat._poll_without_timer(ours) == first == ["p1", "p2"]
+    assert await theirs.poll() == await compat._poll_without_timer(ours) == ["late"]  # None goes back
+    assert await theirs.poll() == await compat._poll_without_timer(ours) == []  # then the writer ends
+
+
+def test_a_refused_connect_carries_message_and_data_through_the_public_constructor() -> None:
+    code = Refusal.BAD_AUTH
+    refused = socketio.exceptions.ConnectionRefusedError(
+        MESSAGES[code], {"code": code.value, "message": MESSAGES[code]}
+    )
+    assert refused.error_args == {"message": MESSAGES[code], "data": {"code": code.value, "message": MESSAGES[code]}}
+
+
+def test_the_sync_step2_frame_is_what_pycrdt_answers() -> None:
+    """Built from pycrdt's public helpers (its own builder is private): equal to its public answer."""
+    doc: pycrdt.Doc[Any] = pycrdt.Doc()
+    doc.get("framework", type=pycrdt.Map)["a"] = "b"
+    step1 = pycrdt.create_sync_message(pycrdt.Doc())
+    answer = pycrdt.handle_sync_message(step1[1:], doc)
+    assert answer == sync_step2_frame(doc.get_update(b"\x00"))
+
+
+def test_a_rust_panic_is_a_base_exception_outside_exception() -> None:
+    """crdt.is_rust_panic tells a panic by what it is not: pyo3 raises it outside Exception."""
+    from server.crdt import is_rust_panic
+    from tests.test_bad_input import _panics_here
+
+    panic = _panics_here()
+    if panic is None:
+        pytest.skip("this pycrdt no longer panics on the known input")
+    assert issubclass(panic, BaseException) and not issubclass(panic, Exception)
+    assert is_rust_panic(panic("x"))
