@@ -179,7 +179,7 @@ class Room:
             missing = self.wall.receive(frame)
             if missing is None:
                 return SyncResult(durable=_resolved())
-            return SyncResult(replies=[create_sync_step2_message(missing)])
+            return SyncResult(replies=[sync_step2_frame(missing)])
         doc = self.doc(doc_name)
         message = parse_sync_frame(frame)
         if message.kind == YSyncMessageType.SYNC_STEP1:
