@@ -5,7 +5,9 @@ room full of phones takes at once) and a meeting's creation with rooms that cont
 (the largest body with rules across fields). pydantic is the server's own models
 (server.meetings.bodies); msgspec is an equivalent written here, giving the same codes and messages
 (checked below before anything is timed). Each figure is one call from the body's bytes to the typed
-value or the ApiError. Then each library's import time and memory, in fresh interpreters.
+value or the ApiError. Then the CPU time and resident memory of importing each library (and the
+server module before and after), in fresh interpreters: CPU time, because wall time on a shared
+machine mostly measures the neighbours.
 See docs/performance.md, "API body validation".
 """
 
@@ -164,7 +166,7 @@ _IMPORTS = {
     "server.meetings.bodies (after)": "import server.meetings.bodies",
 }
 _PROBE = (
-    "import time\nt = time.perf_counter()\n{code}\nt = time.perf_counter() - t\n"
+    "import time\nt = time.process_time()\n{code}\nt = time.process_time() - t\n"
     "rss = next(x for x in open('/proc/self/status') if x.startswith('VmRSS:')).split()[1]\nprint(t, rss)"
 )
 
@@ -199,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
             shown = pd_out[1] if isinstance(pd_out, tuple) else "valid"
             print(f"{name:28} {library:9} {p50:8.2f} {p99:8.2f}  {shown}")
     print()
-    print(f"{'import (fresh interpreter)':32} {'ms':>7} {'RSS MiB':>8}")
+    print(f"{'import (fresh interpreter)':32} {'CPU ms':>7} {'RSS MiB':>8}")
     for label, code in _IMPORTS.items():
         ms_, mib = _import_cost(code, args.runs)
         print(f"{label:32} {ms_:7.1f} {mib:8.1f}")

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from server.meetings import bodies
-from server.meetings.components import BODIES, REF, body_schemas
+from server.meetings import answers, bodies
+from server.meetings.components import BODIES, REF, schemas
 from server.meetings.http import ApiError
 
 CONSENT = {"band": "12_16", "parties": ["child", "parents"]}
@@ -177,15 +177,15 @@ INVALID: list[tuple[type[bodies.Body], dict[str, Any]]] = [
 
 
 def _validator(model: type[bodies.Body]) -> jsonschema.Draft202012Validator:
-    schemas = body_schemas()
-    document = {"components": {"schemas": schemas}, "$ref": REF.format(model=model.__name__)}
+    generated = schemas()
+    document = {"components": {"schemas": generated}, "$ref": REF.format(model=model.__name__)}
     return jsonschema.Draft202012Validator(document)
 
 
-def test_every_body_has_a_schema_that_is_valid_json_schema() -> None:
-    schemas = body_schemas()
-    assert {model.__name__ for model in BODIES} <= set(schemas)
-    for schema in schemas.values():
+def test_every_body_and_answer_has_a_schema_that_is_valid_json_schema() -> None:
+    generated = schemas()
+    assert {t.__name__ for t in (*BODIES, *answers.ANSWERS)} <= set(generated)
+    for schema in generated.values():
         jsonschema.Draft202012Validator.check_schema(schema)
 
 

@@ -1,17 +1,20 @@
-"""The OpenAPI components of the request bodies, generated from their models (server.meetings.bodies).
+"""The OpenAPI components, generated from the bodies' models (server.meetings.bodies) and the
+answers' typed dicts (server.meetings.answers).
 
 The per-route words (who may call, what is never returned) stay with the routes in openapi.py; what
-a body may hold is said once, by its model, and is what validation uses.
+a body or an answer holds is said once, by its type, and the body's type is what validation uses.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic import TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from server.meetings import bodies
+from server.meetings import answers, bodies
 
 Schema = dict[str, Any]
 
@@ -47,6 +50,11 @@ class _Untitled(GenerateJsonSchema):
         generated.pop("title", None)
         return generated
 
+    def typed_dict_schema(self, schema: core_schema.TypedDictSchema) -> JsonSchemaValue:
+        generated = super().typed_dict_schema(schema)
+        generated.pop("title", None)
+        return generated
+
     def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
         generated = super().default_schema(schema)
         # A default is what the handler sees for a field left out; "" and None say nothing to a client.
@@ -55,17 +63,22 @@ class _Untitled(GenerateJsonSchema):
         return generated
 
 
-def body_schemas() -> dict[str, Schema]:
-    """The request bodies' schemas by model name, for `components.schemas`."""
-    _refs, generated = models_json_schema(
-        [(model, "validation") for model in BODIES], ref_template=REF, schema_generator=_Untitled
-    )
+@cache
+def schemas() -> dict[str, Schema]:
+    """Every body's and answer's schema by its type's name, for `components.schemas`."""
+    inputs = [(model, "validation", TypeAdapter(model)) for model in BODIES]
+    inputs += [(answer, "serialization", TypeAdapter(answer)) for answer in answers.ANSWERS]
+    _refs, generated = TypeAdapter.json_schemas(inputs, ref_template=REF, schema_generator=_Untitled)  # type: ignore[arg-type]
     return dict(generated.get("$defs", {}))
+
+
+def ref(named: Any) -> Schema:
+    """A reference to the schema of a body or an answer."""
+    if named not in BODIES and named not in answers.ANSWERS:
+        raise ValueError(f"{named.__name__} is in neither components.BODIES nor answers.ANSWERS")
+    return {"$ref": REF.format(model=named.__name__)}
 
 
 def request_body(model: type[bodies.Body]) -> Schema:
     """An operation's `requestBody` naming the model's schema."""
-    if model not in BODIES:
-        raise ValueError(f"{model.__name__} is not in components.BODIES")
-    schema = {"$ref": REF.format(model=model.__name__)}
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+    return {"required": True, "content": {"application/json": {"schema": ref(model)}}}
