@@ -13,13 +13,19 @@ from typing import Annotated, Any, NotRequired
 from pydantic import Field, WithJsonSchema
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
-from server.meetings.bodies import OneOf
 from server.rooms.schema import VISIBILITIES
 from server.store.meetings import RELATIONS
 
 MEETING_STATUSES = ("open", "closed", "deleting", "deleted")
 PARTICIPANT_STATUSES = ("waiting", "admitted", "removed")
 ACTORS = ("facilitator", "participant", "projector", "system")
+
+class OneOf(WithJsonSchema):
+    """A string documented as one of `values` (an answer is built, never validated: no check needed)."""
+
+    def __init__(self, values: tuple[str, ...]) -> None:
+        super().__init__({"type": "string", "enum": list(values)})
+
 
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 Url = Annotated[str, WithJsonSchema({"type": "string", "format": "uri"})]
