@@ -71,7 +71,7 @@ class MsMeeting(msgspec.Struct):
             room.name = _line(room.name, "rooms", bodies.MAX_ROOM_NAME)
         self.rooms = list(rooms)
         try:  # the rules across fields: the pydantic model's own check, on these rooms
-            bodies.NewMeeting._distinct(SimpleNamespace(rooms=rooms))  # type: ignore[arg-type]
+            bodies.NewMeeting.distinct_rooms(SimpleNamespace(rooms=rooms))  # type: ignore[arg-type]
         except bodies.Refused as refused:
             raise refused.error from None
 

@@ -32,7 +32,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, ErrorDetails, core_schema
 from starlette.requests import Request
 
-from server.meetings.http import MAX_BODY_BYTES, ApiError, check_change
+from server.meetings.http import ApiError, read_bytes
 from server.rooms.schema import CONSENT_BY_BAND, HOUSES, VISIBILITIES
 from server.store.meetings import RELATIONS
 
@@ -221,7 +221,7 @@ class NewMeeting(Body):
     ] = None
 
     @model_validator(mode="after")
-    def _distinct(self) -> Self:
+    def distinct_rooms(self) -> Self:
         rooms = self.rooms or []
         if len({room.name.casefold() for room in rooms}) != len(rooms):
             raise Refused(ApiError(400, "bad_rooms", "Elke kamer een eigen naam. / Each room needs its own name."))
@@ -441,17 +441,4 @@ def parse(model: type[B], raw: bytes) -> B:
 
 async def read_body(request: Request, model: type[B]) -> B:
     """A change's JSON body as `model`, once it is known to be JSON, same-origin and not too large."""
-    check_change(request)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _too_large()
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise _too_large()
-    return parse(model, bytes(body))
-
-
-def _too_large() -> ApiError:
-    return ApiError(413, "too_large", "Verzoek te groot. / Request too large.")
+    return parse(model, await read_bytes(request))

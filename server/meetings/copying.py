@@ -21,9 +21,10 @@ from pycrdt import Doc, Map, Text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings import photos
+from server.meetings import bodies, photos
 from server.meetings.access import meeting_of, require_open
-from server.meetings.http import ApiError, not_found, parts, read_json
+from server.meetings.bodies import read_body
+from server.meetings.http import ApiError, not_found, parts
 from server.meetings.session import current_facilitator
 from server.rooms.schema import BOARD, CHILD_TOOLS
 from server.store.meetings import RoomAccess
@@ -32,8 +33,6 @@ from server.store.models import Facilitator, Meeting
 log = logging.getLogger("kring.meetings")
 
 COPYABLE_ROOTS = ("framework", "agreements", CHILD_TOOLS)
-MAX_ITEMS = 100
-MAX_KEY = 128
 
 
 @dataclass
@@ -68,27 +67,8 @@ def _is_sensitive(value: Any) -> bool:
     return False
 
 
-def _wanted(body: dict[str, Any]) -> list[tuple[str, str]]:
-    raw = body.get("items")
-    bad = ApiError(
-        400, "bad_items", f"'items': 1 tot {MAX_ITEMS} keer {{root, key}}. / 1 to {MAX_ITEMS} {{root, key}}."
-    )
-    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_ITEMS:
-        raise bad
-    wanted: list[tuple[str, str]] = []
-    for entry in raw:
-        if not isinstance(entry, dict):
-            raise bad
-        root, key = entry.get("root"), entry.get("key")
-        if not isinstance(root, str) or not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY:
-            raise bad
-        if (root, key) not in wanted:
-            wanted.append((root, key))
-    return wanted
-
-
-async def _meeting_room(request: Request, meeting: Meeting, room_id: Any) -> RoomAccess:
-    access = await parts(request).meetings.room_access(room_id) if isinstance(room_id, str) else None
+async def _meeting_room(request: Request, meeting: Meeting, room_id: str) -> RoomAccess:
+    access = await parts(request).meetings.room_access(room_id)
     # A room of another meeting is, for this meeting, a room that does not exist.
     if access is None or access.meeting_id != meeting.id:
         raise not_found("unknown_room")
@@ -98,14 +78,13 @@ async def _meeting_room(request: Request, meeting: Meeting, room_id: Any) -> Roo
 async def _request(request: Request) -> CopyRequest:
     person = await current_facilitator(request)
     meeting = await meeting_of(request, person, request.path_params["meeting_id"])
-    body = await read_json(request)
-    source = await _meeting_room(request, meeting, body.get("from_room"))
-    target = await _meeting_room(request, meeting, body.get("to_room"))
+    body = await read_body(request, bodies.Copy)
+    source = await _meeting_room(request, meeting, body.from_room)
+    target = await _meeting_room(request, meeting, body.to_room)
     if source.room_id == target.room_id:
         raise ApiError(400, "same_room", "Kies twee verschillende kamers. / Choose two different rooms.")
     require_open(meeting.status == "open")
-    digest = body.get("digest")
-    return CopyRequest(person, meeting, source, target, _wanted(body), digest if isinstance(digest, str) else None)
+    return CopyRequest(person, meeting, source, target, body.wanted(), body.digest)
 
 
 _ATTRIBUTION = ("by", "raised_by", "owners", "marks", "check_by")  # check_by may name the other side's network

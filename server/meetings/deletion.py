@@ -27,9 +27,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.meetings import api as cases
-from server.meetings import photos
+from server.meetings import bodies, photos
 from server.meetings.access import meeting_of
-from server.meetings.http import ApiError, read_json
+from server.meetings.bodies import read_body
+from server.meetings.http import ApiError
 from server.meetings.session import current_facilitator
 from server.rooms.live import LiveRooms
 from server.rooms.registry import RoomRegistry
@@ -191,7 +192,7 @@ async def delete_now(request: Request) -> Response:
     """POST /api/meetings/{id}/delete: the facilitator deletes the meeting at once (closing it first)."""
     person = await current_facilitator(request)
     meeting = await meeting_of(request, person, request.path_params["meeting_id"])
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     kring = request.app.state.kring
     if meeting.status != "deleted":
         await delete_meeting(kring, meeting.id, actor_kind="facilitator", actor_id=str(person.id), why="now")
@@ -204,6 +205,6 @@ async def close_meeting(request: Request) -> Response:
     person = await current_facilitator(request)
     meeting = await meeting_of(request, person, request.path_params["meeting_id"])
     if meeting.status in ("deleting", "deleted"):
-        await read_json(request)
+        await read_body(request, bodies.NoBody)
         raise _deleted()
     return await cases.close_meeting(request)

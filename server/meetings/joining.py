@@ -15,9 +15,9 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from server.meetings import cookies
-from server.meetings.http import ApiError, client_address, no_content, parts, read_json
-from server.meetings.participants import name_field, relation_field
+from server.meetings import bodies, cookies
+from server.meetings.bodies import read_body
+from server.meetings.http import ApiError, client_address, no_content, parts
 from server.meetings.people import show_person
 from server.meetings.session import too_many
 from server.meetings.throttle import BackOff
@@ -48,10 +48,9 @@ class JoinEndpoints:
         if wait:
             log.warning("join throttled", extra={"retry_after": wait})
             raise too_many(wait)
-        body = await read_json(request)
-        name, relation = name_field(body), relation_field(body)
+        body = await read_body(request, bodies.Join)
         kring = parts(request)
-        code = normalise_code(body.get("code"))
+        code = normalise_code(body.code)
         access = await kring.meetings.room_by_code(code) if code else None
         if access is None:
             self.throttle.failed(address)
@@ -60,7 +59,9 @@ class JoinEndpoints:
             raise ApiError(410, "room_closed", "Deze bijeenkomst is afgesloten. / This meeting is closed.")
         if access.locked:
             raise ApiError(423, "room_locked", "De kamer is op slot. / The room is locked.")
-        person, token = await kring.meetings.add_participant(access.room_id, name, relation, admitted=access.admit_all)
+        person, token = await kring.meetings.add_participant(
+            access.room_id, body.name, body.relation, admitted=access.admit_all
+        )
         if person.status == "admitted":
             await show_person(kring.live, person)
         await kring.meetings.audit("join", actor_kind="participant", actor_id=person.id, access=access)
@@ -98,7 +99,7 @@ async def join_status(request: Request) -> Response:
 
 
 async def leave(request: Request) -> Response:
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     kring = parts(request)
     token = cookies.participant_token(request)
     person = await kring.meetings.participant_by_token(token) if token else None

@@ -13,8 +13,10 @@ from pycrdt import Doc, Map
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.meetings import bodies
 from server.meetings.access import require_open, room_of
-from server.meetings.http import ApiError, parts, read_json
+from server.meetings.bodies import read_body
+from server.meetings.http import ApiError, parts
 from server.meetings.rooms import projected_room
 from server.meetings.session import current_facilitator
 from server.rooms.schema import BOARD, OWN_PREFIX
@@ -24,7 +26,7 @@ from server.store.models import MeetingRoom
 async def reveal(request: Request) -> Response:
     person = await current_facilitator(request)
     access = await room_of(request, person, request.path_params["room_id"])
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     require_open(access.meeting_open)
     round_id = request.path_params["round_id"]
     kring = parts(request)

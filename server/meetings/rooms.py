@@ -10,9 +10,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings import qr
+from server.meetings import bodies, qr
 from server.meetings.access import require_open, room_of
-from server.meetings.http import ApiError, bearer, bool_field, parts, read_json
+from server.meetings.bodies import read_body
+from server.meetings.http import ApiError, bearer, parts
 from server.meetings.session import current_facilitator
 from server.meetings.views import join_url, room_view
 from server.store.models import MeetingRoom
@@ -25,7 +26,7 @@ def room_closed() -> ApiError:
 async def lock_room(request: Request) -> Response:
     person = await current_facilitator(request)
     access = await room_of(request, person, request.path_params["room_id"])
-    locked = bool_field(await read_json(request), "locked")
+    locked = (await read_body(request, bodies.Lock)).locked
     require_open(access.meeting_open)
     store = parts(request).meetings
     if locked != access.locked:
@@ -51,7 +52,7 @@ async def room_qr(request: Request) -> Response:
 async def projector_link(request: Request) -> Response:
     person = await current_facilitator(request)
     access = await room_of(request, person, request.path_params["room_id"])
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     require_open(access.meeting_open)
     store = parts(request).meetings
     # One projector per room: a new link retires the previous one.
