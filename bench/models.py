@@ -3,7 +3,7 @@
 Two bodies, each valid and refused: the join (`POST /api/join {code, name, relation}`, the path a
 room full of phones takes at once) and a meeting's creation with rooms that continue earlier rooms
 (the largest body with rules across fields). pydantic is the server's own models
-(server.meetings.bodies); msgspec is an equivalent written here, giving the same codes and messages
+(server.meetings.http.bodies); msgspec is an equivalent written here, giving the same codes and messages
 (checked below before anything is timed). Each figure is one call from the body's bytes to the typed
 value or the ApiError. Then the CPU time and resident memory of importing each library (and the
 server module before and after), in fresh interpreters: CPU time, because wall time on a shared
@@ -26,8 +26,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from server.meetings import bodies
-from server.meetings.http import ApiError
+from server.meetings.http import bodies
+from server.meetings.http.endpoint import ApiError
 from server.store.meetings import RELATIONS
 
 # -- the msgspec equivalent ---------------------------------------------------------------------------
@@ -162,8 +162,8 @@ _IMPORTS = {
     'msgspec.json.decode(b\'{"name": "x"}\', type=J)',
     "pydantic + a model": "from pydantic import BaseModel\nclass J(BaseModel):\n    name: str\n"
     'J.model_validate_json(b\'{"name": "x"}\')',
-    "server.meetings.http (before)": "import server.meetings.http",
-    "server.meetings.bodies (after)": "import server.meetings.bodies",
+    "server.meetings.http.endpoint (before)": "import server.meetings.http.endpoint",
+    "server.meetings.http.bodies (after)": "import server.meetings.http.bodies",
 }
 _PROBE = (
     "import time\nt = time.process_time()\n{code}\nt = time.process_time() - t\n"

@@ -11,7 +11,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from server.auth import token_hash, unsign
-from server.meetings.cookies import PARTICIPANT_COOKIE, SESSION_COOKIE
+from server.cookie_names import PARTICIPANT_COOKIE, SESSION_COOKIE
 from server.protocol import ROOM_NAME, Refusal, Refused
 from server.rooms.schema import Identity
 from server.store.meetings import MeetingStore, RoomAccess

@@ -6,22 +6,21 @@ import asyncio
 import contextlib
 import hmac
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server import memory, metrics, pages, views
-from server.meetings import deletion
-from server.meetings.routes import routes as meeting_routes
-from server.metrics import LoopLag
+from server import html_shell, memory, metrics, web_pages
+from server.latency import LoopLag
+from server.meetings.http import deletion
+from server.meetings.http.routes import routes as meeting_routes
+from server.process import Kring
 from server.relay import NoRelay, Relay
 from server.relay.redis import RedisRelay
 from server.rooms.live import LiveRooms
@@ -34,21 +33,6 @@ from server.store.validity import ValidityStore
 from server.transport import SocketTransport
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
-
-
-@dataclass
-class Kring:
-    """The running parts of one server process, reachable from tests and the CLI."""
-
-    settings: Settings
-    engine: AsyncEngine
-    log: UpdateLog
-    transport: SocketTransport
-    registry: RoomRegistry
-    relay: Relay
-    meetings: MeetingStore
-    live: LiveRooms
-    loop_lag: LoopLag
 
 
 def build(settings: Settings) -> Kring:
@@ -168,14 +152,16 @@ def create_app(settings: Settings) -> Any:
         Route("/readyz", readyz),
         Route("/internal/counters", counters),
         Route("/metrics", metrics_page),
-        Route("/", pages.index),
-        Route("/r/{room}", pages.room_page),
+        Route("/", html_shell.index),
+        Route("/r/{room}", html_shell.room_page),
         *meeting_routes(kring),
-        *views.routes(),
+        *web_pages.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     http = Starlette(
-        routes=routes, middleware=pages.middleware(https=settings.public_url.startswith("https://")), lifespan=lifespan
+        routes=routes,
+        middleware=html_shell.middleware(https=settings.public_url.startswith("https://")),
+        lifespan=lifespan,
     )
     http.state.kring = kring
     app = kring.transport.asgi(http)

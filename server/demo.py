@@ -20,7 +20,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
 
-from server.meetings.people import first_name
+from server.meetings.domain.people import first_name
 from server.settings import Settings
 from server.store.engine import create_engine
 from server.store.meetings import MeetingStore

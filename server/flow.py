@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
-from server.meetings.throttle import key_of
+from server.addresses import key_of
 
 
 class TokenBucket:

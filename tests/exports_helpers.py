@@ -15,7 +15,7 @@ from pycrdt import Array, Doc, Map, Text
 from pypdf import PdfReader
 
 from server.demo import DEMO_LABEL, MEETING, ROUND_KEY, seed_demo
-from server.meetings.people import show_person
+from server.meetings.domain.people import show_person
 from server.settings import Settings
 from tests.meetings_helpers import browser, store_of
 from tests.utils import RunningServer, run_server

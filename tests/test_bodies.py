@@ -9,9 +9,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from server.meetings import answers, bodies
-from server.meetings.components import BODIES, REF, schemas
-from server.meetings.http import ApiError
+from server.meetings.http import bodies
+from server.meetings.http.components import BODIES, REF, schemas
+from server.meetings.http.endpoint import ApiError
+from server.meetings.render import answers
 
 CONSENT = {"band": "12_16", "parties": ["child", "parents"]}
 

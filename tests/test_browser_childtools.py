@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.async_api import Browser, expect
 from pycrdt import Doc, Map, Text
 
-from server.meetings.people import show_person
+from server.meetings.domain.people import show_person
 from tests.browser import (
     ARTIFACTS,
     NOTHING_STORED,

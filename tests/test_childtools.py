@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 from pycrdt import Doc, Map, create_sync_message
 
-from server.meetings.people import show_person
+from server.meetings.domain.people import show_person
 from server.protocol import Refusal, Refused
 from server.rooms.permissions import WriteGuard
 from server.rooms.schema import BOARD, BOARD_ROOTS, Identity

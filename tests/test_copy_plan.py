@@ -6,7 +6,7 @@ from typing import Any
 
 from pycrdt import Doc, Map
 
-from server.meetings.copying import plan
+from server.meetings.domain.copy_plan import plan
 
 
 def test_a_copied_rule_leaves_its_owners_and_its_checker_behind() -> None:

@@ -16,7 +16,8 @@ from pycrdt import Map
 from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.meetings import deletion, photos
+from server.meetings.domain import photos
+from server.meetings.http import deletion
 from server.settings import Settings
 from server.store.migrate import migrate
 from tests.exports_helpers import CANARY, demo_server, files_under, plant_canary

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from server.demo import _ROOMS, _SHARED_FRAMEWORK, _SHARED_RULES
-from server.meetings.printing import RefusedUrl, local_fetch
+from server.meetings.render.printing import RefusedUrl, local_fetch
 from server.settings import Settings
 from tests.exports_helpers import CANARY, CANARY_PERSON, demo_server, pdf_text, plant_canary
 from tests.meetings_helpers import PASSWORD, browser, store_of

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from pycrdt import Map
 
-from server.meetings.routes import routes
+from server.meetings.http.routes import routes
 from tests.meetings_helpers import PASSWORD, browser, split_meeting, store_of
 from tests.utils import RunningServer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from server.meetings.wording import LABEL_SETS, LABELS_DIR, label_set
+from server.meetings.render.wording import LABEL_SETS, LABELS_DIR, label_set
 
 
 def test_every_listed_set_is_a_complete_file_and_every_file_is_listed() -> None:

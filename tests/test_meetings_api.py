@@ -14,9 +14,9 @@ from starlette.routing import Route
 
 from server.auth import unsign
 from server.logs import JsonFormatter
-from server.meetings import throttle
-from server.meetings.qr import svg
-from server.meetings.routes import FREE_JOIN_TRIES, FREE_LOGIN_TRIES, routes
+from server.meetings.domain import throttle
+from server.meetings.http.routes import FREE_JOIN_TRIES, FREE_LOGIN_TRIES, routes
+from server.meetings.render.qr import svg
 from server.settings import Settings
 from server.store.meetings import now
 from tests.meetings_helpers import (

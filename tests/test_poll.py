@@ -9,7 +9,7 @@ from typing import Any
 
 from pycrdt import Doc, Map, create_update_message
 
-from server.meetings.people import show_person
+from server.meetings.domain.people import show_person
 from tests.meetings_helpers import api_client, browser, facilitator, live_of, split_meeting, store_of
 from tests.test_socket_access import Peer
 from tests.utils import RunningServer, eventually

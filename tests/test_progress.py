@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from pycrdt import Array, Doc, Map, Text
 
-from server.meetings.people import show_person
+from server.meetings.domain.people import show_person
 from tests.meetings_helpers import facilitator, live_of, store_of
 from tests.utils import RunningServer
 

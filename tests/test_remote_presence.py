@@ -14,7 +14,8 @@ import pytest
 from pycrdt import Awareness, Doc, create_awareness_message, read_message
 
 from server.protocol import parse_awareness_frame
-from server.rooms.awareness import RemotePresence, RoomAwareness
+from server.relay.presence import RemotePresence
+from server.rooms.awareness import RoomAwareness
 from server.rooms.schema import Identity
 from server.store.migrate import migrate
 from tests.processes import ServerProcess

@@ -28,7 +28,7 @@ from pycrdt import (
 )
 
 from server.auth import sign
-from server.meetings.people import show_person
+from server.meetings.domain.people import show_person
 from server.store.meetings import MeetingStore
 from tests.meetings_helpers import api_client
 from tests.utils import RunningServer, eventually

@@ -22,9 +22,10 @@ from pycrdt import (
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from server.app import Kring, create_app
+from server.app import create_app
 from server.auth import sign
 from server.cli import uvicorn_config
+from server.process import Kring
 from server.settings import Settings
 from server.store.engine import create_engine
 from server.store.meetings import MeetingStore

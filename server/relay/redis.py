@@ -40,7 +40,7 @@ import redis.asyncio as redis
 from redis.asyncio.client import PubSub
 
 from server.relay import RemoteRooms
-from server.rooms.awareness import REMOTE_PRESENCE_TIMEOUT, RemotePresence
+from server.relay.presence import REMOTE_PRESENCE_TIMEOUT, RemotePresence
 
 log = logging.getLogger("kring.relay")
 

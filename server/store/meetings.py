@@ -51,7 +51,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
+def in_utc(moment: datetime) -> datetime:
     # SQLite hands timestamps back without a zone; they were written in UTC.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -120,7 +120,7 @@ class MeetingStore:
                 .where(FacilitatorSession.id == token_hash(token))
             )
             found = row.first()
-        if found is None or _aware(found[1]) < now():
+        if found is None or in_utc(found[1]) < now():
             return None
         return found[0]
 
@@ -346,7 +346,7 @@ class MeetingStore:
         """The token's participant while the token is valid: not expired, not removed."""
         async with self.sessions() as db:
             person = await db.scalar(select(Participant).where(Participant.token_hash == token_hash(token)))
-        if person is None or person.status == "removed" or _aware(person.token_expires_at) < now():
+        if person is None or person.status == "removed" or in_utc(person.token_expires_at) < now():
             return None
         return person
 
@@ -445,7 +445,7 @@ class MeetingStore:
         async with self.sessions() as db:
             return list(await db.scalars(query))
 
-    # -- deletion (server.meetings.deletion) --------------------------------------------------------
+    # -- deletion (server.meetings.http.deletion) ---------------------------------------------------
 
     async def meetings_due_for_deletion(self, closed_before: datetime) -> list[str]:
         """Closed meetings past their retention, and any whose deletion was begun and not finished."""

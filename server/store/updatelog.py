@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.crdt import integrate
-from server.metrics import Histogram
+from server.latency import Histogram
 from server.store import folding
 from server.store.committer import Committer, committer_for, write_folds
 from server.store.models import RoomSnapshot, RoomUpdate

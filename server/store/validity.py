@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from server.store.meetings import PARTICIPANT_TOKEN_LIFETIME, _aware, now
+from server.store.meetings import PARTICIPANT_TOKEN_LIFETIME, in_utc, now
 from server.store.models import FacilitatorSession, Meeting, MeetingRoom, Participant
 
 
@@ -56,8 +56,8 @@ class ValidityStore:
             ).all()
         return Standing(
             open_rooms=frozenset(r.id for r in room_rows if r.status == "open"),
-            live_sessions=frozenset(s.id for s in session_rows if _aware(s.expires_at) > moment),
-            admitted=frozenset(p.id for p in people if p.status == "admitted" and _aware(p.token_expires_at) > moment),
+            live_sessions=frozenset(s.id for s in session_rows if in_utc(s.expires_at) > moment),
+            admitted=frozenset(p.id for p in people if p.status == "admitted" and in_utc(p.token_expires_at) > moment),
             removed=frozenset(p.id for p in people if p.status == "removed"),
             projector_hashes={r.id: r.projector_token_hash for r in room_rows if r.projector_token_hash},
         )

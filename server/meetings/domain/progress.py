@@ -1,0 +1,175 @@
+"""Progress over time: a follow-up room starts from the board of the room it continues, and a room's
+lineage (the chain of rooms each explicitly continues) gives its scores and rule statuses per meeting.
+
+A lineage is followed only through `continues_room_id`, never by position or name, so in a split
+case the mother's line and the father's line never meet (see poll.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pycrdt import Doc, Map
+
+from server.meetings.domain.copy_plan import board_value
+from server.meetings.domain.parts import KringParts
+from server.rooms.schema import BOARD
+from server.store.models import MeetingRoom, Participant
+
+# A case meets every few weeks for a year or two: more than this is a loop, not a history.
+MAX_LINEAGE = 50
+# What carries over: the framework and the safety plan. Not the scores (a new round is scored
+# afresh), not proposals, marks or claims (they are people of the earlier meeting speaking).
+CARRIED_ROOTS = ("framework", "agreements")
+# Participant ids of the earlier meeting mean nobody in the new one.
+_DROPPED = {"framework": ("marks",), "agreements": ("owners", "marks")}
+
+
+def carried(board: Doc[Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """What of an earlier board a follow-up room starts with, as plain values, by root and key."""
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    for root in CARRIED_ROOTS:
+        values = board.get(root, type=Map).to_py() or {}
+        kept: dict[str, dict[str, Any]] = {}
+        for key, value in values.items():
+            if not isinstance(value, dict):
+                continue
+            entry = {k: v for k, v in value.items() if k not in _DROPPED[root]}
+            by = entry.get("by")
+            if isinstance(by, str) and not by.startswith("f:"):
+                entry.pop("by")  # who raised it was someone of the earlier meeting's room
+            entry["carried_from"] = "earlier"
+            kept[key] = entry
+        found[root] = kept
+    return found
+
+
+async def carry_over(kring: KringParts, earlier_room: str, new_room: str) -> int:
+    """Write the earlier room's framework and plan into the new room as the server, keys kept (so a
+    rule's status can be followed from meeting to meeting); returns how many entries."""
+    values = carried(await kring.live.copy_of(earlier_room, BOARD))
+    labels = (await kring.live.copy_of(earlier_room, BOARD)).get("meta", type=Map).get("labels")
+
+    def mutate(doc: Doc[Any]) -> None:
+        for root, entries in values.items():
+            target = doc.get(root, type=Map)
+            for key, value in entries.items():
+                target[key] = board_value(value)
+        if isinstance(labels, str):
+            doc.get("meta", type=Map)["labels"] = labels
+
+    count = sum(len(v) for v in values.values())
+    if count or isinstance(labels, str):
+        await kring.live.edit(new_room, BOARD, mutate)
+    return count
+
+
+async def lineage(kring: KringParts, room: MeetingRoom) -> list[MeetingRoom]:
+    """The room and every room it continues, the oldest first."""
+    chain = [room]
+    seen = {room.id}
+    while len(chain) < MAX_LINEAGE:
+        earlier = await kring.meetings.continued_room(chain[-1])
+        if earlier is None or earlier.id in seen:
+            break
+        seen.add(earlier.id)
+        chain.append(earlier)
+    return list(reversed(chain))
+
+
+def _last_revealed(board: Doc[Any]) -> dict[str, dict[str, Any]]:
+    """The last revealed round of a meeting about the whole situation ("") and about each pair (the
+    danger statement's key): what that meeting's scores on the question were."""
+    rounds = board.get("poll", type=Map).to_py() or {}
+    chosen: dict[str, dict[str, Any]] = {}
+    for round_id in sorted(rounds):
+        round_ = rounds[round_id]
+        if isinstance(round_, dict) and round_.get("status") == "revealed":
+            chosen[str(round_.get("pair") or "")] = {"round_id": round_id, **round_}
+    return chosen
+
+
+class _Series:
+    """Each person's and each role's score on one question, per meeting of the line."""
+
+    def __init__(self, meetings: int) -> None:
+        self.meetings = meetings
+        self.people: dict[tuple[str, str], dict[str, Any]] = {}
+        self.roles: dict[str, list[list[int]]] = {}
+
+    def add(self, index: int, round_: dict[str, Any], names: dict[str, Participant]) -> None:
+        for pid, score in (round_.get("scores") or {}).items():
+            who = names.get(pid)
+            if who is None or not isinstance(score, dict):
+                continue
+            value = int(score.get("value", 0))  # Yjs numbers arrive as floats
+            # The same person in the next meeting is a new participant: matched by name and relation,
+            # only within this room's own line of meetings.
+            person = self.people.setdefault(
+                (who.name.strip().casefold(), who.relation),
+                {"name": who.name, "relation": who.relation, "values": [None] * self.meetings},
+            )
+            person["values"][index] = value
+            self.roles.setdefault(who.relation, [[] for _ in range(self.meetings)])[index].append(value)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "people": sorted(self.people.values(), key=lambda p: (p["relation"], p["name"])),
+            # Each role's mean beside, never instead of, each person's own score (domain.md).
+            "roles": [
+                {
+                    "relation": relation,
+                    "values": [round(sum(v) / len(v), 1) if v else None for v in per_meeting],
+                    "counts": [len(v) for v in per_meeting],
+                }
+                for relation, per_meeting in sorted(self.roles.items())
+            ],
+        }
+
+
+async def progress_of(kring: KringParts, room: MeetingRoom) -> dict[str, Any]:
+    rooms = await lineage(kring, room)
+    meetings: list[dict[str, Any]] = []
+    overall = _Series(len(rooms))
+    # Framework keys are kept from meeting to meeting (carry_over), so a pair's rounds line up.
+    pairs: dict[str, _Series] = {}
+    pair_titles: dict[str, str] = {}
+    rules: dict[str, dict[str, Any]] = {}
+    for index, here in enumerate(rooms):
+        meeting = await kring.meetings.meeting(here.meeting_id)
+        board = await kring.live.copy_of(here.id, BOARD)
+        revealed = _last_revealed(board)
+        meetings.append(
+            {
+                "room_id": here.id,
+                "meeting_id": here.meeting_id,
+                "title": meeting.title if meeting else "",
+                "at": meeting.created_at.isoformat() if meeting and meeting.created_at else None,
+                "round": revealed[""]["round_id"] if "" in revealed else None,
+            }
+        )
+        names = {p.id: p for p in await kring.meetings.participants_of(here.id)}
+        framework = board.get("framework", type=Map).to_py() or {}
+        for pair, round_ in revealed.items():
+            series = overall if not pair else pairs.setdefault(pair, _Series(len(rooms)))
+            series.add(index, round_, names)
+            if pair:
+                item = framework.get(pair)
+                pair_titles[pair] = (
+                    str(item.get("text", "")) if isinstance(item, dict) else str(round_.get("title", ""))
+                )
+        for key, rule in (board.get("agreements", type=Map).to_py() or {}).items():
+            if not isinstance(rule, dict):
+                continue
+            line = rules.setdefault(key, {"key": key, "text": "", "section": "", "statuses": [None] * len(rooms)})
+            line["text"] = str(rule.get("text", ""))
+            line["section"] = str(rule.get("section", ""))
+            line["statuses"][index] = str(rule.get("status", "proposed"))
+    return {
+        "meetings": meetings,
+        **overall.as_json(),
+        "pairs": [
+            {"pair": pair, "title": pair_titles.get(pair, ""), **series.as_json()} for pair, series in pairs.items()
+        ],
+        "rules": list(rules.values()),
+    }

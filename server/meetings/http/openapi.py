@@ -1,0 +1,619 @@
+"""The meetings API as OpenAPI 3.1, served at /api/openapi.json.
+
+The per-route words are written here by hand (who may call, what is never returned, which errors);
+every body and answer refers to its type's schema, generated from the type the handler validates
+with or builds (server.meetings.http.components). A test keeps the paths in step with the registered
+routes, and the API tests check every real answer against this document.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.meetings.http import bodies
+from server.meetings.http.components import Schema, ref, request_body, schemas
+from server.meetings.render import answers
+
+Security = list[dict[str, list[str]]]
+
+FACILITATOR: Security = [{"session": []}]
+PHONE: Security = [{"participantCookie": []}, {"participantBearer": []}]
+PROJECTOR: Security = [{"projectorBearer": []}]
+ANYONE: Security = []
+
+_ERRORS = {
+    "400": "Invalid field (`bad_<field>`, `bad_json`, `bad_items`, `same_room`).",
+    "401": "Not logged in, or the token is unknown or expired.",
+    "403": "`bad_origin`: a change without an allowed Origin header.",
+    "404": "Not found, or not on one of the caller's cases (the two are indistinguishable).",
+    "409": "`meeting_closed`, or a conflict named in `error`.",
+    "410": "`room_closed`: the meeting is closed.",
+    "413": "`too_large`: the body exceeds 32 KiB.",
+    "415": "`bad_content_type`: a change must be sent as application/json.",
+    "423": "`room_locked`: the room takes no new people.",
+    "429": "`too_many_attempts`: wait the seconds in Retry-After.",
+}
+
+
+_STRING: Schema = {"type": "string"}
+
+
+def _op(
+    summary: str,
+    tag: str,
+    security: Security,
+    ok: tuple[str, str, Schema | None],
+    errors: str,
+    body: type[bodies.Body] | None = None,
+    description: str | None = None,
+    *,
+    media: str = "application/json",
+    notes: dict[str, str] | None = None,
+) -> Schema:
+    status, what, schema = ok
+    success: Schema = {"description": what or "OK"}
+    if schema is not None:
+        success["content"] = {media: {"schema": schema}}
+    responses: Schema = {status: success}
+    codes = errors.split()
+    if "415" in codes:  # whatever takes a body can be sent too large a one
+        codes = sorted({*codes, "413"})
+    for code in codes:
+        responses[code] = {"description": (notes or {}).get(code, _ERRORS[code]), **_json(ref(answers.Error))}
+    operation: Schema = {"summary": summary, "tags": [tag], "security": security, "responses": responses}
+    if body is not None:
+        operation["requestBody"] = request_body(body)
+    if description:
+        operation["description"] = description
+    return operation
+
+
+def _param(name: str) -> Schema:
+    return {"name": name, "in": "path", "required": True, "schema": _STRING}
+
+
+def _json(schema: Schema) -> Schema:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+_SVG = "image/svg+xml"
+_HISTORY = (
+    "Only from the earlier room this room explicitly continues (set when the meeting was made); a room "
+    "that continues none has no history, whatever the case's earlier meetings were. "
+    "`meeting` is that room's meeting."
+)
+
+_CASE = [_param("case_id")]
+_MEETING = [_param("meeting_id")]
+_ROOM = [_param("room_id")]
+_PARTICIPANT = [_param("participant_id")]
+_DETAIL = ("200", "The meeting.", ref(answers.Meeting))
+_PERSON = ("200", "The participant.", ref(answers.Participant))
+
+
+_LANG: Schema = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": ["nl", "en"], "default": "nl"},
+    "description": "the language of the printed words (the board's own words stay as written)",
+}
+_BINARY: Schema = {"type": "string", "contentMediaType": "application/pdf"}
+_GONE = {"410": "`deleted`: the meeting was deleted."}
+_EXPORT_NOTE = (
+    "Facilitators of the case only; audited as `export` with the format, never the content. One room "
+    "only: in a split meeting nothing of the other room is in it. Holds the framework by category, "
+    "danger statements with their safety goals, every scaling round (scores only once revealed, by "
+    "name), the plan with owners and dates, who took part; never the facilitator's private notes."
+)
+_CHILDREN_NOTE = (
+    "The rules agreed (agreed, being tried, working), never a sensitive one, with the first names of "
+    "who helps, and space for drawings (Words and Pictures). Audited as `export`."
+)
+
+
+def _paths() -> Schema:
+    return {
+        "/api/openapi.json": {
+            "get": _op("This document", "meta", ANYONE, ("200", "OpenAPI 3.1", {"type": "object"}), "")
+        },
+        "/api/session": {
+            "post": _op(
+                "Log in",
+                "session",
+                ANYONE,
+                ("204", "Logged in; the kring_session cookie is set.", None),
+                "400 401 403 415 429",
+                bodies.Login,
+                "Wrong passwords are throttled per client address with a growing back-off.",
+            ),
+            "delete": _op(
+                "Log out", "session", FACILITATOR, ("204", "Session ended, cookie cleared.", None), "403 415"
+            ),
+        },
+        "/api/me": {
+            "get": _op("Who is logged in", "session", FACILITATOR, ("200", "", ref(answers.Facilitator)), "401")
+        },
+        "/api/cases": {
+            "get": _op(
+                "My cases",
+                "cases",
+                FACILITATOR,
+                ("200", "", ref(answers.Cases)),
+                "401",
+            ),
+            "post": _op(
+                "New case",
+                "cases",
+                FACILITATOR,
+                ("201", "", ref(answers.Case)),
+                "400 401 403 415",
+                bodies.NewCase,
+            ),
+        },
+        "/api/cases/{case_id}": {
+            "parameters": _CASE,
+            "get": _op("A case", "cases", FACILITATOR, ("200", "", ref(answers.CaseDetail)), "401 404"),
+        },
+        "/api/cases/{case_id}/facilitators": {
+            "parameters": _CASE,
+            "post": _op(
+                "Add a co-facilitator",
+                "cases",
+                FACILITATOR,
+                ("201", "", ref(answers.Facilitator)),
+                "400 401 403 404 415",
+                bodies.NewCofacilitator,
+            ),
+        },
+        "/api/cases/{case_id}/meetings": {
+            "parameters": _CASE,
+            "post": _op(
+                "New meeting",
+                "meetings",
+                FACILITATOR,
+                ("201", "The meeting.", ref(answers.Meeting)),
+                "400 401 403 404 415",
+                bodies.NewMeeting,
+                "A room carries on an earlier room only if `continues` names it: that decides whose "
+                "revealed scores (with first names) it shows beside its own. Each link is audited "
+                "(`room_continues`).",
+                notes={
+                    "400": "`bad_title`, `bad_rooms`: a name is missing or repeated, or `continues` names no "
+                    "room of an earlier meeting of this case, or two rooms name the same one."
+                },
+            ),
+        },
+        "/api/meetings/{meeting_id}": {
+            "parameters": _MEETING,
+            "get": _op("A meeting", "meetings", FACILITATOR, _DETAIL, "401 404"),
+            "patch": _op(
+                "Admit everyone who joins",
+                "meetings",
+                FACILITATOR,
+                _DETAIL,
+                "400 401 403 404 415",
+                bodies.MeetingChange,
+            ),
+        },
+        "/api/meetings/{meeting_id}/close": {
+            "parameters": _MEETING,
+            "post": _op(
+                "Close the meeting: codes and tokens stop working, sockets drop",
+                "meetings",
+                FACILITATOR,
+                _DETAIL,
+                "401 403 404 410 415",
+                description="Closing schedules the meeting's deletion `KRING_RETENTION_DAYS` (30) days later.",
+                notes={"410": "`deleted`: the meeting was deleted."},
+            ),
+        },
+        "/api/meetings/{meeting_id}/delete": {
+            "parameters": _MEETING,
+            "post": _op(
+                "Delete the meeting now (closing it first)",
+                "exports",
+                FACILITATOR,
+                ("200", "Deleted (also when it already was).", ref(answers.Deleted)),
+                "401 403 404 415",
+                description="Every room's live state (sockets kicked), update log and snapshots, participants, uploads "
+                "and Redis keys go; the meeting and its rooms stay as a tombstone without title, names or "
+                "content, so the audit log still reads. Audited as `delete`, without content.",
+            ),
+        },
+        "/api/meetings/{meeting_id}/audit": {
+            "parameters": _MEETING,
+            "get": _op(
+                "The meeting's audit log",
+                "meetings",
+                FACILITATOR,
+                ("200", "", ref(answers.AuditLog)),
+                "401 404",
+            ),
+        },
+        "/api/meetings/{meeting_id}/copy/preview": {
+            "parameters": _MEETING,
+            "post": _op(
+                "What a copy between two rooms of this meeting would write",
+                "copy",
+                FACILITATOR,
+                ("200", "", ref(answers.CopyPlan)),
+                "400 401 403 404 409 415",
+                bodies.Copy,
+                "Only `framework` and `agreements` items; a sensitive item is refused, never copied.",
+            ),
+        },
+        "/api/meetings/{meeting_id}/copy": {
+            "parameters": _MEETING,
+            "post": _op(
+                "Copy board items between two rooms of this meeting",
+                "copy",
+                FACILITATOR,
+                ("200", "What was written, and what was refused.", ref(answers.CopyPlan)),
+                "400 401 403 404 409 415",
+                bodies.Copy,
+            ),
+        },
+        "/api/rooms/{room_id}/lock": {
+            "parameters": _ROOM,
+            "post": _op(
+                "Lock or unlock a room",
+                "rooms",
+                FACILITATOR,
+                ("200", "", ref(answers.Room)),
+                "400 401 403 404 409 415",
+                bodies.Lock,
+            ),
+        },
+        "/api/rooms/{room_id}/qr.svg": {
+            "parameters": _ROOM,
+            "get": _op(
+                "The join QR code",
+                "rooms",
+                FACILITATOR,
+                ("200", "SVG of the join URL", _STRING),
+                "401 404 410",
+                media=_SVG,
+            ),
+        },
+        "/api/rooms/{room_id}/projector": {
+            "parameters": _ROOM,
+            "post": _op(
+                "A projector link for this room (retires the previous one)",
+                "rooms",
+                FACILITATOR,
+                ("200", "", ref(answers.ProjectorLink)),
+                "401 403 404 409 415",
+            ),
+        },
+        "/api/projector/room": {
+            "get": _op("The projected room", "projector", PROJECTOR, ("200", "", ref(answers.ProjectorRoom)), "401")
+        },
+        "/api/projector/qr.svg": {
+            "get": _op(
+                "The projected room's join QR code",
+                "projector",
+                PROJECTOR,
+                ("200", "SVG of the join URL", _STRING),
+                "401 410 423",
+                media=_SVG,
+            ),
+        },
+        "/api/cases/{case_id}/network": {
+            "parameters": _CASE,
+            "get": _op(
+                "The case's safety-network register (with contact details: facilitators only)",
+                "network",
+                FACILITATOR,
+                ("200", "", {"type": "array", "items": ref(answers.NetworkMember)}),
+                "401 404",
+            ),
+            "post": _op(
+                "Add someone to the safety-network register",
+                "network",
+                FACILITATOR,
+                ("201", "", ref(answers.NetworkMember)),
+                "400 401 403 404 415",
+                bodies.NewMember,
+            ),
+        },
+        "/api/network/{member_id}": {
+            "parameters": [_param("member_id")],
+            "patch": _op(
+                "Change a register entry",
+                "network",
+                FACILITATOR,
+                ("200", "", ref(answers.NetworkMember)),
+                "400 401 403 404 415",
+                bodies.MemberChange,
+            ),
+            "delete": _op("Remove a register entry", "network", FACILITATOR, ("204", "", None), "401 403 404 415"),
+        },
+        "/api/projector/history": {
+            "get": _op(
+                "The revealed scores of the room this room continues, first names only",
+                "projector",
+                PROJECTOR,
+                ("200", "", ref(answers.History)),
+                "401",
+                description=_HISTORY,
+            ),
+        },
+        **_child_and_progress_paths(),
+        "/api/rooms/{room_id}/history": {
+            "parameters": _ROOM,
+            "get": _op(
+                "The revealed scores of the room this room continues (full names)",
+                "poll",
+                FACILITATOR,
+                ("200", "", ref(answers.History)),
+                "401 404",
+                description=_HISTORY,
+            ),
+        },
+        "/api/rooms/{room_id}/export.json": {
+            "parameters": _ROOM,
+            "get": _op(
+                "This room's record as structured JSON, for another system to import",
+                "exports",
+                FACILITATOR,
+                ("200", "An attachment (Cache-Control: no-store).", ref(answers.RoomExport)),
+                "401 404 410",
+                description=_EXPORT_NOTE,
+                notes=_GONE,
+            ),
+        },
+        "/api/rooms/{room_id}/export.pdf": {
+            "parameters": [*_ROOM, _LANG],
+            "get": _op(
+                "This room's record as PDF (from export.html with the print stylesheet)",
+                "exports",
+                FACILITATOR,
+                ("200", "An attachment (Cache-Control: no-store).", _BINARY),
+                "401 404 410",
+                description=_EXPORT_NOTE,
+                media="application/pdf",
+                notes=_GONE,
+            ),
+        },
+        "/api/rooms/{room_id}/export.html": {
+            "parameters": [*_ROOM, _LANG],
+            "get": _op(
+                "This room's record as the printable HTML the PDF is made from",
+                "exports",
+                FACILITATOR,
+                ("200", "", _STRING),
+                "401 404 410",
+                description=_EXPORT_NOTE,
+                media="text/html",
+                notes=_GONE,
+            ),
+        },
+        "/api/rooms/{room_id}/children.pdf": {
+            "parameters": [*_ROOM, _LANG],
+            "get": _op(
+                "The children's version of the plan as PDF: plain words, large type, room to draw",
+                "exports",
+                FACILITATOR,
+                ("200", "An attachment (Cache-Control: no-store).", _BINARY),
+                "401 404 410",
+                description=_CHILDREN_NOTE,
+                media="application/pdf",
+                notes=_GONE,
+            ),
+        },
+        "/api/rooms/{room_id}/children.html": {
+            "parameters": [*_ROOM, _LANG],
+            "get": _op(
+                "The children's version of the plan as printable HTML",
+                "exports",
+                FACILITATOR,
+                ("200", "", _STRING),
+                "401 404 410",
+                description=_CHILDREN_NOTE,
+                media="text/html",
+                notes=_GONE,
+            ),
+        },
+        "/api/rooms/{room_id}/rounds/{round_id}/reveal": {
+            "parameters": [*_ROOM, _param("round_id")],
+            "post": _op(
+                "Reveal a scaling round: every admitted person's score goes onto the board at once",
+                "poll",
+                FACILITATOR,
+                ("200", "", ref(answers.Revealed)),
+                "401 403 404 409 415",
+                description="Before this, a score exists only in its owner's own document (p.<id>), "
+                "which no other phone and no projector receives.",
+            ),
+        },
+        "/api/participants": {
+            "post": _op(
+                "Add someone without a phone (admitted at once)",
+                "participants",
+                FACILITATOR,
+                ("201", "", ref(answers.Participant)),
+                "400 401 403 404 409 415",
+                bodies.NewParticipant,
+            ),
+        },
+        "/api/participants/{participant_id}/admit": {
+            "parameters": _PARTICIPANT,
+            "post": _op("Admit", "participants", FACILITATOR, _PERSON, "401 403 404 409 415"),
+        },
+        "/api/participants/{participant_id}/rename": {
+            "parameters": _PARTICIPANT,
+            "post": _op("Rename", "participants", FACILITATOR, _PERSON, "400 401 403 404 409 415", bodies.Rename),
+        },
+        "/api/participants/{participant_id}/remove": {
+            "parameters": _PARTICIPANT,
+            "post": _op(
+                "Remove: the token stops working and sockets drop",
+                "participants",
+                FACILITATOR,
+                _PERSON,
+                "401 403 404 415",
+            ),
+        },
+        "/api/join": {
+            "post": _op(
+                "Join a room with its code",
+                "joining",
+                ANYONE,
+                ("201", "Joined; the kring_participant cookie is set.", ref(answers.JoinResult)),
+                "400 403 404 410 415 423 429",
+                bodies.Join,
+                "Wrong codes are throttled per client address with a growing back-off; while blocked, "
+                "every code is refused. The answer names no room, no person and no content.",
+            ),
+            "delete": _op(
+                "Leave: the token ends, the cookie is cleared", "joining", PHONE, ("204", "", None), "403 415"
+            ),
+        },
+        "/api/join/status": {
+            "get": _op(
+                "A phone's admission status (keeps its token alive)",
+                "joining",
+                PHONE,
+                ("200", "", ref(answers.JoinStatus)),
+                "401 403 410",
+                notes={"403": "`removed`: the facilitator removed this person."},
+            ),
+        },
+        "/j/{code}": {
+            "parameters": [_param("code")],
+            "get": {
+                "summary": "The URL in the QR code: redirects to the join page",
+                "tags": ["joining"],
+                "security": ANYONE,
+                "responses": {"303": {"description": "Location: /join?code=<code>"}},
+            },
+        },
+    }
+
+
+def document(public_url: str) -> Schema:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kring meetings API",
+            "version": "1",
+            "description": "Errors are {error, message}. Changes need Content-Type: application/json and, "
+            "unless authenticated by a Bearer token, an Origin header of this server.",
+        },
+        "servers": [{"url": public_url.rstrip("/")}],
+        "paths": _paths(),
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "kring_session"},
+                "participantCookie": {"type": "apiKey", "in": "cookie", "name": "kring_participant"},
+                "participantBearer": {"type": "http", "scheme": "bearer"},
+                "projectorBearer": {"type": "http", "scheme": "bearer"},
+            },
+        },
+    }
+
+
+class OpenApiEndpoint:
+    def __init__(self, public_url: str) -> None:
+        self.document = document(public_url)
+
+    async def serve(self, _request: Request) -> Response:
+        return JSONResponse(self.document)
+
+
+_IMAGES = ("image/jpeg", "image/png")
+
+
+def _photo(operation: Schema) -> Schema:
+    """A photo is served as it was stored: JPEG or PNG."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    operation["responses"]["200"]["content"] = {t: binary for t in _IMAGES}
+    return operation
+
+
+def _child_and_progress_paths() -> Schema:
+    """Child tools, photos of drawings, and a room's progress over its line of meetings."""
+    entry = [*_ROOM, _param("entry_id")]
+    return {
+        "/api/rooms/{room_id}/childtools": {
+            "parameters": _ROOM,
+            "post": _op(
+                "Add a Three Houses entry: the child's words and/or a photo, with its visibility and consent",
+                "childtools",
+                FACILITATOR,
+                ("201", "", ref(answers.ChildEntryResult)),
+                "400 401 403 404 409 415",
+                bodies.NewChildEntry,
+                description="`private` entries go into the facilitator-only document, which no phone or "
+                "projector receives; `room` and `shared` ones onto the room's board. Leaving `private` needs "
+                "`consent` (`consent_required`), given by whom the age band says (`consent_incomplete`).",
+            ),
+        },
+        "/api/rooms/{room_id}/childtools/{entry_id}": {
+            "parameters": entry,
+            "patch": _op(
+                "Change an entry's visibility, consent or words (it moves between the documents)",
+                "childtools",
+                FACILITATOR,
+                ("200", "", ref(answers.ChildEntryResult)),
+                "400 401 403 404 409 415",
+                bodies.ChildEntryChange,
+            ),
+            "delete": _op(
+                "Remove an entry (and its photo, if no other entry of the room shows it)",
+                "childtools",
+                FACILITATOR,
+                ("204", "Removed.", None),
+                "401 403 404 415",
+            ),
+        },
+        "/api/rooms/{room_id}/photos": {
+            "parameters": _ROOM,
+            "post": {
+                **_op(
+                    "Upload a photo of a drawing: the body is the image (image/jpeg or image/png, at most 8 MB)",
+                    "childtools",
+                    FACILITATOR,
+                    ("201", "", ref(answers.PhotoUploaded)),
+                    "400 401 403 404 409 413 415",
+                    description="Re-encoded from its pixels: EXIF, GPS, comments and every other metadata "
+                    "are dropped. Stored under the var dir in uploads/<room_id>/.",
+                    notes={
+                        "413": "`photo_too_large`: more than 8 MB or 60 megapixels.",
+                        "415": "`bad_photo`: neither image/jpeg nor image/png.",
+                    },
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _IMAGES},
+                },
+            },
+        },
+        "/api/rooms/{room_id}/photos/{photo_id}": {
+            "parameters": [*_ROOM, _param("photo_id")],
+            "get": _photo(
+                _op(
+                    "A photo: to the case's facilitators; to the room's phones and projector only if on its board",
+                    "childtools",
+                    [*FACILITATOR, *PHONE, *PROJECTOR],
+                    ("200", "The image, Cache-Control: no-store.", None),
+                    "401 404 409",
+                )
+            ),
+        },
+        "/api/rooms/{room_id}/progress": {
+            "parameters": _ROOM,
+            "get": _op(
+                "Each person's and role's scores and each rule's status across the room's line of meetings",
+                "poll",
+                FACILITATOR,
+                ("200", "", ref(answers.Progress)),
+                "401 404",
+                description="The line is this room and the rooms it continues, one link at a time "
+                "(`continues`), oldest first: in a split case one parent's line never includes the other's.",
+            ),
+        },
+    }

@@ -1,0 +1,86 @@
+"""Facilitator log-in, log-out and "who am I", with server-side sessions."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.meetings.domain.throttle import BackOff
+from server.meetings.http import bodies, cookies
+from server.meetings.http.bodies import read_body
+from server.meetings.http.endpoint import ApiError, check_change, client_address, no_content, parts
+from server.store.meetings import SESSION_LIFETIME
+from server.store.models import Facilitator
+
+log = logging.getLogger("kring.meetings")
+
+# Long enough for any real address and password; bounds the work one request can ask of argon2.
+MAX_EMAIL = 254
+MAX_PASSWORD = 1024
+
+
+async def current_facilitator(request: Request) -> Facilitator:
+    token = cookies.session_token(request)
+    person = await parts(request).meetings.session_facilitator(token) if token else None
+    if person is None:
+        raise ApiError(401, "not_logged_in", "Log eerst in. / Please log in.")
+    return person
+
+
+def too_many(retry_after: int) -> ApiError:
+    return ApiError(
+        429,
+        "too_many_attempts",
+        "Te veel pogingen; wacht even. / Too many attempts; please wait.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+class SessionEndpoints:
+    def __init__(self, throttle: BackOff) -> None:
+        self.throttle = throttle
+
+    async def login(self, request: Request) -> Response:
+        address = client_address(request)
+        wait = self.throttle.retry_after(address)
+        if wait:
+            log.warning("login throttled", extra={"retry_after": wait})
+            raise too_many(wait)
+        body = await read_body(request, bodies.Login)
+        email, password = body.email, body.password
+        if len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
+            person = None
+        else:
+            person = await parts(request).meetings.check_login(email, password)
+        if person is None:
+            self.throttle.failed(address)
+            log.info("login refused")
+            raise ApiError(401, "bad_login", "E-mail of wachtwoord klopt niet. / Wrong email or password.")
+        kring = parts(request)
+        token = await kring.meetings.open_session(person.id)
+        await kring.meetings.audit("login", actor_kind="facilitator", actor_id=str(person.id))
+        log.info("login", extra={"facilitator": person.id})
+        response = no_content()
+        cookies.set_session(response, kring.settings, token, int(SESSION_LIFETIME.total_seconds()))
+        return response
+
+
+async def logout(request: Request) -> Response:
+    check_change(request)
+    kring = parts(request)
+    token = cookies.session_token(request)
+    if token:
+        person = await kring.meetings.session_facilitator(token)
+        await kring.meetings.close_session(token)
+        if person is not None:
+            await kring.meetings.audit("logout", actor_kind="facilitator", actor_id=str(person.id))
+    response = no_content()
+    cookies.clear_session(response, kring.settings)
+    return response
+
+
+async def me(request: Request) -> Response:
+    person = await current_facilitator(request)
+    return JSONResponse({"id": person.id, "name": person.name, "email": person.email})

@@ -1,0 +1,1 @@
+"""What the meetings API renders: JSON shapes of its records, room exports, printed forms (HTML, PDF), QR codes."""

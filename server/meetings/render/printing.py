@@ -1,0 +1,251 @@
+"""The printed forms of a room's export: the meeting report and the children's version, as HTML
+with the print stylesheet (web/static/print.css), and as PDF rendered from that same HTML.
+
+Everything shown is escaped: board text is whatever people typed. WeasyPrint gets a URL fetcher
+that serves the stylesheet from disk and refuses every other URL, so a PDF never makes a request:
+no fonts, images or styles from anywhere (domain.md: everything stays on the organisation's servers).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from server.meetings.render.wording import RELATIONS, WORDS, Words, label_set
+
+STATIC_DIR = Path(__file__).resolve().parents[3] / "web" / "static"
+# The only files a printed page may load, all from this server's own static directory.
+LOCAL_FILES = {"/static/print.css": ("print.css", "text/css"), "/static/icon.svg": ("icon.svg", "image/svg+xml")}
+
+
+def _labels_for(content: dict[str, Any], lang: str) -> dict[str, Any]:
+    # The meeting's own wording (e.g. early help's "worry statement"), in the language asked for.
+    family = "early-help-" if str(content.get("labels", "")).startswith("early-help-") else ""
+    return label_set(f"{family}{lang}")
+
+
+def _page(title: str, body: str, lang: str, body_class: str) -> str:
+    return f"""<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<link rel="icon" href="/static/icon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/print.css">
+</head>
+<body class="{body_class}">
+{body}
+</body>
+</html>
+"""
+
+
+def _who(person: dict[str, Any], words: Words) -> str:
+    if person.get("role") == "facilitator":
+        return str(words["facilitator"])
+    return str(person.get("name") or words["unknown"])
+
+
+def _relation(relation: str, lang: str) -> str:
+    return RELATIONS[lang].get(relation, relation)
+
+
+def _date(value: str | None) -> str:
+    return value[:10] if value else "—"
+
+
+def report_html(content: dict[str, Any], lang: str) -> str:
+    words = WORDS[lang]
+    labels = _labels_for(content, lang)
+    meeting, room, case = content["meeting"], content["room"], content["case"]
+    e = escape
+    parts: list[str] = [
+        f"<h1>{e(words['report_title'])}: {e(meeting['title'])}</h1>",
+        '<dl class="meta">',
+        f"<dt>{e(words['case'])}</dt><dd>{e(case['label'])}</dd>",
+        f"<dt>{e(words['room'])}</dt><dd>{e(room['name'])}</dd>",
+        f"<dt>{e(words['held'])}</dt><dd>{e(_date(meeting['created_at']))}</dd>",
+        f"<dt>{e(words['status'])}</dt><dd>{e(words['meeting_status'].get(meeting['status'], meeting['status']))}</dd>",
+        f"<dt>{e(words['exported'])}</dt><dd>{e(_date(content['exported_at']))}</dd>",
+        "</dl>",
+    ]
+    if meeting["split"]:
+        parts.append(f'<p class="note">{e(words["split_note"])}</p>')
+
+    parts.append(f"<h2>{e(words['people'])}</h2>")
+    if content["people"]:
+        parts.append(f"<table><tr><th>{e(words['name'])}</th><th>{e(words['relation'])}</th></tr>")
+        for p in content["people"]:
+            parts.append(f"<tr><td>{e(p['name'])}</td><td>{e(_relation(p['relation'], lang))}</td></tr>")
+        parts.append("</table>")
+    else:
+        parts.append(f'<p class="empty">{e(words["nobody"])}</p>')
+
+    parts.append(f"<h2>{e(labels['pair']['pairs'])}</h2>")
+    if not content["danger_statements"]:
+        parts.append(f'<p class="empty">{e(words["none"])}</p>')
+    for n, danger in enumerate(content["danger_statements"], start=1):
+        goal = danger["safety_goal"]
+        parts.append('<div class="pair">')
+        parts.append(f"<p><strong>{e(labels['pair']['danger'])} {n}.</strong> {e(danger['text'])}</p>")
+        goal_text = e(goal["text"]) if goal else f'<span class="empty">{e(words["no_goal"])}</span>'
+        parts.append(f"<p><strong>{e(labels['pair']['goal'])} {n}.</strong> {goal_text}</p>")
+        parts.append("</div>")
+
+    parts.append(f"<h2>{e(words['framework'])}</h2>")
+    for column, title in labels["columns"].items():
+        sections = [s for s in content["framework"] if s["column"] == column]
+        if not any(s["items"] for s in sections):
+            continue
+        parts.append(f"<h3>{e(title)}</h3>")
+        for section in sections:
+            if not section["items"]:
+                continue
+            label = labels["categories"].get(section["category"], section["label"])
+            parts.append(f'<p><strong>{e(label)}</strong></p><ul class="items">')
+            for item in section["items"]:
+                tag = f'<span class="tag">{e(words["sensitive"])}</span>' if item["sensitive"] else ""
+                marks = ", ".join(f"{m['name']}: {words['marks'][m['mark']]}" for m in item["marks"])
+                marks_html = f' <span class="marks">({e(marks)})</span>' if marks else ""
+                by = f' <span class="by">{e(words["by"])} {e(_who(item["raised_by"], words))}</span>'
+                parts.append(f"<li>{e(item['text'])}{tag}{by}{marks_html}</li>")
+            parts.append("</ul>")
+
+    parts.append(f"<h2>{e(words['scaling'])}</h2>")
+    parts.append(f'<p class="note">{e(labels["scale"]["question"])}</p>')
+    if not content["rounds"]:
+        parts.append(f'<p class="empty">{e(words["none"])}</p>')
+    for round_ in content["rounds"]:
+        about = f" ({e(words['about'])}: {e(round_['about']['text'])})" if round_["about"] else ""
+        parts.append(f"<h3>{e(round_['title'] or words['round'])}{about}</h3>")
+        if round_["status"] != "revealed":
+            parts.append(f'<p class="empty">{e(words["not_revealed"])}</p>')
+            continue
+        if not round_["scores"]:
+            parts.append(f'<p class="empty">{e(words["no_scores"])}</p>')
+            continue
+        parts.append(
+            f'<table class="scale"><tr><th>{e(words["name"])}</th><th>{e(words["relation"])}</th>'
+            f"<th>{e(words['score'])}</th><th>{e(words['why'])}</th></tr>"
+        )
+        for s in round_["scores"]:
+            parts.append(
+                f"<tr><td>{e(s['name'])}</td><td>{e(_relation(s['relation'], lang))}</td>"
+                f'<td class="value">{s["value"]}</td><td>{e(s["why"])}</td></tr>'
+            )
+        parts.append("</table>")
+
+    parts.append(f"<h2>{e(words['plan'])}</h2>")
+    if not content["plan"]:
+        parts.append(f'<p class="empty">{e(words["none"])}</p>')
+    for section in ("immediate", "longer", "bottom_line"):
+        rules = [r for r in content["plan"] if r["section"] == section]
+        if not rules:
+            continue
+        parts.append(f"<h3>{e(labels['sections'][section])}</h3>")
+        for rule in rules:
+            parts.append(_rule(rule, words))
+    if content["child_tools"]:
+        parts.append(f"<h2>{e(words['child_tools'])}</h2>")
+        for house in ("worries", "good", "dreams"):
+            entries = [c for c in content["child_tools"] if c["house"] == house]
+            if not entries:
+                continue
+            parts.append(f'<h3>{e(words["houses"][house])}</h3><ul class="items">')
+            for entry in entries:
+                photo = f' <span class="tag">{e(words["photo"])}</span>' if entry["photo"] else ""
+                consent = entry["consent"]
+                agreed = words["consent"].format(
+                    parties=", ".join(words["parties"].get(p, p) for p in consent.get("parties") or [])
+                )
+                parts.append(f'<li>{e(entry["text"])}{photo} <span class="by">{e(agreed)}</span></li>')
+            parts.append("</ul>")
+    return _page(f"Kring · {meeting['title']} · {room['name']}", "\n".join(parts), lang, "report")
+
+
+def _rule(rule: dict[str, Any], words: Words) -> str:
+    e = escape
+    owners = ", ".join(o["name"] for o in rule["owners"]) or words["nobody_yet"]
+    rows = [
+        (words["who"], owners),
+        (words["claimed"], ", ".join(c["name"] for c in rule["claimed_by"])),
+        (words["goal"], rule["goal"]["text"] if rule["goal"] else ""),
+        (words["when"], rule["when"]),
+        (words["check"], rule["check"]),
+        (words["check_by"], rule["check_by"]),
+        (words["if_not_kept"], rule["if_not_kept"]),
+        (words["start"], rule["start"] or ""),
+        (words["review"], rule["review"] or ""),
+        (words["rule_status"], words["statuses"].get(rule["status"], rule["status"])),
+    ]
+    tag = f'<span class="tag">{e(words["sensitive"])}</span>' if rule["sensitive"] else ""
+    details = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows if v)
+    return f'<div class="rule"><p class="what">{e(rule["text"])}{tag}</p><dl>{details}</dl></div>'
+
+
+# What the children are told: the rules that were agreed (not a proposal, not one that failed),
+# never a sensitive one (a parent's own protective strategy is not for a child's sheet).
+CHILD_STATUSES = ("agreed", "trying", "working")
+
+
+def children_html(content: dict[str, Any], lang: str) -> str:
+    words = WORDS[lang]
+    e = escape
+    rules = [r for r in content["plan"] if r["status"] in CHILD_STATUSES and not r["sensitive"]]
+    parts = [
+        f"<h1>{e(words['child_title'])}</h1>",
+        f'<p class="intro">{e(words["child_intro"])}</p>',
+        '<div class="card">',
+        f"<p>{e(words['child_draw_family'])}</p>",
+        f'<div class="draw draw-big">{e(words["child_draw_here"])}</div>',
+        "</div>",
+    ]
+    for n, rule in enumerate(rules, start=1):
+        helpers = ", ".join(o["first_name"] or o["name"] for o in rule["owners"])
+        parts.append('<div class="card">')
+        parts.append(f'<p class="rule-text">{n}. {e(rule["text"])}</p>')
+        if helpers:
+            parts.append(f'<p class="helpers">{e(words["child_helpers"])} {e(helpers)}.</p>')
+        parts.append(f'<div class="draw">{e(words["child_draw_here"])}</div>')
+        parts.append("</div>")
+    if not rules:
+        parts.append(f'<p class="intro">{e(words["child_none"])}</p>')
+    parts.append('<div class="card">')
+    parts.append(f"<p>{e(words['child_safe'])}</p>")
+    parts.append(f'<div class="draw draw-big">{e(words["child_draw_here"])}</div>')
+    parts.append("</div>")
+    return _page(words["child_title"], "\n".join(parts), lang, "children")
+
+
+class RefusedUrl(ValueError):
+    """A printed page asked for something that is not one of this server's own files."""
+
+
+def local_fetch(url: str, base_url: str) -> tuple[bytes, str]:
+    """The bytes and type of `url` if it is one of LOCAL_FILES on this server; else RefusedUrl."""
+    parsed, base = urlsplit(url), urlsplit(base_url)
+    if (parsed.scheme, parsed.netloc) != (base.scheme, base.netloc) or parsed.path not in LOCAL_FILES:
+        raise RefusedUrl(url)
+    name, media_type = LOCAL_FILES[parsed.path]
+    return (STATIC_DIR / name).read_bytes(), media_type
+
+
+def render_pdf(html: str, base_url: str) -> bytes:
+    """The PDF of `html`; blocking (call it in a thread)."""
+    # Imported here: WeasyPrint loads Pango and its fonts, which only an export needs.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    base = base_url.rstrip("/") + "/"
+
+    class LocalOnly(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            body, media_type = local_fetch(url, base)
+            return URLFetcherResponse(url, body, {"Content-Type": media_type})
+
+    pdf = HTML(string=html, base_url=base, url_fetcher=LocalOnly()).write_pdf()
+    assert isinstance(pdf, bytes)
+    return pdf

@@ -1,0 +1,114 @@
+"""The HTML shells of the meeting views (issue #3): log-in, the facilitator's console, a phone's
+join and board pages, the projector. Each is a landmark skeleton; its entry module draws the rest
+from the meetings API and the live room. Nothing here depends on who is asking: access is the
+API's and the socket's business, so a shell reveals nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from server.html_shell import page_lang, shell
+
+# Ids are drawn by server.auth.new_id: lower-case letters and digits.
+MEETING_ID = re.compile(r"^[a-z0-9]{1,32}$")
+
+# Every view announces changes (someone waiting, saved, removed) through one polite live region.
+_LIVE = '<div id="live" class="visually-hidden" role="log" aria-live="polite"></div>'
+
+
+def _topbar(extra: str = "") -> str:
+    return f"""<header class="topbar">
+<p class="brand">Kring</p>
+{extra}
+</header>"""
+
+
+def _page(request: Request, title: str, body: str, script: str) -> Response:
+    return HTMLResponse(shell(title, f"{body}\n{_LIVE}", script, page_lang(request)))
+
+
+async def login(request: Request) -> Response:
+    body = f"""{_topbar()}
+<main id="main" class="page narrow">
+<h1 data-i18n="loginTitle">Inloggen voor gespreksleiders</h1>
+<form id="login" class="stack" novalidate>
+<label for="email" data-i18n="email">E-mailadres</label>
+<input id="email" name="email" type="email" autocomplete="username" required maxlength="254">
+<label for="password" data-i18n="password">Wachtwoord</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
+<button type="submit" data-i18n="logIn">Inloggen</button>
+<p id="error" class="error" role="alert" hidden></p>
+</form>
+</main>"""
+    return _page(request, "Kring · Inloggen", body, "login")
+
+
+def _console_bar() -> str:
+    return _topbar(
+        '<nav class="topnav" aria-label="Kring"><a href="/console" id="cases-link" data-i18n="casesNav">Zaken</a>'
+        '<button type="button" id="logout" class="quiet" data-i18n="logOut">Uitloggen</button></nav>'
+    )
+
+
+async def console(request: Request) -> Response:
+    body = f"""{_console_bar()}
+<main id="main" class="page console" aria-busy="true">
+<h1 data-i18n="casesTitle">Zaken</h1>
+<p id="error" class="error" role="alert" hidden></p>
+<div id="cases"></div>
+</main>"""
+    return _page(request, "Kring · Zaken", body, "console")
+
+
+async def meeting(request: Request) -> Response:
+    meeting_id = request.path_params["meeting_id"]
+    if not MEETING_ID.match(meeting_id):
+        return RedirectResponse("/console", status_code=303)
+    # The id is checked above, so it is safe in an attribute as it is.
+    body = f"""{_console_bar()}
+<main id="main" class="page meeting" data-meeting="{meeting_id}" aria-busy="true">
+<p id="error" class="error" role="alert" hidden></p>
+<div id="meeting"></div>
+</main>"""
+    return _page(request, "Kring · Bijeenkomst", body, "meeting")
+
+
+async def join(request: Request) -> Response:
+    # The code from /j/<code> arrives as ?code=; join.js fills it in (it is only digits by then).
+    body = f"""{_topbar()}
+<main id="main" class="page narrow phone">
+<div id="view"></div>
+</main>"""
+    return _page(request, "Kring · Meedoen", body, "join")
+
+
+async def board(request: Request) -> Response:
+    body = f"""{_topbar('<p id="status" class="status" role="status" data-state="connecting"></p>')}
+<main id="main" class="page phone">
+<div id="view"></div>
+</main>"""
+    return _page(request, "Kring · Bord", body, "phone")
+
+
+async def projector(request: Request) -> Response:
+    # The token is in the fragment: it never reaches this server's logs or a Referer.
+    body = """<main id="main" class="projector">
+<div id="view"></div>
+</main>"""
+    return _page(request, "Kring · Projector", body, "projector")
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/login", login, methods=["GET"]),
+        Route("/console", console, methods=["GET"]),
+        Route("/console/meetings/{meeting_id}", meeting, methods=["GET"]),
+        Route("/join", join, methods=["GET"]),
+        Route("/board", board, methods=["GET"]),
+        Route("/projector", projector, methods=["GET"]),
+    ]
