@@ -32,6 +32,7 @@ from server.meetings.http.access import meeting_of
 from server.meetings.http.bodies import read_body
 from server.meetings.http.endpoint import ApiError
 from server.meetings.http.session import current_facilitator
+from server.meetings.render import answers
 from server.rooms.live import LiveRooms
 from server.rooms.registry import RoomRegistry
 from server.settings import Settings
@@ -196,7 +197,8 @@ async def delete_now(request: Request) -> Response:
     kring = request.app.state.kring
     if meeting.status != "deleted":
         await delete_meeting(kring, meeting.id, actor_kind="facilitator", actor_id=str(person.id), why="now")
-    return JSONResponse({"id": meeting.id, "status": "deleted"})
+    deleted: answers.Deleted = {"id": meeting.id, "status": "deleted"}
+    return JSONResponse(deleted)
 
 
 async def close_meeting(request: Request) -> Response:

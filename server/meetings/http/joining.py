@@ -21,6 +21,7 @@ from server.meetings.http import bodies, cookies
 from server.meetings.http.bodies import read_body
 from server.meetings.http.endpoint import ApiError, client_address, no_content, parts
 from server.meetings.http.session import too_many
+from server.meetings.render import answers
 from server.store.meetings import now
 from server.store.models import Participant
 
@@ -66,10 +67,13 @@ class JoinEndpoints:
             await show_person(kring.live, person)
         await kring.meetings.audit("join", actor_kind="participant", actor_id=person.id, access=access)
         log.info("joined", extra={"participant": person.id, "room": access.room_id, "status": person.status})
-        response = JSONResponse(
-            {"participant_id": person.id, "status": person.status, "room_id": access.room_id, "token": token},
-            status_code=201,
-        )
+        joined: answers.JoinResult = {
+            "participant_id": person.id,
+            "status": person.status,
+            "room_id": access.room_id,
+            "token": token,
+        }
+        response = JSONResponse(joined, status_code=201)
         cookies.set_participant(response, kring.settings, token)
         return response
 
@@ -95,7 +99,8 @@ async def join_status(request: Request) -> Response:
     person = await _token_holder(request)
     # Polling the status is what keeps a phone's short-lived token alive during a long meeting.
     await parts(request).meetings.refresh_token(person.id)
-    return JSONResponse({"participant_id": person.id, "status": person.status, "room_id": person.room_id})
+    status: answers.JoinStatus = {"participant_id": person.id, "status": person.status, "room_id": person.room_id}
+    return JSONResponse(status)
 
 
 async def leave(request: Request) -> Response:

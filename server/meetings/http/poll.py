@@ -19,6 +19,7 @@ from server.meetings.http.bodies import read_body
 from server.meetings.http.endpoint import ApiError, parts
 from server.meetings.http.rooms import projected_room
 from server.meetings.http.session import current_facilitator
+from server.meetings.render import answers
 from server.rooms.schema import BOARD, OWN_PREFIX
 from server.store.models import MeetingRoom
 
@@ -51,7 +52,8 @@ async def reveal(request: Request) -> Response:
     await kring.meetings.audit(
         "reveal", actor_kind="facilitator", actor_id=str(person.id), access=access, detail=f"scores={len(scores)}"
     )
-    return JSONResponse({"round_id": round_id, "revealed": len(scores)})
+    revealed: answers.Revealed = {"round_id": round_id, "revealed": len(scores)}
+    return JSONResponse(revealed)
 
 
 async def history(request: Request) -> Response:

@@ -11,6 +11,7 @@ from server.meetings.domain.throttle import BackOff
 from server.meetings.http import bodies, cookies
 from server.meetings.http.bodies import read_body
 from server.meetings.http.endpoint import ApiError, check_change, client_address, no_content, parts
+from server.meetings.render import answers
 from server.store.meetings import SESSION_LIFETIME
 from server.store.models import Facilitator
 
@@ -83,4 +84,5 @@ async def logout(request: Request) -> Response:
 
 async def me(request: Request) -> Response:
     person = await current_facilitator(request)
-    return JSONResponse({"id": person.id, "name": person.name, "email": person.email})
+    who: answers.Facilitator = {"id": person.id, "name": person.name, "email": person.email}
+    return JSONResponse(who)
