@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from server.meetings.http import bodies
+from server.meetings.http import bodies, fields
 from server.meetings.http.endpoint import ApiError
 from server.store.meetings import RELATIONS
 
@@ -42,7 +42,7 @@ def _line(value: str, field: str, max_length: int) -> str:
     value = value.strip()
     if not 1 <= len(value) <= max_length or any(ord(c) < 32 or ord(c) == 127 for c in value):
         problem = {"type": "string_too_long", "loc": (field,), "msg": "", "input": None}
-        raise bodies.Line(max_length).error(field, problem)  # type: ignore[arg-type]
+        raise fields.Line(max_length).error(field, problem)  # type: ignore[arg-type]
     return value
 
 
@@ -72,7 +72,7 @@ class MsMeeting(msgspec.Struct):
         self.rooms = list(rooms)
         try:  # the rules across fields: the pydantic model's own check, on these rooms
             bodies.NewMeeting.distinct_rooms(SimpleNamespace(rooms=rooms))  # type: ignore[arg-type]
-        except bodies.Refused as refused:
+        except fields.Refused as refused:
             raise refused.error from None
 
 

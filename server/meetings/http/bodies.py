@@ -2,16 +2,15 @@
 
 A model validates the body, types the handler and documents itself: server.meetings.http.components
 turns these classes into the OpenAPI document's request schemas. Each field's annotation says how
-it is refused (a `Refusal`), so a bad body answers with the same code and Dutch/English message
-whatever is wrong with the field; the first wrong field in declaration order decides, as when the
-handlers checked them one after another. Why pydantic: docs/performance.md, "API body validation".
+it is refused (a `Refusal`, server.meetings.http.fields), so a bad body answers with the same code
+and Dutch/English message whatever is wrong with the field; the first wrong field in declaration
+order decides, as when the handlers checked them one after another.
+Why pydantic: docs/performance.md, "API body validation".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any, Protocol, Self, TypeVar
+from typing import Annotated, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -19,8 +18,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    GetCoreSchemaHandler,
-    GetJsonSchemaHandler,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -28,13 +25,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, ErrorDetails, core_schema
+from pydantic_core import ErrorDetails
 from starlette.requests import Request
 
 from server.meetings.http.endpoint import ApiError, read_bytes
+from server.meetings.http.fields import Flag, Line, OneOf, OptionalLine, Refuse, Refused, Relation
 from server.rooms.schema import CONSENT_BY_BAND, HOUSES, VISIBILITIES
-from server.store.meetings import RELATIONS
 
 MAX_LABEL = 120
 MAX_TITLE = 200
@@ -52,93 +48,6 @@ MAX_CHILD_TEXT = 2000
 PARTIES = ("parents", "child", "young_person")
 
 B = TypeVar("B", bound="Body")
-
-
-class Refusal(Protocol):
-    """What a field answers when it is wrong; `problem` is pydantic's account of what was wrong."""
-
-    def error(self, field: str, problem: ErrorDetails) -> ApiError: ...
-
-
-class Refused(ValueError):
-    """Raised in a validator whose answer is not its field's usual one (a rule across fields)."""
-
-    def __init__(self, error: ApiError) -> None:
-        super().__init__(error.code)
-        self.error = error
-
-
-@dataclass(frozen=True)
-class Refuse:
-    """One code and one message, whatever is wrong with the field."""
-
-    code: str
-    message: str
-    status: int = 400
-
-    def error(self, _field: str, _problem: ErrorDetails) -> ApiError:
-        return ApiError(self.status, self.code, self.message)
-
-
-def _strip(value: object) -> object:
-    # Python's strip, before the length check: "  Oma  " is "Oma", and "   " is empty.
-    return value.strip() if isinstance(value, str) else value
-
-
-@dataclass(frozen=True)
-class Line:
-    """A trimmed single-line string of 1..max_length characters, refused as `bad_<field>`."""
-
-    max_length: int
-
-    def __get_pydantic_core_schema__(self, _source: Any, _handler: GetCoreSchemaHandler) -> CoreSchema:
-        text = core_schema.str_schema(min_length=1, max_length=self.max_length, pattern=r"^[^\x00-\x1f\x7f]*$")
-        return core_schema.no_info_before_validator_function(_strip, text)
-
-    def error(self, field: str, problem: ErrorDetails) -> ApiError:
-        if problem["type"] in ("string_type", "missing"):
-            return ApiError(400, f"bad_{field}", f"'{field}' moet tekst zijn. / '{field}' must be a string.")
-        return ApiError(
-            400,
-            f"bad_{field}",
-            f"'{field}': 1 tot {self.max_length} tekens, één regel. "
-            f"/ '{field}': 1 to {self.max_length} characters, one line.",
-        )
-
-
-@dataclass(frozen=True)
-class OptionalLine(Line):
-    """Like Line, but null and "" are "" (a field one may clear)."""
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        def blank(value: object, inner: Callable[[object], str]) -> str:
-            return "" if value is None or value == "" else inner(value)
-
-        return core_schema.no_info_wrap_validator_function(blank, super().__get_pydantic_core_schema__(source, handler))
-
-    def __get_pydantic_json_schema__(self, _schema: CoreSchema, _handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        return {"type": ["string", "null"], "maxLength": self.max_length}
-
-
-@dataclass(frozen=True)
-class OneOf:
-    """A string from a fixed list kept elsewhere (the store's relations, the board's houses)."""
-
-    values: tuple[str, ...]
-
-    def __get_pydantic_core_schema__(self, _source: Any, _handler: GetCoreSchemaHandler) -> CoreSchema:
-        return core_schema.literal_schema(list(self.values))
-
-
-class RefuseFlag:
-    def error(self, field: str, _problem: ErrorDetails) -> ApiError:
-        return ApiError(400, f"bad_{field}", f"'{field}' moet true of false zijn. / '{field}' must be true or false.")
-
-
-Flag = Annotated[bool, RefuseFlag()]
-Relation = Annotated[
-    str, OneOf(RELATIONS), Refuse("bad_relation", "Onbekende relatie. / Unknown relation: " + ", ".join(RELATIONS))
-]
 
 
 class Body(BaseModel):
