@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 
-$(WEB_STAMP): web/node_modules/.package-lock.json $(shell find web/src -type f 2>/dev/null) web/build.mjs
+# The bundle holds the catalogues' words (server/catalogue/) and the default label sets too.
+$(WEB_STAMP): web/node_modules/.package-lock.json $(shell find web/src -type f 2>/dev/null) web/build.mjs \
+		$(wildcard server/catalogue/*.json web/static/labels/*.json)
 	cd web && npm run --silent build
 	touch $(WEB_STAMP)
 

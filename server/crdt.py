@@ -26,6 +26,11 @@ def _state_vector(state: bytes) -> dict[int, int]:
     return clocks
 
 
+def state_vector_of(state: bytes) -> dict[int, int]:
+    """Each client's clock in a state vector (checked with `check_state_vector` first if untrusted)."""
+    return dict(_state_vector(state))
+
+
 def missing_after_apply(update: bytes, doc: Doc[Any]) -> bool:
     """True when `doc` could not integrate all of `update` (its dependencies have not arrived).
 

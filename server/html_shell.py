@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from html import escape
+from pathlib import Path
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.catalogue import language
 from server.protocol import ROOM_NAME
 
 _SECURITY_HEADERS = [
@@ -60,8 +63,23 @@ def middleware(https: bool = False) -> list[Middleware]:
 
 
 def page_lang(request: Request) -> str:
-    """The page's language: Dutch unless English is asked for (the client reads it from here)."""
-    return "en" if request.query_params.get("lang") == "en" else "nl"
+    """The page's language: Dutch unless another language with a catalogue is asked for (the client
+    reads it from here)."""
+    return language(request.query_params.get("lang"))
+
+
+_PRELOADS = Path(__file__).resolve().parent.parent / "web" / "static" / "dist" / "preload.json"
+
+
+def scripts(script: str) -> str:
+    """The page's entry module, and the shared chunks it imports (web/build.mjs lists them), asked
+    for beside it instead of one import later."""
+    try:
+        chunks = json.loads(_PRELOADS.read_text()).get(script, [])
+    except (OSError, ValueError):
+        chunks = []  # not built yet: the entry still imports them itself
+    links = "".join(f'<link rel="modulepreload" href="/static/dist/{escape(chunk)}">\n' for chunk in chunks)
+    return f'{links}<script type="module" src="/static/dist/{script}.js"></script>'
 
 
 def shell(title: str, body: str, script: str, lang: str) -> str:
@@ -75,7 +93,7 @@ def shell(title: str, body: str, script: str, lang: str) -> str:
 <title>{escape(title)}</title>
 <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/kring.css">
-<script type="module" src="/static/dist/{script}.js"></script>
+{scripts(script)}
 </head>
 <body>
 {body}

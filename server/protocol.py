@@ -37,6 +37,7 @@ class Refusal(StrEnum):
     TOO_MANY_CONNECTIONS = "too_many_connections"
     SLOW_READER = "slow_reader"
     RENAMED = "renamed"
+    REBUILT = "rebuilt"
 
 
 MESSAGES: dict[Refusal, str] = {
@@ -63,6 +64,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.TOO_MANY_CONNECTIONS: "Too many connections from this address; try again in a few seconds.",
     Refusal.SLOW_READER: "This connection fell too far behind; reconnect and resync.",
     Refusal.RENAMED: "The facilitator changed your name; reconnect to continue under it.",
+    Refusal.REBUILT: "The server rebuilt this document since you received it; start it afresh.",
 }
 
 

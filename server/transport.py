@@ -24,7 +24,7 @@ from server.crdt import is_rust_panic
 from server.flow import ConnectThrottle, TokenBucket
 from server.protocol import MESSAGES, Refusal, Refused
 from server.rooms.registry import RoomRegistry
-from server.rooms.schema import DOC_NAME, Identity, groups_of
+from server.rooms.schema import Identity, groups_of, known_doc
 from server.settings import Settings
 from server.store.meetings import MeetingStore
 from server.store.validity import Standing, ValidityStore
@@ -349,7 +349,7 @@ class SocketTransport:
             raise Refused(Refusal.NOT_AUTHENTICATED)
         if len(args) != 2 or not isinstance(args[0], str) or not isinstance(args[1], (bytes, bytearray)):
             raise Refused(Refusal.BAD_ARGUMENTS)
-        if not DOC_NAME.match(args[0]):
+        if not known_doc(args[0]):
             raise Refused(Refusal.UNKNOWN_DOC)
         if len(args[1]) > self.settings.max_frame_bytes:
             raise Refused(Refusal.TOO_LARGE)

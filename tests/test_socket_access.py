@@ -150,7 +150,7 @@ CONNECT_MATRIX = {
     "facilitator": (True, None, {"board", "private", "p.{anna}", "p.{wim}", "p.{roos}"}),
     "other-facilitator": (False, "bad_auth", None),
     "forged-session": (False, "bad_auth", None),
-    "projector": (True, None, {"board"}),
+    "projector": (True, None, {"wall"}),  # the server's derived document, never the board
 }
 
 
@@ -164,10 +164,11 @@ async def test_connect_matrix(server: RunningServer, meeting: Meeting, peers: li
         assert peer.connect_error["data"]["code"] == code
         return
     expected = {d.format(**meeting.ids) for d in docs}
-    await eventually(lambda: _check(peer.docs() >= {"board"}))
+    main = "wall" if who == "projector" else "board"
+    await eventually(lambda: _check(main in peer.docs()))
     await asyncio.sleep(0.2)  # let the whole greeting arrive before judging what it lacks
     # Only the documents this identity may read; own documents of others exist only when loaded.
-    assert peer.docs() <= expected and "board" in peer.docs()
+    assert peer.docs() <= expected and main in peer.docs()
 
 
 async def test_participant_token_decides_the_room(server: RunningServer, meeting: Meeting, peers: list[Peer]) -> None:
@@ -180,7 +181,8 @@ async def test_participant_token_decides_the_room(server: RunningServer, meeting
 
 # document -> who may read it (a sync step 1 answered) among the connected identities of room A
 READ_MATRIX = {
-    "board": {"participant-a", "facilitator", "projector"},
+    "board": {"participant-a", "facilitator"},
+    "wall": {"projector"},
     "private": {"facilitator"},
     "p.{anna}": {"participant-a", "facilitator"},
     "p.{bert}": {"facilitator"},  # room A's facilitator asking for a room-B person's document: empty
@@ -208,7 +210,7 @@ async def test_nothing_of_room_b_reaches_room_a(
         peer = Peer(server.url)
         peers.append(peer)
         if await peer.connect(auth_for(meeting, who)):
-            for doc in ["board", "private", f"p.{meeting.ids['anna']}", f"p.{meeting.ids['bert']}"]:
+            for doc in ["board", "wall", "private", f"p.{meeting.ids['anna']}", f"p.{meeting.ids['bert']}"]:
                 await peer.sio.call("sync", (doc, create_sync_message(Doc())), timeout=5)
     await asyncio.sleep(0.3)
     for peer in peers:
@@ -285,12 +287,12 @@ async def test_nothing_of_room_b_reaches_room_a_over_http_in_this_or_a_later_mee
             await ask("GET", f"/j/{room_row.join_code}")
             for page in ("/board", "/projector", "/join", "/api/openapi.json"):
                 await ask("GET", page, phone_token)
-            for auth in ({"token": phone_token}, {"projector": projector}):
+            for auth, main in (({"token": phone_token}, "board"), ({"projector": projector}, "wall")):
                 peer = Peer(server.url)
                 peers.append(peer)
                 assert await peer.connect(auth)
-                await peer.sio.call("sync", ("board", create_sync_message(Doc())), timeout=5)
-                await eventually(lambda p=peer: _check("board" in p.docs()))
+                await peer.sio.call("sync", (main, create_sync_message(Doc())), timeout=5)
+                await eventually(lambda p=peer, d=main: _check(d in p.docs()))
             if room == mother_2:
                 # The mother's next room shows the mother's room's scores: the line it continues.
                 names = [s["name"] for r in history.json()["rounds"] for s in r["scores"]]
@@ -436,7 +438,10 @@ def _own_proposal(pid: str) -> Any:
 # are refused at connect: CONNECT_MATRIX). "ok" or the refusal code in the acknowledgement.
 EVENT_CALLERS = ["participant-a", "participant-b", "facilitator", "projector"]
 EVENT_MATRIX: dict[str, dict[str, str]] = {
-    "read board": dict.fromkeys(EVENT_CALLERS, "ok"),
+    "read board": {"participant-a": "ok", "participant-b": "ok", "facilitator": "ok", "projector": "not_allowed"},
+    "read the wall": {"participant-a": "not_allowed", "participant-b": "not_allowed", "facilitator": "not_allowed",
+                      "projector": "ok"},
+    "write the wall": dict.fromkeys(EVENT_CALLERS, "not_allowed"),
     "read private": {"participant-a": "not_allowed", "participant-b": "not_allowed", "facilitator": "ok",
                      "projector": "not_allowed"},
     "read another's scores": {"participant-a": "not_allowed", "participant-b": "not_allowed",
@@ -461,6 +466,8 @@ def _event(m: Meeting, who: str, action: str) -> tuple[str, tuple[Any, ...]]:
     private = _write(lambda d: d.get("notes", type=Map).__setitem__("m1", "x"))
     return {
         "read board": ("sync", ("board", create_sync_message(Doc()))),
+        "read the wall": ("sync", ("wall", create_sync_message(Doc()))),
+        "write the wall": ("sync", ("wall", framework)),
         "read private": ("sync", ("private", create_sync_message(Doc()))),
         "read another's scores": ("sync", (f"p.{someone_else}", create_sync_message(Doc()))),
         "write the framework": ("sync", ("board", framework)),
@@ -482,6 +489,7 @@ async def test_event_matrix(server: RunningServer, meeting: Meeting, peers: list
     room_id = meeting.room_b if who == "participant-b" else meeting.room_a
     room = server.kring.registry.rooms[room_id]
     before = {name: doc.get_update() for name, doc in room.docs.items()}
+    wall_before = room.wall.doc.get_update()
     event, args = _event(meeting, who, action)
     ack = await peer.sio.call(event, args, timeout=5)
     expected = EVENT_MATRIX[action][who]
@@ -489,3 +497,4 @@ async def test_event_matrix(server: RunningServer, meeting: Meeting, peers: list
     if expected != "ok" or action.startswith("read") or action == "presence":
         # A refusal (and a read) leaves every document of the room exactly as it was.
         assert {name: doc.get_update() for name, doc in room.docs.items() if name in before} == before
+        assert room.wall.doc.get_update() == wall_before

@@ -31,7 +31,8 @@ from server.relay import NoRelay, Relay
 from server.rooms.awareness import RoomAwareness
 from server.rooms.channel import RoomChannel
 from server.rooms.permissions import WriteGuard
-from server.rooms.schema import BOARD, DOC_NAME, PRIVATE, Identity, audience, can_read, people_group, roots_of
+from server.rooms.schema import BOARD, DOC_NAME, PRIVATE, WALL, Identity, audience, can_read, people_group, roots_of
+from server.rooms.wall import WallFeed
 from server.store.updatelog import UpdateLog
 
 log = logging.getLogger("kring.room")
@@ -82,6 +83,8 @@ class Room:
         self.docs: dict[str, Doc[Any]] = {}
         self.awareness = RoomAwareness()
         self.peers: dict[str, Identity] = {}
+        # Derived from the board while a projector is here; never stored, relayed or in `docs`.
+        self.wall = WallFeed(name, channel, lambda: self.docs[BOARD])
         self._guard = WriteGuard()
         self.counters = RoomCounters()
         self.poisoned = False
@@ -137,6 +140,8 @@ class Room:
     def join(self, peer: str, identity: Identity) -> list[tuple[str, tuple[object, ...]]]:
         """Register a connection; returns what it should be sent first (our state, who is here)."""
         self.peers[peer] = identity
+        if identity.kind == "projector":
+            return self.wall.join(peer)
         own = identity.own_doc
         if own is not None:
             self.doc(own)
@@ -145,13 +150,14 @@ class Room:
             for name, doc in sorted(self.docs.items())
             if can_read(identity, name)
         ]
-        presence = self.awareness.snapshot_frame() if identity.kind != "projector" else None
+        presence = self.awareness.snapshot_frame()
         if presence is not None:
             greeting.append(("awareness", (presence,)))
         return greeting
 
     def leave(self, peer: str) -> None:
         self.peers.pop(peer, None)
+        self.wall.leave(peer)
         gone = self.awareness.leave(peer)
         if gone is not None:
             self._channel.broadcast(people_group(self.name), "awareness", (gone,), peer)
@@ -165,11 +171,16 @@ class Room:
         identity = self.peers.get(peer)
         if identity is None:
             raise Refused(Refusal.NOT_AUTHENTICATED)
-        if not DOC_NAME.match(doc_name):
+        if doc_name != WALL and not DOC_NAME.match(doc_name):
             raise Refused(Refusal.UNKNOWN_DOC)
         if not can_read(identity, doc_name):
             # The same answer whether or not the document exists: nothing about others leaks.
             raise Refused(Refusal.NOT_ALLOWED)
+        if doc_name == WALL:
+            missing = self.wall.receive(frame)
+            if missing is None:
+                return SyncResult(durable=_resolved())
+            return SyncResult(replies=[create_sync_step2_message(missing)])
         doc = self.doc(doc_name)
         message = parse_sync_frame(frame)
         if message.kind == YSyncMessageType.SYNC_STEP1:
@@ -365,10 +376,13 @@ class Room:
             doc.unobserve(subscription)
         self._subscriptions = []
         self._guard.dispose()
+        self.wall.close()
 
     # -- fan-out ----------------------------------------------------------------------------------
 
     def _queue_broadcast(self, doc_name: str, update: bytes, sender: str | None) -> None:
+        if doc_name == BOARD:
+            self.wall.board_changed()
         self._outgoing.setdefault(doc_name, []).append(update)
         self._outgoing_senders.add(sender)  # None: it came from another process
         if self._flush_handle is None:

@@ -12,6 +12,8 @@ Every top-level type is a Map, so that every write lands on a key whose owner ca
   private  anything                  facilitator only: notes, contact details, and childtools[entry]
                                     whose visibility is "private" (never in a document a phone gets)
   p.<pid>  scores[round] = {value: 0..10, why}   <pid> and the facilitator; nobody else sees it
+  wall     what the projector shows, derived by the server from the board (rooms/wall.py); the
+           projector's only document, written by nobody else, never stored
 A participant's own document keeps an unrevealed score out of every other phone's data entirely.
 """
 
@@ -23,6 +25,7 @@ from typing import Literal
 
 BOARD = "board"
 PRIVATE = "private"
+WALL = "wall"
 OWN_PREFIX = "p."
 
 CHILD_TOOLS = "childtools"
@@ -49,7 +52,7 @@ CONSENT_BY_BAND = {
     "12_16": frozenset({"child", "parents"}),
     "16_plus": frozenset({"young_person"}),
 }
-DOC_NAME = re.compile(r"^(board|private|p\.[a-z0-9]{1,32})$")
+DOC_NAME = re.compile(r"^(board|private|p\.[a-z0-9]{1,32})$")  # the documents a room stores
 
 Kind = Literal["facilitator", "participant", "projector"]
 
@@ -76,11 +79,17 @@ def roots_of(doc_name: str) -> tuple[str, ...]:
     return ()
 
 
+def known_doc(doc_name: str) -> bool:
+    return doc_name == WALL or DOC_NAME.match(doc_name) is not None
+
+
 def can_read(identity: Identity, doc_name: str) -> bool:
+    # The wall is the projector's, and the projector reads nothing else: the board holds what
+    # a shared screen must not receive (sensitive items, proposals, full names).
+    if identity.kind == "projector" or doc_name == WALL:
+        return identity.kind == "projector" and doc_name == WALL
     if identity.kind == "facilitator":
         return True
-    if identity.kind == "projector":
-        return doc_name == BOARD
     return doc_name in (BOARD, identity.own_doc)
 
 
@@ -88,6 +97,8 @@ def audience(room: str, doc_name: str) -> list[str]:
     """The Socket.IO groups that receive a document's updates."""
     if doc_name == BOARD:
         return [room]
+    if doc_name == WALL:
+        return [wall_group(room)]
     if doc_name == PRIVATE:
         return [facilitators_group(room)]
     return [facilitators_group(room), f"{room}/{doc_name}"]
@@ -97,15 +108,19 @@ def facilitators_group(room: str) -> str:
     return f"{room}/facilitators"
 
 
+def wall_group(room: str) -> str:
+    return f"{room}/wall"
+
+
 def people_group(room: str) -> str:
     """Everyone but the projector: presence (full names, who is typing) never goes to the wall."""
     return f"{room}/people"
 
 
 def groups_of(room: str, identity: Identity) -> list[str]:
-    groups = [room]
-    if identity.kind != "projector":
-        groups.append(people_group(room))
+    if identity.kind == "projector":
+        return [wall_group(room)]
+    groups = [room, people_group(room)]
     if identity.kind == "facilitator":
         groups.append(facilitators_group(room))
     own = identity.own_doc

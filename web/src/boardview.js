@@ -2,9 +2,14 @@
 // columns, each with who raised it, its pair and everyone's marks; and the plan's rules in their
 // sections, the bottom lines apart. Shared by the console (compact, with its controls), the phone
 // (with mark buttons) and the projector. Reads the `board` Y.Doc; writes nothing itself.
+//
+// A keyed view: columns, sections and cards are kept by their key, and a change redraws only the
+// values that differ, so the element someone is on (a focused button, a selection, an open editor,
+// the scroll position) stays through other people's edits without being put back by hand.
 
 import * as Y from 'yjs'
-import { h, fill } from './dom.js'
+import { fill, h } from './dom.js'
+import { html, nothing, render, repeat } from './view.js'
 import { t } from './i18n.js'
 import { COLUMNS, categoryLabel, labels, onLabels, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
@@ -58,6 +63,12 @@ export function itemsOf (board, root) {
 export { newKey } from './boarddata.js'
 
 /**
+ * What a view puts on a card: a template, an element it keeps (the same element each time is left
+ * where it is, so what was typed in it stays), or nothing.
+ * @typedef {import('lit-html').TemplateResult | Node | null} CardPart
+ */
+
+/**
  * @typedef {object} BoardOptions
  * @property {'compact' | 'phone' | 'wall'} style
  * @property {number} level the heading level of a column (categories get one below)
@@ -65,15 +76,16 @@ export { newKey } from './boarddata.js'
  * @property {boolean} [hideSensitive] leave out items marked sensitive, saying how many (the wall)
  * @property {'both' | 'framework' | 'plan'} [part] what to draw (both by default)
  * @property {HTMLElement} [noteIn] where to say how many sensitive items are left out (else below the board)
- * @property {(item: BoardItem) => HTMLElement | null} [extra] something to put in front of an item
- * @property {(item: BoardItem) => HTMLElement | null} [actions] controls to put under an item
+ * @property {(item: BoardItem) => CardPart} [extra] something to put in front of an item
+ * @property {(item: BoardItem) => CardPart} [actions] controls to put under an item
  */
 
 const BOARD_ROOTS = ['framework', 'agreements', 'marks', 'claims', 'people', 'meta']
 
 /**
  * @typedef {(() => void) & {redraw: (focusKey?: string) => void}} BoardHandle stops drawing;
- *   `redraw` draws now (a view's own state changed, not the document) and focuses `focusKey`
+ *   `redraw` draws now (a view's own state changed, not the document) and moves the focus to the
+ *   control whose data-focus-key is `focusKey` (one that drawing has just made, like an editor's field)
  */
 
 /**
@@ -86,7 +98,7 @@ const BOARD_ROOTS = ['framework', 'agreements', 'marks', 'claims', 'people', 'me
 export function showBoard (container, board, options) {
   let queued = false
   // Several roots change in one transaction (accepting a proposal): draw once, after it.
-  const render = () => {
+  const later = () => {
     if (queued) return
     queued = true
     queueMicrotask(() => {
@@ -95,26 +107,38 @@ export function showBoard (container, board, options) {
     })
   }
   const maps = BOARD_ROOTS.map((name) => board.getMap(name))
-  for (const map of maps) map.observeDeep(render)
-  const stopLabels = onLabels(render)
+  for (const map of maps) map.observeDeep(later)
+  const stopLabels = onLabels(later)
   drawBoard(container, board, options)
   const stop = () => {
-    for (const map of maps) map.unobserveDeep(render)
+    for (const map of maps) map.unobserveDeep(later)
     stopLabels()
   }
   return Object.assign(stop, {
-    redraw: (/** @type {string | undefined} */ focusKey) => drawBoard(container, board, options, focusKey)
+    redraw: (/** @type {string | undefined} */ focusKey) => {
+      drawBoard(container, board, options)
+      if (!focusKey) return
+      const next = container.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)
+      if (next instanceof HTMLElement) next.focus()
+    }
   })
 }
 
 /**
- * @param {1 | 2 | 3 | 4 | 5 | 6 | number} level
+ * A heading of the level asked for, h2 to h6 (a template's tag name is fixed, so one per level).
+ * @param {number} level
  * @param {string} text
  * @param {string} [cls]
  */
 function heading (level, text, cls) {
-  const tag = /** @type {'h2' | 'h3' | 'h4' | 'h5' | 'h6'} */ (`h${Math.min(Math.max(level, 2), 6)}`)
-  return h(tag, { class: cls, text })
+  const c = cls || nothing
+  switch (Math.min(Math.max(level, 2), 6)) {
+    case 2: return html`<h2 class=${c}>${text}</h2>`
+    case 3: return html`<h3 class=${c}>${text}</h3>`
+    case 4: return html`<h4 class=${c}>${text}</h4>`
+    case 5: return html`<h5 class=${c}>${text}</h5>`
+    default: return html`<h6 class=${c}>${text}</h6>`
+  }
 }
 
 /**
@@ -148,14 +172,9 @@ export function pairNumbers (items) {
  * @param {HTMLElement} container
  * @param {Y.Doc} board
  * @param {BoardOptions} options
- * @param {string} [focusNext] the control to focus after drawing, instead of the one focused now
  */
-function drawBoard (container, board, options, focusNext) {
-  // Redrawing replaces the elements: whoever had focus on a control in here gets it back.
-  const active = document.activeElement
-  const focusKey = focusNext || (active instanceof HTMLElement && container.contains(active) ? active.dataset.focusKey : undefined)
+function drawBoard (container, board, options) {
   const part = options.part || 'both'
-
   const allItems = frameworkOf(board)
   const allRules = rulesOf(board)
   const items = options.hideSensitive ? allItems.filter((i) => !i.sensitive) : allItems
@@ -171,6 +190,7 @@ function drawBoard (container, board, options, focusNext) {
     byKey: new Map(items.map((i) => [i.key, i]))
   }
 
+  /** @type {{key: string, sections: {category: string, items: import('./boarddata.js').FrameworkItem[]}[]}[]} */
   const columns = []
   if (part !== 'plan') {
     const known = new Set(COLUMNS.flatMap((c) => c.categories))
@@ -181,37 +201,30 @@ function drawBoard (container, board, options, focusNext) {
       byCategory.set(category, [...(byCategory.get(category) || []), item])
     }
     for (const column of COLUMNS) {
-      const sections = []
-      for (const category of column.categories) {
-        const here = byCategory.get(category) || []
-        if (!here.length && !(options.allCategories && category !== 'grey')) continue
-        sections.push(h('section', { class: 'category', 'data-category': category },
-          heading(options.level + 1, categoryLabel(category)),
-          here.length
-            ? h('ul', { class: 'cards' }, here.map((item) => itemCard(item, options, context)))
-            : h('p', { class: 'category-empty', text: '–', 'aria-hidden': 'true' })))
-      }
-      if (!sections.length) continue
-      const title = /** @type {Record<string, string>} */ (labels.columns)[column.key]
-      columns.push(h('section', { class: `column column-${column.key}` }, heading(options.level, title, 'column-title'), sections))
+      const sections = column.categories
+        .map((category) => ({ category, items: byCategory.get(category) || [] }))
+        .filter((s) => s.items.length || (options.allCategories && s.category !== 'grey'))
+      if (sections.length) columns.push({ key: column.key, sections })
     }
   }
   const plan = part !== 'framework' && rules.length ? planOf(rules, options, context) : null
-  let note = hidden ? h('p', { class: 'hidden-note', text: t.sensitiveHidden(hidden) }) : null
+  const noteText = hidden ? t.sensitiveHidden(hidden) : ''
+  let note = noteText ? html`<p class="hidden-note">${noteText}</p>` : nothing
   if (options.noteIn) {
-    // The wall says it in its header, where it takes none of the board's height.
-    if (!container.hidden) fill(options.noteIn, note)
-    note = null
+    // The wall says it in its header, where it takes none of the board's height; its projector
+    // fills that header itself too, so it stays plain elements.
+    if (!container.hidden && options.noteIn.textContent !== noteText) fill(options.noteIn, noteText ? h('p', { class: 'hidden-note', text: noteText }) : null)
+    note = nothing
   }
-  if (!columns.length && !plan) {
-    fill(container, h('p', { class: 'empty', text: t.boardEmpty }), note)
-  } else {
-    fill(container, columns.length ? h('div', { class: `board board-${options.style}` }, columns) : null, plan, note)
-  }
-  if (focusKey) {
-    const again = container.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)
-    if (again instanceof HTMLElement) again.focus()
-  }
+  const level = options.level
+  const framework = columns.length
+    ? html`<div class="board board-${options.style}">${repeat(columns, (c) => c.key, (c) => html`<section class="column column-${c.key}">${heading(level, /** @type {Record<string, string>} */ (labels.columns)[c.key], 'column-title')}${repeat(c.sections, (s) => s.category, (s) => html`<section class="category" data-category=${s.category}>${heading(level + 1, categoryLabel(s.category))}${s.items.length
+      ? html`<ul class="cards">${repeat(s.items, (i) => i.key, (i) => itemCard(i, options, context))}</ul>`
+      : html`<p class="category-empty" aria-hidden="true">–</p>`}</section>`)}</section>`)}</div>`
+    : nothing
+  render(columns.length || plan
+    ? html`${framework}${plan || nothing}${note}`
+    : html`<p class="empty">${t.boardEmpty}</p>${note}`, container)
 }
 
 // The wall shows a card's first lines only (CSS clamps them); giving it no more text than that
@@ -246,28 +259,15 @@ function itemCard (item, options, context) {
   const who = item.by ? nameOf(item.by, context.people, roleLabel) : ''
   const pair = context.pairs.get(item.key)
   const marks = context.marks.get(item.key)
-  /** @type {HTMLElement | null} */
-  let markList = null
-  if (marks && marks.size) {
-    const rows = /** @type {const} */ (['agree', 'disagree', 'unsure']).map((kind) => {
+  const rows = marks && marks.size
+    ? /** @type {const} */ (['agree', 'disagree', 'unsure']).map((kind) => {
       const pids = [...marks.entries()].filter(([, v]) => v === kind).map(([pid]) => pid)
-      if (!pids.length) return null
-      return h('li', { class: `mark mark-${kind}`, dir: 'auto', text: w.markCount(w.marks[kind], pids.length, names(pids, context)) })
+      return pids.length ? html`<li class="mark mark-${kind}" dir="auto">${w.markCount(w.marks[kind], pids.length, names(pids, context))}</li>` : nothing
     })
-    markList = h('ul', { class: 'marks' }, rows)
-  }
-  return h('li', { class: 'card', 'data-key': item.key, 'data-root': item.root, 'data-category': item.category },
-    extra,
-    h('div', { class: 'card-body' },
-      h('span', { class: 'card-text', dir: 'auto', text: shown(options, item.text) }),
-      who || pair
-        ? h('p', { class: 'card-meta' },
-          pair ? h('span', { class: 'pair-tag', text: w.pairTag(pair) }) : null,
-          who ? h('span', { class: 'card-by', dir: 'auto', text: w.by(who) }) : null)
-        : null,
-      markList,
-      actions),
-    item.sensitive && options.style === 'compact' ? h('span', { class: 'badge badge-sensitive', text: t.sensitiveBadge }) : null)
+    : null
+  return html`<li class="card" data-key=${item.key} data-root=${item.root} data-category=${item.category}>${extra ?? nothing}<div class="card-body"><span class="card-text" dir="auto">${shown(options, item.text)}</span>${who || pair
+    ? html`<p class="card-meta">${pair ? html`<span class="pair-tag">${w.pairTag(pair)}</span>` : nothing}${who ? html`<span class="card-by" dir="auto">${w.by(who)}</span>` : nothing}</p>`
+    : nothing}${rows ? html`<ul class="marks">${rows}</ul>` : nothing}${actions ?? nothing}</div>${item.sensitive && options.style === 'compact' ? html`<span class="badge badge-sensitive">${t.sensitiveBadge}</span>` : nothing}</li>`
 }
 
 /**
@@ -277,15 +277,8 @@ function itemCard (item, options, context) {
  * @param {Context} context
  */
 function planOf (rules, options, context) {
-  const sections = SECTIONS.map((section) => {
-    const here = rules.filter((r) => r.section === section)
-    if (!here.length) return null
-    return h('section', { class: `plan-section plan-${section}`, 'data-section': section },
-      heading(options.level + 1, labels.sections[section]),
-      h('ul', { class: 'cards' }, here.map((rule) => ruleCard(rule, options, context))))
-  })
-  return h('section', { class: `plan plan-${options.style} column-agreements` },
-    heading(options.level, t.agreements, 'column-title'), sections)
+  const sections = SECTIONS.map((section) => ({ section, rules: rules.filter((r) => r.section === section) })).filter((s) => s.rules.length)
+  return html`<section class="plan plan-${options.style} column-agreements">${heading(options.level, t.agreements, 'column-title')}${repeat(sections, (s) => s.section, (s) => html`<section class="plan-section plan-${s.section}" data-section=${s.section}>${heading(options.level + 1, labels.sections[s.section])}<ul class="cards">${repeat(s.rules, (r) => r.key, (r) => ruleCard(r, options, context))}</ul></section>`)}</section>`
 }
 
 /**
@@ -301,23 +294,15 @@ function ruleCard (rule, options, context) {
   const dates = w.datesLabel(rule.start, rule.review)
   /** @param {string} label @param {string} value @param {string} cls */
   const row = (label, value, cls) => value
-    ? h('div', { class: `rule-row ${cls}` }, h('dt', { text: label }), h('dd', { dir: 'auto', text: shown(options, value) }))
-    : null
-  return h('li', { class: 'card rule', 'data-key': rule.key, 'data-root': rule.root, 'data-status': rule.status },
-    extra,
-    h('div', { class: 'card-body' },
-      h('p', { class: 'rule-head' },
-        h('span', { class: 'card-text', dir: 'auto', text: shown(options, rule.text) }),
-        h('span', { class: `pill status-pill status-${rule.status}`, text: /** @type {Record<string, string>} */ (w.statuses)[rule.status] })),
-      h('dl', { class: 'rule-fields' },
-        row(w.owners, names(rule.owners, context) || (rule.section === 'bottom_line' ? '' : w.nobodyYet), 'rule-owners'),
-        row(w.goalOf, goal ? goal.text : '', 'rule-goal'),
-        row(w.whenLabel, rule.when, 'rule-when'),
-        row(w.checkLabel, rule.check, 'rule-check'),
-        row(w.checkByLabel, rule.checkBy, 'rule-check-by'),
-        row(w.ifNotLabel, rule.ifNotKept, 'rule-ifnot'),
-        dates ? h('div', { class: 'rule-row rule-dates' }, h('dd', { text: dates })) : null),
-      claimed.length ? h('p', { class: 'rule-claimed', dir: 'auto', text: w.claimedBy(names(claimed, context)) }) : null,
-      actions),
-    rule.sensitive && options.style === 'compact' ? h('span', { class: 'badge badge-sensitive', text: t.sensitiveBadge }) : null)
+    ? html`<div class="rule-row ${cls}"><dt>${label}</dt><dd dir="auto">${shown(options, value)}</dd></div>`
+    : nothing
+  return html`<li class="card rule" data-key=${rule.key} data-root=${rule.root} data-status=${rule.status}>${extra ?? nothing}<div class="card-body"><p class="rule-head"><span class="card-text" dir="auto">${shown(options, rule.text)}</span><span class="pill status-pill status-${rule.status}">${/** @type {Record<string, string>} */ (w.statuses)[rule.status]}</span></p><dl class="rule-fields">${[
+    row(w.owners, names(rule.owners, context) || (rule.section === 'bottom_line' ? '' : w.nobodyYet), 'rule-owners'),
+    row(w.goalOf, goal ? goal.text : '', 'rule-goal'),
+    row(w.whenLabel, rule.when, 'rule-when'),
+    row(w.checkLabel, rule.check, 'rule-check'),
+    row(w.checkByLabel, rule.checkBy, 'rule-check-by'),
+    row(w.ifNotLabel, rule.ifNotKept, 'rule-ifnot'),
+    dates ? html`<div class="rule-row rule-dates"><dd>${dates}</dd></div>` : nothing
+  ]}</dl>${claimed.length ? html`<p class="rule-claimed" dir="auto">${w.claimedBy(names(claimed, context))}</p>` : nothing}${actions ?? nothing}</div>${rule.sensitive && options.style === 'compact' ? html`<span class="badge badge-sensitive">${t.sensitiveBadge}</span>` : nothing}</li>`
 }

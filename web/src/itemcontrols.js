@@ -3,11 +3,12 @@
 // Taking off an item people have marked asks first and offers the grey area instead: disputes
 // stay visible, they are not deleted (domain.md).
 //
-// The board redraws on every change anyone makes, so an editor or a question in progress is kept
-// here, by item, and the same element is put back into the new card: what was typed survives.
+// An editor or a question in progress is kept here, by item, and handed to the board each time it
+// draws; the board leaves the same element where it is, so what was typed survives others' edits.
 
 import * as Y from 'yjs'
-import { announce, h, setSwitch, setText, switchButton } from './dom.js'
+import { announce, h, setSwitch, setText } from './dom.js'
+import { html } from './view.js'
 import { CATEGORIES, categoryLabel } from './labels.js'
 import { w } from './boardwords.js'
 import { marksOf } from './boarddata.js'
@@ -32,28 +33,26 @@ export function replaceText (map, field, words) {
 }
 
 /**
- * A sensitive switch for one entry of `root` (framework or agreements); its focus survives a redraw.
+ * A sensitive switch for one entry of `root` (framework or agreements): a switch (dom.js's
+ * switchButton) as a template, so the board keeps the same button and its focus as it redraws.
  * @param {Y.Doc} board
  * @param {'framework' | 'agreements'} root
  * @param {{key: string, text: string, sensitive: boolean}} item
- * @param {string} focusKey
  */
-export function sensitiveSwitch (board, root, item, focusKey) {
-  const button = switchButton({
-    label: w.sensitiveSwitch,
-    checked: item.sensitive,
-    onchange: (on) => {
-      const map = board.getMap(root).get(item.key)
-      if (!(map instanceof Y.Map)) return
-      map.set('sensitive', on)
-      setSwitch(button, on)
-      announce(on ? w.announceSensitiveOn : w.announceSensitiveOff)
-    }
-  })
-  button.classList.add('sensitive-switch')
-  button.dataset.focusKey = focusKey
-  button.setAttribute('aria-label', w.sensitiveOf(item.text))
-  return button
+export function sensitiveSwitch (board, root, item) {
+  /** @param {Event} event */
+  const toggle = (event) => {
+    const button = /** @type {HTMLButtonElement} */ (event.currentTarget)
+    const on = button.getAttribute('aria-checked') !== 'true'
+    const map = board.getMap(root).get(item.key)
+    if (!(map instanceof Y.Map)) return
+    map.set('sensitive', on)
+    setSwitch(button, on)
+    announce(on ? w.announceSensitiveOn : w.announceSensitiveOff)
+  }
+  return html`<button type="button" role="switch" class="switch sensitive-switch" aria-checked=${String(item.sensitive)}
+    aria-label=${w.sensitiveOf(item.text)} @click=${toggle}><span class="switch-track" aria-hidden="true"><span
+    class="switch-thumb"></span></span><span class="switch-label">${w.sensitiveSwitch}</span></button>`
 }
 
 export class ItemControls {
@@ -76,31 +75,19 @@ export class ItemControls {
   }
 
   /**
+   * The controls under an item: an editor or question in progress (kept, the same element), or
+   * the switch and buttons; `data-focus-key` marks where the focus goes back after an editor.
    * @param {import('./boarddata.js').FrameworkItem} item
-   * @returns {HTMLElement}
    */
   actions (item) {
     const kept = this.open.get(item.key)
     if (kept) return kept
     const id = this.id(item.key)
-    return h('div', { class: 'item-actions row' },
-      sensitiveSwitch(this.board, 'framework', item, `${id}-sensitive`),
-      h('button', {
-        type: 'button',
-        class: 'quiet item-edit',
-        'data-focus-key': `${id}-edit`,
-        'aria-label': w.editItem(item.text),
-        text: w.edit,
-        onclick: () => this.startEdit(item)
-      }),
-      h('button', {
-        type: 'button',
-        class: 'quiet danger item-remove',
-        'data-focus-key': `${id}-remove`,
-        'aria-label': w.removeItem(item.text),
-        text: w.remove,
-        onclick: () => this.askRemove(item)
-      }))
+    return html`<div class="item-actions row">${sensitiveSwitch(this.board, 'framework', item)}<button type="button"
+      class="quiet item-edit" data-focus-key=${`${id}-edit`} aria-label=${w.editItem(item.text)}
+      @click=${() => this.startEdit(item)}>${w.edit}</button><button type="button" class="quiet danger item-remove"
+      data-focus-key=${`${id}-remove`} aria-label=${w.removeItem(item.text)} @click=${() => this.askRemove(item)}
+      >${w.remove}</button></div>`
   }
 
   /** @param {import('./boarddata.js').FrameworkItem} item */
@@ -108,7 +95,7 @@ export class ItemControls {
     const id = this.id(item.key)
     const text = h('textarea', { id: `${id}-text`, rows: 3, maxlength: MAX_ITEM_LENGTH, dir: 'auto', 'data-focus-key': `${id}-text` })
     text.value = item.text
-    const category = h('select', { id: `${id}-category`, 'data-focus-key': `${id}-category` },
+    const category = h('select', { id: `${id}-category` },
       CATEGORIES.map((c) => h('option', { value: c, text: categoryLabel(c), selected: c === item.category })))
     const error = h('p', { class: 'error', id: `${id}-error`, hidden: true })
     const close = () => {
@@ -120,8 +107,8 @@ export class ItemControls {
       h('div', { class: 'field' }, h('label', { for: category.id, text: w.editCategory }), category),
       error,
       h('div', { class: 'row' },
-        h('button', { type: 'submit', 'data-focus-key': `${id}-save`, text: w.save }),
-        h('button', { type: 'button', class: 'secondary', 'data-focus-key': `${id}-cancel`, text: w.cancel, onclick: close })))
+        h('button', { type: 'submit', text: w.save }),
+        h('button', { type: 'button', class: 'secondary', text: w.cancel, onclick: close })))
     form.addEventListener('submit', (event) => {
       event.preventDefault()
       const words = text.value.trim().slice(0, MAX_ITEM_LENGTH)
@@ -183,7 +170,7 @@ export class ItemControls {
           })
           : null,
         h('button', { type: 'button', class: 'secondary danger item-remove-anyway', 'data-focus-key': `${id}-anyway`, text: w.removeAnyway, onclick: () => { this.open.delete(item.key); this.remove(item.key) } }),
-        h('button', { type: 'button', class: 'quiet', 'data-focus-key': `${id}-keep`, text: w.cancel, onclick: close })))
+        h('button', { type: 'button', class: 'quiet', text: w.cancel, onclick: close })))
     this.open.set(item.key, question)
     this.redrawSoon(item.category !== 'grey' ? `${id}-grey` : `${id}-anyway`)
   }

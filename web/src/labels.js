@@ -1,8 +1,9 @@
 // The board's label set: the framework's categories and columns, the pair's names, the guided form,
 // the jargon to warn about, the scaling anchors, the plan's sections. Organisations and stages word
 // these differently, so they are configuration: JSON files in /static/labels/, fetched at runtime,
-// chosen per meeting in the board's `meta.labels`. How people relate to the family stays here.
+// chosen per meeting in the board's `meta.labels`. How people relate to the family is in the catalogue.
 
+import { people as peopleWords } from './catalogue.js'
 import { lang } from './i18n.js'
 // The interface language's set is in the bundle too, so the first drawing has words; the set the
 // meeting chose (and any local edit of these files) arrives by fetch a moment later.
@@ -22,68 +23,12 @@ export const COLUMNS = [
   { key: 'unclear', categories: ['grey'] }
 ]
 
-/** The values of server.store.meetings.RELATIONS, in the order a phone offers them. */
-export const RELATIONS = [
-  'parent',
-  'family',
-  'friend',
-  'child',
-  'professional_school',
-  'professional_police',
-  'professional_gp',
-  'professional_other'
-]
+// How people relate to the family (`relations`, the values of server.store.meetings.RELATIONS in the
+// order a phone offers them) and what the projector shows for someone whose name it does not show
+// (`roles`): the `people` section of the catalogue, which the printed record reads too.
+const people = /** @type {Record<string, {relations: Record<string, string>, roles: Record<string, string>}>} */ (peopleWords)[lang]
 
-const nl = {
-  relations: {
-    parent: 'Ouder of verzorger',
-    family: 'Familie',
-    friend: 'Vriend, vriendin of buur',
-    child: 'Kind of jongere',
-    professional_school: 'Professional: school',
-    professional_police: 'Professional: politie',
-    professional_gp: 'Professional: huisarts',
-    professional_other: 'Professional: anders'
-  },
-  // What the projector shows for someone whose name it does not show.
-  roles: {
-    facilitator: 'gespreksleider',
-    parent: 'ouder',
-    family: 'familie',
-    friend: 'vriend',
-    child: 'kind',
-    professional_school: 'school',
-    professional_police: 'politie',
-    professional_gp: 'huisarts',
-    professional_other: 'professional'
-  }
-}
-
-/** @type {typeof nl} */
-const en = {
-  relations: {
-    parent: 'Parent or carer',
-    family: 'Family',
-    friend: 'Friend or neighbour',
-    child: 'Child or young person',
-    professional_school: 'Professional: school',
-    professional_police: 'Professional: police',
-    professional_gp: 'Professional: GP',
-    professional_other: 'Professional: other'
-  },
-  roles: {
-    facilitator: 'facilitator',
-    parent: 'parent',
-    family: 'family',
-    friend: 'friend',
-    child: 'child',
-    professional_school: 'school',
-    professional_police: 'police',
-    professional_gp: 'GP',
-    professional_other: 'professional'
-  }
-}
-
+export const RELATIONS = Object.keys(people.relations)
 
 /** The sets every installation has; /static/labels/index.json may list more (`knownSets`). */
 export const LABEL_SETS = ['nl', 'en', 'early-help-nl', 'early-help-en']
@@ -102,10 +47,8 @@ export const LABEL_SETS = ['nl', 'en', 'early-help-nl', 'early-help-en']
  * @property {{immediate: string, longer: string, bottom_line: string}} sections
  */
 
-const people = lang === 'en' ? en : nl
-
 /** The words in use: the interface's relations and roles, and the board's current label set. */
-export const labels = /** @type {typeof nl & LabelSet} */ ({ ...(lang === 'en' ? enSet : nlSet), ...people })
+export const labels = /** @type {typeof people & LabelSet} */ ({ ...(lang === 'en' ? enSet : nlSet), ...people })
 /** @type {string | null} */
 let loaded = null
 /** @type {Set<() => void>} */

@@ -8,6 +8,7 @@ import { CATEGORIES, categoryLabel, jargonIn, labels, onLabels } from './labels.
 import { w } from './boardwords.js'
 import { frameworkOf, marksOf, newKey, peopleOf, proposalsOf, roundsOf, rulesOf, claimsOf } from './boarddata.js'
 import { pairNumbers } from './boardview.js'
+import { html, nothing } from './view.js'
 import { roundTitle, scaleLine } from './scaleline.js'
 
 const MAX_TEXT = 2000
@@ -62,23 +63,18 @@ export class PhoneActions {
 
   // -- marks and claims on the board's cards ------------------------------------------------------
 
-  /** @param {{root: string, key: string, text: string, section?: string, owners?: string[]}} item */
+  /**
+   * The mark buttons on an item: the same three buttons each time the board draws, so the one in
+   * use keeps the focus when the marks change.
+   * @param {{root: string, key: string, text: string, section?: string, owners?: string[]}} item
+   */
   itemActions (item) {
     if (item.root === 'agreements') return this.claimActions(/** @type {any} */ (item))
     const mine = (marksOf(this.board).get(item.key) || new Map()).get(this.pid)
-    return h('div', { class: 'mark-buttons', role: 'group', 'aria-label': item.text.slice(0, 80) },
-      MARKS.map((kind) => {
-        const focus = `mark-${item.key}-${kind}`
-        return h('button', {
-          type: 'button',
-          class: `mark-button mark-${kind}`,
-          'aria-pressed': String(mine === kind),
-          'data-focus-key': focus,
-          'aria-label': w.markItem(w.marks[kind], item.text),
-          text: w.marks[kind],
-          onclick: () => this.mark(item.key, kind, mine === kind)
-        })
-      }))
+    return html`<div class="mark-buttons" role="group" aria-label=${item.text.slice(0, 80)}>${MARKS.map((kind) => html`<button
+      type="button" class="mark-button mark-${kind}" aria-pressed=${String(mine === kind)}
+      aria-label=${w.markItem(w.marks[kind], item.text)} @click=${() => this.mark(item.key, kind, mine === kind)}
+      >${w.marks[kind]}</button>`)}</div>`
   }
 
   /**
@@ -94,28 +90,22 @@ export class PhoneActions {
     announce(again ? '' : w.announceMarked(/** @type {Record<string, string>} */ (w.marks)[kind]))
   }
 
-  /** @param {import('./boarddata.js').Rule} rule */
+  /**
+   * Claiming a rule and taking the claim back is one button, so the focus stays on it.
+   * @param {import('./boarddata.js').Rule} rule
+   */
   claimActions (rule) {
     if (rule.section === 'bottom_line' || rule.owners.includes(this.pid)) return null
     const claimed = (claimsOf(this.board).get(rule.key) || []).includes(this.pid)
     const key = `${rule.key}|${this.pid}`
-    const focus = `claim-${rule.key}`
-    if (claimed) {
-      return h('div', { class: 'claim row' },
-        h('span', { class: 'claim-waiting', text: w.claimWaiting }),
-        h('button', { type: 'button', class: 'secondary', 'data-focus-key': focus, text: w.unclaim, onclick: () => this.board.getMap('claims').delete(key) }))
+    const unclaim = () => this.board.getMap('claims').delete(key)
+    const claim = () => {
+      this.board.getMap('claims').set(key, 'claimed')
+      announce(w.announceClaimed)
     }
-    return h('div', { class: 'claim' },
-      h('button', {
-        type: 'button',
-        class: 'claim-button',
-        'data-focus-key': focus,
-        text: w.claim,
-        onclick: () => {
-          this.board.getMap('claims').set(key, 'claimed')
-          announce(w.announceClaimed)
-        }
-      }))
+    return html`<div class=${claimed ? 'claim row' : 'claim'}>${claimed ? html`<span class="claim-waiting">${w.claimWaiting}</span>` : nothing}<button
+      type="button" class=${claimed ? 'secondary' : 'claim-button'} @click=${claimed ? unclaim : claim}
+      >${claimed ? w.unclaim : w.claim}</button></div>`
   }
 
   drawMine () {

@@ -10,6 +10,7 @@ import { categoryLabel, labels, onLabels, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
 import { claimsOf, frameworkOf, listOf, nameOf, newKey, nextOrder, peopleOf, SECTIONS, STATUSES } from './boarddata.js'
 import { replaceText, sensitiveSwitch } from './itemcontrols.js'
+import { html, nothing } from './view.js'
 
 const MAX_TEXT = 2000
 const MAX_FIELD = 500
@@ -39,15 +40,15 @@ export function immediateReview (start) {
 function ruleFields (prefix) {
   const id = (/** @type {string} */ name) => `${prefix}-${name}`
   return {
-    section: h('select', { id: id('section'), 'data-focus-key': id('section') }),
+    section: h('select', { id: id('section') }),
     text: h('textarea', { id: id('text'), rows: 2, maxlength: MAX_TEXT, dir: 'auto', 'data-focus-key': id('text') }),
-    goal: h('select', { id: id('goal'), 'data-focus-key': id('goal') }),
-    when: h('input', { id: id('when'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto', 'data-focus-key': id('when') }),
-    check: h('input', { id: id('check'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto', 'data-focus-key': id('check') }),
-    checkBy: h('input', { id: id('checkby'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto', 'data-focus-key': id('checkby') }),
-    ifNot: h('input', { id: id('ifnot'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto', 'data-focus-key': id('ifnot') }),
-    start: h('input', { id: id('start'), type: 'date', 'data-focus-key': id('start') }),
-    review: h('input', { id: id('review'), type: 'date', 'data-focus-key': id('review') })
+    goal: h('select', { id: id('goal') }),
+    when: h('input', { id: id('when'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
+    check: h('input', { id: id('check'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
+    checkBy: h('input', { id: id('checkby'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
+    ifNot: h('input', { id: id('ifnot'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
+    start: h('input', { id: id('start'), type: 'date' }),
+    review: h('input', { id: id('review'), type: 'date' })
   }
 }
 
@@ -177,7 +178,8 @@ export class PlanConsole {
 
   /**
    * The controls on one rule card: its status, sensitive, edit, the people who carry it (assign,
-   * take off, confirm a claim) and removing it.
+   * take off, confirm a claim) and removing it; or an editor or question in progress (kept, the
+   * same element). `data-focus-key` marks where the focus goes back after an editor.
    * @param {import('./boarddata.js').Rule} rule
    */
   actions (rule) {
@@ -185,57 +187,37 @@ export class PlanConsole {
     if (kept) return kept
     const people = peopleOf(this.board)
     const id = this.id(rule.key)
-    const status = h('select', { id: `${id}-status`, 'data-focus-key': `${id}-status` },
-      STATUSES.map((s) => h('option', { value: s, text: /** @type {Record<string, string>} */ (w.statuses)[s], selected: s === rule.status })))
-    status.addEventListener('change', () => {
+    /** @param {Event} event */
+    const changeStatus = (event) => {
+      const status = /** @type {HTMLSelectElement} */ (event.currentTarget)
       const map = this.board.getMap('agreements').get(rule.key)
       if (map instanceof Y.Map) map.set('status', status.value)
       announce(w.statusChanged(/** @type {Record<string, string>} */ (w.statuses)[status.value]))
-    })
+    }
     const claims = (claimsOf(this.board).get(rule.key) || []).filter((pid) => !rule.owners.includes(pid))
     const others = [...people.values()].filter((p) => !rule.owners.includes(p.id))
-    const assign = others.length && rule.section !== 'bottom_line'
-      ? h('select', { id: `${id}-assign`, 'data-focus-key': `${id}-assign` },
-        others.map((p) => h('option', { value: p.id, text: nameOf(p.id, people, roleLabel) })))
-      : null
-    return h('div', { class: 'rule-actions' },
-      h('div', { class: 'row' },
-        h('div', { class: 'field' }, h('label', { for: status.id, text: w.ruleStatus }), status),
-        sensitiveSwitch(this.board, 'agreements', rule, `${id}-sensitive`)),
-      rule.owners.length
-        ? h('ul', { class: 'owner-list', 'aria-label': w.owners },
-          rule.owners.map((pid) => {
-            const name = nameOf(pid, people, roleLabel) || pid
-            return h('li', {}, h('button', {
-              type: 'button',
-              class: 'quiet owner-remove',
-              'data-focus-key': `${id}-unown-${pid}`,
-              'aria-label': w.ownerRemove(name),
-              text: `${name} ×`,
-              onclick: () => this.unown(rule.key, pid, name)
-            }))
-          }))
-        : null,
-      claims.length
-        ? h('div', { class: 'row' }, claims.map((pid) => {
-          const name = nameOf(pid, people, roleLabel) || pid
-          return h('button', { type: 'button', class: 'secondary confirm-claim', 'data-focus-key': `${id}-confirm-${pid}`, text: w.confirm(name), onclick: () => this.confirm(rule.key, pid, name) })
-        }))
-        : null,
-      assign
-        ? h('div', { class: 'row owner-assign' },
-          h('div', { class: 'field' }, h('label', { for: assign.id, text: w.ownerAssignLabel }), assign),
-          h('button', {
-            type: 'button',
-            class: 'secondary',
-            'data-focus-key': `${id}-assign-button`,
-            text: w.ownerAssign,
-            onclick: () => this.confirm(rule.key, assign.value, nameOf(assign.value, people, roleLabel))
-          }))
-        : null,
-      h('div', { class: 'row' },
-        h('button', { type: 'button', class: 'quiet rule-edit', 'data-focus-key': `${id}-edit`, 'aria-label': w.editItem(rule.text), text: w.edit, onclick: () => this.startEdit(rule) }),
-        h('button', { type: 'button', class: 'quiet danger rule-remove', 'data-focus-key': `${id}-remove`, 'aria-label': w.removeItem(rule.text), text: w.remove, onclick: () => this.askRemove(rule) })))
+    const assignable = others.length > 0 && rule.section !== 'bottom_line'
+    const assign = () => {
+      const select = /** @type {HTMLSelectElement | null} */ (document.getElementById(`${id}-assign`))
+      if (select) this.confirm(rule.key, select.value, nameOf(select.value, people, roleLabel))
+    }
+    const name = (/** @type {string} */ pid) => nameOf(pid, people, roleLabel) || pid
+    return html`<div class="rule-actions"><div class="row"><div class="field"><label for=${`${id}-status`}>${w.ruleStatus}</label><select
+      id=${`${id}-status`} @change=${changeStatus}>${STATUSES.map((s) => html`<option value=${s} ?selected=${s === rule.status}
+      >${/** @type {Record<string, string>} */ (w.statuses)[s]}</option>`)}</select></div>${sensitiveSwitch(this.board, 'agreements', rule)}</div>${rule.owners.length
+      ? html`<ul class="owner-list" aria-label=${w.owners}>${rule.owners.map((pid) => html`<li><button type="button" class="quiet owner-remove"
+        aria-label=${w.ownerRemove(name(pid))} @click=${() => this.unown(rule.key, pid, name(pid))}>${`${name(pid)} ×`}</button></li>`)}</ul>`
+      : nothing}${claims.length
+      ? html`<div class="row">${claims.map((pid) => html`<button type="button" class="secondary confirm-claim"
+        @click=${() => this.confirm(rule.key, pid, name(pid))}>${w.confirm(name(pid))}</button>`)}</div>`
+      : nothing}${assignable
+      ? html`<div class="row owner-assign"><div class="field"><label for=${`${id}-assign`}>${w.ownerAssignLabel}</label><select
+        id=${`${id}-assign`}>${others.map((p) => html`<option value=${p.id}>${nameOf(p.id, people, roleLabel)}</option>`)}</select></div><button
+        type="button" class="secondary" @click=${assign}>${w.ownerAssign}</button></div>`
+      : nothing}<div class="row"><button type="button" class="quiet rule-edit" data-focus-key=${`${id}-edit`}
+      aria-label=${w.editItem(rule.text)} @click=${() => this.startEdit(rule)}>${w.edit}</button><button type="button"
+      class="quiet danger rule-remove" data-focus-key=${`${id}-remove`} aria-label=${w.removeItem(rule.text)}
+      @click=${() => this.askRemove(rule)}>${w.remove}</button></div></div>`
   }
 
   /** @param {import('./boarddata.js').Rule} rule */
@@ -261,8 +243,8 @@ export class PlanConsole {
       fieldRows(f),
       error,
       h('div', { class: 'row' },
-        h('button', { type: 'submit', 'data-focus-key': `${id}-e-save`, text: w.save }),
-        h('button', { type: 'button', class: 'secondary', 'data-focus-key': `${id}-e-cancel`, text: w.cancel, onclick: close })))
+        h('button', { type: 'submit', text: w.save }),
+        h('button', { type: 'button', class: 'secondary', text: w.cancel, onclick: close })))
     form.addEventListener('keydown', (event) => { if (event.key === 'Escape') close() })
     form.addEventListener('submit', (event) => {
       event.preventDefault()
@@ -311,7 +293,7 @@ export class PlanConsole {
       h('p', { class: 'warning', id: `${id}-question`, text: w.removeRuleCarried(rule.owners.length + claims.length) }),
       h('div', { class: 'row' },
         h('button', { type: 'button', class: 'secondary danger rule-remove-anyway', 'data-focus-key': `${id}-anyway`, text: w.removeAnyway, onclick: () => { this.open.delete(rule.key); this.remove(rule.key) } }),
-        h('button', { type: 'button', class: 'quiet', 'data-focus-key': `${id}-keep`, text: w.cancel, onclick: close }))))
+        h('button', { type: 'button', class: 'quiet', text: w.cancel, onclick: close }))))
     this.redraw(`${id}-anyway`)
   }
 

@@ -1,8 +1,9 @@
 // The projector (/projector#<token>): one room's board on the wall, read-only, in large calm type:
 // the framework, the safety plan or the scaling question, as the facilitator chooses (meta.wall).
-// People appear by first name or role only. Until the room is locked it shows how to join. Scores
-// reach the wall only once revealed: before that they are in no document this screen receives.
-// The token stays in the fragment, which browsers never send to a server.
+// People appear by first name or role only. Until the room is locked it shows how to join. It reads
+// the room's `wall` document, which the server derives from the board with only what this screen
+// may show (server/rooms/wall.py): no sensitive item or rule, no proposal, no score before the
+// reveal. The token stays in the fragment, which browsers never send to a server.
 
 import * as Y from 'yjs'
 import { api, ApiError, imageWithToken } from './api.js'
@@ -10,8 +11,7 @@ import { byId, every, fill, groupCode, h, setText } from './dom.js'
 import { t, translatePage } from './i18n.js'
 import { followLabelSet, labels, onLabels, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
-import { frameworkOf, isolated, peopleOf, roundsOf } from './boarddata.js'
-import { pairNumbers } from './boardview.js'
+import { isolated, peopleOf, roundsOf } from './boarddata.js'
 import { previousOf, roundTitle, scaleLine } from './scaleline.js'
 import { KringProvider } from './provider.js'
 import { showBoard } from './boardview.js'
@@ -81,19 +81,22 @@ async function start () {
 
   /** @type {() => void} */
   let stopPolling = () => {}
+  // A wall is seen by anyone who walks in or takes a photo: what the facilitator marked sensitive
+  // stays on the phones and the console; the wall document holds only how many were left out.
   const board = new Y.Doc()
-  const provider = new KringProvider(window.location.origin, { projector: token }, board, { follow: false, presence: false })
-  // A wall is seen by anyone who walks in or takes a photo: what the facilitator marked sensitive stays
-  // on the phones and the console.
-  const boardShown = showBoard(boardView, board, { style: 'wall', level: 2, allCategories: true, hideSensitive: true, part: 'framework', noteIn: leftOut })
-  const planShown = showBoard(planView, board, { style: 'wall', level: 2, hideSensitive: true, part: 'plan', noteIn: leftOut })
+  const provider = new KringProvider(window.location.origin, { projector: token }, board, { follow: false, presence: false, name: 'wall' })
+  showBoard(boardView, board, { style: 'wall', level: 2, allCategories: true, part: 'framework' })
+  showBoard(planView, board, { style: 'wall', level: 2, part: 'plan' })
   followLabelSet(board)
-  showWall(board, { boardView, planView, pollView }, () => {
+  const leftOutOf = board.getMap('left_out')
+  const showLeftOut = () => {
     // Which view shows decides whose count of left-out items the header gives.
-    if (!boardView.hidden) boardShown.redraw()
-    else if (!planView.hidden) planShown.redraw()
-    else fill(leftOut)
-  })
+    const root = !boardView.hidden ? 'framework' : !planView.hidden ? 'agreements' : null
+    const n = root ? Number(leftOutOf.get(root)) || 0 : 0
+    fill(leftOut, n > 0 ? h('p', { class: 'hidden-note', text: t.sensitiveHidden(n) }) : null)
+  }
+  leftOutOf.observe(showLeftOut)
+  showWall(board, { boardView, planView, pollView }, showLeftOut)
   fitToScreen([boardView, planView, pollView], pager)
   // The wall keeps showing the last state it had, and says so, until the connection is back.
   const showConnection = () => {
@@ -105,6 +108,8 @@ async function start () {
   }
   provider.on('status', showConnection)
   showConnection()
+  // The server rebuilt the wall (a restart, another server): what it deleted since would stay here.
+  provider.on('refused', (refusal) => { if (refusal.code === 'rebuilt') window.location.reload() })
   provider.on('ended', (refusal) => {
     stopPolling()
     stopped(/** @type {Record<string, string>} */ (t.ended)[refusal.code] || t.projectorNoToken)
@@ -226,6 +231,22 @@ function fitToScreen (views, pager) {
   later()
 }
 
+/**
+ * The pairs' numbers as the server counted them over the whole board (a round may be about a pair
+ * that is not on the wall), by item key.
+ * @param {Y.Doc} wall
+ */
+function pairNumbersOf (wall) {
+  /** @type {Map<string, number>} */
+  const numbers = new Map()
+  wall.getMap('poll').forEach((round) => {
+    const pair = round instanceof Y.Map ? round.get('pair') : undefined
+    const n = round instanceof Y.Map ? round.get('pair_number') : undefined
+    if (typeof pair === 'string' && typeof n === 'number') numbers.set(pair, n)
+  })
+  return numbers
+}
+
 /** @type {{rounds: any[]} | null} */
 let history = null
 let historyAsked = false
@@ -250,7 +271,7 @@ function showWall (board, { boardView, planView, pollView }, switched) {
     pollView.hidden = !poll
     if (before !== [boardView.hidden, planView.hidden, pollView.hidden].join()) switched()
     if (!poll || !round) return fill(pollView)
-    const title = roundTitle(round, pairNumbers(frameworkOf(board)))
+    const title = roundTitle(round, pairNumbersOf(board))
     if (round.status === 'revealed') {
       if (!historyAsked) {
         historyAsked = true

@@ -1,6 +1,7 @@
 // Keeps the Y.Docs of one room in step with the Kring server over one Socket.IO connection
-// (docs/protocol.md): `board` for everyone, and whatever else the server offers this identity
-// (`private` and every `p.<pid>` for a facilitator, a participant's own `p.<pid>`).
+// (docs/protocol.md): `board` for everyone but the projector, which has only its `wall`, and
+// whatever else the server offers this identity (`private` and every `p.<pid>` for a facilitator,
+// a participant's own `p.<pid>`).
 // Everything lives in memory only: nothing is written to browser storage.
 
 import * as Y from 'yjs'
@@ -24,7 +25,7 @@ const REFUSED_CONNECT_RETRY_MAX_MS = 60000
 // After a server restart every phone of every meeting comes back at once; each waits a random part
 // of this first, so a thousand do not arrive in the same second.
 const RECONNECT_SPREAD_MS = 5000
-const DOC_NAME = /^(board|private|p\.[a-z0-9]{1,32})$/
+const DOC_NAME = /^(board|wall|private|p\.[a-z0-9]{1,32})$/
 
 // Refusals after which trying again cannot help: the person is out, or the room is.
 const FINAL_CONNECT = new Set(['not_admitted', 'room_closed', 'removed', 'bad_auth'])
@@ -54,13 +55,15 @@ export class KringProvider extends ObservableV2 {
   /**
    * @param {string} origin the server's origin, e.g. location.origin
    * @param {Auth} auth
-   * @param {Y.Doc} board the room's shared board; presence (awareness) hangs on it
-   * @param {{follow?: boolean, presence?: boolean}} [options] follow: also keep the other
-   *   documents the server offers; presence: take part in presence (a projector does not)
+   * @param {Y.Doc} board the room's shared board (or a projector's wall); presence hangs on it
+   * @param {{follow?: boolean, presence?: boolean, name?: string}} [options] follow: also keep the
+   *   other documents the server offers; presence: take part in presence (a projector does not);
+   *   name: the document `board` is (`wall` for a projector)
    */
-  constructor (origin, auth, board, { follow = true, presence = true } = {}) {
+  constructor (origin, auth, board, { follow = true, presence = true, name = 'board' } = {}) {
     super()
     this.board = board
+    this.name = name
     this.follow = follow
     /** @type {Map<string, Tracked>} */
     this.docs = new Map()
@@ -105,7 +108,7 @@ export class KringProvider extends ObservableV2 {
     this.awareness.on('update', this._onAwarenessUpdate)
     window.addEventListener('offline', this._onOffline)
     window.addEventListener('online', this._onOnline)
-    this._track('board', board)
+    this._track(name, board)
 
     this.socket.on('connect', () => this._onConnect())
     this.socket.on('disconnect', (reason) => this._onDisconnect(reason))
@@ -328,7 +331,7 @@ export class KringProvider extends ObservableV2 {
         if (!saved) return
         for (const seq of tracked.unsaved) if (seq <= coveredUpTo) tracked.unsaved.delete(seq)
       })
-    } else if (kind === syncProtocol.messageYjsSyncStep2 && name === 'board') {
+    } else if (kind === syncProtocol.messageYjsSyncStep2 && name === this.name) {
       this._setStatus('synced')
     }
   }

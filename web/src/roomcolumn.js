@@ -12,6 +12,7 @@ import { KringProvider } from './provider.js'
 import { PeopleList } from './people.js'
 import { CopyPanel } from './copypanel.js'
 import { showBoard } from './boardview.js'
+import { html } from './view.js'
 import { newKey, nextOrder } from './boarddata.js'
 import { w } from './boardwords.js'
 import { Inbox } from './inbox.js'
@@ -277,17 +278,18 @@ export class RoomColumn {
   _pick (item) {
     const id = `pick-${this.room.id}-${item.root}-${item.key}`
     const key = `${item.root}|${item.key}`
-    const box = h('input', { type: 'checkbox', id, checked: this.chosen.has(key), 'data-focus-key': id })
-    box.addEventListener('change', () => {
-      if (box.checked) this.chosen.set(key, { root: item.root, key: item.key })
+    /** @param {Event} event */
+    const change = (event) => {
+      if (/** @type {HTMLInputElement} */ (event.currentTarget).checked) this.chosen.set(key, { root: item.root, key: item.key })
       else this.chosen.delete(key)
       if (this.copyPanel) this.copyPanel.reset()
-    })
-    return h('label', { class: 'pick', for: id }, box, h('span', { class: 'visually-hidden', text: t.chooseItem(item.text) }))
+    }
+    return html`<label class="pick" for=${id}><input type="checkbox" id=${id} .checked=${this.chosen.has(key)}
+      @change=${change}><span class="visually-hidden">${t.chooseItem(item.text)}</span></label>`
   }
 
   _drawBoard () {
-    // A change to the map redraws by itself; ticks cleared elsewhere need a nudge.
+    // Drawing sets a box only when the value it drew changes, and `chosen` is not in the document.
     for (const box of this.boardView.querySelectorAll('.pick input')) /** @type {HTMLInputElement} */ (box).checked = false
   }
 }

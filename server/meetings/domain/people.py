@@ -19,7 +19,7 @@ async def show_person(live: LiveRooms, person: Participant) -> None:
     def mutate(doc: Doc[Any]) -> None:
         people = doc.get("people", type=Map)
         if person.status == "admitted":
-            # First names only: the board also goes to the projector, and that is all it may show.
+            # First names only: every phone reads the board, and the wall is derived from it.
             people[person.id] = Map({"name": first_name(person.name), "relation": person.relation})
         elif person.id in people:
             del people[person.id]

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from server.catalogue import language
 from server.meetings.http.access import room_of
 from server.meetings.http.endpoint import parts
 from server.meetings.http.session import current_facilitator
@@ -40,7 +41,7 @@ async def _exported(request: Request, what: str) -> tuple[RoomAccess, dict[str, 
 
 
 def _lang(request: Request) -> str:
-    return "en" if request.query_params.get("lang") == "en" else "nl"
+    return language(request.query_params.get("lang"))
 
 
 async def export_json(request: Request) -> Response:

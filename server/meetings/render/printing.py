@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from server.catalogue import fill
 from server.meetings.render.wording import RELATIONS, WORDS, Words, label_set
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "web" / "static"
@@ -158,8 +159,9 @@ def report_html(content: dict[str, Any], lang: str) -> str:
             for entry in entries:
                 photo = f' <span class="tag">{e(words["photo"])}</span>' if entry["photo"] else ""
                 consent = entry["consent"]
-                agreed = words["consent"].format(
-                    parties=", ".join(words["parties"].get(p, p) for p in consent.get("parties") or [])
+                agreed = fill(
+                    words["consent"],
+                    parties=", ".join(words["parties"].get(p, p) for p in consent.get("parties") or []),
                 )
                 parts.append(f'<li>{e(entry["text"])}{photo} <span class="by">{e(agreed)}</span></li>')
             parts.append("</ul>")
