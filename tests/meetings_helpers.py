@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from server.store.meetings import MeetingStore
+from tests.openapi_check import contract_hooks
 from tests.utils import RunningServer
 
 PASSWORD = "correct horse battery staple"
@@ -22,15 +23,20 @@ def live_of(server: RunningServer) -> Any:
     return server.kring.live  # type: ignore[attr-defined]
 
 
+def api_client(server: RunningServer, **kwargs: Any) -> httpx.AsyncClient:
+    """A client of the API whose every answer is checked against the served OpenAPI document."""
+    return httpx.AsyncClient(base_url=server.url, event_hooks=contract_hooks(server), **kwargs)
+
+
 def browser(server: RunningServer, **kwargs: Any) -> httpx.AsyncClient:
     """A client that behaves like a same-origin page of the board: it sends the server's Origin."""
-    return httpx.AsyncClient(base_url=server.url, headers={"Origin": server.url}, **kwargs)
+    return api_client(server, headers={"Origin": server.url}, **kwargs)
 
 
 def from_address(server: RunningServer, host: str) -> httpx.AsyncClient:
     """The real app called in-process, as if from `host` (the server task runs in the same loop)."""
     transport = httpx.ASGITransport(app=server.app, client=(host, 40000))
-    return httpx.AsyncClient(transport=transport, base_url=server.url, headers={"Origin": server.url})
+    return api_client(server, transport=transport, headers={"Origin": server.url})
 
 
 @contextlib.asynccontextmanager

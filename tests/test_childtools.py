@@ -16,7 +16,7 @@ from server.meetings.domain.people import show_person
 from server.protocol import Refusal, Refused
 from server.rooms.permissions import WriteGuard
 from server.rooms.schema import BOARD, BOARD_ROOTS, Identity
-from tests.meetings_helpers import browser, facilitator, live_of, split_meeting, store_of
+from tests.meetings_helpers import api_client, browser, facilitator, live_of, split_meeting, store_of
 from tests.test_socket_access import Peer
 from tests.utils import RunningServer, eventually
 
@@ -104,7 +104,7 @@ async def test_facilitator_only_content_never_reaches_a_phone_or_the_projector(s
         # Nor is its photo served to them: the same answer as for a photo that does not exist.
         async with browser(server, cookies={"kring_participant": token}) as as_phone:
             assert (await as_phone.get(f"/api/rooms/{room}/photos/{photo}")).status_code == 404
-        async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {link}"}) as as_wall:
+        async with api_client(server, headers={"Authorization": f"Bearer {link}"}) as as_wall:
             assert (await as_wall.get(f"/api/rooms/{room}/photos/{photo}")).status_code == 404
         assert (await fatima.get(f"/api/rooms/{room}/photos/{photo}")).status_code == 200
 
@@ -160,7 +160,7 @@ async def test_a_photo_is_served_without_exif_or_any_metadata(server: RunningSer
         async with facilitator(server, "other@jeugdzorg.test") as other:
             assert (await upload(other, room, original)).status_code == 404
             assert (await other.get(f"/api/rooms/{room}/photos/{photo}")).status_code == 404
-        async with httpx.AsyncClient(base_url=server.url, headers={"Origin": "https://evil.test"}) as evil:
+        async with api_client(server, headers={"Origin": "https://evil.test"}) as evil:
             evil.cookies = fatima.cookies
             assert (await upload(evil, room, original)).status_code == 403
 

@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from pycrdt import Doc, Map, Text
 from starlette.routing import Route
@@ -22,6 +21,7 @@ from server.settings import Settings
 from server.store.meetings import now
 from tests.meetings_helpers import (
     PASSWORD,
+    api_client,
     browser,
     cookie_attributes,
     facilitator,
@@ -104,7 +104,7 @@ async def test_cookies_are_secure_when_the_public_url_is_https(settings: Setting
     origin = "https://kring.example.nl"
     async with run_server(settings.with_(public_url=origin, allowed_origins=[origin])) as server:
         await store_of(server).add_facilitator("fatima@example.nl", "Fatima", PASSWORD)
-        async with httpx.AsyncClient(base_url=server.url, headers={"Origin": origin}) as client:
+        async with api_client(server, headers={"Origin": origin}) as client:
             login = await client.post("/api/session", json={"email": "fatima@example.nl", "password": PASSWORD})
             assert "secure" in cookie_attributes(login, "kring_session")
             signed = login.cookies["kring_session"]
@@ -273,7 +273,7 @@ async def test_phone_waits_until_admitted_and_admit_all_admits_at_once(server: R
 
         admitted = await fatima.post(f"/api/participants/{pid}/admit", json={})
         assert admitted.json()["status"] == "admitted"
-        async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as app:
+        async with api_client(server, headers={"Authorization": f"Bearer {token}"}) as app:
             assert (await app.get("/api/join/status")).json()["status"] == "admitted"
 
         # Polling the status keeps the short-lived token alive.
@@ -340,14 +340,14 @@ async def test_leaving_clears_the_cookie_and_ends_the_token(server: RunningServe
         left = await phone.request("DELETE", "/api/join", json={})
         assert left.status_code == 204
         assert "max-age=0" in cookie_attributes(left, "kring_participant")
-        async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as app:
+        async with api_client(server, headers={"Authorization": f"Bearer {token}"}) as app:
             gone = await app.get("/api/join/status")
             assert (gone.status_code, gone.json()["error"]) == (401, "expired")
 
         # A Bearer-authenticated change needs no Origin: no browser sends that header by itself.
         token = (await join(phone, code)).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
-        async with httpx.AsyncClient(base_url=server.url, headers=headers) as app:
+        async with api_client(server, headers=headers) as app:
             assert (await app.request("DELETE", "/api/join", json={})).status_code == 204
             assert (await app.get("/api/join/status")).status_code == 401
 
@@ -389,7 +389,7 @@ async def test_locked_room_refuses_joins_and_the_projector_hides_its_code(server
         link = (await fatima.post(f"/api/rooms/{room['id']}/projector", json={})).json()["url"]
         assert link.startswith("/projector#")
         token = link.split("#", 1)[1]
-        async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as projector:
+        async with api_client(server, headers={"Authorization": f"Bearer {token}"}) as projector:
             shown = (await projector.get("/api/projector/room")).json()
             assert shown == {
                 "room_id": room["id"],

@@ -10,7 +10,7 @@ from typing import Any
 from pycrdt import Doc, Map, create_update_message
 
 from server.meetings.domain.people import show_person
-from tests.meetings_helpers import browser, facilitator, live_of, split_meeting, store_of
+from tests.meetings_helpers import api_client, browser, facilitator, live_of, split_meeting, store_of
 from tests.test_socket_access import Peer
 from tests.utils import RunningServer, eventually
 
@@ -235,9 +235,8 @@ def _own(peer: Peer, people: dict[str, tuple[str, str]]) -> str | None:
 
 
 def server_client(server: RunningServer, token: str) -> Any:
-    import httpx
 
-    return httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {token}"})
+    return api_client(server, headers={"Authorization": f"Bearer {token}"})
 
 
 def _check(condition: bool) -> None:

@@ -30,6 +30,7 @@ from pycrdt import (
 from server.auth import sign
 from server.meetings.domain.people import show_person
 from server.store.meetings import MeetingStore
+from tests.meetings_helpers import api_client
 from tests.utils import RunningServer, eventually
 
 CANARY = "KANARIE-uit-kamer-B-7f3a"
@@ -260,7 +261,7 @@ async def test_nothing_of_room_b_reaches_room_a_over_http_in_this_or_a_later_mee
     joint = await store.create_meeting(access.case_id, "Samen", ["Samen"])
     [together] = [room.id for room in await store.rooms_of(joint.id)]
 
-    async with httpx.AsyncClient(base_url=server.url, headers={"Origin": server.url}) as http:
+    async with api_client(server, headers={"Origin": server.url}) as http:
 
         async def ask(method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
             headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -301,7 +302,7 @@ async def test_nothing_of_room_b_reaches_room_a_over_http_in_this_or_a_later_mee
             await ask("DELETE", "/api/join", phone_token, json={})
     # The father's next room does carry his room on: what room A's side lacks, it really has.
     projector_b = await store.new_projector_token(father_2)
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with api_client(server) as http:
         shown = await http.get("/api/projector/history", headers={"Authorization": f"Bearer {projector_b}"})
     assert CANARY in shown.text
 

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.meetings.domain import progress
+from server.meetings.http import bodies
 from server.meetings.http.access import case_of, meeting_of
-from server.meetings.http.endpoint import ApiError, bool_field, parts, read_json, text_field
+from server.meetings.http.bodies import read_body
+from server.meetings.http.endpoint import ApiError, parts
 from server.meetings.http.session import current_facilitator
+from server.meetings.render import answers
 from server.meetings.render.json_shapes import audit_view, case_view, facilitator_view, meeting_detail, meeting_summary
 from server.store.meetings import MeetingStore
 
 log = logging.getLogger("kring.meetings")
-
-MAX_LABEL = 120
-MAX_TITLE = 200
-MAX_ROOM_NAME = 120
-# A split meeting has a room per parent; a few more for, say, a separate professionals' round.
-MAX_ROOMS = 8
 
 
 async def list_cases(request: Request) -> Response:
@@ -32,10 +28,9 @@ async def list_cases(request: Request) -> Response:
 
 async def create_case(request: Request) -> Response:
     person = await current_facilitator(request)
-    body = await read_json(request)
-    label = text_field(body, "label", max_length=MAX_LABEL)
+    body = await read_body(request, bodies.NewCase)
     store = parts(request).meetings
-    case = await store.create_case(person.id, label)
+    case = await store.create_case(person.id, body.label)
     await store.audit("case_create", actor_kind="facilitator", actor_id=str(person.id), case_id=case.id)
     return JSONResponse(case_view(case), status_code=201)
 
@@ -44,22 +39,20 @@ async def get_case(request: Request) -> Response:
     person = await current_facilitator(request)
     case = await case_of(request, person, request.path_params["case_id"])
     store = parts(request).meetings
-    return JSONResponse(
-        {
-            **case_view(case),
-            "facilitators": [facilitator_view(f) for f in await store.facilitators_of_case(case.id)],
-            "meetings": [meeting_summary(m) for m in await store.meetings_of_case(case.id)],
-        }
-    )
+    detail: answers.CaseDetail = {
+        **case_view(case),
+        "facilitators": [facilitator_view(f) for f in await store.facilitators_of_case(case.id)],
+        "meetings": [meeting_summary(m) for m in await store.meetings_of_case(case.id)],
+    }
+    return JSONResponse(detail)
 
 
 async def add_cofacilitator(request: Request) -> Response:
     person = await current_facilitator(request)
     case = await case_of(request, person, request.path_params["case_id"])
-    body = await read_json(request)
-    email = text_field(body, "email", max_length=254)
+    body = await read_body(request, bodies.NewCofacilitator)
     store = parts(request).meetings
-    added = await store.add_cofacilitator(case.id, email)
+    added = await store.add_cofacilitator(case.id, body.email)
     if added is None:
         raise ApiError(404, "unknown_facilitator", "Geen begeleider met dit adres. / No facilitator with that email.")
     await store.audit(
@@ -72,47 +65,10 @@ async def add_cofacilitator(request: Request) -> Response:
     return JSONResponse(facilitator_view(added), status_code=201)
 
 
-_BAD_ROOMS = ApiError(
-    400,
-    "bad_rooms",
-    f"'rooms': hoogstens {MAX_ROOMS} kamers, elk een naam of {{name, continues}}. "
-    f"/ At most {MAX_ROOMS} rooms, each a name or {{name, continues}}.",
-)
-
-
-def _rooms(body: dict[str, Any]) -> list[tuple[str, str | None]]:
-    """Each room's name, and the earlier room it continues (only if the facilitator said so)."""
-    raw = body.get("rooms")
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or len(raw) > MAX_ROOMS:
-        raise _BAD_ROOMS
-    rooms: list[tuple[str, str | None]] = []
-    for entry in raw:
-        spec = entry if isinstance(entry, dict) else {"name": entry}
-        if set(spec) - {"name", "continues"}:
-            raise _BAD_ROOMS
-        name = text_field({"rooms": spec.get("name")}, "rooms", max_length=MAX_ROOM_NAME)
-        continues = spec.get("continues")
-        if continues is not None and (not isinstance(continues, str) or not 1 <= len(continues) <= 64):
-            raise _BAD_ROOMS
-        rooms.append((name, continues))
-    if len({name.casefold() for name, _ in rooms}) != len(rooms):
-        raise ApiError(400, "bad_rooms", "Elke kamer een eigen naam. / Each room needs its own name.")
-    return rooms
-
-
 async def _check_continues(store: MeetingStore, case_id: str, links: list[str | None]) -> None:
-    """Every link names a room of an earlier meeting of this case, and no two rooms carry on the
-    same one: a room's history (names and scores) belongs to one line of meetings."""
-    chosen = [link for link in links if link is not None]
-    if len(set(chosen)) != len(chosen):
-        raise ApiError(
-            400,
-            "bad_rooms",
-            "Twee kamers kunnen niet dezelfde eerdere kamer voortzetten. / Two rooms cannot continue the same room.",
-        )
-    for link in chosen:
+    """Every link names a room of an earlier meeting of this case (the model saw to it that no two
+    rooms carry on the same one)."""
+    for link in (link for link in links if link is not None):
         # Another case's room answers exactly like one that does not exist.
         if await store.earlier_room(case_id, link) is None:
             raise ApiError(
@@ -126,14 +82,12 @@ async def _check_continues(store: MeetingStore, case_id: str, links: list[str | 
 async def create_meeting(request: Request) -> Response:
     person = await current_facilitator(request)
     case = await case_of(request, person, request.path_params["case_id"])
-    body = await read_json(request)
-    title = text_field(body, "title", max_length=MAX_TITLE)
-    rooms = _rooms(body)
-    names = [name for name, _ in rooms]
-    links = [link for _, link in rooms]
+    body = await read_body(request, bodies.NewMeeting)
+    names = [room.name for room in body.rooms or []]
+    links = [room.continues for room in body.rooms or []]
     kring = parts(request)
     await _check_continues(kring.meetings, case.id, links)
-    meeting = await kring.meetings.create_meeting(case.id, title, names, links or None)
+    meeting = await kring.meetings.create_meeting(case.id, body.title, names, links or None)
     await kring.meetings.audit(
         "meeting_create",
         actor_kind="facilitator",
@@ -178,8 +132,7 @@ async def get_meeting(request: Request) -> Response:
 async def update_meeting(request: Request) -> Response:
     person = await current_facilitator(request)
     meeting = await meeting_of(request, person, request.path_params["meeting_id"])
-    body = await read_json(request)
-    admit_all = bool_field(body, "admit_all")
+    admit_all = (await read_body(request, bodies.MeetingChange)).admit_all
     kring = parts(request)
     if admit_all != meeting.admit_all:
         await kring.meetings.set_admit_all(meeting.id, admit_all)
@@ -197,7 +150,7 @@ async def update_meeting(request: Request) -> Response:
 async def close_meeting(request: Request) -> Response:
     person = await current_facilitator(request)
     meeting = await meeting_of(request, person, request.path_params["meeting_id"])
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     kring = parts(request)
     if meeting.status != "closed":
         await kring.meetings.close_meeting(meeting.id)

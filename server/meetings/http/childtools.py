@@ -21,14 +21,14 @@ from starlette.responses import JSONResponse, Response
 
 from server.auth import new_id
 from server.meetings.domain import photos
+from server.meetings.http import bodies
 from server.meetings.http.access import require_open, room_of
-from server.meetings.http.endpoint import ApiError, not_found, parts, read_json
+from server.meetings.http.bodies import read_body
+from server.meetings.http.endpoint import ApiError, not_found, parts
 from server.meetings.http.session import current_facilitator
-from server.rooms.schema import BOARD, CHILD_TOOLS, CONSENT_BY_BAND, HOUSES, PRIVATE, VISIBILITIES
+from server.rooms.schema import BOARD, CHILD_TOOLS, PRIVATE
 from server.store.meetings import RoomAccess
 
-MAX_TEXT = 2000
-PARTIES = ("parents", "child", "young_person")
 TOOL = "three_houses"
 
 
@@ -36,60 +36,14 @@ def _doc_of(visibility: str) -> str:
     return PRIVATE if visibility == "private" else BOARD
 
 
-def _house(body: dict[str, Any]) -> str:
-    house = body.get("house")
-    if house not in HOUSES:
-        raise ApiError(400, "bad_house", f"'house' is een van {', '.join(HOUSES)}. / 'house' is one of them.")
-    return str(house)
-
-
-def _visibility(body: dict[str, Any]) -> str:
-    visibility = body.get("visibility")
-    if visibility not in VISIBILITIES:
-        raise ApiError(
-            400,
-            "bad_visibility",
-            "Kies wie dit mag zien: private, room of shared. / Choose who may see this: private, room or shared.",
-        )
-    return str(visibility)
-
-
-def _text(body: dict[str, Any]) -> str:
-    text = body.get("text", "")
-    # The child's own words: several lines are fine, control characters other than newlines not.
-    if not isinstance(text, str) or len(text) > MAX_TEXT or any(ord(c) < 32 and c not in "\n\t" for c in text):
-        raise ApiError(400, "bad_text", f"'text': hoogstens {MAX_TEXT} tekens. / At most {MAX_TEXT} characters.")
-    return text.strip()
-
-
-def consent_of(raw: Any, facilitator_id: int) -> dict[str, Any]:
-    """A recorded consent {band, parties, recorded_by, at}; ApiError unless the right people consented."""
-    if not isinstance(raw, dict) or set(raw) - {"band", "parties"}:
-        raise _no_consent()
-    band, parties = raw.get("band"), raw.get("parties")
-    if band not in CONSENT_BY_BAND or not isinstance(parties, list) or not all(p in PARTIES for p in parties):
-        raise _no_consent()
-    if not CONSENT_BY_BAND[band] <= set(parties):
-        raise ApiError(
-            400,
-            "consent_incomplete",
-            "Onder 12 beslissen de ouders, van 12 tot 16 het kind en de ouders, vanaf 16 de jongere. "
-            "/ Under 12 the parents decide, 12-16 the child and the parents, 16 and over the young person.",
-        )
+def recorded(consent: bodies.Consent, facilitator_id: int) -> dict[str, Any]:
+    """A consent as the entry keeps it: who consented (the model checked the age band), who recorded it, when."""
     return {
-        "band": band,
-        "parties": sorted(set(parties)),
+        "band": consent.band,
+        "parties": sorted(set(consent.parties)),
         "recorded_by": f"f:{facilitator_id}",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-
-
-def _no_consent() -> ApiError:
-    return ApiError(
-        400,
-        "consent_required",
-        "Leg vast wie toestemming gaf: 'consent': {band, parties}. / Record who consented: 'consent': {band, parties}.",
-    )
 
 
 def _empty() -> ApiError:
@@ -142,18 +96,12 @@ async def _move(request: Request, access: RoomAccess, key: str, entry: dict[str,
 
 async def add_entry(request: Request) -> Response:
     facilitator_id, access = await _access(request)
-    body = await read_json(request)
+    body = await read_body(request, bodies.NewChildEntry)
     require_open(access.meeting_open)
-    if set(body) - {"house", "text", "photo", "visibility", "consent"}:
-        raise ApiError(400, "bad_entry", "Onbekend veld. / Unknown field.")
-    house, visibility, text = _house(body), _visibility(body), _text(body)
-    consent = None
-    if body.get("consent") is not None or visibility != "private":
-        consent = consent_of(body.get("consent"), facilitator_id)
-    photo = body.get("photo")
+    house, visibility, text, photo = body.house, body.visibility, body.text, body.photo
+    consent = recorded(body.consent, facilitator_id) if body.consent is not None else None
     kring = parts(request)
-    known = isinstance(photo, str) and photos.photo_path(kring.settings, access.room_id, photo) is not None
-    if photo is not None and not known:
+    if photo is not None and photos.photo_path(kring.settings, access.room_id, photo) is None:
         raise ApiError(400, "bad_photo", "Deze foto is niet in deze kamer geladen. / No such photo in this room.")
     if not text and photo is None:
         raise _empty()
@@ -186,10 +134,9 @@ async def add_entry(request: Request) -> Response:
 async def change_entry(request: Request) -> Response:
     """Change an entry's visibility, consent or words; it moves between the documents accordingly."""
     facilitator_id, access = await _access(request)
-    body = await read_json(request)
+    body = await read_body(request, bodies.ChildEntryChange)
+    sent = body.model_fields_set
     require_open(access.meeting_open)
-    if set(body) - {"text", "visibility", "consent"}:
-        raise ApiError(400, "bad_entry", "Onbekend veld. / Unknown field.")
     key = request.path_params["entry_id"]
     kring = parts(request)
     entry = _find(
@@ -197,30 +144,30 @@ async def change_entry(request: Request) -> Response:
     )
     if entry is None:
         raise not_found()
-    if "visibility" in body:
-        entry["visibility"] = _visibility(body)
-    if "text" in body:
-        entry["text"] = _text(body)
+    if "visibility" in sent:
+        entry["visibility"] = body.visibility
+    if "text" in sent:
+        entry["text"] = body.text
         if not entry["text"] and not entry.get("photo"):
             raise _empty()
-    if body.get("consent") is not None:
-        entry["consent"] = consent_of(body["consent"], facilitator_id)
+    if body.consent is not None:
+        entry["consent"] = recorded(body.consent, facilitator_id)
     if entry["visibility"] != "private" and not entry.get("consent"):
-        raise _no_consent()
+        raise bodies.CONSENT_REQUIRED
     await _move(request, access, key, entry)
     await kring.meetings.audit(
         "child_entry_change",
         actor_kind="facilitator",
         actor_id=str(facilitator_id),
         access=access,
-        detail=f"entry={key};visibility={entry['visibility']};fields={','.join(sorted(body))}",
+        detail=f"entry={key};visibility={entry['visibility']};fields={','.join(sorted(sent))}",
     )
     return JSONResponse({"entry": key, "visibility": entry["visibility"], "consent": entry.get("consent")})
 
 
 async def remove_entry(request: Request) -> Response:
     facilitator_id, access = await _access(request)
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     key = request.path_params["entry_id"]
     kring = parts(request)
     private = await kring.live.copy_of(access.room_id, PRIVATE)

@@ -13,24 +13,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.meetings.domain import photos
 from server.meetings.domain.copy_plan import CopyPlan, plan, writer
+from server.meetings.http import bodies
 from server.meetings.http.access import meeting_of, require_open
-from server.meetings.http.endpoint import ApiError, not_found, parts, read_json
+from server.meetings.http.bodies import read_body
+from server.meetings.http.endpoint import ApiError, not_found, parts
 from server.meetings.http.session import current_facilitator
 from server.rooms.schema import BOARD, CHILD_TOOLS
 from server.store.meetings import RoomAccess
 from server.store.models import Facilitator, Meeting
 
 log = logging.getLogger("kring.meetings")
-
-MAX_ITEMS = 100
-MAX_KEY = 128
 
 
 @dataclass(frozen=True)
@@ -43,27 +41,8 @@ class CopyRequest:
     digest: str | None
 
 
-def _wanted(body: dict[str, Any]) -> list[tuple[str, str]]:
-    raw = body.get("items")
-    bad = ApiError(
-        400, "bad_items", f"'items': 1 tot {MAX_ITEMS} keer {{root, key}}. / 1 to {MAX_ITEMS} {{root, key}}."
-    )
-    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_ITEMS:
-        raise bad
-    wanted: list[tuple[str, str]] = []
-    for entry in raw:
-        if not isinstance(entry, dict):
-            raise bad
-        root, key = entry.get("root"), entry.get("key")
-        if not isinstance(root, str) or not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY:
-            raise bad
-        if (root, key) not in wanted:
-            wanted.append((root, key))
-    return wanted
-
-
-async def _meeting_room(request: Request, meeting: Meeting, room_id: Any) -> RoomAccess:
-    access = await parts(request).meetings.room_access(room_id) if isinstance(room_id, str) else None
+async def _meeting_room(request: Request, meeting: Meeting, room_id: str) -> RoomAccess:
+    access = await parts(request).meetings.room_access(room_id)
     # A room of another meeting is, for this meeting, a room that does not exist.
     if access is None or access.meeting_id != meeting.id:
         raise not_found("unknown_room")
@@ -73,14 +52,13 @@ async def _meeting_room(request: Request, meeting: Meeting, room_id: Any) -> Roo
 async def _request(request: Request) -> CopyRequest:
     person = await current_facilitator(request)
     meeting = await meeting_of(request, person, request.path_params["meeting_id"])
-    body = await read_json(request)
-    source = await _meeting_room(request, meeting, body.get("from_room"))
-    target = await _meeting_room(request, meeting, body.get("to_room"))
+    body = await read_body(request, bodies.Copy)
+    source = await _meeting_room(request, meeting, body.from_room)
+    target = await _meeting_room(request, meeting, body.to_room)
     if source.room_id == target.room_id:
         raise ApiError(400, "same_room", "Kies twee verschillende kamers. / Choose two different rooms.")
     require_open(meeting.status == "open")
-    digest = body.get("digest")
-    return CopyRequest(person, meeting, source, target, _wanted(body), digest if isinstance(digest, str) else None)
+    return CopyRequest(person, meeting, source, target, body.wanted(), body.digest)
 
 
 async def _plan_for(request: Request) -> tuple[CopyRequest, CopyPlan]:

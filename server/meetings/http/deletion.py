@@ -27,10 +27,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.meetings.domain import photos
-from server.meetings.http import cases
+from server.meetings.http import bodies, cases
 from server.meetings.http.access import meeting_of
-from server.meetings.http.endpoint import ApiError, read_json
+from server.meetings.http.bodies import read_body
+from server.meetings.http.endpoint import ApiError
 from server.meetings.http.session import current_facilitator
+from server.meetings.render import answers
 from server.rooms.live import LiveRooms
 from server.rooms.registry import RoomRegistry
 from server.settings import Settings
@@ -191,11 +193,12 @@ async def delete_now(request: Request) -> Response:
     """POST /api/meetings/{id}/delete: the facilitator deletes the meeting at once (closing it first)."""
     person = await current_facilitator(request)
     meeting = await meeting_of(request, person, request.path_params["meeting_id"])
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     kring = request.app.state.kring
     if meeting.status != "deleted":
         await delete_meeting(kring, meeting.id, actor_kind="facilitator", actor_id=str(person.id), why="now")
-    return JSONResponse({"id": meeting.id, "status": "deleted"})
+    deleted: answers.Deleted = {"id": meeting.id, "status": "deleted"}
+    return JSONResponse(deleted)
 
 
 async def close_meeting(request: Request) -> Response:
@@ -204,6 +207,6 @@ async def close_meeting(request: Request) -> Response:
     person = await current_facilitator(request)
     meeting = await meeting_of(request, person, request.path_params["meeting_id"])
     if meeting.status in ("deleting", "deleted"):
-        await read_json(request)
+        await read_body(request, bodies.NoBody)
         raise _deleted()
     return await cases.close_meeting(request)

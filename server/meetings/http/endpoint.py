@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -65,8 +64,9 @@ def check_change(request: Request) -> None:
         raise ApiError(403, "bad_origin", "Verzoek van een andere site geweigerd. / Cross-site request refused.")
 
 
-async def read_json(request: Request) -> dict[str, Any]:
-    """The request's JSON object after check_change; an empty body counts as {}."""
+async def read_bytes(request: Request) -> bytes:
+    """A change's body, once it is known to be JSON, same-origin and not too large (bodies.read_body
+    turns it into its typed model)."""
     check_change(request)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
@@ -76,43 +76,11 @@ async def read_json(request: Request) -> dict[str, Any]:
         body += chunk
         if len(body) > MAX_BODY_BYTES:
             raise _too_large()
-    if not body.strip():
-        return {}
-    try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "bad_json", "Geen geldige JSON. / Not valid JSON.") from None
-    if not isinstance(value, dict):
-        raise ApiError(400, "bad_json", "Verwacht een JSON-object. / Expected a JSON object.")
-    return value
+    return bytes(body)
 
 
 def _too_large() -> ApiError:
     return ApiError(413, "too_large", "Verzoek te groot. / Request too large.")
-
-
-def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bool = True) -> str:
-    """A trimmed single-line string of 1..max_length characters."""
-    value = body.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str):
-        raise ApiError(400, f"bad_{name}", f"'{name}' moet tekst zijn. / '{name}' must be a string.")
-    value = value.strip()
-    if not 1 <= len(value) <= max_length or any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise ApiError(
-            400,
-            f"bad_{name}",
-            f"'{name}': 1 tot {max_length} tekens, één regel. / '{name}': 1 to {max_length} characters, one line.",
-        )
-    return value
-
-
-def bool_field(body: dict[str, Any], name: str) -> bool:
-    value = body.get(name)
-    if not isinstance(value, bool):
-        raise ApiError(400, f"bad_{name}", f"'{name}' moet true of false zijn. / '{name}' must be true or false.")
-    return value
 
 
 def client_address(request: Request) -> str:

@@ -17,10 +17,11 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from server.meetings.domain.people import show_person
 from server.meetings.domain.throttle import BackOff
-from server.meetings.http import cookies
-from server.meetings.http.endpoint import ApiError, client_address, no_content, parts, read_json
-from server.meetings.http.participants import name_field, relation_field
+from server.meetings.http import bodies, cookies
+from server.meetings.http.bodies import read_body
+from server.meetings.http.endpoint import ApiError, client_address, no_content, parts
 from server.meetings.http.session import too_many
+from server.meetings.render import answers
 from server.store.meetings import now
 from server.store.models import Participant
 
@@ -48,10 +49,9 @@ class JoinEndpoints:
         if wait:
             log.warning("join throttled", extra={"retry_after": wait})
             raise too_many(wait)
-        body = await read_json(request)
-        name, relation = name_field(body), relation_field(body)
+        body = await read_body(request, bodies.Join)
         kring = parts(request)
-        code = normalise_code(body.get("code"))
+        code = normalise_code(body.code)
         access = await kring.meetings.room_by_code(code) if code else None
         if access is None:
             self.throttle.failed(address)
@@ -60,15 +60,20 @@ class JoinEndpoints:
             raise ApiError(410, "room_closed", "Deze bijeenkomst is afgesloten. / This meeting is closed.")
         if access.locked:
             raise ApiError(423, "room_locked", "De kamer is op slot. / The room is locked.")
-        person, token = await kring.meetings.add_participant(access.room_id, name, relation, admitted=access.admit_all)
+        person, token = await kring.meetings.add_participant(
+            access.room_id, body.name, body.relation, admitted=access.admit_all
+        )
         if person.status == "admitted":
             await show_person(kring.live, person)
         await kring.meetings.audit("join", actor_kind="participant", actor_id=person.id, access=access)
         log.info("joined", extra={"participant": person.id, "room": access.room_id, "status": person.status})
-        response = JSONResponse(
-            {"participant_id": person.id, "status": person.status, "room_id": access.room_id, "token": token},
-            status_code=201,
-        )
+        joined: answers.JoinResult = {
+            "participant_id": person.id,
+            "status": person.status,
+            "room_id": access.room_id,
+            "token": token,
+        }
+        response = JSONResponse(joined, status_code=201)
         cookies.set_participant(response, kring.settings, token)
         return response
 
@@ -94,11 +99,12 @@ async def join_status(request: Request) -> Response:
     person = await _token_holder(request)
     # Polling the status is what keeps a phone's short-lived token alive during a long meeting.
     await parts(request).meetings.refresh_token(person.id)
-    return JSONResponse({"participant_id": person.id, "status": person.status, "room_id": person.room_id})
+    status: answers.JoinStatus = {"participant_id": person.id, "status": person.status, "room_id": person.room_id}
+    return JSONResponse(status)
 
 
 async def leave(request: Request) -> Response:
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     kring = parts(request)
     token = cookies.participant_token(request)
     person = await kring.meetings.participant_by_token(token) if token else None

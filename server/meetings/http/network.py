@@ -4,19 +4,19 @@ worries, and how to reach them. Facilitators only — contact details never go o
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.meetings.http import bodies
 from server.meetings.http.access import case_of
-from server.meetings.http.endpoint import ApiError, bool_field, no_content, not_found, parts, read_json, text_field
-from server.meetings.http.participants import relation_field
+from server.meetings.http.bodies import read_body
+from server.meetings.http.endpoint import ApiError, no_content, not_found, parts
 from server.meetings.http.session import current_facilitator
+from server.meetings.render import answers
 from server.store.models import Facilitator, NetworkMember
 
 
-def member_view(member: NetworkMember) -> dict[str, Any]:
+def member_view(member: NetworkMember) -> answers.NetworkMember:
     return {
         "id": member.id,
         "name": member.name,
@@ -25,21 +25,6 @@ def member_view(member: NetworkMember) -> dict[str, Any]:
         "knows_worries": member.knows_worries,
         "contact": member.contact,
     }
-
-
-def _fields(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if not partial or "name" in body:
-        values["name"] = text_field(body, "name", max_length=120)
-    if not partial or "relation" in body:
-        values["relation"] = relation_field(body)
-    for name in ("role", "contact"):
-        if name in body or not partial:
-            empty = body.get(name) in (None, "")
-            values[name] = "" if empty else text_field(body, name, max_length=500)
-    if "knows_worries" in body or not partial:
-        values["knows_worries"] = bool_field(body, "knows_worries") if "knows_worries" in body else False
-    return values
 
 
 async def list_network(request: Request) -> Response:
@@ -52,7 +37,7 @@ async def list_network(request: Request) -> Response:
 async def add_member(request: Request) -> Response:
     person = await current_facilitator(request)
     case = await case_of(request, person, request.path_params["case_id"])
-    values = _fields(await read_json(request), partial=False)
+    values = (await read_body(request, bodies.NewMember)).model_dump()
     store = parts(request).meetings
     member = await store.add_network_member(case.id, **values)
     await store.audit("network_add", actor_kind="facilitator", actor_id=str(person.id), case_id=case.id)
@@ -71,7 +56,8 @@ async def _member_of(request: Request, person: Facilitator) -> NetworkMember:
 async def update_member(request: Request) -> Response:
     person = await current_facilitator(request)
     member = await _member_of(request, person)
-    values = _fields(await read_json(request), partial=True)
+    change = await read_body(request, bodies.MemberChange)
+    values = change.model_dump(include=change.model_fields_set)
     if not values:
         raise ApiError(400, "nothing_to_change", "Geen velden. / No fields to change.")
     store = parts(request).meetings
@@ -85,7 +71,7 @@ async def update_member(request: Request) -> Response:
 async def remove_member(request: Request) -> Response:
     person = await current_facilitator(request)
     member = await _member_of(request, person)
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     store = parts(request).meetings
     await store.remove_network_member(member.id)
     await store.audit("network_remove", actor_kind="facilitator", actor_id=str(person.id), case_id=member.case_id)

@@ -1,7 +1,9 @@
-"""The meetings API described by hand as OpenAPI 3.1, served at /api/openapi.json.
+"""The meetings API as OpenAPI 3.1, served at /api/openapi.json.
 
-Written out rather than generated, so the description says what the code means (who may call,
-what is never returned) and a test keeps it in step with the registered routes.
+The per-route words are written here by hand (who may call, what is never returned, which errors);
+every body and answer refers to its type's schema, generated from the type the handler validates
+with or builds (server.meetings.http.components). A test keeps the paths in step with the registered
+routes, and the API tests check every real answer against this document.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.meetings.http.schemas import SCHEMAS, Schema, json_content, nullable, obj, ref, string
-from server.store.meetings import RELATIONS
+from server.meetings.http import bodies
+from server.meetings.http.components import Schema, ref, request_body, schemas
+from server.meetings.render import answers
 
 Security = list[dict[str, list[str]]]
 
@@ -33,13 +36,16 @@ _ERRORS = {
 }
 
 
+_STRING: Schema = {"type": "string"}
+
+
 def _op(
     summary: str,
     tag: str,
     security: Security,
     ok: tuple[str, str, Schema | None],
     errors: str,
-    body: Schema | None = None,
+    body: type[bodies.Body] | None = None,
     description: str | None = None,
     *,
     media: str = "application/json",
@@ -54,28 +60,24 @@ def _op(
     if "415" in codes:  # whatever takes a body can be sent too large a one
         codes = sorted({*codes, "413"})
     for code in codes:
-        responses[code] = {"description": (notes or {}).get(code, _ERRORS[code]), **json_content(ref("Error"))}
+        responses[code] = {"description": (notes or {}).get(code, _ERRORS[code]), **_json(ref(answers.Error))}
     operation: Schema = {"summary": summary, "tags": [tag], "security": security, "responses": responses}
     if body is not None:
-        operation["requestBody"] = {"required": True, **json_content(body)}
+        operation["requestBody"] = request_body(body)
     if description:
         operation["description"] = description
     return operation
 
 
 def _param(name: str) -> Schema:
-    return {"name": name, "in": "path", "required": True, "schema": string()}
+    return {"name": name, "in": "path", "required": True, "schema": _STRING}
+
+
+def _json(schema: Schema) -> Schema:
+    return {"content": {"application/json": {"schema": schema}}}
 
 
 _SVG = "image/svg+xml"
-_ITEMS_BODY = obj(
-    ["from_room", "to_room", "items"],
-    from_room=string(),
-    to_room=string(),
-    items={"type": "array", "minItems": 1, "maxItems": 100, "items": obj(["root", "key"], root=string(), key=string())},
-    digest=string(description="The preview's digest: refuse with 409 `changed` if the items differ from it."),
-)
-
 _HISTORY = (
     "Only from the earlier room this room explicitly continues (set when the meeting was made); a room "
     "that continues none has no history, whatever the case's earlier meetings were. "
@@ -86,29 +88,18 @@ _CASE = [_param("case_id")]
 _MEETING = [_param("meeting_id")]
 _ROOM = [_param("room_id")]
 _PARTICIPANT = [_param("participant_id")]
-_DETAIL = ("200", "The meeting.", ref("Meeting"))
-_PERSON = ("200", "The participant.", ref("Participant"))
-_NAME = obj(["name"], name=string(minLength=1, maxLength=80))
-
-
-_MEMBER_BODY = obj(
-    ["name", "relation"],
-    name=string(minLength=1, maxLength=120),
-    relation=string(enum=list(RELATIONS)),
-    role=string(maxLength=500),
-    knows_worries={"type": "boolean"},
-    contact=string(maxLength=500),
-)
+_DETAIL = ("200", "The meeting.", ref(answers.Meeting))
+_PERSON = ("200", "The participant.", ref(answers.Participant))
 
 
 _LANG: Schema = {
     "name": "lang",
     "in": "query",
     "required": False,
-    "schema": string(enum=["nl", "en"], default="nl"),
+    "schema": {"type": "string", "enum": ["nl", "en"], "default": "nl"},
     "description": "the language of the printed words (the board's own words stay as written)",
 }
-_BINARY = string(contentMediaType="application/pdf")
+_BINARY: Schema = {"type": "string", "contentMediaType": "application/pdf"}
 _GONE = {"410": "`deleted`: the meeting was deleted."}
 _EXPORT_NOTE = (
     "Facilitators of the case only; audited as `export` with the format, never the content. One room "
@@ -120,72 +111,6 @@ _CHILDREN_NOTE = (
     "The rules agreed (agreed, being tried, working), never a sensitive one, with the first names of "
     "who helps, and space for drawings (Words and Pictures). Audited as `export`."
 )
-_PERSON_REF = obj(["id", "name"], id=string(), name=string(), first_name=string())
-_EXPORT = obj(
-    ["schema", "schema_version", "meeting", "room", "people", "framework", "danger_statements", "rounds", "plan"],
-    schema=string(const="kring.room-export"),
-    schema_version={"type": "integer", "const": 1},
-    exported_at=string(format="date-time"),
-    labels=string(description="the board's label set, e.g. nl, en, early-help-nl"),
-    case=obj(["id", "label"], id=string(), label=string()),
-    meeting=obj(
-        ["id", "title", "status", "split"],
-        id=string(),
-        title=string(),
-        status=string(),
-        created_at=string(),
-        closed_at=nullable(string()),
-        deletes_after=nullable(string(description="closed_at + KRING_RETENTION_DAYS")),
-        split={"type": "boolean"},
-    ),
-    room=obj(["id", "name"], id=string(), name=string()),
-    people={"type": "array", "items": obj(["id", "name", "relation"], relation=string(), **_PERSON_REF["properties"])},
-    framework={
-        "type": "array",
-        "description": "one entry per category, in the board's order; items with text, who raised "
-        "them, `sensitive`, the pair, and everyone's marks",
-        "items": obj(
-            ["category", "items"],
-            category=string(),
-            label=string(),
-            column=string(),
-            items={"type": "array", "items": {"type": "object"}},
-        ),
-    },
-    danger_statements={
-        "type": "array",
-        "items": obj(
-            ["id", "text", "safety_goal"], id=string(), text=string(), safety_goal=nullable(obj(["id", "text"]))
-        ),
-    },
-    rounds={
-        "type": "array",
-        "items": obj(
-            ["id", "status", "scores"],
-            id=string(),
-            title=string(),
-            status=string(enum=["open", "closed", "revealed"]),
-            about=nullable(obj(["id", "text"])),
-            scores={"type": "array", "items": {"type": "object", "description": "id, name, relation, value, why"}},
-        ),
-    },
-    plan={
-        "type": "array",
-        "items": {
-            "type": "object",
-            "description": "id, section, text, goal, owners, claimed_by, when, check, check_by, "
-            "if_not_kept, start, review, status, sensitive",
-        },
-    },
-)
-_EXPORT["properties"]["child_tools"] = {
-    "type": "array",
-    "description": "Three Houses entries shown in this room (visibility room or shared, so with consent): "
-    "id, tool, house, text, photo (the photo's id or null), visibility, consent {band, parties, at}; "
-    "facilitator-only entries are never exported",
-    "items": {"type": "object"},
-}
-_DELETED = obj(["id", "status"], id=string(), status=string(const="deleted"))
 
 
 def _paths() -> Schema:
@@ -200,34 +125,36 @@ def _paths() -> Schema:
                 ANYONE,
                 ("204", "Logged in; the kring_session cookie is set.", None),
                 "400 401 403 415 429",
-                obj(["email", "password"], email=string(), password=string()),
+                bodies.Login,
                 "Wrong passwords are throttled per client address with a growing back-off.",
             ),
             "delete": _op(
                 "Log out", "session", FACILITATOR, ("204", "Session ended, cookie cleared.", None), "403 415"
             ),
         },
-        "/api/me": {"get": _op("Who is logged in", "session", FACILITATOR, ("200", "", ref("Facilitator")), "401")},
+        "/api/me": {
+            "get": _op("Who is logged in", "session", FACILITATOR, ("200", "", ref(answers.Facilitator)), "401")
+        },
         "/api/cases": {
             "get": _op(
                 "My cases",
                 "cases",
                 FACILITATOR,
-                ("200", "", obj(["cases"], cases={"type": "array", "items": ref("Case")})),
+                ("200", "", ref(answers.Cases)),
                 "401",
             ),
             "post": _op(
                 "New case",
                 "cases",
                 FACILITATOR,
-                ("201", "", ref("Case")),
+                ("201", "", ref(answers.Case)),
                 "400 401 403 415",
-                obj(["label"], label=string(description="a pseudonym, never a real name")),
+                bodies.NewCase,
             ),
         },
         "/api/cases/{case_id}": {
             "parameters": _CASE,
-            "get": _op("A case", "cases", FACILITATOR, ("200", "", ref("CaseDetail")), "401 404"),
+            "get": _op("A case", "cases", FACILITATOR, ("200", "", ref(answers.CaseDetail)), "401 404"),
         },
         "/api/cases/{case_id}/facilitators": {
             "parameters": _CASE,
@@ -235,9 +162,9 @@ def _paths() -> Schema:
                 "Add a co-facilitator",
                 "cases",
                 FACILITATOR,
-                ("201", "", ref("Facilitator")),
+                ("201", "", ref(answers.Facilitator)),
                 "400 401 403 404 415",
-                obj(["email"], email=string()),
+                bodies.NewCofacilitator,
             ),
         },
         "/api/cases/{case_id}/meetings": {
@@ -246,18 +173,9 @@ def _paths() -> Schema:
                 "New meeting",
                 "meetings",
                 FACILITATOR,
-                ("201", "The meeting.", ref("Meeting")),
+                ("201", "The meeting.", ref(answers.Meeting)),
                 "400 401 403 404 415",
-                obj(
-                    ["title"],
-                    title=string(),
-                    rooms={
-                        "type": "array",
-                        "maxItems": 8,
-                        "items": {"oneOf": [string(), ref("NewRoom")]},
-                        "description": "one room per entry (default: one room); names differ",
-                    },
-                ),
+                bodies.NewMeeting,
                 "A room carries on an earlier room only if `continues` names it: that decides whose "
                 "revealed scores (with first names) it shows beside its own. Each link is audited "
                 "(`room_continues`).",
@@ -276,7 +194,7 @@ def _paths() -> Schema:
                 FACILITATOR,
                 _DETAIL,
                 "400 401 403 404 415",
-                obj(["admit_all"], admit_all={"type": "boolean"}),
+                bodies.MeetingChange,
             ),
         },
         "/api/meetings/{meeting_id}/close": {
@@ -297,7 +215,7 @@ def _paths() -> Schema:
                 "Delete the meeting now (closing it first)",
                 "exports",
                 FACILITATOR,
-                ("200", "Deleted (also when it already was).", _DELETED),
+                ("200", "Deleted (also when it already was).", ref(answers.Deleted)),
                 "401 403 404 415",
                 description="Every room's live state (sockets kicked), update log and snapshots, participants, uploads "
                 "and Redis keys go; the meeting and its rooms stay as a tombstone without title, names or "
@@ -310,7 +228,7 @@ def _paths() -> Schema:
                 "The meeting's audit log",
                 "meetings",
                 FACILITATOR,
-                ("200", "", obj(["entries"], entries={"type": "array", "items": ref("AuditEntry")})),
+                ("200", "", ref(answers.AuditLog)),
                 "401 404",
             ),
         },
@@ -320,9 +238,9 @@ def _paths() -> Schema:
                 "What a copy between two rooms of this meeting would write",
                 "copy",
                 FACILITATOR,
-                ("200", "", ref("CopyPlan")),
+                ("200", "", ref(answers.CopyPlan)),
                 "400 401 403 404 409 415",
-                _ITEMS_BODY,
+                bodies.Copy,
                 "Only `framework` and `agreements` items; a sensitive item is refused, never copied.",
             ),
         },
@@ -332,9 +250,9 @@ def _paths() -> Schema:
                 "Copy board items between two rooms of this meeting",
                 "copy",
                 FACILITATOR,
-                ("200", "What was written, and what was refused.", ref("CopyPlan")),
+                ("200", "What was written, and what was refused.", ref(answers.CopyPlan)),
                 "400 401 403 404 409 415",
-                _ITEMS_BODY,
+                bodies.Copy,
             ),
         },
         "/api/rooms/{room_id}/lock": {
@@ -343,9 +261,9 @@ def _paths() -> Schema:
                 "Lock or unlock a room",
                 "rooms",
                 FACILITATOR,
-                ("200", "", ref("Room")),
+                ("200", "", ref(answers.Room)),
                 "400 401 403 404 409 415",
-                obj(["locked"], locked={"type": "boolean"}),
+                bodies.Lock,
             ),
         },
         "/api/rooms/{room_id}/qr.svg": {
@@ -354,7 +272,7 @@ def _paths() -> Schema:
                 "The join QR code",
                 "rooms",
                 FACILITATOR,
-                ("200", "SVG of the join URL", string()),
+                ("200", "SVG of the join URL", _STRING),
                 "401 404 410",
                 media=_SVG,
             ),
@@ -365,19 +283,19 @@ def _paths() -> Schema:
                 "A projector link for this room (retires the previous one)",
                 "rooms",
                 FACILITATOR,
-                ("200", "", obj(["url"], url=string(description="/projector#<token>"))),
+                ("200", "", ref(answers.ProjectorLink)),
                 "401 403 404 409 415",
             ),
         },
         "/api/projector/room": {
-            "get": _op("The projected room", "projector", PROJECTOR, ("200", "", ref("ProjectorRoom")), "401")
+            "get": _op("The projected room", "projector", PROJECTOR, ("200", "", ref(answers.ProjectorRoom)), "401")
         },
         "/api/projector/qr.svg": {
             "get": _op(
                 "The projected room's join QR code",
                 "projector",
                 PROJECTOR,
-                ("200", "SVG of the join URL", string()),
+                ("200", "SVG of the join URL", _STRING),
                 "401 410 423",
                 media=_SVG,
             ),
@@ -388,16 +306,16 @@ def _paths() -> Schema:
                 "The case's safety-network register (with contact details: facilitators only)",
                 "network",
                 FACILITATOR,
-                ("200", "", {"type": "array", "items": ref("NetworkMember")}),
+                ("200", "", {"type": "array", "items": ref(answers.NetworkMember)}),
                 "401 404",
             ),
             "post": _op(
                 "Add someone to the safety-network register",
                 "network",
                 FACILITATOR,
-                ("201", "", ref("NetworkMember")),
+                ("201", "", ref(answers.NetworkMember)),
                 "400 401 403 404 415",
-                _MEMBER_BODY,
+                bodies.NewMember,
             ),
         },
         "/api/network/{member_id}": {
@@ -406,9 +324,9 @@ def _paths() -> Schema:
                 "Change a register entry",
                 "network",
                 FACILITATOR,
-                ("200", "", ref("NetworkMember")),
+                ("200", "", ref(answers.NetworkMember)),
                 "400 401 403 404 415",
-                _MEMBER_BODY,
+                bodies.MemberChange,
             ),
             "delete": _op("Remove a register entry", "network", FACILITATOR, ("204", "", None), "401 403 404 415"),
         },
@@ -417,7 +335,7 @@ def _paths() -> Schema:
                 "The revealed scores of the room this room continues, first names only",
                 "projector",
                 PROJECTOR,
-                ("200", "", ref("History")),
+                ("200", "", ref(answers.History)),
                 "401",
                 description=_HISTORY,
             ),
@@ -429,7 +347,7 @@ def _paths() -> Schema:
                 "The revealed scores of the room this room continues (full names)",
                 "poll",
                 FACILITATOR,
-                ("200", "", ref("History")),
+                ("200", "", ref(answers.History)),
                 "401 404",
                 description=_HISTORY,
             ),
@@ -440,7 +358,7 @@ def _paths() -> Schema:
                 "This room's record as structured JSON, for another system to import",
                 "exports",
                 FACILITATOR,
-                ("200", "An attachment (Cache-Control: no-store).", _EXPORT),
+                ("200", "An attachment (Cache-Control: no-store).", ref(answers.RoomExport)),
                 "401 404 410",
                 description=_EXPORT_NOTE,
                 notes=_GONE,
@@ -465,7 +383,7 @@ def _paths() -> Schema:
                 "This room's record as the printable HTML the PDF is made from",
                 "exports",
                 FACILITATOR,
-                ("200", "", string()),
+                ("200", "", _STRING),
                 "401 404 410",
                 description=_EXPORT_NOTE,
                 media="text/html",
@@ -491,7 +409,7 @@ def _paths() -> Schema:
                 "The children's version of the plan as printable HTML",
                 "exports",
                 FACILITATOR,
-                ("200", "", string()),
+                ("200", "", _STRING),
                 "401 404 410",
                 description=_CHILDREN_NOTE,
                 media="text/html",
@@ -504,7 +422,7 @@ def _paths() -> Schema:
                 "Reveal a scaling round: every admitted person's score goes onto the board at once",
                 "poll",
                 FACILITATOR,
-                ("200", "", ref("Revealed")),
+                ("200", "", ref(answers.Revealed)),
                 "401 403 404 409 415",
                 description="Before this, a score exists only in its owner's own document (p.<id>), "
                 "which no other phone and no projector receives.",
@@ -515,14 +433,9 @@ def _paths() -> Schema:
                 "Add someone without a phone (admitted at once)",
                 "participants",
                 FACILITATOR,
-                ("201", "", ref("Participant")),
+                ("201", "", ref(answers.Participant)),
                 "400 401 403 404 409 415",
-                obj(
-                    ["room_id", "name", "relation"],
-                    room_id=string(),
-                    name=string(minLength=1, maxLength=80),
-                    relation=string(enum=list(RELATIONS)),
-                ),
+                bodies.NewParticipant,
             ),
         },
         "/api/participants/{participant_id}/admit": {
@@ -531,7 +444,7 @@ def _paths() -> Schema:
         },
         "/api/participants/{participant_id}/rename": {
             "parameters": _PARTICIPANT,
-            "post": _op("Rename", "participants", FACILITATOR, _PERSON, "400 401 403 404 409 415", _NAME),
+            "post": _op("Rename", "participants", FACILITATOR, _PERSON, "400 401 403 404 409 415", bodies.Rename),
         },
         "/api/participants/{participant_id}/remove": {
             "parameters": _PARTICIPANT,
@@ -548,14 +461,9 @@ def _paths() -> Schema:
                 "Join a room with its code",
                 "joining",
                 ANYONE,
-                ("201", "Joined; the kring_participant cookie is set.", ref("JoinResult")),
+                ("201", "Joined; the kring_participant cookie is set.", ref(answers.JoinResult)),
                 "400 403 404 410 415 423 429",
-                obj(
-                    ["code", "name", "relation"],
-                    code=string(description="8 digits; spaces and dashes are ignored"),
-                    name=string(minLength=1, maxLength=80),
-                    relation=string(enum=list(RELATIONS)),
-                ),
+                bodies.Join,
                 "Wrong codes are throttled per client address with a growing back-off; while blocked, "
                 "every code is refused. The answer names no room, no person and no content.",
             ),
@@ -568,7 +476,7 @@ def _paths() -> Schema:
                 "A phone's admission status (keeps its token alive)",
                 "joining",
                 PHONE,
-                ("200", "", ref("JoinStatus")),
+                ("200", "", ref(answers.JoinStatus)),
                 "401 403 410",
                 notes={"403": "`removed`: the facilitator removed this person."},
             ),
@@ -597,7 +505,7 @@ def document(public_url: str) -> Schema:
         "servers": [{"url": public_url.rstrip("/")}],
         "paths": _paths(),
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": schemas(),
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "kring_session"},
                 "participantCookie": {"type": "apiKey", "in": "cookie", "name": "kring_participant"},
@@ -619,6 +527,13 @@ class OpenApiEndpoint:
 _IMAGES = ("image/jpeg", "image/png")
 
 
+def _photo(operation: Schema) -> Schema:
+    """A photo is served as it was stored: JPEG or PNG."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    operation["responses"]["200"]["content"] = {t: binary for t in _IMAGES}
+    return operation
+
+
 def _child_and_progress_paths() -> Schema:
     """Child tools, photos of drawings, and a room's progress over its line of meetings."""
     entry = [*_ROOM, _param("entry_id")]
@@ -629,9 +544,9 @@ def _child_and_progress_paths() -> Schema:
                 "Add a Three Houses entry: the child's words and/or a photo, with its visibility and consent",
                 "childtools",
                 FACILITATOR,
-                ("201", "", ref("ChildEntryResult")),
+                ("201", "", ref(answers.ChildEntryResult)),
                 "400 401 403 404 409 415",
-                ref("ChildEntry"),
+                bodies.NewChildEntry,
                 description="`private` entries go into the facilitator-only document, which no phone or "
                 "projector receives; `room` and `shared` ones onto the room's board. Leaving `private` needs "
                 "`consent` (`consent_required`), given by whom the age band says (`consent_incomplete`).",
@@ -643,9 +558,9 @@ def _child_and_progress_paths() -> Schema:
                 "Change an entry's visibility, consent or words (it moves between the documents)",
                 "childtools",
                 FACILITATOR,
-                ("200", "", ref("ChildEntryResult")),
+                ("200", "", ref(answers.ChildEntryResult)),
                 "400 401 403 404 409 415",
-                obj([], text=string(maxLength=2000), visibility=ref("ChildVisibility"), consent=ref("Consent")),
+                bodies.ChildEntryChange,
             ),
             "delete": _op(
                 "Remove an entry (and its photo, if no other entry of the room shows it)",
@@ -662,10 +577,14 @@ def _child_and_progress_paths() -> Schema:
                     "Upload a photo of a drawing: the body is the image (image/jpeg or image/png, at most 8 MB)",
                     "childtools",
                     FACILITATOR,
-                    ("201", "", obj(["photo"], photo=string())),
-                    "400 401 403 404 409 413",
+                    ("201", "", ref(answers.PhotoUploaded)),
+                    "400 401 403 404 409 413 415",
                     description="Re-encoded from its pixels: EXIF, GPS, comments and every other metadata "
                     "are dropped. Stored under the var dir in uploads/<room_id>/.",
+                    notes={
+                        "413": "`photo_too_large`: more than 8 MB or 60 megapixels.",
+                        "415": "`bad_photo`: neither image/jpeg nor image/png.",
+                    },
                 ),
                 "requestBody": {
                     "required": True,
@@ -675,13 +594,14 @@ def _child_and_progress_paths() -> Schema:
         },
         "/api/rooms/{room_id}/photos/{photo_id}": {
             "parameters": [*_ROOM, _param("photo_id")],
-            "get": _op(
-                "A photo: to the case's facilitators; to the room's phones and projector only if on its board",
-                "childtools",
-                [*FACILITATOR, *PHONE, *PROJECTOR],
-                ("200", "The image, Cache-Control: no-store.", {"type": "string", "format": "binary"}),
-                "401 404 409",
-                media="image/jpeg",
+            "get": _photo(
+                _op(
+                    "A photo: to the case's facilitators; to the room's phones and projector only if on its board",
+                    "childtools",
+                    [*FACILITATOR, *PHONE, *PROJECTOR],
+                    ("200", "The image, Cache-Control: no-store.", None),
+                    "401 404 409",
+                )
             ),
         },
         "/api/rooms/{room_id}/progress": {
@@ -690,7 +610,7 @@ def _child_and_progress_paths() -> Schema:
                 "Each person's and role's scores and each rule's status across the room's line of meetings",
                 "poll",
                 FACILITATOR,
-                ("200", "", ref("Progress")),
+                ("200", "", ref(answers.Progress)),
                 "401 404",
                 description="The line is this room and the rooms it continues, one link at a time "
                 "(`continues`), oldest first: in a split case one parent's line never includes the other's.",

@@ -7,47 +7,30 @@ enters the audit log or the logs.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.meetings.domain.people import show_person
+from server.meetings.http import bodies
 from server.meetings.http.access import participant_of, require_open, room_of
-from server.meetings.http.endpoint import ApiError, parts, read_json, text_field
+from server.meetings.http.bodies import read_body
+from server.meetings.http.endpoint import ApiError, parts
 from server.meetings.http.session import current_facilitator
 from server.meetings.render.json_shapes import participant_view
-from server.store.meetings import RELATIONS
 from server.store.models import Facilitator, Participant
 
 log = logging.getLogger("kring.meetings")
 
-MAX_NAME = 80
-
-
-def name_field(body: dict[str, Any]) -> str:
-    return text_field(body, "name", max_length=MAX_NAME)
-
-
-def relation_field(body: dict[str, Any]) -> str:
-    relation = body.get("relation")
-    if relation not in RELATIONS:
-        raise ApiError(400, "bad_relation", "Onbekende relatie. / Unknown relation: " + ", ".join(RELATIONS))
-    return str(relation)
-
 
 async def add_participant(request: Request) -> Response:
     person = await current_facilitator(request)
-    body = await read_json(request)
-    room_id = body.get("room_id")
-    if not isinstance(room_id, str):
-        raise ApiError(400, "bad_room_id", "'room_id' ontbreekt. / 'room_id' is required.")
-    access = await room_of(request, person, room_id)
-    name, relation = name_field(body), relation_field(body)
+    body = await read_body(request, bodies.NewParticipant)
+    access = await room_of(request, person, body.room_id)
     require_open(access.meeting_open)
     store = parts(request).meetings
     # Someone without a phone: admitted at once, and the token nobody will ever hold is not returned.
-    added, _token = await store.add_participant(access.room_id, name, relation, admitted=True)
+    added, _token = await store.add_participant(access.room_id, body.name, body.relation, admitted=True)
     await show_person(parts(request).live, added)
     await store.audit(
         "participant_add", actor_kind="facilitator", actor_id=str(person.id), access=access, on_behalf_of=added.id
@@ -67,7 +50,7 @@ async def _changed(request: Request, person: Facilitator, participant_id: str, a
 async def admit(request: Request) -> Response:
     person = await current_facilitator(request)
     participant, access = await participant_of(request, person, request.path_params["participant_id"])
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     require_open(access.meeting_open)
     if participant.status == "removed":
         raise ApiError(409, "removed", "Verwijderd; laat opnieuw aanmelden. / Removed; they must join again.")
@@ -80,7 +63,7 @@ async def admit(request: Request) -> Response:
 async def rename(request: Request) -> Response:
     person = await current_facilitator(request)
     participant, access = await participant_of(request, person, request.path_params["participant_id"])
-    name = name_field(await read_json(request))
+    name = (await read_body(request, bodies.Rename)).name
     require_open(access.meeting_open)
     await parts(request).meetings.set_participant(participant.id, name=name)
     participant = await _changed(request, person, participant.id, "rename")
@@ -93,7 +76,7 @@ async def rename(request: Request) -> Response:
 async def remove(request: Request) -> Response:
     person = await current_facilitator(request)
     participant, access = await participant_of(request, person, request.path_params["participant_id"])
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     if participant.status != "removed":
         await parts(request).meetings.set_participant(participant.id, status="removed")
         participant = await _changed(request, person, participant.id, "remove")

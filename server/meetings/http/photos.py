@@ -14,6 +14,7 @@ from server.meetings.http import cookies
 from server.meetings.http.access import require_open, room_of
 from server.meetings.http.endpoint import ApiError, bearer, not_found, parts
 from server.meetings.http.session import current_facilitator
+from server.meetings.render import answers
 from server.rooms.schema import BOARD, CHILD_TOOLS
 
 log = logging.getLogger("kring.meetings")
@@ -32,7 +33,7 @@ async def _read_body(request: Request) -> bytes:
 
 
 def _check_origin(request: Request) -> None:
-    # The body is an image, not JSON, so read_json's checks do not apply; the same-origin one does.
+    # The body is an image, not JSON, so read_body's checks do not apply; the same-origin one does.
     origin = request.headers.get("origin", "").rstrip("/")
     if origin not in parts(request).settings.allowed_origins:
         raise ApiError(403, "bad_origin", "Verzoek van een andere site geweigerd. / Cross-site request refused.")
@@ -57,7 +58,8 @@ async def upload(request: Request) -> Response:
         "photo_upload", actor_kind="facilitator", actor_id=str(person.id), access=access, detail=f"photo={photo_id}"
     )
     log.info("photo stored", extra={"room": access.room_id, "bytes": len(data)})
-    return JSONResponse({"photo": photo_id}, status_code=201)
+    uploaded: answers.PhotoUploaded = {"photo": photo_id}
+    return JSONResponse(uploaded, status_code=201)
 
 
 async def _on_board(request: Request, room_id: str, photo_id: str) -> bool:

@@ -13,10 +13,13 @@ from pycrdt import Doc, Map
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.meetings.http import bodies
 from server.meetings.http.access import require_open, room_of
-from server.meetings.http.endpoint import ApiError, parts, read_json
+from server.meetings.http.bodies import read_body
+from server.meetings.http.endpoint import ApiError, parts
 from server.meetings.http.rooms import projected_room
 from server.meetings.http.session import current_facilitator
+from server.meetings.render import answers
 from server.rooms.schema import BOARD, OWN_PREFIX
 from server.store.models import MeetingRoom
 
@@ -24,7 +27,7 @@ from server.store.models import MeetingRoom
 async def reveal(request: Request) -> Response:
     person = await current_facilitator(request)
     access = await room_of(request, person, request.path_params["room_id"])
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     require_open(access.meeting_open)
     round_id = request.path_params["round_id"]
     kring = parts(request)
@@ -49,7 +52,8 @@ async def reveal(request: Request) -> Response:
     await kring.meetings.audit(
         "reveal", actor_kind="facilitator", actor_id=str(person.id), access=access, detail=f"scores={len(scores)}"
     )
-    return JSONResponse({"round_id": round_id, "revealed": len(scores)})
+    revealed: answers.Revealed = {"round_id": round_id, "revealed": len(scores)}
+    return JSONResponse(revealed)
 
 
 async def history(request: Request) -> Response:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.meetings.http import bodies
 from server.meetings.http.access import require_open, room_of
-from server.meetings.http.endpoint import ApiError, bearer, bool_field, parts, read_json
+from server.meetings.http.bodies import read_body
+from server.meetings.http.endpoint import ApiError, bearer, parts
 from server.meetings.http.session import current_facilitator
-from server.meetings.render import qr
+from server.meetings.render import answers, qr
 from server.meetings.render.json_shapes import join_url, room_view
 from server.store.models import MeetingRoom
 
@@ -25,7 +27,7 @@ def room_closed() -> ApiError:
 async def lock_room(request: Request) -> Response:
     person = await current_facilitator(request)
     access = await room_of(request, person, request.path_params["room_id"])
-    locked = bool_field(await read_json(request), "locked")
+    locked = (await read_body(request, bodies.Lock)).locked
     require_open(access.meeting_open)
     store = parts(request).meetings
     if locked != access.locked:
@@ -51,7 +53,7 @@ async def room_qr(request: Request) -> Response:
 async def projector_link(request: Request) -> Response:
     person = await current_facilitator(request)
     access = await room_of(request, person, request.path_params["room_id"])
-    await read_json(request)
+    await read_body(request, bodies.NoBody)
     require_open(access.meeting_open)
     store = parts(request).meetings
     # One projector per room: a new link retires the previous one.
@@ -59,7 +61,8 @@ async def projector_link(request: Request) -> Response:
     # The old link's window must not keep showing the board: its socket goes now.
     parts(request).live.remove_person(access.room_id, access.room_id, "replaced")
     await store.audit("projector", actor_kind="facilitator", actor_id=str(person.id), access=access)
-    return JSONResponse({"url": f"/projector#{token}"})
+    link: answers.ProjectorLink = {"url": f"/projector#{token}"}
+    return JSONResponse(link)
 
 
 async def projected_room(request: Request) -> MeetingRoom:
@@ -74,15 +77,14 @@ async def projector_room(request: Request) -> Response:
     room = await projected_room(request)
     # Once locked, nobody new may join: the wall stops showing the way in.
     code = None if room.locked else room.join_code
-    return JSONResponse(
-        {
-            "room_id": room.id,
-            "name": room.name,
-            "join_code": code,
-            "join_url": join_url(parts(request).settings, code),
-            "locked": room.locked,
-        }
-    )
+    shown: answers.ProjectorRoom = {
+        "room_id": room.id,
+        "name": room.name,
+        "join_code": code,
+        "join_url": join_url(parts(request).settings, code),
+        "locked": room.locked,
+    }
+    return JSONResponse(shown)
 
 
 async def projector_qr(request: Request) -> Response:

@@ -8,8 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.meetings.domain.throttle import BackOff
-from server.meetings.http import cookies
-from server.meetings.http.endpoint import ApiError, check_change, client_address, no_content, parts, read_json
+from server.meetings.http import bodies, cookies
+from server.meetings.http.bodies import read_body
+from server.meetings.http.endpoint import ApiError, check_change, client_address, no_content, parts
+from server.meetings.render import answers
 from server.store.meetings import SESSION_LIFETIME
 from server.store.models import Facilitator
 
@@ -47,10 +49,8 @@ class SessionEndpoints:
         if wait:
             log.warning("login throttled", extra={"retry_after": wait})
             raise too_many(wait)
-        body = await read_json(request)
-        email, password = body.get("email"), body.get("password")
-        if not isinstance(email, str) or not isinstance(password, str):
-            raise ApiError(400, "bad_request", "Vul e-mail en wachtwoord in. / Email and password are required.")
+        body = await read_body(request, bodies.Login)
+        email, password = body.email, body.password
         if len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
             person = None
         else:
@@ -84,4 +84,5 @@ async def logout(request: Request) -> Response:
 
 async def me(request: Request) -> Response:
     person = await current_facilitator(request)
-    return JSONResponse({"id": person.id, "name": person.name, "email": person.email})
+    who: answers.Facilitator = {"id": person.id, "name": person.name, "email": person.email}
+    return JSONResponse(who)

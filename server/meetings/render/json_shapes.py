@@ -1,11 +1,11 @@
-"""The JSON shapes of cases, meetings, rooms, participants and audit entries."""
+"""The JSON shapes of cases, meetings, rooms, participants and audit entries (typed in answers.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from server.meetings.domain.parts import KringParts
+from server.meetings.render import answers
 from server.settings import Settings
 from server.store.models import AuditEntry, Case, Facilitator, Meeting, MeetingRoom, Participant
 
@@ -18,29 +18,29 @@ def join_url(settings: Settings, code: str | None) -> str | None:
     return f"{settings.public_url.rstrip('/')}/j/{code}" if code else None
 
 
-def facilitator_view(person: Facilitator) -> dict[str, Any]:
+def facilitator_view(person: Facilitator) -> answers.Facilitator:
     return {"id": person.id, "name": person.name, "email": person.email}
 
 
-def case_view(case: Case) -> dict[str, Any]:
-    return {"id": case.id, "label": case.label, "created_at": _when(case.created_at)}
+def case_view(case: Case) -> answers.Case:
+    return {"id": case.id, "label": case.label, "created_at": case.created_at.isoformat()}
 
 
-def meeting_summary(meeting: Meeting) -> dict[str, Any]:
+def meeting_summary(meeting: Meeting) -> answers.MeetingSummary:
     return {
         "id": meeting.id,
         "title": meeting.title,
         "status": meeting.status,
-        "created_at": _when(meeting.created_at),
+        "created_at": meeting.created_at.isoformat(),
         "closed_at": _when(meeting.closed_at),
     }
 
 
-def participant_view(person: Participant) -> dict[str, Any]:
+def participant_view(person: Participant) -> answers.Participant:
     return {"id": person.id, "name": person.name, "relation": person.relation, "status": person.status}
 
 
-def room_view(settings: Settings, room: MeetingRoom, people: list[Participant]) -> dict[str, Any]:
+def room_view(settings: Settings, room: MeetingRoom, people: list[Participant]) -> answers.Room:
     return {
         "id": room.id,
         "name": room.name,
@@ -51,7 +51,7 @@ def room_view(settings: Settings, room: MeetingRoom, people: list[Participant]) 
     }
 
 
-async def meeting_detail(kring: KringParts, meeting_id: str) -> dict[str, Any]:
+async def meeting_detail(kring: KringParts, meeting_id: str) -> answers.Meeting:
     store = kring.meetings
     meeting = await store.meeting(meeting_id)
     assert meeting is not None  # callers found it a moment ago; meetings are never deleted here
@@ -69,9 +69,9 @@ async def meeting_detail(kring: KringParts, meeting_id: str) -> dict[str, Any]:
     }
 
 
-def audit_view(entry: AuditEntry) -> dict[str, Any]:
+def audit_view(entry: AuditEntry) -> answers.AuditEntry:
     return {
-        "at": _when(entry.at),
+        "at": entry.at.isoformat(),
         "actor_kind": entry.actor_kind,
         "actor_id": entry.actor_id,
         "action": entry.action,

@@ -1,0 +1,363 @@
+"""What the meetings API answers, declared once as typed dicts: the views build them (mypy checks
+the keys and types) and server.meetings.http.components turns them into the OpenAPI response schemas.
+
+Typed dicts, not models: an answer is built once from trusted data and sent, so it needs a type and
+a schema but no validation on the way out. The API tests check every real answer against the
+served document (tests/openapi_check.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NotRequired
+
+from pydantic import Field, WithJsonSchema
+from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
+
+from server.rooms.schema import VISIBILITIES
+from server.store.meetings import RELATIONS
+
+MEETING_STATUSES = ("open", "closed", "deleting", "deleted")
+PARTICIPANT_STATUSES = ("waiting", "admitted", "removed")
+ACTORS = ("facilitator", "participant", "projector", "system")
+
+
+class OneOf(WithJsonSchema):
+    """A string documented as one of `values` (an answer is built, never validated: no check needed)."""
+
+    def __init__(self, values: tuple[str, ...]) -> None:
+        super().__init__({"type": "string", "enum": list(values)})
+
+
+Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+Url = Annotated[str, WithJsonSchema({"type": "string", "format": "uri"})]
+Anything = Annotated[dict[str, Any], WithJsonSchema({"type": "object"})]
+
+
+class Error(TypedDict):
+    error: str
+    message: str
+
+
+class Facilitator(TypedDict):
+    id: int
+    name: str
+    email: str
+
+
+class Case(TypedDict):
+    id: str
+    label: str
+    created_at: Timestamp
+
+
+class Cases(TypedDict):
+    cases: list[Case]
+
+
+class MeetingSummary(TypedDict):
+    id: str
+    title: str
+    status: Annotated[str, OneOf(MEETING_STATUSES)]
+    created_at: Timestamp
+    closed_at: Timestamp | None
+
+
+class CaseDetail(Case):
+    facilitators: list[Facilitator]
+    meetings: list[MeetingSummary]
+
+
+class Participant(TypedDict):
+    id: str
+    name: str
+    relation: Annotated[str, OneOf(RELATIONS)]
+    status: Annotated[str, OneOf(PARTICIPANT_STATUSES)]
+
+
+class Room(TypedDict):
+    id: str
+    name: str
+    join_code: Annotated[str | None, Field(pattern="^[0-9]{8}$", description="null once the meeting is closed")]
+    join_url: Url | None
+    locked: bool
+    participants: list[Participant]
+
+
+class Meeting(TypedDict):
+    id: str
+    title: str
+    status: Annotated[str, OneOf(MEETING_STATUSES)]
+    admit_all: bool
+    case_id: str
+    rooms: list[Room]
+
+
+class Deleted(TypedDict):
+    id: str
+    status: Annotated[str, OneOf(("deleted",))]
+
+
+class AuditEntry(TypedDict):
+    at: Timestamp
+    actor_kind: Annotated[str, OneOf(ACTORS)]
+    actor_id: str | None
+    action: str
+    room_id: str | None
+    on_behalf_of: str | None
+    detail: Annotated[str | None, Field(description="counts and ids only, never names or text")]
+
+
+class AuditLog(TypedDict):
+    entries: list[AuditEntry]
+
+
+class JoinStatus(TypedDict):
+    participant_id: str
+    status: Annotated[str, OneOf(("waiting", "admitted"))]
+    room_id: str
+
+
+class JoinResult(JoinStatus):
+    token: Annotated[str, Field(description="also set as the kring_participant cookie")]
+
+
+class ProjectorRoom(TypedDict):
+    room_id: str
+    name: str
+    join_code: Annotated[str | None, Field(description="null while the room is locked")]
+    join_url: Url | None
+    locked: bool
+
+
+class ProjectorLink(TypedDict):
+    url: Annotated[str, Field(description="/projector#<token>")]
+
+
+class NetworkMember(TypedDict):
+    id: str
+    name: str
+    relation: str
+    role: Annotated[str, Field(description="their part in the safety plan")]
+    knows_worries: Annotated[bool, Field(description="whether they know what the worries are")]
+    contact: Annotated[str, Field(description="facilitators only; never on a board")]
+
+
+class Revealed(TypedDict):
+    round_id: str
+    revealed: int
+
+
+class HistoryScore(TypedDict):
+    name: str
+    relation: str
+    value: Annotated[int, Field(ge=0, le=10)]
+
+
+class HistoryRound(TypedDict):
+    round_id: str
+    title: str
+    pair: NotRequired[str | None]
+    scores: list[HistoryScore]
+
+
+class History(TypedDict):
+    meeting: Annotated[
+        str | None, Field(description="the meeting of the room this room continues; null if it continues none")
+    ]
+    rounds: list[HistoryRound]
+
+
+class ChildEntryResult(TypedDict):
+    entry: str
+    visibility: Annotated[str, OneOf(VISIBILITIES)]
+    consent: Annotated[Anything | None, Field(description="as recorded, with who and when")]
+
+
+class PhotoUploaded(TypedDict):
+    photo: str
+
+
+class ProgressMeeting(TypedDict):
+    room_id: str
+    meeting_id: str
+    title: str
+    at: str | None
+    round: Annotated[str | None, Field(description="the last revealed overall round")]
+
+
+class ProgressPerson(TypedDict):
+    name: str
+    relation: str
+    values: list[int | None]
+
+
+class ProgressRole(TypedDict):
+    relation: str
+    values: list[float | None]
+    counts: list[int]
+
+
+class ProgressPair(TypedDict):
+    pair: str
+    title: str
+    people: list[Anything]
+    roles: list[Anything]
+
+
+class ProgressRule(TypedDict):
+    key: str
+    text: str
+    section: str
+    statuses: list[str | None]
+
+
+class Progress(TypedDict):
+    meetings: list[ProgressMeeting]
+    people: list[ProgressPerson]
+    roles: list[ProgressRole]
+    pairs: Annotated[
+        list[ProgressPair],
+        Field(
+            description="the same per danger statement / safety goal pair scaled about (by the danger "
+            "statement's key, kept from meeting to meeting)"
+        ),
+    ]
+    rules: list[ProgressRule]
+
+
+class CopyPlanItem(TypedDict):
+    root: Annotated[str, OneOf(("framework", "agreements", "childtools"))]
+    key: str
+    value: Annotated[Anything, Field(description="exactly what will be written")]
+    replaces: bool
+
+
+class CopyPlanRefusal(TypedDict):
+    root: str
+    key: str
+    reason: Annotated[str, OneOf(("sensitive", "not_found", "not_allowed", "not_shared"))]
+
+
+class CopyPlan(TypedDict):
+    items: list[CopyPlanItem]
+    refused: list[CopyPlanRefusal]
+    digest: str
+    copied: NotRequired[Annotated[int, Field(description="only in the answer to a copy")]]
+
+
+class ExportCase(TypedDict):
+    id: str
+    label: str
+
+
+class ExportMeeting(TypedDict):
+    id: str
+    title: str
+    status: str
+    created_at: NotRequired[str]
+    closed_at: NotRequired[str | None]
+    deletes_after: NotRequired[Annotated[str | None, Field(description="closed_at + KRING_RETENTION_DAYS")]]
+    split: bool
+
+
+class ExportPerson(TypedDict):
+    id: str
+    name: str
+    first_name: NotRequired[str]
+    relation: str
+
+
+class ExportCategory(TypedDict):
+    category: str
+    label: NotRequired[str]
+    column: NotRequired[str]
+    items: list[Anything]
+
+
+class ExportRoom(TypedDict):
+    id: str
+    name: str
+
+
+class ExportText(TypedDict):
+    id: str
+    text: str
+
+
+class ExportDanger(ExportText):
+    safety_goal: ExportText | None
+
+
+class ExportRound(TypedDict):
+    id: str
+    title: NotRequired[str]
+    status: Annotated[str, OneOf(("open", "closed", "revealed"))]
+    about: NotRequired[ExportText | None]
+    scores: list[Annotated[Anything, Field(description="id, name, relation, value, why")]]
+
+
+class RoomExport(TypedDict):
+    schema: Annotated[str, OneOf(("kring.room-export",))]
+    schema_version: Annotated[int, Field(ge=1, le=1)]
+    exported_at: NotRequired[Timestamp]
+    labels: NotRequired[Annotated[str, Field(description="the board's label set, e.g. nl, en, early-help-nl")]]
+    case: NotRequired[ExportCase]
+    meeting: ExportMeeting
+    room: ExportRoom
+    people: list[ExportPerson]
+    framework: Annotated[
+        list[ExportCategory],
+        Field(
+            description="one entry per category, in the board's order; items with text, who raised them, "
+            "`sensitive`, the pair, and everyone's marks"
+        ),
+    ]
+    danger_statements: list[ExportDanger]
+    rounds: list[ExportRound]
+    plan: list[
+        Annotated[
+            Anything,
+            Field(
+                description="id, section, text, goal, owners, claimed_by, when, check, check_by, if_not_kept, "
+                "start, review, status, sensitive"
+            ),
+        ]
+    ]
+    child_tools: NotRequired[
+        Annotated[
+            list[Anything],
+            Field(
+                description="Three Houses entries shown in this room (visibility room or shared, so with "
+                "consent): id, tool, house, text, photo (the photo's id or null), visibility, consent "
+                "{band, parties, at}; facilitator-only entries are never exported"
+            ),
+        ]
+    ]
+
+
+# Every answer the document names, for components.schemas (the typed dicts they hold come along).
+ANSWERS: tuple[Any, ...] = (
+    Error,
+    Facilitator,
+    Case,
+    Cases,
+    CaseDetail,
+    MeetingSummary,
+    Meeting,
+    Room,
+    Participant,
+    Deleted,
+    AuditLog,
+    JoinResult,
+    JoinStatus,
+    ProjectorRoom,
+    ProjectorLink,
+    NetworkMember,
+    Revealed,
+    History,
+    ChildEntryResult,
+    PhotoUploaded,
+    Progress,
+    CopyPlan,
+    RoomExport,
+)
