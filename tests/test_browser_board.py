@@ -601,6 +601,7 @@ async def test_hostile_text_stays_text(server: RunningServer, browser: Browser) 
     await column.get_by_label("Op het scherm").select_option("board")
     first = wall.locator(".category[data-category='strengths'] .card").first
     await expect(first.locator(".marks")).to_contain_text("<b>Evil</b>")
+    await expect(first.locator(".marks")).to_contain_text("Eens 2")  # both marks, before reading them
     # The unclosed override ends with the name: isolated, so "Eens 2: <b>Evil</b>, …" reads on.
     marks_text = await first.locator(".marks").inner_text()
     assert f"\u2068{RTL_FIRST}\u2069" in marks_text, ascii(marks_text)
