@@ -20,7 +20,7 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 
 # The bundle holds the catalogues' words (server/catalogue/) and the default label sets too.
 $(WEB_STAMP): web/node_modules/.package-lock.json $(shell find web/src -type f 2>/dev/null) web/build.mjs \
-		$(wildcard server/catalogue/*.json web/static/labels/*.json)
+		$(wildcard server/catalogue/*.json web/static/labels/*.json web/static/*.css web/static/*.svg)
 	cd web && npm run --silent build
 	touch $(WEB_STAMP)
 

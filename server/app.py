@@ -14,7 +14,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from server import html_shell, memory, metrics, web_pages
 from server.latency import LoopLag
@@ -26,6 +25,7 @@ from server.relay.redis import RedisRelay
 from server.rooms.live import LiveRooms
 from server.rooms.registry import RoomRegistry
 from server.settings import Settings
+from server.static_files import CompressedStaticFiles
 from server.store.engine import create_engine
 from server.store.meetings import MeetingStore
 from server.store.updatelog import UpdateLog
@@ -156,7 +156,7 @@ def create_app(settings: Settings) -> Any:
         Route("/r/{room}", html_shell.room_page),
         *meeting_routes(kring),
         *web_pages.routes(),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static"),
     ]
     http = Starlette(
         routes=routes,

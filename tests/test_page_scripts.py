@@ -58,5 +58,5 @@ async def test_a_page_loads_its_entry_and_preloads_the_chunks_it_imports(server:
         assert len(preloaded) == len(set(preloaded))
         assert set(preloaded) == await _imported(http, f"{PAGES[path]}.js")
         chunk = await http.get(f"/static/dist/{preloaded[0]}")
-    # Chunks are static files like the rest: revalidated (ETag), never kept unasked.
-    assert chunk.headers["cache-control"] == "no-cache"
+    # Chunks are named by their content's hash: a browser keeps them without asking again.
+    assert chunk.headers["cache-control"] == "public, max-age=31536000, immutable"

@@ -6,6 +6,7 @@
 
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import * as esbuild from 'esbuild'
 
 // One entry per page shell in server/pages.py; the other modules in src/ are imported by these.
@@ -35,6 +36,39 @@ const result = await esbuild.build({
 })
 await writeFile(`${outdir}/LICENSES.txt`, await licenses(Object.keys(result.metafile.inputs)))
 await writeFile(`${outdir}/preload.json`, JSON.stringify(preloads(result.metafile.outputs)))
+// The style sheets are sources in static/ (not bundled), but every page loads kring.css: compress them too.
+await precompress(outdir, true)
+await precompress(`${root}static`, false)
+
+/**
+ * Writes `<file>.gz` (zlib level 9) and `<file>.br` (brotli, best quality) next to each text file, so
+ * server/static_files.py sends the smaller one without compressing on every request. A copy that is
+ * not smaller is not written; the server then sends the file itself.
+ * @param {string} dir
+ * @param {boolean} deep whether to enter folders (dist/chunks/)
+ */
+async function precompress (dir, deep) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`
+    if (entry.isDirectory()) {
+      if (deep) await precompress(path, deep)
+      continue
+    }
+    if (!/\.(js|css|svg|json|txt)$/.test(entry.name)) continue
+    const raw = await readFile(path)
+    const gz = gzipSync(raw, { level: 9 })
+    const br = brotliCompressSync(raw, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+        [constants.BROTLI_PARAM_SIZE_HINT]: raw.length
+      }
+    })
+    await rm(`${path}.gz`, { force: true })
+    await rm(`${path}.br`, { force: true })
+    if (gz.length < raw.length) await writeFile(`${path}.gz`, gz)
+    if (br.length < raw.length) await writeFile(`${path}.br`, br)
+  }
+}
 
 /**
  * The chunks each page imports, however deep, by their path under dist/: the page shell names them
