@@ -60,8 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "serve":
         from server.app import create_app
+        from server.reach import lan_addresses, start_message
 
         app = create_app(settings)
+        # Before uvicorn's own lines: the address people use, and whether a phone can reach it.
+        print(start_message(settings.public_url, settings.port, lan_addresses()), flush=True)
         tune_collector()
         uvicorn.Server(uvicorn_config(settings, app)).run()
     return 0

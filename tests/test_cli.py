@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from server import cli, reach
+
 KRING = str(Path(sys.executable).parent / "kring")
 
 
@@ -33,3 +37,39 @@ def test_user_add_refuses_a_short_password(tmp_path: Path) -> None:
     short = _kring(tmp_path, "user", "add", "bram@kring.test", stdin="kort\n")
     assert short.returncode == 2
     assert "12 characters" in short.stderr
+
+
+def test_serve_says_where_people_join_and_warns_when_phones_cannot_reach_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served: list[object] = []
+
+    class NoServer:
+        def __init__(self, config: object) -> None:
+            served.append(config)
+
+        def run(self) -> None:
+            pass
+
+    # The start, not the serving: no socket is opened, and the test process keeps its collector and
+    # its logging.
+    monkeypatch.setattr(cli.uvicorn, "Server", NoServer)
+    monkeypatch.setattr(cli, "tune_collector", lambda: None)
+    monkeypatch.setattr(cli, "configure", lambda level: None)
+    monkeypatch.setattr(reach, "lan_addresses", lambda: ["192.168.1.20"])
+    monkeypatch.setenv("KRING_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("PORT", "8123")
+    for name in ("HOST", "PUBLIC_URL", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.main(["serve", "--migrate"]) == 0
+    said = capsys.readouterr().out
+    assert "people join at http://localhost:8123/join" in said
+    assert "phones cannot reach it" in said
+    assert "HOST=0.0.0.0 PUBLIC_URL=http://192.168.1.20:8123 make run" in said
+    assert len(served) == 1
+
+    monkeypatch.setenv("PUBLIC_URL", "http://192.168.1.20:8123")
+    assert cli.main(["serve"]) == 0
+    said = capsys.readouterr().out
+    assert "people join at http://192.168.1.20:8123/join" in said
+    assert "cannot reach" not in said

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,6 +114,25 @@ async def test_cookies_are_secure_when_the_public_url_is_https(settings: Setting
             assert meeting["rooms"][0]["join_url"].startswith(f"{origin}/j/")
             joined = await join(client, meeting["rooms"][0]["join_code"])
             assert "secure" in cookie_attributes(joined, "kring_participant")
+
+
+async def test_the_console_and_the_wall_are_told_when_phones_cannot_reach_the_address(
+    tmp_path: Path, settings: Settings
+) -> None:
+    # PUBLIC_URL unset, as in `make run`; the other settings are the test server's.
+    default = Settings.from_env({"KRING_VAR_DIR": str(tmp_path / "var"), "PORT": str(settings.port)})
+    default = settings.with_(public_url=default.public_url, allowed_origins=default.allowed_origins)
+    assert default.public_url == f"http://localhost:{settings.port}"
+    lan = settings.with_(public_url="http://192.168.1.20:8000")
+    for chosen, local_only in ((default, True), (lan, False)):
+        async with run_server(chosen) as server, facilitator(server, f"f{int(local_only)}@example.nl") as fatima:
+            meeting = await split_meeting(fatima)
+            assert meeting["join_local_only"] is local_only
+            assert (await fatima.get(f"/api/meetings/{meeting['id']}")).json()["join_local_only"] is local_only
+            room = meeting["rooms"][0]
+            token = (await fatima.post(f"/api/rooms/{room['id']}/projector", json={})).json()["url"].split("#", 1)[1]
+            async with api_client(server, headers={"Authorization": f"Bearer {token}"}) as wall:
+                assert (await wall.get("/api/projector/room")).json()["join_local_only"] is local_only
 
 
 async def test_wrong_passwords_are_throttled_per_address(server: RunningServer, clock: Clock) -> None:
@@ -397,6 +417,7 @@ async def test_locked_room_refuses_joins_and_the_projector_hides_its_code(server
                 "join_code": room["join_code"],
                 "join_url": room["join_url"],
                 "locked": False,
+                "join_local_only": True,
             }
             assert (await projector.get("/api/projector/qr.svg")).content == svg(room["join_url"])
 

@@ -28,7 +28,8 @@ export const t = {
     'name room': ['announceWaiting'],
     'from to': ['previewTitle'],
     'n to': ['copied'],
-    url: ['joinAt']
+    url: ['joinAt'],
+    host: ['localOnly']
   }),
   announceAdmitAll: (/** @type {boolean} */ on) => (on ? words.announceAdmitAll.on : words.announceAdmitAll.off)
 }

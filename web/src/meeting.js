@@ -22,7 +22,7 @@ const path = `/api/meetings/${encodeURIComponent(meetingId)}`
 
 /**
  * @typedef {{id: string, title: string, status: 'open' | 'closed', admit_all: boolean, case_id: string,
- *   rooms: import('./roomcolumn.js').Room[]}} Meeting
+ *   rooms: import('./roomcolumn.js').Room[], join_local_only: boolean}} Meeting
  */
 
 /** @type {Map<string, RoomColumn>} */
@@ -76,6 +76,11 @@ function build (meeting, facilitatorId) {
     column.element.append(houses.element, new ProgressPanel({ roomId: room.id, base: `room-${room.id}` }).element)
     grid.append(column.element)
   }
+  // The server's public address is this computer only: a phone that scans the QR code cannot get in.
+  const joinUrl = meeting.rooms.map((r) => r.join_url).find(Boolean)
+  const localOnly = meeting.join_local_only
+    ? h('p', { class: 'notice local-only', role: 'status', text: t.localOnly(joinUrl ? new URL(joinUrl).host : window.location.host) })
+    : null
   fill(root,
     h('header', { class: 'meeting-head' },
       h('a', { class: 'back', href: withLang('/console'), text: t.backToCases }),
@@ -83,6 +88,7 @@ function build (meeting, facilitatorId) {
       h('div', { class: 'meeting-switches' },
         h('div', { class: 'switch-field' }, admitAll, h('p', { class: 'hint', id: 'admit-all-hint', text: t.admitAllHint })),
         closeArea)),
+    localOnly,
     closedNotice,
     grid)
   main.removeAttribute('aria-busy')

@@ -67,13 +67,14 @@ async function start () {
   fullscreen.addEventListener('click', () => document.documentElement.requestFullscreen().catch(() => {}))
   document.addEventListener('fullscreenchange', () => { fullscreen.hidden = Boolean(document.fullscreenElement) })
   const leftOut = h('div', { class: 'wall-left-out' })
+  const localOnly = h('p', { class: 'notice local-only', role: 'status', hidden: true })
   const connection = h('p', { class: 'wall-connection', role: 'status', 'data-state': 'connecting', text: w.wallConnecting })
   const boardView = h('div', { class: 'board-view wall-board' })
   const planView = h('div', { class: 'board-view wall-plan', hidden: true })
   const pollView = h('div', { class: 'wall-poll', hidden: true })
   const pager = h('p', { class: 'wall-pager', hidden: true, 'aria-hidden': 'true' })
   fill(view,
-    h('header', { class: 'wall-head' }, h('div', { class: 'wall-who' }, title, here, leftOut, connection), joinPanel, fullscreen),
+    h('header', { class: 'wall-head' }, h('div', { class: 'wall-who' }, title, here, leftOut, connection, localOnly), joinPanel, fullscreen),
     boardView,
     planView,
     pollView,
@@ -130,9 +131,12 @@ async function start () {
 
   /** @type {string | null} */
   let shownCode = null
-  /** @param {{name: string, join_code: string | null, join_url: string | null, locked: boolean}} info */
+  /** @param {{name: string, join_code: string | null, join_url: string | null, locked: boolean, join_local_only: boolean}} info */
   const showRoom = async (info) => {
     setText(title, info.name)
+    // Said on the wall too: the facilitator sees why the phones in the room cannot join.
+    localOnly.hidden = !info.join_local_only
+    if (info.join_local_only) setText(localOnly, t.localOnly(info.join_url ? new URL(info.join_url).host : window.location.host))
     joinPanel.hidden = info.locked || !info.join_code
     if (info.join_code && info.join_code !== shownCode) {
       shownCode = info.join_code

@@ -17,6 +17,7 @@ from server.meetings.http.endpoint import ApiError, bearer, parts
 from server.meetings.http.session import current_facilitator
 from server.meetings.render import answers, qr
 from server.meetings.render.json_shapes import join_url, room_view
+from server.reach import is_loopback_url
 from server.store.models import MeetingRoom
 
 
@@ -83,6 +84,7 @@ async def projector_room(request: Request) -> Response:
         "join_code": code,
         "join_url": join_url(parts(request).settings, code),
         "locked": room.locked,
+        "join_local_only": is_loopback_url(parts(request).settings.public_url),
     }
     return JSONResponse(shown)
 

@@ -90,6 +90,9 @@ class Meeting(TypedDict):
     admit_all: bool
     case_id: str
     rooms: list[Room]
+    join_local_only: Annotated[
+        bool, Field(description="the public address is loopback (localhost): phones cannot reach it")
+    ]
 
 
 class Deleted(TypedDict):
@@ -127,6 +130,9 @@ class ProjectorRoom(TypedDict):
     join_code: Annotated[str | None, Field(description="null while the room is locked")]
     join_url: Url | None
     locked: bool
+    join_local_only: Annotated[
+        bool, Field(description="the public address is loopback (localhost): phones cannot reach it")
+    ]
 
 
 class ProjectorLink(TypedDict):

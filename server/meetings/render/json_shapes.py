@@ -6,6 +6,7 @@ from datetime import datetime
 
 from server.meetings.domain.parts import KringParts
 from server.meetings.render import answers
+from server.reach import is_loopback_url
 from server.settings import Settings
 from server.store.models import AuditEntry, Case, Facilitator, Meeting, MeetingRoom, Participant
 
@@ -66,6 +67,7 @@ async def meeting_detail(kring: KringParts, meeting_id: str) -> answers.Meeting:
         "admit_all": meeting.admit_all,
         "case_id": meeting.case_id,
         "rooms": rooms,
+        "join_local_only": is_loopback_url(kring.settings.public_url),
     }
 
 
