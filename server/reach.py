@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import struct
+import sys
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -28,13 +30,41 @@ def is_loopback_url(url: str) -> bool:
 
 
 def lan_addresses() -> list[str]:
-    """This machine's IPv4 addresses other than loopback, read from its own name: no packet is sent
-    (resolving the own host name is answered from /etc/hosts or the local resolver)."""
+    """This machine's IPv4 addresses other than loopback, found without sending a packet: its
+    interfaces' own addresses (Linux), then what its own name resolves to (often only 127.0.1.1)."""
+    return usable([*_interface_addresses(), *_own_name_addresses()])
+
+
+def _own_name_addresses() -> list[str]:
     try:
         found = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
     except OSError:
         return []
-    return usable(str(info[4][0]) for info in found)
+    return [str(info[4][0]) for info in found]
+
+
+# Linux's "what is this interface's address" request (netdevice(7)): asks the kernel, not the network.
+_SIOCGIFADDR = 0x8915
+
+
+def _interface_addresses() -> list[str]:
+    if not sys.platform.startswith("linux"):
+        return []
+    import fcntl
+
+    found: list[str] = []
+    try:
+        # An unconnected datagram socket only carries the request; it never sends anything.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as handle:
+            for _, name in socket.if_nameindex():
+                try:
+                    reply = fcntl.ioctl(handle.fileno(), _SIOCGIFADDR, struct.pack("256s", name.encode()[:15]))
+                except OSError:
+                    continue  # down, or without an IPv4 address
+                found.append(socket.inet_ntoa(reply[20:24]))
+    except OSError:
+        return []
+    return found
 
 
 def usable(addresses: Iterable[str]) -> list[str]:
@@ -64,5 +94,5 @@ def start_message(public_url: str, port: int, addresses: list[str]) -> str:
     else:
         lines.append("No network address found. For phones, start with this computer's address:")
         lines.append(f"  HOST=0.0.0.0 PUBLIC_URL=http://<address>:{port} make run")
-    lines.append("(README: 'Joining from a phone')")
+    lines.append("(README, Quick start: 'From a real phone')")
     return "\n".join(lines)

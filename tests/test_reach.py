@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import socket
+import sys
 
 import pytest
 
+from server import reach
 from server.reach import is_loopback_host, is_loopback_url, lan_addresses, start_message, usable
 
 
@@ -40,25 +42,32 @@ def test_usable_addresses_drop_loopback_link_local_and_repeats() -> None:
     assert usable(found) == ["192.168.1.20", "10.0.0.7"]
 
 
-def test_lan_addresses_come_from_the_own_name(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lan_addresses_come_from_the_interfaces_and_the_own_name(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[object] = []
 
     def getaddrinfo(host: str, port: object, family: int = 0) -> list[tuple[object, ...]]:
         asked.append((host, family))
-        return [(family, 1, 6, "", ("127.0.1.1", 0)), (family, 1, 6, "", ("192.168.1.20", 0))]
+        return [(family, 1, 6, "", ("127.0.1.1", 0)), (family, 1, 6, "", ("10.0.0.7", 0))]
 
+    monkeypatch.setattr(reach, "_interface_addresses", lambda: ["127.0.0.1", "192.168.1.20", "10.0.0.7"])
     monkeypatch.setattr(socket, "gethostname", lambda: "meeting-laptop")
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    assert lan_addresses() == ["192.168.1.20"]
+    assert lan_addresses() == ["192.168.1.20", "10.0.0.7"]
     assert asked == [("meeting-laptop", socket.AF_INET)]
 
 
-def test_lan_addresses_are_empty_when_the_name_does_not_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lan_addresses_are_empty_when_nothing_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     def fails(*args: object) -> object:
-        raise socket.gaierror("no such name")
+        raise OSError("no such name")
 
     monkeypatch.setattr(socket, "getaddrinfo", fails)
+    monkeypatch.setattr(socket, "if_nameindex", fails)
     assert lan_addresses() == []
+
+
+def test_the_interfaces_are_read_with_loopback_among_them() -> None:
+    # The kernel's own answer, on the machine the tests run on: loopback always has an address.
+    assert sys.platform != "linux" or "127.0.0.1" in reach._interface_addresses()
 
 
 def test_a_reachable_address_is_said_without_a_warning() -> None:
