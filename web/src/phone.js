@@ -3,6 +3,10 @@
 // agree / disagree / not sure, suggest something, score the scaling question, claim a rule and see
 // "my agreements". Leaving, being removed or the meeting closing wipes the board from the page;
 // nothing was ever stored on the phone.
+//
+// The page follows the meeting: first what is asked of this person now (the open scaling question,
+// a rule that names them), then the board, the plan with their agreements, their suggestions, with
+// jump links between them; the connection's state stays in view at the top however long the board.
 
 import * as Y from 'yjs'
 import { api, ApiError } from './api.js'
@@ -14,6 +18,7 @@ import { showBoard } from './boardview.js'
 import { followLabelSet } from './labels.js'
 import { PhoneActions } from './phoneactions.js'
 import { childBoard } from './childview.js'
+import { html, render } from './view.js'
 
 // Asking keeps the phone's short-lived sign-in alive through a long meeting, and notices a
 // removal even if the connection missed it.
@@ -23,8 +28,13 @@ translatePage()
 
 const view = byId('view')
 const statusEl = byId('status')
+// The top bar stays on screen (see "phone: what is happening" in kring.css), and the page's jump
+// targets land below it.
+statusEl.closest('header')?.classList.add('topbar-sticky')
+document.documentElement.classList.add('phone-page')
+statusEl.setAttribute('aria-live', 'polite')
 
-/** @type {{provider: KringProvider, board: Y.Doc, stopBoard: () => void, stopPolling: () => void, actions: PhoneActions, stopChild: () => void} | null} */
+/** @type {{provider: KringProvider, board: Y.Doc, stopBoard: () => void, stopPlan: () => void, stopPolling: () => void, actions: PhoneActions, stopChild: () => void} | null} */
 let live = null
 
 async function start () {
@@ -58,29 +68,49 @@ function connect (pid, roomId) {
   const board = new Y.Doc()
   const provider = new KringProvider(window.location.origin, {}, board)
   followLabelSet(board)
-  const boardView = h('div', { class: 'board-view', id: 'board' })
+  const boardView = h('div', { class: 'board-view' })
+  const planView = h('div', { class: 'board-view plan-view' })
   const heading = h('h1', { tabindex: '-1', text: t.boardTitle })
-  const actions = new PhoneActions({ board, own: provider.doc(`p.${pid}`), pid })
+  const actions = new PhoneActions({ board, own: provider.doc(`p.${pid}`), pid, provider })
   // What the child said or drew, as far as the facilitator put it on this room's board.
-  const child = childBoard(board, { level: 2, photoSrc: (photo) => `/api/rooms/${encodeURIComponent(roomId)}/photos/${encodeURIComponent(photo)}` })
-  fill(view,
-    h('div', { class: 'phone-head' },
-      heading,
-      h('button', { type: 'button', class: 'secondary', id: 'leave', text: t.leave, onclick: () => leave() })),
-    h('p', { class: 'hint', text: w.phoneHint }),
-    actions.scalePanel,
-    actions.mine,
-    actions.proposeBox,
-    boardView,
-    child.element)
-  const stopBoard = showBoard(boardView, board, { style: 'phone', level: 2, actions: (item) => actions.itemActions(item) })
+  const child = childBoard(board, { level: 3, photoSrc: (photo) => `/api/rooms/${encodeURIComponent(roomId)}/photos/${encodeURIComponent(photo)}` })
+  const head = h('div', { class: 'phone-head' },
+    heading,
+    h('button', { type: 'button', class: 'secondary', id: 'leave', text: t.leave, onclick: () => leave() }))
+  /** @param {string} id @param {string} text */
+  const jump = (id, text) => html`<li><a href=${`#${id}`} @click=${(/** @type {Event} */ e) => jumpTo(e, id)}>${text}</a></li>`
+  // Kept by lit-html: the same elements each time, so a redraw loses no focus, typing or scroll.
+  const page = () => html`${head}<p class="hint">${w.phoneHint}</p>
+<nav class="phone-nav" aria-label=${w.phoneNav}><ul>${jump('now', w.phoneNavNow)}${jump('board-part', w.phoneNavBoard)}${jump('plan', w.phoneNavPlan)}${jump('suggest', w.phoneNavSuggest)}</ul></nav>
+<section class="phone-part phone-now" id="now" aria-labelledby="now-title"><h2 id="now-title" tabindex="-1">${w.phoneNowTitle}</h2>${actions.now()}</section>
+<div id="board">
+<section class="phone-part" id="board-part" aria-labelledby="board-part-title"><h2 id="board-part-title" tabindex="-1">${w.phoneBoardTitle}</h2>${boardView}${child.element}</section>
+<section class="phone-part" id="plan" aria-labelledby="plan-title"><h2 id="plan-title" tabindex="-1">${w.planTitle}</h2>${actions.mine}${planView}</section>
+</div>
+<section class="phone-part" id="suggest" aria-labelledby="suggest-title"><h2 id="suggest-title" tabindex="-1">${w.myProposals}</h2>${actions.proposeBox}${actions.myProposals}</section>`
+  let queued = false
+  const draw = () => {
+    if (queued || !live) return
+    queued = true
+    queueMicrotask(() => {
+      queued = false
+      if (live) render(page(), view)
+    })
+  }
+  const cardActions = (/** @type {import('./boardview.js').BoardItem} */ item) => actions.itemActions(item)
+  const stopBoard = showBoard(boardView, board, { style: 'phone', level: 3, part: 'framework', actions: cardActions })
+  const stopPlan = showBoard(planView, board, { style: 'phone', level: 3, part: 'plan', actions: cardActions })
+  actions.redraw = () => { stopBoard.redraw(); stopPlan.redraw() }
+  actions.changed = draw
   const stopPolling = every(keepAlive, KEEPALIVE_MS)
-  live = { provider, board, stopBoard, stopPolling, actions, stopChild: child.stop }
+  live = { provider, board, stopBoard, stopPlan, stopPolling, actions, stopChild: child.stop }
+  view.replaceChildren()
+  render(page(), view)
 
   const showStatus = () => {
     const state = provider.ended ? 'offline' : provider.status === 'synced' ? 'saved' : provider.status
     statusEl.dataset.state = state
-    setText(statusEl, provider.ended ? '' : state === 'saved' ? t.live : state === 'offline' ? t.offline : t.connecting)
+    setText(statusEl, provider.ended ? '' : state === 'saved' ? t.live : state === 'offline' ? w.phoneOffline : t.connecting)
   }
   provider.on('status', showStatus)
   provider.on('ended', async (refusal) => {
@@ -110,6 +140,7 @@ function stop () {
   if (!live) return
   live.stopPolling()
   live.stopBoard()
+  live.stopPlan()
   live.stopChild()
   live.actions.destroy()
   live.provider.destroy()
@@ -125,6 +156,19 @@ async function leave () {
     // No network: the sign-in runs out by itself; the page keeps nothing either way.
   }
   ended(t.left)
+}
+
+/**
+ * A jump link moves the focus too, so a screen reader and the keyboard go on from the part chosen.
+ * @param {Event} event
+ * @param {string} id
+ */
+function jumpTo (event, id) {
+  const heading = document.getElementById(`${id}-title`)
+  if (!heading) return
+  event.preventDefault()
+  heading.scrollIntoView({ block: 'start' })
+  heading.focus({ preventScroll: true })
 }
 
 /** @param {string} message */

@@ -1,5 +1,7 @@
-// What a phone can do on the board: the controls for marks, claims, proposals and the score. What
-// they write (only keys the server lets this person write) is in actions/participant.js.
+// What a phone can do on the board: the controls for marks, claims, proposals and the score, and
+// beside each thing acted on what became of it: waiting (sent or not, not yet stored), saved (the
+// server's durable ack) or refused (with the reason in the person's words). What they write (only
+// keys the server lets this person write) is in actions/participant.js.
 
 import * as Y from 'yjs'
 import { announce, fill, h, setText } from './dom.js'
@@ -7,12 +9,17 @@ import { CATEGORIES, categoryLabel, jargonIn, labels, onLabels } from './labels.
 import { w } from './boardwords.js'
 import { frameworkOf, marksOf, peopleOf, proposalsOf, roundsOf, rulesOf, claimsOf } from './boarddata.js'
 import { pairNumbers } from './boardview.js'
-import { html, nothing } from './view.js'
+import { html, nothing, repeat } from './view.js'
 import { roundTitle, scaleLine } from './scaleline.js'
 import * as act from './actions/participant.js'
 
 const MAX_TEXT = 2000
 const MARKS = /** @type {const} */ (['agree', 'disagree', 'unsure'])
+// Refusals that say this action cannot be done (any more); others are a fault, said as such.
+const ACTION_REFUSALS = new Set(['not_allowed', 'invalid_value'])
+
+/** @typedef {'mark' | 'claim' | 'score' | 'propose' | 'withdraw'} Action */
+/** @typedef {{state: 'waiting' | 'saved' | 'refused', text: string, n: number}} Outcome */
 
 export class PhoneActions {
   /**
@@ -20,13 +27,25 @@ export class PhoneActions {
    * @param {Y.Doc} options.board
    * @param {Y.Doc} options.own this person's own document (scores)
    * @param {string} options.pid
+   * @param {import('./provider.js').KringProvider} options.provider what the server made of each change
    */
-  constructor ({ board, own, pid }) {
+  constructor ({ board, own, pid, provider }) {
     this.board = board
     this.own = own
     this.pid = pid
+    this.provider = provider
+    /** @type {Map<string, Outcome>} by the thing acted on: `mark:<item>`, `claim:<rule>`, `score:<round>`… */
+    this.outcomes = new Map()
+    /** @type {Map<string, string>} withdrawn proposals (gone from the board) and their text */
+    this.withdrawn = new Map()
+    /** Draws the board's cards again (the page sets it): their outcome lines changed. */
+    this.redraw = () => {}
+    /** Draws the page around these parts again (the page sets it): what is asked now changed. */
+    this.changed = () => {}
     this.scalePanel = h('section', { class: 'phone-scale', id: 'scale', hidden: true, 'aria-labelledby': 'scale-title' })
+    this.scoreState = h('p', { class: 'action-state score-state', hidden: true })
     this.mine = h('section', { class: 'my-rules', id: 'my-rules', 'aria-labelledby': 'my-rules-title' })
+    this.myProposals = h('div', { class: 'my-proposals' })
     this.proposeBox = this.proposeForm()
     /** @type {string | null} which round and state the scale panel shows */
     this.shownRound = null
@@ -59,6 +78,95 @@ export class PhoneActions {
   destroy () {
     for (const [map, fn] of this.watching) map.unobserveDeep(fn)
     this.stopLabels()
+    this.outcomes.clear()
+  }
+
+  // -- what became of each action -----------------------------------------------------------------
+
+  /**
+   * Make a change and show, at the thing acted on, that it waits until the server's durable ack
+   * says saved, or its refusal says why not. A later action on the same thing speaks instead.
+   * @param {string | null} key what was acted on; null: `<action>:<what write returns>` (a new key)
+   * @param {Action} action
+   * @param {() => string | void} write
+   */
+  follow (key, action, write) {
+    let on = key || ''
+    const change = this.provider.change(() => {
+      const made = write()
+      if (!on) on = `${action}:${made}`
+    })
+    const n = (this.outcomes.get(on)?.n || 0) + 1
+    this.outcomes.set(on, { state: 'waiting', text: w.actionWaiting, n })
+    change.then((outcome) => {
+      if (this.outcomes.get(on)?.n !== n) return
+      if (outcome.saved) {
+        this.outcomes.set(on, { state: 'saved', text: w.actionSaved, n })
+      } else {
+        const reasons = /** @type {Record<string, string>} */ (w.refusedBecause)
+        const text = w.actionRefused(ACTION_REFUSALS.has(outcome.refusal.code) ? reasons[action] : reasons.other)
+        this.outcomes.set(on, { state: 'refused', text, n })
+        announce(text)
+      }
+      this.showOutcome(on)
+    })
+    this.showOutcome(on)
+  }
+
+  /** @param {string} key */
+  showOutcome (key) {
+    if (key.startsWith('score:')) {
+      const outcome = this.outcomes.get(key)
+      this.scoreState.hidden = !outcome
+      this.scoreState.dataset.state = outcome ? outcome.state : ''
+      setText(this.scoreState, outcome ? outcome.text : '')
+    } else if (key.startsWith('propose:') || key.startsWith('withdraw:')) {
+      this.drawProposals()
+    } else {
+      this.redraw()
+      this.changed()
+    }
+  }
+
+  /**
+   * The outcome line of a thing acted on, for a card drawn by the keyed view.
+   * @param {string} key
+   */
+  outcomeLine (key) {
+    const outcome = this.outcomes.get(key)
+    return outcome ? html`<p class="action-state" data-state=${outcome.state}>${outcome.text}</p>` : nothing
+  }
+
+  /** @param {string} key */
+  outcomeElement (key) {
+    const outcome = this.outcomes.get(key)
+    return outcome ? h('span', { class: 'action-state', 'data-state': outcome.state, text: outcome.text }) : null
+  }
+
+  // -- what is asked of this person now ----------------------------------------------------------
+
+  /**
+   * The rules that name this person (their first name in the rule) but are not theirs yet, asked,
+   * or not: a bottom line is nobody's to claim.
+   */
+  namedRules () {
+    const me = peopleOf(this.board).get(this.pid)
+    const name = me ? me.name.trim() : ''
+    if (!name) return []
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    // A word of its own, in any script: "Ann" names Ann, not Anna.
+    const named = new RegExp(`(^|[^\\p{L}\\p{N}])${escaped}($|[^\\p{L}\\p{N}])`, 'iu')
+    const claims = claimsOf(this.board)
+    return rulesOf(this.board).filter((r) => r.section !== 'bottom_line' && !r.owners.includes(this.pid) &&
+      !(claims.get(r.key) || []).includes(this.pid) && [r.text, r.when, r.check, r.checkBy].some((text) => named.test(text)))
+  }
+
+  /** What "asked of you now" holds: the scaling question while there is a round, and named rules. */
+  now () {
+    const rules = this.namedRules()
+    return html`${this.scalePanel}${rules.length
+      ? html`<ul class="cards phone-asks">${repeat(rules, (r) => r.key, (r) => html`<li class="card phone-ask" data-key=${r.key}><div class="card-body"><p class="ask-why">${w.phoneAskClaim}</p><span class="card-text" dir="auto">${r.text}</span>${this.claimActions(r)}</div></li>`)}</ul>`
+      : nothing}${rules.length || !this.scalePanel.hidden ? nothing : html`<p class="empty">${w.phoneNowEmpty}</p>`}`
   }
 
   // -- marks and claims on the board's cards ------------------------------------------------------
@@ -74,7 +182,7 @@ export class PhoneActions {
     return html`<div class="mark-buttons" role="group" aria-label=${item.text.slice(0, 80)}>${MARKS.map((kind) => html`<button
       type="button" class="mark-button mark-${kind}" aria-pressed=${String(mine === kind)}
       aria-label=${w.markItem(w.marks[kind], item.text)} @click=${() => this.mark(item.key, kind, mine === kind)}
-      >${w.marks[kind]}</button>`)}</div>`
+      >${w.marks[kind]}</button>`)}</div>${this.outcomeLine(`mark:${item.key}`)}`
   }
 
   /**
@@ -83,8 +191,7 @@ export class PhoneActions {
    * @param {boolean} again pressing the chosen mark once more takes it back
    */
   mark (itemKey, kind, again) {
-    if (again) act.unmark(this, itemKey)
-    else act.mark(this, itemKey, kind)
+    this.follow(`mark:${itemKey}`, 'mark', () => again ? act.unmark(this, itemKey) : act.mark(this, itemKey, kind))
     announce(again ? '' : w.announceMarked(/** @type {Record<string, string>} */ (w.marks)[kind]))
   }
 
@@ -95,14 +202,15 @@ export class PhoneActions {
   claimActions (rule) {
     if (rule.section === 'bottom_line' || rule.owners.includes(this.pid)) return null
     const claimed = (claimsOf(this.board).get(rule.key) || []).includes(this.pid)
-    const unclaim = () => act.unclaim(this, rule.key)
+    const key = `claim:${rule.key}`
+    const unclaim = () => this.follow(key, 'claim', () => act.unclaim(this, rule.key))
     const claim = () => {
-      act.claim(this, rule.key)
+      this.follow(key, 'claim', () => act.claim(this, rule.key))
       announce(w.announceClaimed)
     }
     return html`<div class=${claimed ? 'claim row' : 'claim'}>${claimed ? html`<span class="claim-waiting">${w.claimWaiting}</span>` : nothing}<button
       type="button" class=${claimed ? 'secondary' : 'claim-button'} @click=${claimed ? unclaim : claim}
-      >${claimed ? w.unclaim : w.claim}</button></div>`
+      >${claimed ? w.unclaim : w.claim}</button></div>${this.outcomeLine(key)}`
   }
 
   drawMine () {
@@ -115,7 +223,7 @@ export class PhoneActions {
     this.heardOwned = owned
     const rules = all.filter((r) => r.owners.includes(this.pid) || (claims.get(r.key) || []).includes(this.pid))
     fill(this.mine,
-      h('h2', { id: 'my-rules-title', text: w.myRules }),
+      h('h3', { id: 'my-rules-title', text: w.myRules }),
       rules.length
         ? h('ul', { class: 'cards' }, rules.map((r) => h('li', { class: 'card my-rule', 'data-key': r.key },
           h('div', { class: 'card-body' },
@@ -124,6 +232,7 @@ export class PhoneActions {
               h('span', { class: `pill status-pill status-${r.status}`, text: /** @type {Record<string, string>} */ (w.statuses)[r.status] }),
               r.owners.includes(this.pid) ? null : h('span', { class: 'claim-waiting', text: ` ${w.claimWaiting}` }))))))
         : h('p', { class: 'empty', text: w.myRulesEmpty }))
+    this.changed()
   }
 
   // -- proposals ----------------------------------------------------------------------------------
@@ -143,7 +252,6 @@ export class PhoneActions {
       jargon.hidden = !found.length
       setText(jargon, found.length ? w.jargon(found) : '')
     })
-    this.myProposals = h('div', { class: 'my-proposals' })
     const form = h('form', { class: 'stack propose-form', id: 'propose', novalidate: true },
       h('p', { class: 'hint', text: w.proposeHint }),
       h('label', { for: category.id, text: w.proposeWhere }), category,
@@ -154,12 +262,12 @@ export class PhoneActions {
       event.preventDefault()
       const words = text.value.trim().slice(0, MAX_TEXT)
       if (!words) return text.focus()
-      act.propose(this, category.value, words)
+      this.follow(null, 'propose', () => act.propose(this, category.value, words))
       text.value = ''
       jargon.hidden = true
       announce(w.announceProposed)
     })
-    return h('details', { class: 'propose-box' }, h('summary', { text: w.proposeTitle }), form, this.myProposals)
+    return h('details', { class: 'propose-box' }, h('summary', { text: w.proposeTitle }), form)
   }
 
   drawProposals () {
@@ -173,20 +281,39 @@ export class PhoneActions {
       }
     }
     this.heardProposals = new Map(mine.map((p) => [p.key, p.status]))
-    if (!mine.length) return fill(this.myProposals)
+    const withdrawn = [...this.withdrawn].filter(([key]) => !mine.some((p) => p.key === key))
+    if (!mine.length && !withdrawn.length) return fill(this.myProposals)
     fill(this.myProposals,
-      h('h3', { text: w.myProposals }),
-      h('ul', { class: 'proposal-list' }, mine.map((p) => h('li', { class: `my-proposal proposal-${p.status}` },
+      h('ul', { class: 'proposal-list' }, mine.map((p) => h('li', { class: `my-proposal proposal-${p.status}`, 'data-key': p.key },
         h('span', { class: 'card-text', dir: 'auto', text: p.text }),
         h('span', { class: `pill proposal-status`, text: w.proposalStatus[p.status] }),
         p.status === 'open'
-          ? h('button', { type: 'button', class: 'quiet', 'aria-label': w.withdrawProposal(p.text), text: w.withdraw, onclick: () => act.withdraw(this, p.key) })
-          : null))))
+          ? h('button', { type: 'button', class: 'quiet', 'aria-label': w.withdrawProposal(p.text), text: w.withdraw, onclick: () => this.withdraw(p.key, p.text) })
+          : null,
+        this.outcomeElement(`propose:${p.key}`))),
+      // Gone from the board here at once; whether the server took it back too is said here.
+      withdrawn.map(([key, text]) => h('li', { class: 'my-proposal proposal-withdrawn', 'data-key': key },
+        h('span', { class: 'card-text', dir: 'auto', text: w.withdrawn(text) }),
+        this.outcomeElement(`withdraw:${key}`)))))
+  }
+
+  /**
+   * @param {string} key
+   * @param {string} text
+   */
+  withdraw (key, text) {
+    this.withdrawn.set(key, text)
+    this.follow(`withdraw:${key}`, 'withdraw', () => act.withdraw(this, key))
   }
 
   // -- the scaling question -----------------------------------------------------------------------
 
   drawScale () {
+    this.drawRound()
+    this.changed() // the round is what is asked now, or no longer
+  }
+
+  drawRound () {
     const rounds = roundsOf(this.board)
     const round = rounds[rounds.length - 1]
     if (!round) {
@@ -209,13 +336,15 @@ export class PhoneActions {
       return
     }
     this.shownRound = state
+    this.showOutcome(`score:${round.key}`)
     if (round.status === 'revealed') {
-      fill(this.scalePanel, h('h2', { id: 'scale-title', class: 'visually-hidden', text: w.scaleTitle }),
-        scaleLine({ round, people: peopleOf(this.board), previous: null, title, level: 3 }))
+      fill(this.scalePanel, h('h3', { id: 'scale-title', class: 'visually-hidden', text: w.scaleTitle }),
+        scaleLine({ round, people: peopleOf(this.board), previous: null, title, level: 4 }), this.scoreState)
       return
     }
     if (round.status === 'closed') {
-      fill(this.scalePanel, h('h2', { id: 'scale-title', text: `${w.scaleTitle}: ${title}` }), h('p', { class: 'notice', text: w.roundClosedWait }))
+      // A score refused because the round closed first says so here, where the buttons were.
+      fill(this.scalePanel, h('h3', { id: 'scale-title', text: `${w.scaleTitle}: ${title}` }), h('p', { class: 'notice', text: w.roundClosedWait }), this.scoreState)
       return
     }
     this.scoreButtons = Array.from({ length: 11 }, (_, n) => h('button', {
@@ -231,11 +360,12 @@ export class PhoneActions {
     this.why = why
     const saveWhy = h('button', { type: 'button', class: 'secondary wide', id: 'save-why', text: w.saveWhy, onclick: () => this.saveWhy(round.key) })
     fill(this.scalePanel,
-      h('h2', { id: 'scale-title', dir: 'auto', text: `${w.scaleTitle}: ${title}` }),
+      h('h3', { id: 'scale-title', dir: 'auto', text: `${w.scaleTitle}: ${title}` }),
       h('p', { class: 'scale-question', text: labels.scale.question }),
       h('div', { class: 'score-buttons', role: 'group', 'aria-label': w.yourScore }, this.scoreButtons),
       h('div', { class: 'score-ends', 'aria-hidden': 'true' }, h('span', { text: labels.scale.zero }), h('span', { text: labels.scale.ten })),
       this.scoreNote,
+      this.scoreState,
       h('label', { for: why.id, text: w.scoreWhyOptional }), why, saveWhy)
     this.showChoice(value)
   }
@@ -252,14 +382,14 @@ export class PhoneActions {
    */
   score (roundKey, value) {
     const why = this.why ? this.why.value.trim().slice(0, MAX_TEXT) : ''
-    act.score(this, roundKey, value, why)
+    this.follow(`score:${roundKey}`, 'score', () => act.score(this, roundKey, value, why))
     announce(w.scoreSaved(value))
   }
 
   /** @param {string} roundKey */
   saveWhy (roundKey) {
     const why = this.why ? this.why.value.trim().slice(0, MAX_TEXT) : ''
-    act.explainScore(this, roundKey, why)
+    this.follow(`score:${roundKey}`, 'score', () => act.explainScore(this, roundKey, why))
     announce(w.whySaved)
   }
 }

@@ -30,9 +30,17 @@ const DOC_NAME = /^(board|wall|private|p\.[a-z0-9]{1,32})$/
 // Refusals after which trying again cannot help: the person is out, or the room is.
 const FINAL_CONNECT = new Set(['not_admitted', 'room_closed', 'removed', 'bad_auth'])
 const FINAL_REFUSAL = new Set(['removed', 'room_closed'])
+// Refusals of a write that the provider answers by sending it again (a resync): the write is still
+// on its way, not refused.
+const RESENT = new Set(['incomplete', 'rate_limited'])
 
 /** @typedef {'connecting' | 'synced' | 'offline' | 'ended'} Status */
 /** @typedef {{code: string, message: string, event?: string}} Refusal */
+/**
+ * What the server made of a change (`KringProvider.change`): stored durably, or refused and so
+ * stored nowhere.
+ * @typedef {{saved: true} | {saved: false, refusal: Refusal}} Outcome
+ */
 /**
  * The connect payload, which says who this is (the cookies ride along with the handshake):
  * a facilitator `{room}`, a participant `{}` or `{token}`, a projector `{projector}`.
@@ -76,6 +84,8 @@ export class KringProvider extends ObservableV2 {
     // Each local change gets a number; it stays in its document's set until the server says it is
     // stored. A saved step 2 of a document confirms every change of it made before it was written.
     this._seq = 0
+    /** @type {Map<number, {left: Set<number>, settle: (outcome: Outcome) => void}>} changes someone waits on */
+    this._followed = new Map()
     /** @type {Set<string>} documents whose step 1 went out on this connection */
     this._asked = new Set()
     /** @type {string | null} */
@@ -123,6 +133,45 @@ export class KringProvider extends ObservableV2 {
     let n = 0
     for (const tracked of this.docs.values()) n += tracked.unsaved.size
     return n
+  }
+
+  /**
+   * Make a local change (`write` edits one or more of the documents) and learn what the server made
+   * of it: the promise settles once the server has stored all of it, or refused any of it. It stays
+   * pending while the change waits (offline, or on an answer). Nothing changed counts as saved.
+   * @param {() => void} write
+   * @returns {Promise<Outcome>}
+   */
+  change (write) {
+    const first = this._seq + 1
+    write() // a document's update event, and so its number, comes before its transaction returns
+    const last = this._seq
+    if (last < first) return Promise.resolve({ saved: true })
+    return new Promise((resolve) => {
+      const followed = { left: new Set(), settle: resolve }
+      for (let seq = first; seq <= last; seq++) {
+        followed.left.add(seq)
+        this._followed.set(seq, followed)
+      }
+    })
+  }
+
+  /**
+   * @param {number} seq a local change the server answered on
+   * @param {Refusal | null} refusal
+   */
+  _settle (seq, refusal) {
+    const followed = this._followed.get(seq)
+    if (!followed) return
+    if (refusal) {
+      // Refused in part is refused: the rest of the same change must not count as done.
+      for (const other of followed.left) this._followed.delete(other)
+      followed.settle({ saved: false, refusal })
+      return
+    }
+    this._followed.delete(seq)
+    followed.left.delete(seq)
+    if (!followed.left.size) followed.settle({ saved: true })
   }
 
   /**
@@ -302,8 +351,9 @@ export class KringProvider extends ObservableV2 {
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
     syncProtocol.writeUpdate(encoder, update)
-    this._sendSync(name, encoding.toUint8Array(encoder), (saved) => {
+    this._sendSync(name, encoding.toUint8Array(encoder), (saved, refusal) => {
       if (saved) tracked.unsaved.delete(seq)
+      if (saved || refusal) this._settle(seq, refusal)
     })
   }
 
@@ -327,9 +377,14 @@ export class KringProvider extends ObservableV2 {
     const kind = syncProtocol.readSyncMessage(decoder, encoder, tracked.doc, this)
     if (kind === syncProtocol.messageYjsSyncStep1) {
       // Our step 2 holds everything the server lacks, so once stored all earlier changes are too.
-      this._sendSync(name, encoding.toUint8Array(encoder), (saved) => {
-        if (!saved) return
-        for (const seq of tracked.unsaved) if (seq <= coveredUpTo) tracked.unsaved.delete(seq)
+      this._sendSync(name, encoding.toUint8Array(encoder), (saved, refusal) => {
+        if (!saved && !refusal) return
+        // Refused, the step 2 was applied to nothing: every change it carried is refused with it.
+        for (const seq of tracked.unsaved) {
+          if (seq > coveredUpTo) continue
+          if (saved) tracked.unsaved.delete(seq)
+          this._settle(seq, refusal)
+        }
       })
     } else if (kind === syncProtocol.messageYjsSyncStep2 && name === this.name) {
       this._setStatus('synced')
@@ -340,21 +395,23 @@ export class KringProvider extends ObservableV2 {
    * Send a sync frame and wait for the server's word on it.
    * @param {string} name
    * @param {Uint8Array} frame
-   * @param {((saved: boolean) => void) | null} onAck
+   * @param {((saved: boolean, refusal: Refusal | null) => void) | null} onAck saved, or the
+   *   refusal when the server refused the frame for good (not one that a resync sends again)
    */
   _sendSync (name, frame, onAck) {
     this.socket.timeout(ACK_TIMEOUT_MS).emit('sync', name, toArrayBuffer(frame), (err, ack) => {
       if (this._destroyed) return
       const saved = !err && ack != null && ack.ok === true && ack.saved === true
+      const refused = !err && ack != null && ack.ok === false && !RESENT.has(ack.code)
       if (onAck) {
-        onAck(saved)
+        onAck(saved, refused ? { code: String(ack.code || ''), message: String(ack.message || ''), event: 'sync' } : null)
         this.emit('saved', [this.unsaved])
       }
       // No answer in time on a live socket, or an update the server could not place because it
       // missed something before it: start over, and the state-vector exchange fills the gap.
       const timedOut = Boolean(err) && this.socket.connected
       // Refused for the rate (`rate_limited`) is the same: the edit is still in our doc.
-      const resend = !err && ack != null && ack.ok === false && (ack.code === 'incomplete' || ack.code === 'rate_limited')
+      const resend = !err && ack != null && ack.ok === false && RESENT.has(ack.code)
       if (timedOut || resend) this._resync()
     })
   }
