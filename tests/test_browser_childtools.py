@@ -175,7 +175,7 @@ async def test_three_houses_and_progress_in_the_console(
     frames = record_frames(phone.page)
     await phone.page.goto("/board")
     on_phone = phone.page.locator(".child-board")
-    await expect(on_phone.locator("h2")).to_have_text("Drie Huizen")
+    await expect(on_phone.locator("h3")).to_have_text("Drie Huizen")
     phone_photo = on_phone.locator("img.child-photo")
     await expect(phone_photo).to_have_attribute("alt", "Tekening van het kind, Huis van de zorgen")
     assert await phone_photo.evaluate("(img) => img.decode().then(() => img.naturalWidth)") == 120

@@ -358,7 +358,7 @@ async def test_phone_in_english_admitted_at_once_renamed_and_closed_out(
     await phone.page.click("#join button[type=submit]")
     await phone.page.wait_for_url(f"{server.url}/board?lang=en")  # admitted at once, no waiting
     await expect(phone.page.get_by_role("heading", name="Board")).to_be_visible()
-    await expect(phone.page.locator("#board")).to_have_text("Nothing on the board yet.")
+    await expect(phone.page.locator("#board-part .board-view")).to_have_text("Nothing on the board yet.")
     await expect(phone.page.locator("#status")).to_have_text("Connected")
     await phone.page.screenshot(path=str(ARTIFACTS / "meeting-phone-empty-en-360x740.png"))
 

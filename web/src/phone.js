@@ -63,15 +63,17 @@ function reasonOf (err) {
 /**
  * @param {string} pid this phone's participant id
  * @param {string} roomId
+ * @param {Map<string, import('./phoneactions.js').Outcome>} [outcomes] what the page said before
+ *   it started over
  */
-function connect (pid, roomId) {
+function connect (pid, roomId, outcomes) {
   const board = new Y.Doc()
   const provider = new KringProvider(window.location.origin, {}, board)
   followLabelSet(board)
   const boardView = h('div', { class: 'board-view' })
   const planView = h('div', { class: 'board-view plan-view' })
   const heading = h('h1', { tabindex: '-1', text: t.boardTitle })
-  const actions = new PhoneActions({ board, own: provider.doc(`p.${pid}`), pid, provider })
+  const actions = new PhoneActions({ board, own: provider.doc(`p.${pid}`), pid, provider, outcomes })
   // What the child said or drew, as far as the facilitator put it on this room's board.
   const child = childBoard(board, { level: 3, photoSrc: (photo) => `/api/rooms/${encodeURIComponent(roomId)}/photos/${encodeURIComponent(photo)}` })
   const head = h('div', { class: 'phone-head' },
@@ -104,8 +106,7 @@ function connect (pid, roomId) {
   actions.changed = draw
   const stopPolling = every(keepAlive, KEEPALIVE_MS)
   live = { provider, board, stopBoard, stopPlan, stopPolling, actions, stopChild: child.stop }
-  view.replaceChildren()
-  render(page(), view)
+  render(page(), view) // after a start over, into the same parts: lit-html keeps its markers there
 
   const showStatus = () => {
     const state = provider.ended ? 'offline' : provider.status === 'synced' ? 'saved' : provider.status
@@ -113,6 +114,24 @@ function connect (pid, roomId) {
     setText(statusEl, provider.ended ? '' : state === 'saved' ? t.live : state === 'offline' ? w.phoneOffline : t.connecting)
   }
   provider.on('status', showStatus)
+  // A refused change stays in this copy of the documents and would take every later change down
+  // with it: start over from the server's, keeping what each action said (the refusal too). After
+  // the outcome has been told: its promise settles before this timer runs.
+  provider.on('diverged', () => setTimeout(() => {
+    if (!live || live.provider !== provider) return
+    const kept = new Map([...actions.outcomes].filter(([, outcome]) => outcome.state !== 'waiting'))
+    const y = window.scrollY
+    stop()
+    connect(pid, roomId, kept)
+    const again = /** @type {NonNullable<typeof live>} */ (live).provider
+    const back = (/** @type {string} */ status) => {
+      if (status !== 'synced') return
+      again.off('status', back)
+      // Once the fresh copy is drawn (the views draw in a microtask): stay where the person was.
+      setTimeout(() => window.scrollTo(0, y), 0)
+    }
+    again.on('status', back)
+  }, 0))
   provider.on('ended', async (refusal) => {
     if (refusal.code !== 'bad_auth') return ended(/** @type {Record<string, string>} */ (t.ended)[refusal.code] || t.ended.bad_auth)
     // A socket refused as a whole says little (removed while offline? expired?); the status says why.
@@ -125,7 +144,7 @@ function connect (pid, roomId) {
     }
   })
   showStatus()
-  heading.focus()
+  heading.focus({ preventScroll: Boolean(outcomes) })
 }
 
 async function keepAlive () {

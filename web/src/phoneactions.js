@@ -28,14 +28,15 @@ export class PhoneActions {
    * @param {Y.Doc} options.own this person's own document (scores)
    * @param {string} options.pid
    * @param {import('./provider.js').KringProvider} options.provider what the server made of each change
+   * @param {Map<string, Outcome>} [options.outcomes] what the page said before it started over
    */
-  constructor ({ board, own, pid, provider }) {
+  constructor ({ board, own, pid, provider, outcomes }) {
     this.board = board
     this.own = own
     this.pid = pid
     this.provider = provider
     /** @type {Map<string, Outcome>} by the thing acted on: `mark:<item>`, `claim:<rule>`, `score:<round>`… */
-    this.outcomes = new Map()
+    this.outcomes = outcomes || new Map()
     /** @type {Map<string, string>} withdrawn proposals (gone from the board) and their text */
     this.withdrawn = new Map()
     /** Draws the board's cards again (the page sets it): their outcome lines changed. */
@@ -78,7 +79,7 @@ export class PhoneActions {
   destroy () {
     for (const [map, fn] of this.watching) map.unobserveDeep(fn)
     this.stopLabels()
-    this.outcomes.clear()
+    this.destroyed = true
   }
 
   // -- what became of each action -----------------------------------------------------------------
@@ -99,7 +100,7 @@ export class PhoneActions {
     const n = (this.outcomes.get(on)?.n || 0) + 1
     this.outcomes.set(on, { state: 'waiting', text: w.actionWaiting, n })
     change.then((outcome) => {
-      if (this.outcomes.get(on)?.n !== n) return
+      if (this.destroyed || this.outcomes.get(on)?.n !== n) return
       if (outcome.saved) {
         this.outcomes.set(on, { state: 'saved', text: w.actionSaved, n })
       } else {

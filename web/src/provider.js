@@ -55,9 +55,12 @@ const RESENT = new Set(['incomplete', 'rate_limited'])
  */
 
 /**
+ * `diverged`: the server refused a change of that document for good. The change stays in this copy
+ * (Yjs cannot take it out), and every later change of the document builds on it, so the server
+ * would refuse those too: only a fresh copy from the server goes on from here.
  * @extends {ObservableV2<{status: (status: Status) => void, saved: (unsaved: number) => void,
  *   refused: (refusal: Refusal) => void, ended: (refusal: Refusal) => void,
- *   doc: (name: string, doc: Y.Doc) => void}>}
+ *   doc: (name: string, doc: Y.Doc) => void, diverged: (name: string) => void}>}
  */
 export class KringProvider extends ObservableV2 {
   /**
@@ -354,6 +357,7 @@ export class KringProvider extends ObservableV2 {
     this._sendSync(name, encoding.toUint8Array(encoder), (saved, refusal) => {
       if (saved) tracked.unsaved.delete(seq)
       if (saved || refusal) this._settle(seq, refusal)
+      if (refusal) this.emit('diverged', [name])
     })
   }
 
@@ -385,6 +389,7 @@ export class KringProvider extends ObservableV2 {
           if (saved) tracked.unsaved.delete(seq)
           this._settle(seq, refusal)
         }
+        if (refusal) this.emit('diverged', [name])
       })
     } else if (kind === syncProtocol.messageYjsSyncStep2 && name === this.name) {
       this._setStatus('synced')
