@@ -119,6 +119,20 @@ async def test_each_action_says_waiting_saved_or_refused(meeting: Meeting) -> No
         "Opgeslagen"
     )
 
+    # Withdrawn offline after the facilitator put it on the board: refused, said on the suggestion.
+    await truus.context.set_offline(True)
+    await expect(page.locator("#status")).to_have_attribute("data-state", "offline")
+    await column.locator(".inbox").get_by_role("button", name="Voorstel van Truus op het bord zetten").click()
+    await expect(column.locator(".board-view .card-text", has_text="Buurvrouw Ans")).to_be_visible()
+    await page.get_by_role("button", name=re.compile("^Intrekken: Buurvrouw Ans")).click()
+    withdrawn = page.locator(".my-proposal", has_text="Buurvrouw Ans")
+    await expect(withdrawn.locator(".action-state")).to_have_text("Wacht op opslaan")
+    await truus.context.set_offline(False)
+    await expect(withdrawn.locator(".action-state")).to_have_text(
+        "Niet opgeslagen: de gespreksleider had er al over beslist."
+    )
+    await expect(withdrawn.locator(".proposal-status")).to_have_text("op het bord")
+
     # The round closes while the phone is offline: its score is refused, and it says why, there.
     await truus.context.set_offline(True)
     await expect(page.locator("#status")).to_have_attribute("data-state", "offline")

@@ -291,7 +291,8 @@ export class PhoneActions {
         p.status === 'open'
           ? h('button', { type: 'button', class: 'quiet', 'aria-label': w.withdrawProposal(p.text), text: w.withdraw, onclick: () => this.withdraw(p.key, p.text) })
           : null,
-        this.outcomeElement(`propose:${p.key}`))),
+        // A withdrawal refused (decided first) is said on the suggestion, back from the server.
+        this.outcomeElement(this.outcomes.has(`withdraw:${p.key}`) ? `withdraw:${p.key}` : `propose:${p.key}`))),
       // Gone from the board here at once; whether the server took it back too is said here.
       withdrawn.map(([key, text]) => h('li', { class: 'my-proposal proposal-withdrawn', 'data-key': key },
         h('span', { class: 'card-text', dir: 'auto', text: w.withdrawn(text) }),
