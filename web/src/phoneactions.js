@@ -105,7 +105,7 @@ export class PhoneActions {
         this.outcomes.set(on, { state: 'saved', text: w.actionSaved, n })
       } else {
         const reasons = /** @type {Record<string, string>} */ (w.refusedBecause)
-        const text = w.actionRefused(ACTION_REFUSALS.has(outcome.refusal.code) ? reasons[action] : reasons.other)
+        const text = w.actionRefused(ACTION_REFUSALS.has(outcome.refusal.code) ? reasons[action] : reasons.fault)
         this.outcomes.set(on, { state: 'refused', text, n })
         announce(text)
       }
@@ -263,7 +263,13 @@ export class PhoneActions {
       event.preventDefault()
       const words = text.value.trim().slice(0, MAX_TEXT)
       if (!words) return text.focus()
-      this.follow(null, 'propose', () => act.propose(this, category.value, words))
+      const proposals = this.board.getMap('proposals')
+      const before = new Set(proposals.keys())
+      // The new proposal's key is the one that was not there before: its line follows it.
+      this.follow(null, 'propose', () => {
+        act.propose(this, category.value, words)
+        return [...proposals.keys()].find((key) => !before.has(key) && key.startsWith(`${this.pid}:`))
+      })
       text.value = ''
       jargon.hidden = true
       announce(w.announceProposed)

@@ -47,14 +47,11 @@ export function unclaim (me, ruleKey) {
  * @param {Participant} me
  * @param {string} category
  * @param {string} words 1 to 2000 characters
- * @returns {string} the proposal's key
  */
 export function propose (me, category, words) {
-  const key = `${me.pid}:${newKey()}`
-  me.board.getMap('proposals').set(key, new Y.Map([
+  me.board.getMap('proposals').set(`${me.pid}:${newKey()}`, new Y.Map([
     ['by', me.pid], ['text', words], ['category', category], ['status', 'open']
   ]))
-  return key // the phone follows what becomes of it
 }
 
 /**
