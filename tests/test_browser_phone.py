@@ -173,8 +173,11 @@ async def test_the_page_starts_with_what_is_asked_now(meeting: Meeting) -> None:
     await plan.get_by_role("button", name="Afspraak toevoegen").click()
     ask = now.locator(".phone-ask", has_text="Truus belt elke zondag")
     await expect(ask).to_contain_text("Je naam staat in deze afspraak")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "phone-asked-now-360x740.png"))
     await ask.get_by_role("button", name="Ik doe dit").click()
     await expect(ask).to_have_count(0)  # asked: it waits for the facilitator now
+    await expect(page.locator("#now-title")).to_be_focused()  # not lost with the button that went
     await expect(page.locator("#my-rules .my-rule")).to_contain_text("wacht op de gespreksleider")
     await expect(page.locator("#plan .rule", has_text="Truus belt").locator(".action-state")).to_have_text("Opgeslagen")
 

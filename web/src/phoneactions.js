@@ -166,7 +166,7 @@ export class PhoneActions {
   now () {
     const rules = this.namedRules()
     return html`${this.scalePanel}${rules.length
-      ? html`<ul class="cards phone-asks">${repeat(rules, (r) => r.key, (r) => html`<li class="card phone-ask" data-key=${r.key}><div class="card-body"><p class="ask-why">${w.phoneAskClaim}</p><span class="card-text" dir="auto">${r.text}</span>${this.claimActions(r)}</div></li>`)}</ul>`
+      ? html`<ul class="cards phone-asks">${repeat(rules, (r) => r.key, (r) => html`<li class="card phone-ask" data-key=${r.key}><div class="card-body"><p class="ask-why">${w.phoneAskClaim}</p><span class="card-text" dir="auto">${r.text}</span>${this.claimActions(r, true)}</div></li>`)}</ul>`
       : nothing}${rules.length || !this.scalePanel.hidden ? nothing : html`<p class="empty">${w.phoneNowEmpty}</p>`}`
   }
 
@@ -199,8 +199,10 @@ export class PhoneActions {
   /**
    * Claiming a rule and taking the claim back is one button, so the focus stays on it.
    * @param {import('./boarddata.js').Rule} rule
+   * @param {boolean} [asked] the button of "asked of you now", which goes once claimed: the focus
+   *   goes to that part's heading instead of nowhere
    */
-  claimActions (rule) {
+  claimActions (rule, asked = false) {
     if (rule.section === 'bottom_line' || rule.owners.includes(this.pid)) return null
     const claimed = (claimsOf(this.board).get(rule.key) || []).includes(this.pid)
     const key = `claim:${rule.key}`
@@ -208,6 +210,7 @@ export class PhoneActions {
     const claim = () => {
       this.follow(key, 'claim', () => act.claim(this, rule.key))
       announce(w.announceClaimed)
+      if (asked) setTimeout(() => document.getElementById('now-title')?.focus(), 0)
     }
     return html`<div class=${claimed ? 'claim row' : 'claim'}>${claimed ? html`<span class="claim-waiting">${w.claimWaiting}</span>` : nothing}<button
       type="button" class=${claimed ? 'secondary' : 'claim-button'} @click=${claimed ? unclaim : claim}
