@@ -63,7 +63,7 @@ function reasonOf (err) {
 /**
  * @param {string} pid this phone's participant id
  * @param {string} roomId
- * @param {Map<string, import('./phoneactions.js').Outcome>} [outcomes] what the page said before
+ * @param {Map<string, import('./phoneactions.js').Said>} [outcomes] what the page said before
  *   it started over
  */
 function connect (pid, roomId, outcomes) {

@@ -19,7 +19,7 @@ const MARKS = /** @type {const} */ (['agree', 'disagree', 'unsure'])
 const ACTION_REFUSALS = new Set(['not_allowed', 'invalid_value'])
 
 /** @typedef {'mark' | 'claim' | 'score' | 'propose' | 'withdraw'} Action */
-/** @typedef {{state: 'waiting' | 'saved' | 'refused', text: string, n: number}} Outcome */
+/** @typedef {{state: 'waiting' | 'saved' | 'refused', text: string, n: number}} Said what the line beside an action says */
 
 export class PhoneActions {
   /**
@@ -28,14 +28,14 @@ export class PhoneActions {
    * @param {Y.Doc} options.own this person's own document (scores)
    * @param {string} options.pid
    * @param {import('./provider.js').KringProvider} options.provider what the server made of each change
-   * @param {Map<string, Outcome>} [options.outcomes] what the page said before it started over
+   * @param {Map<string, Said>} [options.outcomes] what the page said before it started over
    */
   constructor ({ board, own, pid, provider, outcomes }) {
     this.board = board
     this.own = own
     this.pid = pid
     this.provider = provider
-    /** @type {Map<string, Outcome>} by the thing acted on: `mark:<item>`, `claim:<rule>`, `score:<round>`… */
+    /** @type {Map<string, Said>} by the thing acted on: `mark:<item>`, `claim:<rule>`, `score:<round>`… */
     this.outcomes = outcomes || new Map()
     /** @type {Map<string, string>} withdrawn proposals (gone from the board) and their text */
     this.withdrawn = new Map()
