@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.html_shell import page_lang, shell
+from server.html_shell import page_lang, page_response, shell
 
 # Ids are drawn by server.auth.new_id: lower-case letters and digits.
 MEETING_ID = re.compile(r"^[a-z0-9]{1,32}$")
@@ -29,7 +29,7 @@ def _topbar(extra: str = "") -> str:
 
 
 def _page(request: Request, title: str, body: str, script: str) -> Response:
-    return HTMLResponse(shell(title, f"{body}\n{_LIVE}", script, page_lang(request)))
+    return page_response(request, shell(title, f"{body}\n{_LIVE}", script, page_lang(request)))
 
 
 async def login(request: Request) -> Response:
