@@ -159,7 +159,8 @@ def scripts(script: str) -> str:
 
 
 def shell(title: str, body: str, script: str, lang: str) -> str:
-    """A page: the stylesheet, one bundled entry module, and `body`, which must already be escaped."""
+    """A page: its `<title>` element, the stylesheet, one bundled entry module, and `body`; `title` and
+    `body` must already be escaped, and are sent in `lang` where they mark a phrase (`data-i18n`)."""
     body = translated(body, lang)
     return f"""<!doctype html>
 <html lang="{lang}">
@@ -167,7 +168,7 @@ def shell(title: str, body: str, script: str, lang: str) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>{escape(title)}</title>
+{translated(title, lang)}
 <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/kring.css">
 {scripts(script)}
@@ -199,7 +200,7 @@ async def index(request: Request) -> Response:
 </div>
 </form>
 </main>"""
-    return page_response(request, shell("Kring", body, "index", page_lang(request)))
+    return page_response(request, shell("<title>Kring</title>", body, "index", page_lang(request)))
 
 
 async def room_page(request: Request) -> Response:
@@ -226,4 +227,4 @@ async def room_page(request: Request) -> Response:
 <p id="empty" class="empty" data-i18n="empty" hidden>Nog geen punten. Voeg het eerste toe.</p>
 </section>
 </main>"""
-    return page_response(request, shell(f"Kring · {room}", body, "room", page_lang(request)))
+    return page_response(request, shell(f"<title>Kring · {escape(room)}</title>", body, "room", page_lang(request)))

@@ -45,7 +45,7 @@ async def login(request: Request) -> Response:
 <p id="error" class="error" role="alert" hidden></p>
 </form>
 </main>"""
-    return _page(request, "Kring · Inloggen", body, "login")
+    return _page(request, '<title data-i18n="pageLogin">Kring · Inloggen</title>', body, "login")
 
 
 def _console_bar() -> str:
@@ -62,7 +62,7 @@ async def console(request: Request) -> Response:
 <p id="error" class="error" role="alert" hidden></p>
 <div id="cases"></div>
 </main>"""
-    return _page(request, "Kring · Zaken", body, "console")
+    return _page(request, '<title data-i18n="pageConsole">Kring · Zaken</title>', body, "console")
 
 
 async def meeting(request: Request) -> Response:
@@ -75,7 +75,7 @@ async def meeting(request: Request) -> Response:
 <p id="error" class="error" role="alert" hidden></p>
 <div id="meeting"></div>
 </main>"""
-    return _page(request, "Kring · Bijeenkomst", body, "meeting")
+    return _page(request, '<title data-i18n="pageMeeting">Kring · Bijeenkomst</title>', body, "meeting")
 
 
 async def join(request: Request) -> Response:
@@ -84,7 +84,7 @@ async def join(request: Request) -> Response:
 <main id="main" class="page narrow phone">
 <div id="view"></div>
 </main>"""
-    return _page(request, "Kring · Meedoen", body, "join")
+    return _page(request, '<title data-i18n="pageJoin">Kring · Meedoen</title>', body, "join")
 
 
 async def board(request: Request) -> Response:
@@ -92,7 +92,7 @@ async def board(request: Request) -> Response:
 <main id="main" class="page phone">
 <div id="view"></div>
 </main>"""
-    return _page(request, "Kring · Bord", body, "phone")
+    return _page(request, '<title data-i18n="pagePhone">Kring · Bord</title>', body, "phone")
 
 
 async def projector(request: Request) -> Response:
@@ -100,7 +100,7 @@ async def projector(request: Request) -> Response:
     body = """<main id="main" class="projector">
 <div id="view"></div>
 </main>"""
-    return _page(request, "Kring · Projector", body, "projector")
+    return _page(request, '<title data-i18n="pageProjector">Kring · Projector</title>', body, "projector")
 
 
 def routes() -> list[Route]:

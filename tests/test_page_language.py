@@ -65,6 +65,7 @@ async def test_the_shell_arrives_in_its_language(server: RunningServer) -> None:
     async with httpx.AsyncClient(base_url=server.url) as client:
         _, english = await page_of(client, "/login", **{"Accept-Language": "en-GB"})
         assert '<h1 data-i18n="loginTitle">Log in for facilitators</h1>' in english.text
+        assert '<title data-i18n="pageLogin">Kring · Log in</title>' in english.text
         _, dutch = await page_of(client, "/login")
         assert '<h1 data-i18n="loginTitle">Inloggen voor gespreksleiders</h1>' in dutch.text
 
