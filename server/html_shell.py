@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from html import escape
 from pathlib import Path
 
@@ -11,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.catalogue import language
+from server.catalogue import DEFAULT_LANGUAGE, LANGUAGES, catalogue
+from server.cookie_names import LANGUAGE_COOKIE
 from server.protocol import ROOM_NAME
 
 _SECURITY_HEADERS = [
@@ -62,10 +65,83 @@ def middleware(https: bool = False) -> list[Middleware]:
     return [Middleware(SecurityHeaders, https=https)]
 
 
+# A browser sends a handful of ranges; a longer header is not a browser's, and is read only this far.
+_MAX_RANGES = 20
+
+
+def accepted_language(header: str | None) -> str | None:
+    """The catalogue that best fits an Accept-Language header: its ranges by q-value (ties in the
+    order given), each matched by its primary subtag (`en-US` is `en`); `*` takes the default.
+    None when no range has a catalogue here."""
+    ranges: list[tuple[float, int, str]] = []
+    for order, part in enumerate((header or "").split(",")[:_MAX_RANGES]):
+        tag, *params = (piece.strip() for piece in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag and math.isfinite(q) and q > 0:
+            ranges.append((-min(q, 1.0), order, tag.lower()))
+    for _, _, tag in sorted(ranges):
+        primary = tag.split("-", 1)[0]
+        if primary == "*":
+            return DEFAULT_LANGUAGE
+        if primary in LANGUAGES:
+            return primary
+    return None
+
+
+def chosen_lang(request: Request) -> str | None:
+    """The language the person chose: `?lang=` (the switch, and every link between views), else the
+    session's cookie; None when they chose none (or one without a catalogue)."""
+    for asked in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if asked in LANGUAGES:
+            return asked
+    return None
+
+
 def page_lang(request: Request) -> str:
-    """The page's language: Dutch unless another language with a catalogue is asked for (the client
-    reads it from here)."""
-    return language(request.query_params.get("lang"))
+    """The page's language (the client reads it from `<html lang>`): the person's choice, else the
+    browser's (Accept-Language), else Dutch."""
+    return chosen_lang(request) or accepted_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
+
+
+def page_response(request: Request, html: str) -> HTMLResponse:
+    """A page, remembering a language chosen with `?lang=` for the rest of the browser session: a
+    cookie without Max-Age (gone when the browser closes; "leave" and "log out" delete it at once),
+    HttpOnly because only this server reads it. Nothing goes into the browser's storage."""
+    response = HTMLResponse(html)
+    response.headers["vary"] = "Accept-Language, Cookie"
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES and asked != request.cookies.get(LANGUAGE_COOKIE):
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            asked,
+            path="/",
+            secure=request.url.scheme == "https",
+            httponly=True,
+            samesite="strict",
+        )
+    return response
+
+
+_WORD = re.compile(r'(data-i18n="(\w+)"[^>]*>)[^<]*<')
+
+
+def translated(body: str, lang: str) -> str:
+    """`body` with each `data-i18n` element's text in `lang`, so a page arrives in its language
+    instead of changing once its script runs (translatePage does the same in the client)."""
+    words = catalogue(lang)["ui"]
+
+    def put(match: re.Match[str]) -> str:
+        text = words.get(match.group(2))
+        return f"{match.group(1)}{escape(text, quote=False)}<" if isinstance(text, str) else match.group(0)
+
+    return _WORD.sub(put, body)
 
 
 _PRELOADS = Path(__file__).resolve().parent.parent / "web" / "static" / "dist" / "preload.json"
@@ -83,14 +159,16 @@ def scripts(script: str) -> str:
 
 
 def shell(title: str, body: str, script: str, lang: str) -> str:
-    """A page: the stylesheet, one bundled entry module, and `body`, which must already be escaped."""
+    """A page: its `<title>` element, the stylesheet, one bundled entry module, and `body`; `title` and
+    `body` must already be escaped, and are sent in `lang` where they mark a phrase (`data-i18n`)."""
+    body = translated(body, lang)
     return f"""<!doctype html>
 <html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>{escape(title)}</title>
+{translated(title, lang)}
 <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/kring.css">
 {scripts(script)}
@@ -107,8 +185,8 @@ async def index(request: Request) -> Response:
     # Without JavaScript the join form arrives here as ?room=...; with it, index.js navigates itself.
     asked = request.query_params.get("room", "").strip().lower()
     if ROOM_NAME.match(asked):
-        query = "?lang=en" if page_lang(request) == "en" else ""
-        return RedirectResponse(f"/r/{asked}{query}", status_code=303)
+        lang = chosen_lang(request)
+        return RedirectResponse(f"/r/{asked}{f'?lang={lang}' if lang else ''}", status_code=303)
     body = """<main class="page home">
 <h1>Kring</h1>
 <p class="tagline" data-i18n="tagline">Een live bord voor netwerkberaden.</p>
@@ -122,7 +200,7 @@ async def index(request: Request) -> Response:
 </div>
 </form>
 </main>"""
-    return HTMLResponse(shell("Kring", body, "index", page_lang(request)))
+    return page_response(request, shell("<title>Kring</title>", body, "index", page_lang(request)))
 
 
 async def room_page(request: Request) -> Response:
@@ -149,4 +227,4 @@ async def room_page(request: Request) -> Response:
 <p id="empty" class="empty" data-i18n="empty" hidden>Nog geen punten. Voeg het eerste toe.</p>
 </section>
 </main>"""
-    return HTMLResponse(shell(f"Kring · {room}", body, "room", page_lang(request)))
+    return page_response(request, shell(f"<title>Kring · {escape(room)}</title>", body, "room", page_lang(request)))

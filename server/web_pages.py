@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.html_shell import page_lang, shell
+from server.html_shell import page_lang, page_response, shell
 
 # Ids are drawn by server.auth.new_id: lower-case letters and digits.
 MEETING_ID = re.compile(r"^[a-z0-9]{1,32}$")
@@ -29,7 +29,7 @@ def _topbar(extra: str = "") -> str:
 
 
 def _page(request: Request, title: str, body: str, script: str) -> Response:
-    return HTMLResponse(shell(title, f"{body}\n{_LIVE}", script, page_lang(request)))
+    return page_response(request, shell(title, f"{body}\n{_LIVE}", script, page_lang(request)))
 
 
 async def login(request: Request) -> Response:
@@ -45,7 +45,7 @@ async def login(request: Request) -> Response:
 <p id="error" class="error" role="alert" hidden></p>
 </form>
 </main>"""
-    return _page(request, "Kring · Inloggen", body, "login")
+    return _page(request, '<title data-i18n="pageLogin">Kring · Inloggen</title>', body, "login")
 
 
 def _console_bar() -> str:
@@ -62,7 +62,7 @@ async def console(request: Request) -> Response:
 <p id="error" class="error" role="alert" hidden></p>
 <div id="cases"></div>
 </main>"""
-    return _page(request, "Kring · Zaken", body, "console")
+    return _page(request, '<title data-i18n="pageConsole">Kring · Zaken</title>', body, "console")
 
 
 async def meeting(request: Request) -> Response:
@@ -75,7 +75,7 @@ async def meeting(request: Request) -> Response:
 <p id="error" class="error" role="alert" hidden></p>
 <div id="meeting"></div>
 </main>"""
-    return _page(request, "Kring · Bijeenkomst", body, "meeting")
+    return _page(request, '<title data-i18n="pageMeeting">Kring · Bijeenkomst</title>', body, "meeting")
 
 
 async def join(request: Request) -> Response:
@@ -84,7 +84,7 @@ async def join(request: Request) -> Response:
 <main id="main" class="page narrow phone">
 <div id="view"></div>
 </main>"""
-    return _page(request, "Kring · Meedoen", body, "join")
+    return _page(request, '<title data-i18n="pageJoin">Kring · Meedoen</title>', body, "join")
 
 
 async def board(request: Request) -> Response:
@@ -92,7 +92,7 @@ async def board(request: Request) -> Response:
 <main id="main" class="page phone">
 <div id="view"></div>
 </main>"""
-    return _page(request, "Kring · Bord", body, "phone")
+    return _page(request, '<title data-i18n="pagePhone">Kring · Bord</title>', body, "phone")
 
 
 async def projector(request: Request) -> Response:
@@ -100,7 +100,7 @@ async def projector(request: Request) -> Response:
     body = """<main id="main" class="projector">
 <div id="view"></div>
 </main>"""
-    return _page(request, "Kring · Projector", body, "projector")
+    return _page(request, '<title data-i18n="pageProjector">Kring · Projector</title>', body, "projector")
 
 
 def routes() -> list[Route]:

@@ -30,6 +30,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # The pages follow the browser's language (Accept-Language) on a first visit: the tests' browser
+    # is a Dutch practitioner's, as the pages' words in them are; a test of another language gives
+    # its context `locale=` (which wins over this).
+    "--accept-lang=nl-NL,nl",
 ]
 
 # Collects what the page itself reports; installed before any of the page's own scripts run.

@@ -192,7 +192,7 @@ async def test_rule_cards_every_field_owners_without_a_phone_and_the_review_date
     await expect(wall_rule.locator(".rule-check")).to_contain_text("Een berichtje in de groepsapp")
     await expect(wall_rule.locator(".rule-check-by")).to_contain_text("Controle door")
     await expect(wall_rule.locator(".rule-check-by")).to_contain_text("De gezinsvoogd")
-    await expect(wall_rule.locator(".rule-dates")).to_contain_text("vanaf 2026-03-01, bekijken op 2026-03-08")
+    await expect(wall_rule.locator(".rule-dates")).to_contain_text("vanaf 1 mrt 2026, bekijken op 8 mrt 2026")
 
     # Assign Karel from the card, then take Henk off; Karel's phone is told.
     rule = column.locator(".board-view .rule", has_text="Henk haalt de kinderen")
@@ -222,7 +222,7 @@ async def test_rule_cards_every_field_owners_without_a_phone_and_the_review_date
     await expect(wall_rule.locator(".rule-check")).to_contain_text("Oma belt")
     await expect(wall_rule.locator(".rule-check-by")).to_contain_text("De wijkagent")
     await expect(wall_rule.locator(".rule-ifnot")).to_contain_text("Dan niet")
-    await expect(wall_rule.locator(".rule-dates")).to_contain_text("bekijken op 2026-06-01")
+    await expect(wall_rule.locator(".rule-dates")).to_contain_text("bekijken op 1 jun 2026")
     assert "zaterdag" not in await page_text(wall)
 
     # A rule someone carries is removed only after asking.

@@ -133,7 +133,7 @@ def test_plurals_choices_and_clipping_read_as_before(tmp_path: Path) -> None:
         "zet het liever in het grijze gebied.",
         "markItem": "Eens: " + "x" * 80,
         "markCount": "Eens 2",
-        "dates": "bekijken op 2027-01-05",
+        "dates": "bekijken op 5 jan 2027",  # the plan's ISO days as Dutch writes them
         "jargon": 'Vakjargon? "ots", "veiligheidsplan". Beschrijf liever wat er gebeurt, in woorden die het gezin '
         "gebruikt.",
         "added": "Toegevoegd aan House of worries.",

@@ -3,7 +3,7 @@
 // anchors, jargon) is in labels.js.
 
 import { board, phrases } from './catalogue.js'
-import { lang, t } from './i18n.js'
+import { formatDate, lang, t } from './i18n.js'
 
 const words = /** @type {Record<string, any>} */ (board)[lang]
 const made = phrases(words, lang, {
@@ -40,6 +40,7 @@ export const w = {
   removeMarked: (/** @type {number} */ n, /** @type {number} */ disagree) =>
     disagree ? removeMarked.disagree(n, disagree) : removeMarked.plain(n),
   jargon: (/** @type {string[]} */ found) => made.jargon(found.map((word) => `"${word}"`).join(', ')),
+  // The plan's days are stored as ISO days (2026-12-05) and said as the language writes them.
   datesLabel: (/** @type {string} */ start, /** @type {string} */ review) =>
-    start && review ? dates.both(start, review) : start ? dates.start(start) : review ? dates.review(review) : ''
+    start && review ? dates.both(formatDate(start), formatDate(review)) : start ? dates.start(formatDate(start)) : review ? dates.review(formatDate(review)) : ''
 }

@@ -3,7 +3,8 @@
 
 import { api } from './api.js'
 import { announce, byId, fill, h, showError } from './dom.js'
-import { lang, t, translatePage, withLang } from './i18n.js'
+import { formatDate, t, translatePage, withLang } from './i18n.js'
+import './langswitch.js'
 import { networkPanel } from './network.js'
 import { facilitator, wireConsoleBar } from './session.js'
 
@@ -225,7 +226,7 @@ async function earlierRooms (detail) {
  * @param {EarlierMeeting[]} found
  */
 function fillContinues (select, found) {
-  const when = (/** @type {string | undefined} */ at) => at ? ` (${new Date(at).toLocaleDateString(lang)})` : ''
+  const when = (/** @type {string | undefined} */ at) => at ? ` (${formatDate(at)})` : ''
   select.replaceChildren(
     h('option', { value: '', text: t.continuesNone, selected: true }),
     ...found.map(({ meeting, rooms }) => h('optgroup', { label: `${meeting.title}${when(meeting.created_at)}` },

@@ -1,5 +1,8 @@
-// The interface's words, from the catalogue of the chosen language (catalogue.js): Dutch by default;
-// `?lang=en` wins over `<html lang>`. The board's own label set (categories, relations) is in labels.js.
+// The interface's words, from the catalogue of the chosen language (catalogue.js). The server picks the
+// page's language (`?lang=`, the session's choice, else the browser's Accept-Language, else Dutch:
+// server/html_shell.py) and says it in `<html lang>`; `?lang=` is read here too so that a page never
+// disagrees with its own address. The switch between languages is langswitch.js. The board's own label
+// set (categories, relations) is in labels.js.
 
 import { LANGUAGES, phrases, ui } from './catalogue.js'
 
@@ -18,6 +21,27 @@ export function chooseLang () {
 
 export const lang = chooseLang()
 const words = /** @type {Record<string, any>} */ (ui)[lang]
+
+/**
+ * The locale for dates and numbers: the browser's own variant of the page's language when it has one
+ * (en-GB writes 5 December, en-US December 5), else the language itself.
+ * @type {string}
+ */
+export const locale = (typeof navigator === 'undefined' ? [] : navigator.languages || [])
+  .find((tag) => tag.toLowerCase().split('-')[0] === lang) || lang
+
+const dateFormat = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric' })
+
+/**
+ * A date (an ISO day such as 2026-12-05, or a moment) as the page's language writes it; anything
+ * that is no date stays as it is.
+ * @param {string} value
+ */
+export function formatDate (value) {
+  // A bare day is a calendar date, not midnight UTC: read it as noon local, so no time zone moves it.
+  const at = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T12:00:00` : value)
+  return Number.isNaN(at.getTime()) ? value : dateFormat.format(at)
+}
 
 export const t = {
   ...phrases(words, lang, {
@@ -44,13 +68,14 @@ export function translatePage () {
 }
 
 /**
- * The server's messages say both languages, "Dutch. / English."; keep the page's half.
+ * The server's messages say both languages, "Dutch. / English."; keep the page's half (the English
+ * one for a language the server does not write them in).
  * @param {string} message
  */
 export function localMessage (message) {
   const halves = message.split(' / ')
   if (halves.length !== 2) return message
-  return lang === 'en' ? halves[1] : halves[0]
+  return lang === LANGUAGES[0] ? halves[0] : halves[1]
 }
 
 /**

@@ -5,6 +5,7 @@
 import { api, ApiError } from './api.js'
 import { announce, byId, every, fill, h } from './dom.js'
 import { t, translatePage, withLang } from './i18n.js'
+import './langswitch.js'
 import { RELATIONS, relationLabel } from './labels.js'
 
 const POLL_MS = 2000

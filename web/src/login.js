@@ -4,6 +4,7 @@
 import { api } from './api.js'
 import { byId, showError } from './dom.js'
 import { t, translatePage, withLang } from './i18n.js'
+import './langswitch.js'
 
 translatePage()
 

@@ -5,6 +5,7 @@
 import { api, ApiError, toLogin } from './api.js'
 import { announce, byId, every, fill, h, setSwitch, showError, switchButton } from './dom.js'
 import { t, translatePage, withLang } from './i18n.js'
+import './langswitch.js'
 import { RoomColumn } from './roomcolumn.js'
 import { ChildTools } from './childtools.js'
 import { ProgressPanel } from './progress.js'

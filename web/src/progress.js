@@ -5,7 +5,7 @@
 
 import { api } from './api.js'
 import { fill, h, showError } from './dom.js'
-import { lang, t } from './i18n.js'
+import { formatDate, t } from './i18n.js'
 import { relationLabel } from './labels.js'
 import { c } from './childwords.js'
 
@@ -39,7 +39,7 @@ function s (tag, attrs = {}, ...children) {
 
 /** @param {MeetingPoint} m */
 function meetingName (m) {
-  return m.at ? `${m.title} (${new Date(m.at).toLocaleDateString(lang)})` : m.title
+  return m.at ? `${m.title} (${formatDate(m.at)})` : m.title
 }
 
 /**

@@ -27,7 +27,9 @@ export function wireConsoleBar () {
     try {
       await api('DELETE', '/api/session')
     } finally {
-      window.location.assign(withLang('/login'))
+      // Logging out ends the session's language choice too (the server deleted its cookie): the
+      // log-in page follows the browser's language again.
+      window.location.assign('/login')
     }
   })
 }

@@ -1,7 +1,9 @@
 """The two cookies: a facilitator's signed session id and a phone's participant token.
 
 Both are HttpOnly and SameSite=Strict, and Secure whenever the public URL is https. Neither holds
-anything but an opaque random value; what it stands for lives in the database.
+anything but an opaque random value; what it stands for lives in the database. Ending either also
+ends the session's language choice (the pages' `kring_lang`, server/html_shell.py): after "leave"
+or "log out" the browser keeps nothing of Kring.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.auth import sign, unsign
-from server.cookie_names import PARTICIPANT_COOKIE, SESSION_COOKIE
+from server.cookie_names import LANGUAGE_COOKIE, PARTICIPANT_COOKIE, SESSION_COOKIE
 from server.meetings.http.endpoint import bearer, parts
 from server.settings import Settings
 
@@ -33,6 +35,7 @@ def set_session(response: Response, settings: Settings, token: str, max_age: int
 
 def clear_session(response: Response, settings: Settings) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", secure=_secure(settings), httponly=True, samesite="strict")
+    _clear_language(response, settings)
 
 
 def session_token(request: Request) -> str | None:
@@ -55,6 +58,11 @@ def set_participant(response: Response, settings: Settings, token: str) -> None:
 
 def clear_participant(response: Response, settings: Settings) -> None:
     response.delete_cookie(PARTICIPANT_COOKIE, path="/", secure=_secure(settings), httponly=True, samesite="strict")
+    _clear_language(response, settings)
+
+
+def _clear_language(response: Response, settings: Settings) -> None:
+    response.delete_cookie(LANGUAGE_COOKIE, path="/", secure=_secure(settings), httponly=True, samesite="strict")
 
 
 def participant_token(request: Request) -> str | None:

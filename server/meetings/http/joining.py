@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from server.catalogue import LANGUAGES
 from server.meetings.domain.people import show_person
 from server.meetings.domain.throttle import BackOff
 from server.meetings.http import bodies, cookies
@@ -126,6 +127,6 @@ async def short_link(request: Request) -> Response:
     """/j/<code>, the URL in the QR code, hands the code to the join page; anything but a code is dropped."""
     code = normalise_code(request.path_params["code"])
     query = {"code": code} if code else {}
-    if request.query_params.get("lang") in ("nl", "en"):
+    if request.query_params.get("lang") in LANGUAGES:
         query["lang"] = request.query_params["lang"]  # a printed English QR stays English
     return RedirectResponse(f"/join?{urlencode(query)}" if query else "/join", status_code=303)
