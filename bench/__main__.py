@@ -380,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     pushed: dict[str, list[float]] = {}
     if args.scenario in ("all", "admission"):
         print("\n... admission: join -> console, let in -> phone", file=sys.stderr)
+        if args.wait_quiet > 0:
+            print(f"... machine busy {wait_for_quiet(args.wait_quiet):.0f}% of a core before starting", file=sys.stderr)
         pushed = asyncio.run(admission.measure(*((30, 3) if args.quick else (200, 10))))
         print(f"\n## Admission ({info['date']}, {info['cpu']}, {info['cores']} cores)\n")
         print(admission.report(pushed))

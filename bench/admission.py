@@ -25,6 +25,7 @@ import httpx
 import socketio
 import uvicorn
 
+from bench.procs import machine_busy_seconds
 from server.app import create_app
 from server.cli import uvicorn_config
 from server.settings import Settings
@@ -148,11 +149,19 @@ async def measure(rounds: int, warmup: int) -> dict[str, list[float]]:
                 console = Console(url, fatima, meeting["id"])
                 auth = {"room": room["id"], "session": fatima.cookies.get("kring_session")}
                 await console.sio.connect(url, transports=["websocket"], auth=auth, headers={"Origin": url})
+                mark = (machine_busy_seconds(), time.process_time(), time.monotonic())
                 for n in range(warmup + rounds):
+                    if n == warmup:
+                        mark = (machine_busy_seconds(), time.process_time(), time.monotonic())
                     result = await one_round(url, console, fatima, room["join_code"], n)
                     if n >= warmup:
                         for key, value in zip(figures, result, strict=True):
                             figures[key].append(value)
+                # This process (server and clients) and everything else on the machine, in % of one core.
+                wall = time.monotonic() - mark[2]
+                ours = 100 * (time.process_time() - mark[1]) / wall
+                others = 100 * (machine_busy_seconds() - mark[0]) / wall - ours
+                figures["cpu %: this process / others"] = [ours, others]
                 await console.sio.disconnect()
         finally:
             server.should_exit = True
@@ -169,7 +178,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def report(figures: dict[str, list[float]]) -> str:
     lines = ["| admission, in-loop server | rounds | p50 ms | p99 ms | max ms |", "|---|---|---|---|---|"]
-    lines += [summary(name, values) for name, values in figures.items()]
+    lines += [summary(name, values) for name, values in figures.items() if not name.startswith("cpu")]
+    for name, values in figures.items():
+        if name.startswith("cpu"):
+            lines.append(f"\n{name} (over the measured rounds): " + " / ".join(f"{v:.0f}" for v in values))
     return "\n".join(lines)
 
 
