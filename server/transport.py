@@ -55,7 +55,6 @@ class TransportCounters:
     bytes_out: int = 0
     rate_limited: int = 0
     slow_readers_dropped: int = 0
-    waiting_connects: int = 0
 
 
 # Event names a client must not use: python-socketio would run the connect or disconnect handler
@@ -254,7 +253,6 @@ class SocketTransport:
             now = await waiting_standing(self.meetings, token)
         except Refused as refused:
             raise self._refuse_connect(refused.code) from None
-        self.counters.waiting_connects += 1
         log.info("waiting phone connected", extra={"sid": sid, "participant": now.participant_id})
         self._spawn(
             self.sio.emit("admission", {"status": now.status}, to=sid, namespace=WAITING_NAMESPACE, ignore_queue=True)
