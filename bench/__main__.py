@@ -1,4 +1,4 @@
-"""`python -m bench [all|fanout|ack] [options]`: start a server, drive it, print the figures.
+"""`python -m bench [all|fanout|ack|admission] [options]`: start a server, drive it, print the figures.
 
 Every run is bounded: fixed warm-up, measurement and drain times, time-outs on connecting and on
 collecting results, and only loopback traffic. See docs/performance.md.
@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
+from bench import admission
 from bench.procs import Server, attach_server, machine_busy_seconds, start_server
 from bench.runner import Generator, GeneratorKind, Result, Scenario, node_available, node_base_dir, run
 
@@ -39,8 +40,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "scenario",
         nargs="?",
         default="all",
-        choices=["all", "fanout", "ack"],
-        help="all (default): both fan-out runs and the durable-ack run; fanout; ack",
+        choices=["all", "fanout", "ack", "admission"],
+        help="all (default): both fan-out runs, the durable-ack run and admission (bench/admission.py); "
+        "fanout; ack; admission",
     )
     parser.add_argument("--rooms", type=int, help="custom run: rooms (with --clients and --rate)")
     parser.add_argument("--clients", type=int, help="custom run: clients per room")
@@ -116,6 +118,7 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
         "all": [FANOUT_ROOMS, FANOUT_ROOMS_LIGHT, FANOUT_CROWD, DURABLE_ACK],
         "fanout": [FANOUT_ROOMS, FANOUT_ROOMS_LIGHT, FANOUT_CROWD],
         "ack": [DURABLE_ACK],
+        "admission": [],
     }[args.scenario]
     return [Scenario(s.name, s.rooms, s.clients_per_room, s.room_rate, **timing, appliers=s.appliers) for s in chosen]
 
@@ -367,14 +370,24 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
     fanouts = [r for r in results if not r.scenario.name.startswith("durable")]
     acks = [r for r in results if r.scenario.name.startswith("durable")]
-    print(f"\n## Summary ({info['date']}, {info['cpu']}, {info['cores']} cores)\n")
+    if results:
+        print(f"\n## Summary ({info['date']}, {info['cpu']}, {info['cores']} cores)\n")
     if fanouts:
         print(fanout_table(fanouts))
         print()
     if acks:
         print(ack_table(acks))
+    pushed: dict[str, list[float]] = {}
+    if args.scenario in ("all", "admission"):
+        print("\n... admission: join -> console, let in -> phone", file=sys.stderr)
+        if args.wait_quiet > 0:
+            print(f"... machine busy {wait_for_quiet(args.wait_quiet):.0f}% of a core before starting", file=sys.stderr)
+        pushed = asyncio.run(admission.measure(*((30, 3) if args.quick else (200, 10))))
+        print(f"\n## Admission ({info['date']}, {info['cpu']}, {info['cores']} cores)\n")
+        print(admission.report(pushed))
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "results": [r.as_dict() for r in results]}, indent=2))
+        dump = {"machine": info, "results": [r.as_dict() for r in results], "admission_ms": pushed}
+        args.json.write_text(json.dumps(dump, indent=2))
     invalid = [r.scenario.name for r in results if r.connect_failed or not r.sent]
     if invalid:
         print(f"\n# not a valid measurement (phones failed to connect, or nothing was sent): {', '.join(invalid)}")

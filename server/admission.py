@@ -91,3 +91,33 @@ async def _projector(store: MeetingStore, token: Any) -> Admission:
     if not access.meeting_open:
         raise Refused(Refusal.ROOM_CLOSED)
     return Admission(Identity("projector", access.room_id, "Beamer", "projector"), access, token_hash(token))
+
+
+# A phone waiting to be let in holds a connection of its own in this namespace: it hears its own
+# admission state there and nothing of the room (docs/protocol.md, "Waiting to be let in").
+WAITING_NAMESPACE = "/waiting"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    participant_id: str
+    room_id: str
+    # "waiting", "admitted", "removed" or "room_closed": what the phone's waiting screen shows next.
+    status: str
+
+
+async def waiting_standing(store: MeetingStore, token: Any) -> Waiting:
+    """Where a phone with a pending join token stands; Refused(BAD_AUTH) for an unknown or ended token."""
+    if not isinstance(token, str) or not token:
+        raise Refused(Refusal.BAD_AUTH)
+    person = await store.participant_by_any_token(token)
+    if person is None:
+        raise Refused(Refusal.BAD_AUTH)
+    if person.status == "removed":
+        return Waiting(person.id, person.room_id, "removed")
+    access = await store.room_access(person.room_id)
+    if access is None or not access.meeting_open:
+        return Waiting(person.id, person.room_id, "room_closed")
+    if await store.participant_by_token(token) is None:
+        raise Refused(Refusal.BAD_AUTH)  # left, or expired
+    return Waiting(person.id, person.room_id, person.status)

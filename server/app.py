@@ -50,7 +50,9 @@ def build(settings: Settings) -> Kring:
         relay=relay,
     )
     transport.attach(registry)
-    return Kring(settings, engine, update_log, transport, registry, relay, meetings, LiveRooms(registry), LoopLag())
+    return Kring(
+        settings, engine, update_log, transport, registry, relay, meetings, LiveRooms(registry, transport), LoopLag()
+    )
 
 
 def create_app(settings: Settings) -> Any:

@@ -16,14 +16,15 @@ import socketio
 from socketio import packet
 from socketio.msgpack_packet import MsgPackPacket
 
-from server.admission import admit_socket, cookies_from_environ
+from server.admission import WAITING_NAMESPACE, admit_socket, cookies_from_environ, waiting_standing
 from server.compat import BadPacket, HookedServer, drop_queued
+from server.cookie_names import PARTICIPANT_COOKIE
 from server.crdt import is_rust_panic
 from server.flow import ConnectThrottle, TokenBucket
 from server.logs import quiet_library_logger
 from server.protocol import MESSAGES, Refusal, Refused
 from server.rooms.registry import RoomRegistry
-from server.rooms.schema import Identity, groups_of, known_doc
+from server.rooms.schema import Identity, facilitators_group, groups_of, known_doc
 from server.settings import Settings
 from server.store.meetings import MeetingStore
 from server.store.validity import Standing, ValidityStore
@@ -168,6 +169,8 @@ class SocketTransport:
         self.sio.on("sync", self._on_sync)
         self.sio.on("awareness", self._on_awareness)
         self.sio.on("*", self._on_unknown)
+        self.sio.on("connect", self._on_waiting_connect, namespace=WAITING_NAMESPACE)
+        self.sio.on("*", self._on_waiting_event, namespace=WAITING_NAMESPACE)
 
     def attach(self, registry: RoomRegistry) -> None:
         self.registry = registry
@@ -209,6 +212,56 @@ class SocketTransport:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    # -- admission notices ----------------------------------------------------------------------
+
+    # Not ignore_queue: with Redis these go through Socket.IO's shared channel to every process, as
+    # the phone waiting or the facilitator's console may be connected to any of them. They are rare
+    # (a join, a let-in), unlike document traffic.
+    def people_changed(self, room: str) -> None:
+        """Tell the room's facilitators (their consoles) that its people changed: they ask the API again."""
+        self._spawn(self._notice("people", {}, facilitators_group(room), "/"))
+
+    def admission_changed(self, participant_id: str, status: str) -> None:
+        """Tell a waiting phone it was let in or removed."""
+        self._spawn(self._notice("admission", {"status": status}, _waiting_group(participant_id), WAITING_NAMESPACE))
+
+    def room_ended(self, room: str) -> None:
+        """Tell every phone waiting for the room that it closed."""
+        status = {"status": "room_closed"}
+        self._spawn(self._notice("admission", status, _waiting_room_group(room), WAITING_NAMESPACE))
+
+    async def _notice(self, event: str, data: dict[str, str], group: str, namespace: str) -> None:
+        try:
+            await self.sio.emit(event, data, room=group, namespace=namespace)
+        except Exception as exc:
+            # Redis away: the phone's and the console's slow polls still find out.
+            log.warning("notice not sent", extra={"event_name": event, "error": type(exc).__name__})
+
+    async def _on_waiting_connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
+        assert self.meetings is not None
+        if not self._connects.allow(str(environ.get("REMOTE_ADDR", ""))):
+            raise self._refuse_connect(Refusal.TOO_MANY_CONNECTIONS)
+        payload = auth if isinstance(auth, dict) else {}
+        token = payload.get("token", cookies_from_environ(environ).get(PARTICIPANT_COOKIE))
+        try:
+            first = await waiting_standing(self.meetings, token)
+            # In the groups before the state is read again: a let-in between the two reads arrives
+            # as a notice, one before them is in the state sent below.
+            await self.sio.enter_room(sid, _waiting_group(first.participant_id), namespace=WAITING_NAMESPACE)
+            await self.sio.enter_room(sid, _waiting_room_group(first.room_id), namespace=WAITING_NAMESPACE)
+            now = await waiting_standing(self.meetings, token)
+        except Refused as refused:
+            raise self._refuse_connect(refused.code) from None
+        log.info("waiting phone connected", extra={"sid": sid, "participant": now.participant_id})
+        self._spawn(
+            self.sio.emit("admission", {"status": now.status}, to=sid, namespace=WAITING_NAMESPACE, ignore_queue=True)
+        )
+
+    async def _on_waiting_event(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        # The waiting connection only listens; whatever a client sends on it is refused.
+        self._count(Refusal.UNKNOWN_EVENT)
+        return {"ok": False, **Refused(Refusal.UNKNOWN_EVENT).as_payload(str(event)[:64])}
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -402,6 +455,14 @@ class SocketTransport:
             await self.sio.disconnect(sid)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _waiting_group(participant_id: str) -> str:
+    return f"waiting/{participant_id}"
+
+
+def _waiting_room_group(room: str) -> str:
+    return f"waiting-room/{room}"
 
 
 def _standing_refusal(conn: Connection, standing: Standing) -> Refusal | None:

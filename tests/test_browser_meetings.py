@@ -9,6 +9,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 
+import msgpack
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
@@ -64,6 +65,20 @@ def grouped(code: str | None) -> str:
     """A join code as the screens show it: "1234 5678"."""
     assert code is not None and len(code) == 8
     return f"{code[:4]} {code[4:]}"
+
+
+def only_waiting(frames: list[bytes]) -> bool:
+    """Engine.IO's handshake and pings, and Socket.IO packets of the `/waiting` namespace whose only
+    event is the phone's own admission state."""
+    for frame in frames:
+        if frame[:1] in (b"0", b"2"):  # Engine.IO open (JSON text), ping
+            continue
+        packet = msgpack.loads(frame)
+        if packet.get("nsp") != "/waiting":
+            return False
+        if packet["type"] == 2 and packet["data"][0] != "admission":
+            return False
+    return True
 
 
 def received(frames: list[bytes], text: str) -> bool:
@@ -168,7 +183,9 @@ async def test_a_split_meeting_keeps_each_room_to_itself(server: RunningServer, 
     for phone in (phone_a, phone_b):
         text = await page_text(phone.page)
         assert ITEM_A not in text and CANARY_B not in text
-        assert phone.frames == []  # nothing live before admission
+        # Before admission the only live connection is the waiting one: its own state, nothing else.
+        assert phone.frames and only_waiting(phone.frames)
+        assert not received(phone.frames, ITEM_A) and not received(phone.frames, CANARY_B)
 
     admit_a = column_a.get_by_role("button", name="Truus Jansen binnenlaten")
     await expect(admit_a).to_be_visible()

@@ -6,16 +6,38 @@ The meetings API uses this facade instead of reaching into rooms, sockets or Red
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from pycrdt import Doc
 
 from server.rooms.registry import RoomRegistry
 
 
+class AdmissionNotices(Protocol):
+    """Pushed to whoever waits on admission, in every process (the transport implements it)."""
+
+    def people_changed(self, room: str) -> None: ...
+
+    def admission_changed(self, participant_id: str, status: str) -> None: ...
+
+    def room_ended(self, room: str) -> None: ...
+
+
+class _NoNotices:
+    def people_changed(self, room: str) -> None:
+        return None
+
+    def admission_changed(self, participant_id: str, status: str) -> None:
+        return None
+
+    def room_ended(self, room: str) -> None:
+        return None
+
+
 class LiveRooms:
-    def __init__(self, registry: RoomRegistry) -> None:
+    def __init__(self, registry: RoomRegistry, notices: AdmissionNotices | None = None) -> None:
         self._registry = registry
+        self._notices: AdmissionNotices = notices if notices is not None else _NoNotices()
 
     async def edit(self, room_id: str, doc_name: str, mutate: Callable[[Doc[Any]], None]) -> None:
         """Change a room's document as the server (stored, broadcast, relayed); returns once stored."""
@@ -43,3 +65,12 @@ class LiveRooms:
     def close_room(self, room_id: str, code: str = "room_closed") -> None:
         self._registry.channel.kick(room_id, "*", code)
         self._registry.relay.publish_kick(room_id, "*", code)
+        self._notices.room_ended(room_id)
+
+    def people_changed(self, room_id: str) -> None:
+        """Someone joined, was let in, renamed, removed or left: the room's consoles ask again."""
+        self._notices.people_changed(room_id)
+
+    def admission_changed(self, participant_id: str, status: str) -> None:
+        """A waiting phone learns at once that it was let in ("admitted") or "removed"."""
+        self._notices.admission_changed(participant_id, status)

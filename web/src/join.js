@@ -2,19 +2,25 @@
 // are to the family; then wait until the facilitator lets them in, and on to the board. The page
 // shows nothing of the meeting, not even the room's name, before that.
 
+import { io } from 'socket.io-client'
+import * as msgpackParser from 'socket.io-msgpack-parser'
 import { api, ApiError } from './api.js'
 import { announce, byId, every, fill, h } from './dom.js'
 import { t, translatePage, withLang } from './i18n.js'
 import './langswitch.js'
 import { RELATIONS, relationLabel } from './labels.js'
 
-const POLL_MS = 2000
+// The let-in arrives over the waiting connection; asking the API is only the fallback for when
+// that connection is down (and keeps the join token alive).
+const FALLBACK_POLL_MS = 15000
+// Refused for too many connections from this address (a crowd at one Wi-Fi): try again a bit later.
+const THROTTLED_RETRY_MS = 5000
 
 translatePage()
 
 const view = byId('view')
 const params = new URLSearchParams(window.location.search)
-/** @type {() => void} */
+/** @type {() => void} stops both the waiting connection and the poll */
 let stopPolling = () => {}
 
 let leaving = false
@@ -98,16 +104,60 @@ function showWaiting () {
   heading.focus()
   announce(t.waitingHeading)
   stopPolling()
-  stopPolling = every(checkStatus, POLL_MS)
+  const stopListening = listen()
+  const stopAsking = every(checkStatus, FALLBACK_POLL_MS)
+  stopPolling = () => { stopListening(); stopAsking() }
+}
+
+/**
+ * A connection of its own while waiting (docs/protocol.md, "Waiting to be let in"): the server
+ * sends this phone's admission state on it, at connect and whenever it changes, and nothing else.
+ * The join cookie rides along with the handshake.
+ */
+function listen () {
+  const socket = io(`${window.location.origin}/waiting`, {
+    transports: ['websocket'],
+    parser: msgpackParser,
+    auth: {},
+    reconnectionDelay: 2000,
+    reconnectionDelayMax: 10000,
+    randomizationFactor: 1
+  })
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let retry
+  socket.on('admission', (/** @type {{status?: string}} */ data) => showStatus(data && data.status))
+  socket.on('connect_error', (/** @type {Error & {data?: {code?: string}}} */ err) => {
+    if (socket.active) return // a lost network: socket.io tries again by itself
+    // Refused: too many connections wait and try again; anything else, the API says what happened.
+    if (err.data && err.data.code === 'too_many_connections') {
+      retry = setTimeout(() => socket.connect(), THROTTLED_RETRY_MS * (1 + Math.random()))
+    } else {
+      checkStatus()
+    }
+  })
+  return () => {
+    clearTimeout(retry)
+    socket.disconnect()
+  }
+}
+
+/** @param {string | undefined} status */
+function showStatus (status) {
+  if (leaving) return
+  if (status === 'admitted') {
+    announce(t.admittedGo)
+    toBoard()
+  } else if (status === 'removed') {
+    showEnded(t.ended.removed)
+  } else if (status === 'room_closed') {
+    showEnded(t.ended.room_closed)
+  }
 }
 
 async function checkStatus () {
   try {
     const status = await api('GET', '/api/join/status')
-    if (status.status === 'admitted') {
-      announce(t.admittedGo)
-      toBoard()
-    }
+    showStatus(status.status)
   } catch (err) {
     if (!(err instanceof ApiError) || err.status === 0) return // the network; the next poll tries again
     showEnded(err.code === 'removed' ? t.ended.removed : err.code === 'room_closed' ? t.ended.room_closed : t.expired)

@@ -1,6 +1,7 @@
 // The meeting console (/console/meetings/{id}): every room of the meeting side by side, the
-// meeting-wide switches (admit everyone with the code, close). Asks the API for the people every
-// two seconds; each room's board is live over its own connection.
+// meeting-wide switches (admit everyone with the code, close). Asks the API for the people when a
+// room's connection says they changed, and every 15 s in case a notice was missed; each room's
+// board is live over its own connection.
 
 import { api, ApiError, toLogin } from './api.js'
 import { announce, byId, every, fill, h, setSwitch, showError, switchButton } from './dom.js'
@@ -11,7 +12,8 @@ import { ChildTools } from './childtools.js'
 import { ProgressPanel } from './progress.js'
 import { facilitator, wireConsoleBar } from './session.js'
 
-const POLL_MS = 2000
+// Only a fallback: someone waiting, let in or removed is pushed over the rooms' connections.
+const FALLBACK_POLL_MS = 15000
 
 translatePage()
 wireConsoleBar()
@@ -177,13 +179,29 @@ function failed (err) {
   showError(err instanceof Error ? err.message : t.somethingWrong)
 }
 
-async function refresh () {
-  try {
-    show(await api('GET', path))
-    showError(null)
-  } catch (err) {
-    failed(err)
+/** @type {Promise<void> | null} the refresh under way */
+let refreshing = null
+let again = false
+
+/** Several notices at once (one per room, a burst of joins) make one request, plus one after it. */
+function refresh () {
+  if (refreshing) {
+    again = true
+    return refreshing
   }
+  refreshing = (async () => {
+    do {
+      again = false
+      try {
+        show(await api('GET', path))
+        showError(null)
+      } catch (err) {
+        failed(err)
+      }
+    } while (again)
+    refreshing = null
+  })()
+  return refreshing
 }
 
 async function start () {
@@ -201,12 +219,12 @@ async function start () {
   show(meeting)
   const waiting = meeting.rooms.flatMap((r) => r.participants.filter((p) => p.status === 'waiting').map((p) => t.announceWaiting(p.name, r.name)))
   if (waiting.length) announce(waiting.join(' '))
-  // Waiting people show up within two seconds; closed meetings no longer change.
+  // Closed meetings no longer change.
   let stopPolling = () => {}
   stopPolling = every(async () => {
     if (current && current.status === 'closed') return stopPolling()
     await refresh()
-  }, POLL_MS)
+  }, FALLBACK_POLL_MS)
 }
 
 window.addEventListener('pagehide', () => {

@@ -113,6 +113,11 @@ export class RoomColumn {
 
     this.provider.on('status', () => this._showStatus())
     this.provider.on('saved', () => this._showStatus())
+    // The server tells this room's facilitators when its people change (someone waiting, let in,
+    // removed): the console asks the API at once instead of at its next, slow, poll. After a lost
+    // connection it asks too, for whatever it missed meanwhile.
+    this.provider.socket.on('people', () => changed())
+    this.provider.socket.io.on('reconnect', () => changed())
     this.update(room, false)
   }
 

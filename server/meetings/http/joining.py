@@ -66,6 +66,7 @@ class JoinEndpoints:
         )
         if person.status == "admitted":
             await show_person(kring.live, person)
+        kring.live.people_changed(access.room_id)  # the console shows who waits without polling
         await kring.meetings.audit("join", actor_kind="participant", actor_id=person.id, access=access)
         log.info("joined", extra={"participant": person.id, "room": access.room_id, "status": person.status})
         joined: answers.JoinResult = {
@@ -112,6 +113,7 @@ async def leave(request: Request) -> Response:
     if person is not None:
         # Ending the token too: a phone passed around the room must not keep a way back in.
         await kring.meetings.set_participant(person.id, token_expires_at=now())
+        kring.live.people_changed(person.room_id)
         await kring.meetings.audit(
             "leave",
             actor_kind="participant",

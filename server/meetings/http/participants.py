@@ -32,6 +32,7 @@ async def add_participant(request: Request) -> Response:
     # Someone without a phone: admitted at once, and the token nobody will ever hold is not returned.
     added, _token = await store.add_participant(access.room_id, body.name, body.relation, admitted=True)
     await show_person(parts(request).live, added)
+    parts(request).live.people_changed(access.room_id)
     await store.audit(
         "participant_add", actor_kind="facilitator", actor_id=str(person.id), access=access, on_behalf_of=added.id
     )
@@ -42,6 +43,7 @@ async def _changed(request: Request, person: Facilitator, participant_id: str, a
     store = parts(request).meetings
     changed, access = await participant_of(request, person, participant_id)
     await show_person(parts(request).live, changed)
+    parts(request).live.people_changed(access.room_id)  # every console of the room, in every process
     await store.audit(action, actor_kind="facilitator", actor_id=str(person.id), access=access, on_behalf_of=changed.id)
     log.info(action, extra={"participant": changed.id, "room": access.room_id, "facilitator": person.id})
     return changed
@@ -54,8 +56,13 @@ async def admit(request: Request) -> Response:
     require_open(access.meeting_open)
     if participant.status == "removed":
         raise ApiError(409, "removed", "Verwijderd; laat opnieuw aanmelden. / Removed; they must join again.")
-    if participant.status != "admitted":
+    was = participant.status
+    if was != "admitted":
         await parts(request).meetings.set_participant(participant.id, status="admitted")
+    # At once, before the board's list of people is written; also on a repeat, for a phone whose
+    # notice was lost.
+    parts(request).live.admission_changed(participant.id, "admitted")
+    if was != "admitted":
         participant = await _changed(request, person, participant.id, "admit")
     return JSONResponse(participant_view(participant))
 
@@ -82,4 +89,5 @@ async def remove(request: Request) -> Response:
         participant = await _changed(request, person, participant.id, "remove")
     # Also on a repeat: whatever socket the person still holds goes, here and in other processes.
     parts(request).live.remove_person(access.room_id, participant.id)
+    parts(request).live.admission_changed(participant.id, "removed")  # a phone still waiting
     return JSONResponse(participant_view(participant))
