@@ -389,6 +389,11 @@ async def test_nothing_on_the_wall_is_smaller_than_22px_and_nothing_overlaps(
                 if any(_crossing(p, q) for p in a["boxes"] for q in b["boxes"])
             ]
             assert overlaps == [], (view, size, overlaps)
+            # A card taller than a whole page (a rule with every field, at 720p) says it is cut.
+            marks = await wall.evaluate(
+                "[...document.querySelectorAll('.wall-cut')].map((c) => getComputedStyle(c, '::after').content)"
+            )
+            assert all("meer op de telefoon" in mark for mark in marks), marks
             await wall.screenshot(path=str(ARTIFACTS / f"projector-{view}-{size['width']}x{size['height']}.png"))
             await fits_the_screen(wall)
     # The status line says so, in the same large type, while the wall is offline.
