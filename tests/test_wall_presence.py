@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
-from pycrdt import Doc, Map, create_sync_message
+from pycrdt import Awareness, Doc, Map, create_awareness_message, create_sync_message
 
 from server.meetings.domain.people import show_person
+from server.rooms.room import Room
+from server.rooms.schema import Identity
 from server.rooms.wall import present_of
+from server.store.engine import create_engine
+from server.store.migrate import migrate
+from server.store.updatelog import UpdateLog
 from tests.meetings_helpers import live_of, store_of
+from tests.test_reordered_updates import _Recorder
 from tests.test_wall_socket import SECRET, BoardSocket, RawWall, _check, _meeting, _projector_link
 from tests.utils import RunningServer, eventually
 
@@ -57,3 +65,39 @@ def test_the_present_list_names_nobody() -> None:
         {"kind": "participant", "id": "", "role": "friend"},
     ]
     assert present_of(users) == {"f:": "facilitator", "p1": "family"}
+
+
+def _relayed(awareness: Awareness) -> bytes:
+    return create_awareness_message(awareness.encode_awareness_update([awareness.client_id]))
+
+
+async def test_someone_connected_to_another_process_is_here_until_their_presence_goes(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
+    await asyncio.to_thread(migrate, url)
+    engine = create_engine(url)
+    log = UpdateLog(engine)
+    await log.start()
+    room = Room("kamer", log, _Recorder())
+    try:
+        await room.load()
+        room.join("wall-1", Identity("projector", "kamer", "Beamer", "projector"))
+        room.join("phone-1", Identity("participant", "p1", "Truus Jansen", "family"))
+
+        def present() -> dict[str, Any]:
+            return room.wall.doc.get("present", type=Map).to_py() or {}
+
+        await eventually(lambda: _check(present() == {"p1": "family"}))
+        # A phone on another server process: its presence, stamped there, is relayed here.
+        elsewhere = Awareness(Doc())
+        elsewhere.set_local_state({"user": {"id": "p2", "name": "Piet Smit", "role": "friend", "kind": "participant"}})
+        room.receive_remote_awareness(_relayed(elsewhere))
+        await eventually(lambda: _check(present() == {"p1": "family", "p2": "friend"}))
+        elsewhere.set_local_state(None)  # it left there (or its presence expired)
+        room.receive_remote_awareness(_relayed(elsewhere))
+        room.leave("phone-1")
+        await eventually(lambda: _check(present() == {}))
+        room.leave("wall-1")
+        room.dispose()
+    finally:
+        await log.close()
+        await engine.dispose()
