@@ -220,6 +220,7 @@ function fitToScreen (views, pager) {
     }
     for (const cut of el.querySelectorAll('.wall-cut')) cut.classList.remove('wall-cut')
     root.classList.remove('wall-paged')
+    const before = starts.length
     starts = [0]
     scale = 1
     root.style.setProperty('--wall-scale', '1')
@@ -233,7 +234,9 @@ function fitToScreen (views, pager) {
     if (el.scrollHeight > room(el) + 1) paginate(el)
     page = Math.min(page, starts.length - 1)
     turn(el)
-    restart()
+    // The turning keeps its beat through edits (a busy meeting changes the board every few seconds,
+    // which would otherwise hold page 1 for good); it starts again only when the pages changed.
+    if (starts.length !== before || (starts.length > 1) !== (turner !== undefined)) restart()
     if (head) headHeight = Math.round(head.getBoundingClientRect().height)
   }
   /** @param {HTMLElement} el */
