@@ -240,7 +240,8 @@ async def test_the_board_on_console_projector_and_phones(server: RunningServer, 
     await no_phone.locator("summary").click()
     await no_phone.get_by_label("Voornaam of rol").fill("Henk")
     await no_phone.get_by_role("button", name="Toevoegen").click()
-    await expect(wall.locator(".wall-here")).to_contain_text("Henk")
+    # Henk has no phone: the wall's "Aanwezig" lists who is connected now (tests/test_wall_presence.py).
+    await expect(column.get_by_text("Henk").first).to_be_visible()
 
     await column.get_by_label("Titel van de ronde").fill("Hoe veilig nu?")
     await column.get_by_role("button", name="Ronde openen").click()
@@ -463,8 +464,12 @@ async def no_overlap(page: Page, selector: str) -> None:
             const boxes = cards.map((c) => c.getBoundingClientRect())
             cards.forEach((card, n) => {
                 const r = boxes[n]
-                if (r.right > document.documentElement.clientWidth + 1) problems.push(`wide ${n}`)
-                for (const el of card.querySelectorAll('*')) {
+                // A card wholly beyond the right edge is on another page of the wall (projector.js).
+                const edge = document.documentElement.clientWidth
+                if (r.right > edge + 1 && r.left < edge) problems.push(`wide ${n}`)
+                // A card taller than a whole page of the wall is cut there on purpose, and says so.
+                const clipped = card.classList.contains('wall-cut')
+                for (const el of clipped ? [] : card.querySelectorAll('*')) {
                     const e = el.getBoundingClientRect()
                     if (!e.height) continue
                     const out = e.bottom > r.bottom + 1 || e.right > r.right + 1

@@ -31,7 +31,7 @@ from server.rooms.awareness import RoomAwareness
 from server.rooms.channel import RoomChannel
 from server.rooms.permissions import WriteGuard
 from server.rooms.schema import BOARD, DOC_NAME, PRIVATE, WALL, Identity, audience, can_read, people_group, roots_of
-from server.rooms.wall import WallFeed
+from server.rooms.wall import WallFeed, present_of
 from server.store.updatelog import UpdateLog
 
 log = logging.getLogger("kring.room")
@@ -83,7 +83,7 @@ class Room:
         self.awareness = RoomAwareness()
         self.peers: dict[str, Identity] = {}
         # Derived from the board while a projector is here; never stored, relayed or in `docs`.
-        self.wall = WallFeed(name, channel, lambda: self.docs[BOARD])
+        self.wall = WallFeed(name, channel, lambda: self.docs[BOARD], self._present)
         self._guard = WriteGuard()
         self.counters = RoomCounters()
         self.poisoned = False
@@ -141,6 +141,7 @@ class Room:
         self.peers[peer] = identity
         if identity.kind == "projector":
             return self.wall.join(peer)
+        self.wall.presence_changed()
         own = identity.own_doc
         if own is not None:
             self.doc(own)
@@ -157,6 +158,7 @@ class Room:
     def leave(self, peer: str) -> None:
         self.peers.pop(peer, None)
         self.wall.leave(peer)
+        self.wall.presence_changed()
         gone = self.awareness.leave(peer)
         if gone is not None:
             self._channel.broadcast(people_group(self.name), "awareness", (gone,), peer)
@@ -249,6 +251,7 @@ class Room:
         update = parse_awareness_frame(frame)
         # The server re-encodes every state with the name and role of the session behind it.
         frame = self.awareness.apply(peer, identity, update)
+        self.wall.presence_changed()
         self._channel.broadcast(people_group(self.name), "awareness", (frame,), peer)
         self._relay.publish_awareness(self.name, frame)
 
@@ -311,7 +314,17 @@ class Room:
             self.awareness.apply_remote(parse_awareness_frame(frame))
         except Refused:
             return
+        self.wall.presence_changed()
         self._channel.broadcast(people_group(self.name), "awareness", (frame,), None)
+
+    def _present(self) -> dict[str, str]:
+        """Who the wall says is here: this process's connections, and the presence other processes
+        relay for theirs (it expires when such a process dies without saying goodbye)."""
+        users: list[dict[str, Any]] = [
+            {"kind": identity.kind, "id": identity.subject, "role": identity.role} for identity in self.peers.values()
+        ]
+        users += [state["user"] for state in self.awareness.states.values() if isinstance(state.get("user"), dict)]
+        return present_of(users)
 
     def state_vectors(self) -> dict[str, bytes]:
         return {name: doc.get_state() for name, doc in self.docs.items()}

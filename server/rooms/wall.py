@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pycrdt import (
@@ -34,8 +34,10 @@ from server.rooms.schema import CHILD_TOOLS, CLAIMED, HOUSES, MARKS, WALL, wall_
 
 log = logging.getLogger("kring.room")
 
-# Every root is a Map, as on the board; `left_out` says how many sensitive entries the wall lacks.
-WALL_ROOTS = ("framework", "agreements", "marks", "claims", "poll", "people", "meta", CHILD_TOOLS, "left_out")
+# Every root is a Map, as on the board; `left_out` says how many sensitive entries the wall lacks;
+# `present` who is connected now (not from the board: from the room's sockets and presence).
+PRESENT = "present"
+WALL_ROOTS = ("framework", "agreements", "marks", "claims", "poll", "people", "meta", CHILD_TOOLS, "left_out", PRESENT)
 _META_SHOWN = ("wall", "labels")  # which view is up, the label set
 _RULE_TEXTS = ("when", "check", "check_by", "if_not_kept")
 _RULE_WORDS = ("section", "start", "review", "status")
@@ -84,6 +86,21 @@ def _people(board: Doc[Any]) -> dict[str, dict[str, Any]]:
         pid: _fields(name=first_name(_text(person.get("name"))), relation=_text(person.get("relation")))
         for pid, person in _entries(board, "people").items()
     }
+
+
+def present_of(users: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Who is connected now, as the wall may say it: each participant by their id (the wall's `people`
+    has their first name) with their relation, and the facilitators as one "f:" (never which ones).
+    `users` are the room's connections and presence states (`kind`, `id`, `role`, as the server
+    stamps them); a projector is not a person in the room."""
+    present: dict[str, str] = {}
+    for user in users:
+        kind, pid = user.get("kind"), user.get("id")
+        if kind == "facilitator":
+            present["f:"] = "facilitator"
+        elif kind == "participant" and isinstance(pid, str) and pid:
+            present[pid] = _text(user.get("role"))
+    return present
 
 
 def _sort_key(entry: tuple[str, dict[str, Any]]) -> tuple[float, str]:
@@ -247,11 +264,14 @@ class WallDocument:
     def _record(self, event: TransactionEvent) -> None:
         self._update = event.update
 
-    def refresh(self, board: Doc[Any]) -> bytes | None:
-        """Bring the wall into step with `board`; returns the update that did it, if anything changed."""
-        if not self.stale:
+    def refresh(self, board: Doc[Any], present: Mapping[str, str] | None = None) -> bytes | None:
+        """Bring the wall into step with `board` (if it may have changed) and with who is `present`;
+        returns the update that did it, if anything changed."""
+        shown: dict[str, Any] = wall_of(board) if self.stale else {}
+        if present is not None:
+            shown[PRESENT] = dict(present)
+        if not shown:
             return None
-        shown = wall_of(board)
         self.stale = False
         self._update = None
         with self.doc.transaction(origin="server"):
@@ -288,10 +308,17 @@ class WallDocument:
 class WallFeed:
     """One room's wall and its projectors: kept in step with the board while one is connected."""
 
-    def __init__(self, room: str, channel: RoomChannel, board: Callable[[], Doc[Any]]) -> None:
+    def __init__(
+        self,
+        room: str,
+        channel: RoomChannel,
+        board: Callable[[], Doc[Any]],
+        present: Callable[[], Mapping[str, str]] = dict,
+    ) -> None:
         self._room = room
         self._channel = channel
         self._board = board
+        self._present = present
         self.document = WallDocument()
         self._projectors: set[str] = set()
         self._handle: asyncio.TimerHandle | None = None
@@ -327,6 +354,14 @@ class WallFeed:
 
     def board_changed(self) -> None:
         self.document.stale = True
+        self._soon()
+
+    def presence_changed(self) -> None:
+        """Someone connected, left or changed their presence: the wall's `present` is checked again
+        (with the board's next change, at most every _INTERVAL, and only while a projector is here)."""
+        self._soon()
+
+    def _soon(self) -> None:
         if self._handle is not None or not self._projectors:
             return  # without a projector the wall is brought into step when one connects
         loop = asyncio.get_running_loop()
@@ -342,7 +377,7 @@ class WallFeed:
         if not self._projectors:
             return
         try:
-            update = self.document.refresh(self._board())
+            update = self.document.refresh(self._board(), self._present())
         except Exception as exc:
             # The wall keeps what it showed (and stays stale: the next change tries again); the
             # board and everyone else's connections carry on. No text in the log.

@@ -1,9 +1,10 @@
 // The projector (/projector#<token>): one room's board on the wall, read-only, in large calm type:
 // the framework, the safety plan or the scaling question, as the facilitator chooses (meta.wall).
-// People appear by first name or role only. Until the room is locked it shows how to join. It reads
-// the room's `wall` document, which the server derives from the board with only what this screen
-// may show (server/rooms/wall.py): no sensitive item or rule, no proposal, no score before the
-// reveal. The token stays in the fragment, which browsers never send to a server.
+// People appear by first name or role only, and "here" lists who is connected now. Until the room
+// is locked it shows how to join. It reads the room's `wall` document, which the server derives
+// from the board with only what this screen may show (server/rooms/wall.py): no sensitive item or
+// rule, no proposal, no score before the reveal. The token stays in the fragment, which browsers
+// never send to a server.
 
 import * as Y from 'yjs'
 import { api, ApiError, imageWithToken } from './api.js'
@@ -22,7 +23,7 @@ const POLL_MS = 3000
 // calm enough to read from the back of the room.
 const PAGE_MS = 12000
 // Type is made smaller only down to this share of its full size: below it, the back row cannot read it.
-const MIN_SCALE = 0.7
+const MIN_SCALE = 0.67
 const SCALE_STEP = 0.05
 
 translatePage()
@@ -117,17 +118,25 @@ async function start () {
     stopped(/** @type {Record<string, string>} */ (t.ended)[refusal.code] || t.projectorNoToken)
   })
 
-  // Who takes part comes from the board's list of admitted people (first names only): the server
-  // sends a projector no presence, which carries full names.
+  // Who is here now: the server lists who is connected to the room (`present`: participants by id,
+  // any facilitator as "f:"), and the wall names them by first name or role from its `people`;
+  // the server sends a projector no presence, which carries full names.
   const people = board.getMap('people')
+  const present = board.getMap('present')
   const showHere = () => {
-    const names = [roleLabel('facilitator')]
-    people.forEach((person) => {
-      if (person instanceof Y.Map) names.push(wallName({ name: person.get('name'), role: person.get('relation') }))
+    /** @type {string[]} */
+    const names = []
+    present.forEach((role, key) => {
+      const person = people.get(key)
+      if (key === 'f:') names.push(roleLabel('facilitator'))
+      else if (person instanceof Y.Map) names.push(wallName({ name: person.get('name'), role: person.get('relation') }))
+      else names.push(wallName({ role: String(role) }))
     })
+    here.hidden = !names.length
     setText(here, `${t.hereNow}: ${names.filter(Boolean).sort((a, b) => a.localeCompare(b)).join(', ')}`)
   }
   people.observeDeep(showHere)
+  present.observeDeep(showHere)
   showHere()
 
   /** @type {string | null} */
@@ -165,9 +174,19 @@ async function start () {
   }, POLL_MS)
 }
 
+// What a page turn of the scaling view may not cut: it breaks only between these.
+const POLL_PARTS = '.scale-title, .scale-anchors, .scale-row, .scale-whys > li, .scale-question, .scale-instruction, .empty'
+// Keys that turn the page by hand (a presenter's clicker sends these too).
+const TURN_KEYS = /** @type {Record<string, number>} */ ({ ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 })
+
 /**
- * Keep what the wall shows within the screen: first smaller type (never below MIN_SCALE), and if
- * it still does not fit, one part at a time, turning every PAGE_MS, with "part n of m" in the corner.
+ * Keep what the wall shows within the screen: first smaller type (never below MIN_SCALE, and the
+ * CSS keeps every line at 22 px or more on a 1080p screen), and if it still does not fit, one page
+ * at a time, turning every PAGE_MS, with "part n of m" in the corner. A page ends between cards,
+ * never inside one: the board and the plan then flow through columns of the page's height, side
+ * by side, which the browser fills card by card (a page is a screen's width of them); the scaling
+ * view breaks between its parts. A card taller than a whole page is cut at the page's foot with a
+ * visible "more" mark (`.wall-cut`), never silently.
  * @param {HTMLElement[]} views the board, plan and poll views (one shows at a time)
  * @param {HTMLElement} pager
  */
@@ -175,11 +194,17 @@ function fitToScreen (views, pager) {
   const root = document.documentElement
   let scale = 1
   let page = 0
-  let pages = 1
+  // Where each page starts in the shown view's content: left for columns side by side, else top.
+  /** @type {number[]} */
+  let starts = [0]
+  let across = false
+  let space = 0
+  let total = 0
   /** @type {ReturnType<typeof setInterval> | undefined} */
   let turner
   let queued = false
   const shown = () => views.find((v) => !v.hidden)
+  const content = (/** @type {HTMLElement} */ el) => /** @type {HTMLElement | null} */ (el.firstElementChild)
   // What is left below the view's top, less the page's own bottom padding (and a hair for rounding).
   const main = document.getElementById('main')
   const below = () => (main ? parseFloat(getComputedStyle(main).paddingBottom) || 0 : 0) + 2
@@ -189,31 +214,106 @@ function fitToScreen (views, pager) {
     const el = shown()
     if (!el) return
     // Measure at full size, then step down: a board that lost items gets its big type back.
-    el.style.maxHeight = ''
-    el.scrollTop = 0
+    for (const view of views) {
+      view.style.height = ''
+      const inner = content(view)
+      if (inner) inner.style.transform = ''
+    }
+    for (const cut of el.querySelectorAll('.wall-cut')) cut.classList.remove('wall-cut')
+    root.classList.remove('wall-paged')
+    const before = starts.length
+    starts = [0]
     scale = 1
     root.style.setProperty('--wall-scale', '1')
     // The join panel gives up room first: a smaller QR code still scans from a few metres.
     root.classList.remove('wall-dense')
     if (el.scrollHeight > room(el)) root.classList.add('wall-dense')
-    while (el.scrollHeight > room(el) && scale - SCALE_STEP >= MIN_SCALE - 1e-9) {
-      scale = Math.round((scale - SCALE_STEP) * 100) / 100
+    while (el.scrollHeight > room(el) && scale > MIN_SCALE + 1e-9) {
+      scale = Math.max(MIN_SCALE, Math.round((scale - SCALE_STEP) * 100) / 100)
       root.style.setProperty('--wall-scale', String(scale))
     }
-    const space = Math.max(room(el), 100)
-    pages = el.scrollHeight > space + 1 ? Math.ceil(el.scrollHeight / space) : 1
-    el.style.maxHeight = pages > 1 ? `${space}px` : ''
-    page = Math.min(page, pages - 1)
-    turn(el, space)
-    clearInterval(turner)
-    turner = pages > 1 ? setInterval(() => { page = (page + 1) % pages; turn(el, space) }, PAGE_MS) : undefined
+    if (el.scrollHeight > room(el) + 1) paginate(el)
+    page = Math.min(page, starts.length - 1)
+    turn(el)
+    // The turning keeps its beat through edits (a busy meeting changes the board every few seconds,
+    // which would otherwise hold page 1 for good); it starts again only when the pages changed.
+    if (starts.length !== before || (starts.length > 1) !== (turner !== undefined)) restart()
     if (head) headHeight = Math.round(head.getBoundingClientRect().height)
   }
-  const turn = (/** @type {HTMLElement} */ el, /** @type {number} */ space) => {
-    el.scrollTop = page * space
-    pager.hidden = pages < 2
-    setText(pager, pages > 1 ? w.wallPage(page + 1, pages) : '')
-    root.dataset.wallPages = String(pages)
+  /** @param {HTMLElement} el */
+  const paginate = (el) => {
+    const inner = content(el)
+    if (!inner) return
+    root.classList.add('wall-paged')
+    // The pager's line is kept free: it never covers a card.
+    pager.hidden = false
+    setText(pager, w.wallPage(1, 2))
+    const top = el.getBoundingClientRect().top
+    space = Math.max(Math.floor(Math.min(room(el), pager.getBoundingClientRect().top - top - 4)), 100)
+    root.style.setProperty('--wall-page-h', `${space}px`)
+    across = !el.classList.contains('wall-poll')
+    if (across) {
+      el.style.height = `${space}px`
+      // A card the browser had to break over two columns is taller than a page: cut it, visibly.
+      for (const card of el.querySelectorAll('.card')) {
+        if (card.getClientRects().length > 1 || card.getBoundingClientRect().height > space + 1) {
+          card.classList.add('wall-cut')
+          card.setAttribute('data-wall-more', w.wallMore)
+        }
+      }
+      const step = inner.getBoundingClientRect().width + (parseFloat(getComputedStyle(inner).columnGap) || 0)
+      // As many pages as the columns that hold something (the last card's margin may open one more).
+      const left = inner.getBoundingClientRect().left
+      let count = 1
+      for (const part of el.querySelectorAll('.card, .column-title, .category h3, .plan-section h3')) {
+        count = Math.max(count, Math.floor((part.getBoundingClientRect().left - left + 1) / step) + 1)
+      }
+      starts = Array.from({ length: count }, (_, n) => n * step)
+      return
+    }
+    for (const part of el.querySelectorAll(POLL_PARTS)) {
+      if (part.getBoundingClientRect().height > space + 1) {
+        part.classList.add('wall-cut')
+        part.setAttribute('data-wall-more', w.wallMore)
+      }
+    }
+    const origin = inner.getBoundingClientRect().top
+    const boxes = [...el.querySelectorAll(POLL_PARTS)].map((part) => {
+      const r = part.getBoundingClientRect()
+      return [r.top - origin, r.bottom - origin]
+    })
+    total = el.scrollHeight
+    let at = 0
+    while (at + space < total - 1) {
+      // Up to the page's foot, then back to the top of any part the foot would cut.
+      let end = at + space
+      for (let moved = true; moved;) {
+        moved = false
+        for (const [a, b] of boxes) {
+          if (a > at + 0.5 && a < end - 0.5 && b > end + 0.5) { end = a; moved = true }
+        }
+      }
+      if (end <= at + 0.5) end = at + space // nothing to break between (cannot happen once cut)
+      starts.push(end)
+      at = end
+    }
+  }
+  /** @param {HTMLElement} el */
+  const turn = (el) => {
+    const inner = content(el)
+    const at = starts[page] || 0
+    if (inner) inner.style.transform = at ? (across ? `translateX(${-at}px)` : `translateY(${-at}px)`) : ''
+    // Down the page, a page ends where the next begins: the top of a part it would cut stays hidden.
+    if (!across && starts.length > 1) el.style.height = `${Math.min(space, (starts[page + 1] ?? total) - at)}px`
+    pager.hidden = starts.length < 2
+    setText(pager, starts.length > 1 ? w.wallPage(page + 1, starts.length) : '')
+    root.dataset.wallPages = String(starts.length)
+  }
+  const restart = () => {
+    clearInterval(turner)
+    turner = starts.length > 1
+      ? setInterval(() => { page = (page + 1) % starts.length; const el = shown(); if (el) turn(el) }, PAGE_MS)
+      : undefined
   }
   const later = () => {
     if (queued) return
@@ -233,6 +333,15 @@ function fitToScreen (views, pager) {
     }).observe(head)
   }
   window.addEventListener('resize', later)
+  document.addEventListener('keydown', (event) => {
+    const by = TURN_KEYS[event.key]
+    const el = shown()
+    if (!by || starts.length < 2 || !el || event.altKey || event.ctrlKey || event.metaKey) return
+    event.preventDefault()
+    page = (page + by + starts.length) % starts.length
+    turn(el)
+    restart()
+  })
   later()
 }
 
