@@ -13,6 +13,7 @@ from pycrdt import Doc, Map
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.meetings.domain import progress
 from server.meetings.http import bodies
 from server.meetings.http.access import require_open, room_of
 from server.meetings.http.bodies import read_body
@@ -76,7 +77,7 @@ async def _previous_scores(request: Request, room: MeetingRoom, *, first_names: 
     kring = parts(request)
     previous = await kring.meetings.continued_room(room)
     if previous is None:
-        return {"meeting": None, "rounds": []}
+        return {"meeting": None, "rounds": [], "points": {}}
     board = await kring.live.copy_of(previous.id, BOARD)
     # The board keeps first names only; the console may show the full names it already knows.
     people = board.get("people", type=Map).to_py() or {}
@@ -99,7 +100,18 @@ async def _previous_scores(request: Request, room: MeetingRoom, *, first_names: 
                     "value": int(score.get("value", 0)),  # Yjs numbers arrive as floats
                 }
             )
+        pair = round_.get("pair")
         rounds.append(
-            {"round_id": round_id, "title": round_.get("title", ""), "pair": round_.get("pair"), "scores": scored}
+            {
+                "round_id": round_id,
+                "title": round_.get("title", ""),
+                "pair": pair,
+                "about": pair if isinstance(pair, str) else progress.OVERALL,
+                "scores": scored,
+            }
         )
-    return {"meeting": previous.meeting_id, "rounds": rounds}
+    # A round of this meeting is matched to the previous one's by what it is about (the whole
+    # situation, or a pair's key, kept from meeting to meeting), never by its title: that meeting's
+    # point on the question, as on the progress chart.
+    found = {question: r["round_id"] for question, r in progress.points(board).items()}
+    return {"meeting": previous.meeting_id, "rounds": rounds, "points": found}
