@@ -64,7 +64,7 @@ class JoinEndpoints:
             access.room_id, body.name, body.relation, admitted=access.admit_all
         )
         if person.status == "admitted":
-            await show_person(kring.live, person)
+            await show_person(kring.live, person, await kring.meetings.participants_of(access.room_id))
         await kring.meetings.audit("join", actor_kind="participant", actor_id=person.id, access=access)
         log.info("joined", extra={"participant": person.id, "room": access.room_id, "status": person.status})
         joined: answers.JoinResult = {

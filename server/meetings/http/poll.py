@@ -13,7 +13,9 @@ from pycrdt import Doc, Map
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.catalogue import catalogue, language
 from server.meetings.domain import progress
+from server.meetings.domain.people import shown_names
 from server.meetings.http import bodies
 from server.meetings.http.access import require_open, room_of
 from server.meetings.http.bodies import read_body
@@ -81,7 +83,12 @@ async def _previous_scores(request: Request, room: MeetingRoom, *, first_names: 
     board = await kring.live.copy_of(previous.id, BOARD)
     # The board keeps first names only; the console may show the full names it already knows.
     people = board.get("people", type=Map).to_py() or {}
-    if not first_names:
+    if first_names:
+        # Two of the same first name told apart as the wall does (the initials are on the board).
+        roles = catalogue(language(request.query_params.get("lang")))["people"]["roles"]
+        shown = shown_names(people, lambda relation: str(roles.get(relation, "")))
+        people = {pid: {**who, "name": shown.get(pid, "")} for pid, who in people.items()}
+    else:
         people = {
             p.id: {"name": p.name, "relation": p.relation} for p in await kring.meetings.participants_of(previous.id)
         }
