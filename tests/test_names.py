@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pycrdt import Map
+from pycrdt import Array, Map, Text
 
 from server.catalogue import catalogue
 from server.meetings.domain.people import shown_names, surname_initial
@@ -185,6 +185,22 @@ async def test_the_board_and_the_wall_carry_an_initial_only_for_two_of_the_same_
         assert wall[sanne] == {"name": "Sanne", "relation": "parent"}
         shown = shown_names(board, lambda relation: ROLES.get(relation, ""))
         assert [shown[p] for p in (vries, bakker, sanne)] == ["Kees V.", "Kees B.", "Sanne"]
+
+        # The children's export names the helpers of a rule the same way.
+        def rule(doc: Any) -> None:
+            doc.get("agreements", type=Map)["rule-1"] = Map(
+                {
+                    "section": "immediate",
+                    "text": Text("Samen naar school"),
+                    "status": "agreed",
+                    "owners": Array([vries, bakker]),
+                }
+            )
+
+        await live_of(server).edit(room, "board", rule)
+        children = await fatima.get(f"/api/rooms/{room}/children.html")
+        assert children.status_code == 200, children.text
+        assert "Kees V., Kees B." in children.text
         # One of them renamed: nobody to tell apart any more, so no initials on the board.
         answer = await fatima.post(f"/api/participants/{bakker}/rename", json={"name": "Piet Bakker"})
         assert answer.status_code == 200, answer.text

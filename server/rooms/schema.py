@@ -163,7 +163,14 @@ WRITES: tuple[Write, ...] = (
         ("addListItem", "removeListItem"),
         array=True,
     ),
-    Write("server", BOARD, "people", "<pid>", "`{name: first name, relation}` on admission" + _OR_DELETED),
+    Write(
+        "server",
+        BOARD,
+        "people",
+        "<pid>",
+        "`{name: first name, relation}` on admission, and `initial` (the surname's) only while someone else in"
+        " the room has the same first name" + _OR_DELETED,
+    ),
     Write(
         "server",
         BOARD,
