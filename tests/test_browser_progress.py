@@ -115,3 +115,59 @@ async def test_the_chart_shows_and_keeps_which_round_is_a_meetings_point(
     assert await browser_storage(page) == NOTHING_STORED
     await watched.assert_clean()
     await context.close()
+
+
+async def test_two_of_the_same_first_name_are_told_apart_on_console_and_wall(
+    server: RunningServer, browser: Browser
+) -> None:
+    require_bundles("meeting", "projector")
+    await server.kring.meetings.add_facilitator(EMAIL, "Fatima Bakker", PASSWORD)
+    context = await browser.new_context(base_url=server.url, viewport={"width": 1366, "height": 1000})
+    origin = {"Origin": server.url}
+    assert (
+        await context.request.post("/api/session", data={"email": EMAIL, "password": PASSWORD}, headers=origin)
+    ).status == 204
+    case = await (await context.request.post("/api/cases", data={"label": "Gezin K"}, headers=origin)).json()
+    made = await (
+        await context.request.post(
+            f"/api/cases/{case['id']}/meetings", data={"title": "Een", "rooms": []}, headers=origin
+        )
+    ).json()
+    room = made["rooms"][0]["id"]
+    ids = []
+    for name, relation in [("Kees de Vries", "parent"), ("Kees Bakker", "family"), ("Sanne Jansen", "parent")]:
+        added = await context.request.post(
+            "/api/participants", data={"room_id": room, "name": name, "relation": relation}, headers=origin
+        )
+        assert added.status == 201
+        ids.append((await added.json())["id"])
+
+    def mutate(doc: Doc[Any]) -> None:
+        doc.get("poll", type=Map)["r1"] = Map(
+            {
+                "title": "Hoe veilig?",
+                "status": "revealed",
+                "scores": Map({pid: Map({"value": v}) for pid, v in zip(ids, (3, 7, 5), strict=True)}),
+            }
+        )
+        doc.get("meta", type=Map)["wall"] = "poll"
+
+    await server.kring.live.edit(room, "board", mutate)
+    link = await (await context.request.post(f"/api/rooms/{room}/projector", data={}, headers=origin)).json()
+
+    watched = await watched_page(context)
+    await watched.page.goto(f"/console/meetings/{made['id']}")
+    line = watched.page.locator(f'[data-room="{room}"] .scale-now')
+    for value, name in [(3, "Kees V."), (7, "Kees B."), (5, "Sanne")]:
+        await expect(line.locator(f".scale-step[data-value='{value}'] .scale-name")).to_have_text(name)
+
+    projector = await browser.new_context(base_url=server.url, viewport={"width": 1920, "height": 1080})
+    wall = await watched_page(projector)
+    await wall.page.goto(link["url"])
+    now = wall.page.locator(".scale-now")
+    for value, name in [(3, "Kees V."), (7, "Kees B."), (5, "Sanne")]:
+        await expect(now.locator(f".scale-step[data-value='{value}'] .scale-name")).to_have_text(name)
+    await wall.assert_clean()
+    await watched.assert_clean()
+    await projector.close()
+    await context.close()
