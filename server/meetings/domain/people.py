@@ -30,8 +30,9 @@ async def show_person(live: LiveRooms, person: Participant, room: Sequence[Parti
             people[person.id] = Map({"name": first_name(person.name), "relation": person.relation})
         elif person.id in people:
             del people[person.id]
-        shared = _shared_first_names({pid: str(entry.get("name", "")) for pid, entry in people.items()})
-        for pid, entry in people.items():
+        entries = {pid: entry for pid, entry in people.items() if isinstance(entry, Map)}
+        shared = _shared_first_names({pid: str(entry.get("name", "")) for pid, entry in entries.items()})
+        for pid, entry in entries.items():
             initial = surname_initial(full.get(pid, "")) if pid in shared else ""
             if initial and entry.get("initial") != initial:
                 entry["initial"] = initial
