@@ -88,8 +88,10 @@ async def test_the_chart_shows_and_keeps_which_round_is_a_meetings_point(
     # The one-round meeting offers no choice; the two-round one does, named for screen readers.
     await expect(progress.locator(".progress-point select")).to_have_count(1)
     choice = progress.get_by_label("Punt van Een", exact=False)
+    await choice.focus()  # as from the keyboard
     await choice.select_option("r-begin")
     await expect(first.locator(".point-is")).to_have_text("punt = ronde 1, \u2018Begin\u2019 (gekozen)")
+    await expect(progress.get_by_label("Punt van Een", exact=False)).to_be_focused()  # drawn anew, focus kept
     await expect(sanne.locator("td")).to_have_text(["Ouder of verzorger", "2", "6"])
     await expect(progress.locator("svg.progress-chart text.point-round").first).to_have_text("ronde 1")
     small = await progress.evaluate(

@@ -217,9 +217,13 @@ export class ProgressPanel {
    * @param {string | null} roundId
    */
   async choose (m, question, roundId) {
+    // The chart is drawn anew: the choice that was used keeps the keyboard's place.
+    const focused = document.activeElement ? document.activeElement.id : ''
     try {
       await api('PUT', `/api/rooms/${encodeURIComponent(m.room_id)}/progress/point`, { question, round_id: roundId })
       await this.load()
+      const again = focused ? document.getElementById(focused) : null
+      if (again) again.focus()
     } catch (err) {
       showError(err instanceof Error ? err.message : t.somethingWrong, this.error)
     }
