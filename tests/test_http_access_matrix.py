@@ -99,6 +99,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("GET", "/api/rooms/{room_a}/history", None, FACILITATORS),
     ("GET", "/api/projector/history", None, {"projector"}),
     ("GET", "/api/rooms/{room_a}/progress", None, FACILITATORS),
+    # Back to the default point: allowed with no revealed round, so only who is asking decides.
+    ("PUT", "/api/rooms/{room_a}/progress/point", {"question": "", "round_id": None}, FACILITATORS),
     ("GET", "/api/rooms/{room_a}/photos/{photo}", None, {"facilitator", "participant-a", "projector"}),
     ("GET", "/api/rooms/{room_a}/export.json", None, FACILITATORS),
     ("GET", "/api/rooms/{room_a}/export.html", None, FACILITATORS),

@@ -169,7 +169,7 @@ async def test_previous_scores_come_only_from_the_room_a_room_explicitly_continu
         # A joint meeting after the split: nobody linked it, so neither parent's network shows.
         [joint] = await meeting([])
         for history in await _histories(server, fatima, joint):
-            assert history == {"meeting": None, "rounds": []}
+            assert history == {"meeting": None, "rounds": [], "points": {}}
         # The next split lists the rooms the other way round, each linked to its own parent's room.
         father_2, mother_2 = await meeting(
             [{"name": "Vader", "continues": father}, {"name": "Moeder", "continues": mother}]
@@ -182,7 +182,7 @@ async def test_previous_scores_come_only_from_the_room_a_room_explicitly_continu
         # The same order as before but no links: still nothing. Position decides nothing.
         for room in await meeting(["Moeder", "Vader"]):
             for history in await _histories(server, fatima, room):
-                assert history == {"meeting": None, "rounds": []}
+                assert history == {"meeting": None, "rounds": [], "points": {}}
         # A linked joint room shows the one room the facilitator chose.
         [joint_linked] = await meeting([{"name": "Samen", "continues": mother}])
         assert _names((await _histories(server, fatima, joint_linked))[1]) == ["Moeder", "Oma"]

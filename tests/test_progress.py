@@ -244,3 +244,90 @@ async def test_a_pairs_scores_follow_the_pair_across_meetings(server: RunningSer
         assert pair["pair"] == "danger-1" and pair["title"] == "Als papa drinkt, rijdt hij met Max"
         assert [(p["name"], p["values"]) for p in pair["people"]] == [("Moeder Sanne", [2, 7])]
         assert pair["roles"] == [{"relation": "parent", "values": [2, 7], "counts": [1, 1]}]
+
+
+async def _round(server: RunningServer, room: str, key: str, order: int, scores: dict[str, int], **about: str) -> None:
+    """A revealed round of `room` with `order`, scored by the room's people named in `scores`."""
+    people = {p.name: p.id for p in await store_of(server).participants_of(room)}
+
+    def mutate(doc: Doc[Any]) -> None:
+        doc.get("poll", type=Map)[key] = Map(
+            {
+                "title": about.get("title", "Hoe veilig?"),
+                "status": "revealed",
+                "order": order,
+                **({"pair": about["pair"]} if "pair" in about else {}),
+                "scores": Map({people[name]: Map({"value": float(v)}) for name, v in scores.items()}),
+            }
+        )
+
+    await live_of(server).edit(room, "board", mutate)
+
+
+async def test_every_revealed_round_is_kept_and_the_facilitator_picks_a_meetings_point(server: RunningServer) -> None:
+    async with facilitator(server, "fatima@jeugdzorg.test") as fatima:
+        case = await _case(fatima)
+        [one] = await _meeting(fatima, case, "Een", [])
+        # Two overall rounds in the first meeting: Truus scored only the first, at the start.
+        await _scored(server, one, {("Moeder Sanne", "parent"): 3, ("Oma Truus", "family"): 5})
+        await _round(server, one, "r9", 5, {"Moeder Sanne": 4}, title="Algemeen")
+        [two] = await _meeting(fatima, case, "Twee", [{"name": "Kamer", "continues": one}])
+        await _scored(server, two, {("Moeder Sanne", "parent"): 6, ("Oma Truus", "family"): 7})
+
+        found = (await fatima.get(f"/api/rooms/{two}/progress")).json()
+        first = found["meetings"][0]
+        # Both rounds are kept; by default the point is the meeting's last overall round.
+        # Both rounds are kept, in the order shown (r9 has an order, r1 none); by default the point is
+        # the meeting's last overall round.
+        assert [(r["round_id"], r["number"], r["title"], r["about"]) for r in first["rounds"]] == [
+            ("r9", 1, "Algemeen", ""),
+            ("r1", 2, "Hoe veilig?", ""),
+        ]
+        assert first["round"] == "r1" and first["points"][""] == {"round_id": "r1", "picked": False}
+        values = {p["name"]: p["values"] for p in found["people"]}
+        assert values == {"Moeder Sanne": [3, 6], "Oma Truus": [5, 7]}
+
+        # The facilitator picks the other round as the first meeting's point: kept in its board.
+        other, last = "r9", "r1"
+        answer = await fatima.put(f"/api/rooms/{one}/progress/point", json={"question": "", "round_id": other})
+        assert answer.status_code == 200, answer.text
+        again = (await fatima.get(f"/api/rooms/{two}/progress")).json()
+        assert again["meetings"][0]["points"][""] == {"round_id": other, "picked": True}
+        assert again["meetings"][0]["round"] == other
+        assert {p["name"]: p["values"] for p in again["people"]} == {"Moeder Sanne": [4, 6], "Oma Truus": [None, 7]}
+        board = await live_of(server).copy_of(one, "board")
+        assert board.get("meta", type=Map)["points"].to_py() == {"": other}
+
+        # Not a revealed round about that question: refused, and the pick stays.
+        for wrong in ({"question": "", "round_id": "nope"}, {"question": "danger-1", "round_id": other}):
+            refused = await fatima.put(f"/api/rooms/{one}/progress/point", json=wrong)
+            assert refused.status_code == 404 and refused.json()["error"] == "unknown_round", refused.text
+        # Back to the default.
+        assert (
+            await fatima.put(f"/api/rooms/{one}/progress/point", json={"question": "", "round_id": None})
+        ).status_code == 200
+        reset = (await fatima.get(f"/api/rooms/{two}/progress")).json()
+        assert reset["meetings"][0]["points"][""] == {"round_id": last, "picked": False}
+        async with facilitator(server, "other@jeugdzorg.test") as outsider:
+            assert (
+                await outsider.put(f"/api/rooms/{one}/progress/point", json={"question": "", "round_id": other})
+            ).status_code == 404
+
+
+async def test_the_previous_meetings_line_is_matched_by_what_a_round_is_about(server: RunningServer) -> None:
+    async with facilitator(server, "fatima@jeugdzorg.test") as fatima:
+        case = await _case(fatima)
+        [one] = await _meeting(fatima, case, "Een", [])
+        await _scored(server, one, {("Moeder Sanne", "parent"): 3})
+        await _round(server, one, "r5", 5, {"Moeder Sanne": 2}, title="Hoe veilig rond dit gevaar?", pair="danger-1")
+        await _round(server, one, "r6", 6, {"Moeder Sanne": 8}, title="Nog eens", pair="danger-2")
+        [two] = await _meeting(fatima, case, "Twee", [{"name": "Kamer", "continues": one}])
+
+        found = (await fatima.get(f"/api/rooms/{two}/history")).json()
+        # A round about pair danger-1 titled anything finds r5; the overall one finds r1.
+        assert found["points"] == {"": "r1", "danger-1": "r5", "danger-2": "r6"}
+        assert {r["round_id"]: r["about"] for r in found["rounds"]} == {"r1": "", "r5": "danger-1", "r6": "danger-2"}
+        assert (
+            await fatima.put(f"/api/rooms/{one}/progress/point", json={"question": "danger-1", "round_id": "r5"})
+        ).status_code == 200
+        assert (await fatima.get(f"/api/rooms/{two}/history")).json()["points"]["danger-1"] == "r5"

@@ -298,7 +298,7 @@ async def test_nothing_of_room_b_reaches_room_a_over_http_in_this_or_a_later_mee
                 names = [s["name"] for r in history.json()["rounds"] for s in r["scores"]]
                 assert history.json()["meeting"] == access.meeting_id and names == ["Anna"]
             else:
-                assert history.json() == {"meeting": None, "rounds": []}
+                assert history.json() == {"meeting": None, "rounds": [], "points": {}}
             await ask("DELETE", "/api/join", phone_token, json={})
     # The father's next room does carry his room on: what room A's side lacks, it really has.
     projector_b = await store.new_projector_token(father_2)

@@ -163,7 +163,14 @@ WRITES: tuple[Write, ...] = (
         ("addListItem", "removeListItem"),
         array=True,
     ),
-    Write("server", BOARD, "people", "<pid>", "`{name: first name, relation}` on admission" + _OR_DELETED),
+    Write(
+        "server",
+        BOARD,
+        "people",
+        "<pid>",
+        "`{name: first name, relation}` on admission, and `initial` (the surname's) only while someone else in"
+        " the room has the same first name" + _OR_DELETED,
+    ),
     Write(
         "server",
         BOARD,
@@ -186,6 +193,14 @@ WRITES: tuple[Write, ...] = (
         "copies from another room of the meeting (never a sensitive one), and the earlier meeting's plan",
     ),
     Write("server", BOARD, "meta", "labels", "the earlier meeting's label set"),
+    Write(
+        "server",
+        BOARD,
+        "meta",
+        "points",
+        '`{<question>: <round>}`: which revealed round is the meeting\'s point on the progress chart (`""` the'
+        " whole situation, else a pair's danger statement key)",
+    ),
     Write("server", BOARD, CHILD_TOOLS, "<entry>", 'a child-tool entry shown in this room (`"room"`, `"shared"`)'),
     Write("server", PRIVATE, CHILD_TOOLS, "<entry>", 'a child-tool entry whose visibility is `"private"`'),
 )

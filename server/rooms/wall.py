@@ -83,7 +83,12 @@ def first_name(name: str) -> str:
 
 def _people(board: Doc[Any]) -> dict[str, dict[str, Any]]:
     return {
-        pid: _fields(name=first_name(_text(person.get("name"))), relation=_text(person.get("relation")))
+        pid: _fields(
+            name=first_name(_text(person.get("name"))),
+            relation=_text(person.get("relation")),
+            # Only on two people of the same first name (people.py): the wall tells them apart too.
+            initial=_text(person.get("initial"))[:1],
+        )
         for pid, person in _entries(board, "people").items()
     }
 

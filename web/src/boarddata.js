@@ -2,6 +2,7 @@
 // the views draw. Reads only; the writes are in actions/.
 
 import * as Y from 'yjs'
+import { shownNames } from './names.js'
 
 /**
  * @param {unknown} value a Y.Text, a string or anything else
@@ -43,6 +44,7 @@ function orderOf (value) {
  * @property {string} id
  * @property {string} name first name, as the server wrote it
  * @property {string} relation
+ * @property {string} [initial] the surname's initial, only where someone else has the same first name
  */
 
 /**
@@ -54,7 +56,7 @@ export function peopleOf (board) {
   /** @type {Map<string, Person>} */
   const found = new Map()
   board.getMap('people').forEach((value, id) => {
-    if (value instanceof Y.Map) found.set(id, { id, name: str(value.get('name')), relation: str(value.get('relation')) })
+    if (value instanceof Y.Map) found.set(id, { id, name: str(value.get('name')), relation: str(value.get('relation')), initial: str(value.get('initial')) })
   })
   return found
 }
@@ -295,8 +297,12 @@ export function isolated (text) {
   return BIDI_CONTROLS.test(text) ? `\u2068${text}\u2069` : text
 }
 
+/** @type {WeakMap<Map<string, Person>, Map<string, string>>} each people list's shown names, made once */
+const shownOf = new WeakMap()
+
 /**
- * How a person appears: their first name, or "gespreksleider" for a facilitator.
+ * How a person appears: their first name (told apart from someone of the same first name by
+ * names.js), or "gespreksleider" for a facilitator.
  * @param {string} by
  * @param {Map<string, Person>} people
  * @param {(key: string) => string} role
@@ -305,7 +311,9 @@ export function nameOf (by, people, role) {
   if (by.startsWith('f:')) return role('facilitator')
   const person = people.get(by)
   if (!person) return ''
-  return isolated(person.name || role(person.relation))
+  let shown = shownOf.get(people)
+  if (!shown) shownOf.set(people, (shown = shownNames(people, role)))
+  return isolated(shown.get(by) || person.name || role(person.relation))
 }
 
 /**

@@ -15,7 +15,10 @@ export const c = {
     text: ['changeFor', 'questionPair'],
     room: ['copyTo', 'copyPreview'],
     'people meetings': ['chartDesc'],
-    role: ['roleMean']
+    role: ['roleMean'],
+    'number title': ['pointIs'],
+    number: ['pointShort'],
+    meeting: ['pointChoose']
   }),
   // Said once in the catalogue, in the board's words.
   statuses: boardWords.statuses,

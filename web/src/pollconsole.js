@@ -111,20 +111,19 @@ export class PollConsole {
       this.history = { rounds: [] }
       this.loadHistory()
     }
-    fill(this.rounds, rounds.slice(0, 4).map((round) => this.roundView(round, people, pairs, roundsOf(this.board))))
+    fill(this.rounds, rounds.slice(0, 4).map((round) => this.roundView(round, people, pairs)))
   }
 
   /**
    * @param {import('./boarddata.js').Round} round
    * @param {Map<string, import('./boarddata.js').Person>} people
    * @param {Map<string, number>} pairs
-   * @param {import('./boarddata.js').Round[]} all
    */
-  roundView (round, people, pairs, all) {
+  roundView (round, people, pairs) {
     const title = roundTitle(round, pairs)
     const status = h('span', { class: `pill round-${round.status}`, text: w.roundStatus[round.status] })
     if (round.status === 'revealed') {
-      const previous = previousOf(/** @type {any} */ (this.history), round, all)
+      const previous = previousOf(/** @type {any} */ (this.history), round)
       return h('div', { class: 'round', 'data-round': round.key, 'data-status': round.status },
         h('p', { class: 'round-head' }, status),
         scaleLine({ round, people, previous, title, level: 5 }))

@@ -17,13 +17,36 @@ const PAD = { left: 36, right: 16, top: 16, bottom: 44 }
 const COLOURS = ['#1b5e9a', '#b3411b', '#2e7d32', '#6a3d9a', '#8a6d00', '#00737a', '#a3246b', '#4e4e4e']
 
 /**
- * @typedef {{room_id: string, meeting_id: string, title: string, at: string | null, round: string | null}} MeetingPoint
+ * @typedef {{round_id: string, number: number, title: string, about: string}} RoundRef
+ * @typedef {{round_id: string, picked: boolean}} Point
+ * @typedef {{room_id: string, meeting_id: string, title: string, at: string | null, round: string | null, rounds?: RoundRef[], points?: Record<string, Point>}} MeetingPoint
  * @typedef {{name: string, relation: string, values: (number | null)[]}} PersonLine
  * @typedef {{relation: string, values: (number | null)[], counts: number[]}} RoleLine
  * @typedef {{key: string, text: string, section: string, statuses: (string | null)[]}} RuleLine
  * @typedef {{pair: string, title: string, people: PersonLine[], roles: RoleLine[]}} PairLines
  * @typedef {{meetings: MeetingPoint[], people: PersonLine[], roles: RoleLine[], pairs?: PairLines[], rules: RuleLine[]}} Progress
+ * @typedef {Progress & {question?: string, questionTitle?: string}} Lines
  */
+
+/**
+ * The round a meeting's point shows on a question ("" the whole situation, else a pair's key).
+ * @param {MeetingPoint} m
+ * @param {string} question
+ * @returns {RoundRef | null}
+ */
+export function pointOf (m, question) {
+  const id = m.points && m.points[question] ? m.points[question].round_id : null
+  return (m.rounds || []).find((r) => r.round_id === id) || null
+}
+
+/**
+ * "punt = ronde 2, 'Algemeen'": which round a meeting's point is, its own title or the question's.
+ * @param {RoundRef} round
+ * @param {string} questionTitle
+ */
+export function pointText (round, questionTitle) {
+  return c.pointIs(round.number, (round.title || questionTitle).slice(0, 60))
+}
 
 /**
  * @param {string} tag
@@ -44,7 +67,7 @@ function meetingName (m) {
 
 /**
  * The chart: 0–10 upwards, meetings from left to right, one line per person and per role.
- * @param {Progress} data
+ * @param {Lines} data
  * @param {string} id
  */
 export function chart (data, id) {
@@ -60,6 +83,9 @@ export function chart (data, id) {
   }
   data.meetings.forEach((m, i) => {
     grid.append(s('text', { x: x(i), y: HEIGHT - PAD.bottom + 18, 'text-anchor': 'middle' }, m.title.slice(0, 18)))
+    // Which of the meeting's rounds its point is, under its name (the list below says it in full).
+    const point = pointOf(m, data.question || '')
+    if (point) grid.append(s('text', { x: x(i), y: HEIGHT - PAD.bottom + 34, 'text-anchor': 'middle', class: 'point-round' }, c.pointShort(point.number)))
   })
   svg.append(grid)
   /** @param {(number | null)[]} values @param {string} colour @param {string} label @param {boolean} role */
@@ -125,6 +151,39 @@ function ruleTable (data) {
       r.statuses.map((status) => h('td', { class: status ? `status-${status}` : 'status-none', text: status ? /** @type {Record<string, string>} */ (c.statuses)[status] || status : c.notThere }))))))
 }
 
+/**
+ * Each meeting's point on the question shown: which round it is ("punt = ronde 2, 'Algemeen'"), and,
+ * where the meeting revealed more than one round about it, a choice of which (kept on the server).
+ * @param {Lines} data
+ * @param {string} base
+ * @param {(m: MeetingPoint, roundId: string | null) => void} choose
+ */
+function pointList (data, base, choose) {
+  const question = data.question || ''
+  const title = data.questionTitle || c.questionOverall
+  return h('div', { class: 'progress-points' },
+    h('h4', { text: c.pointsTitle }),
+    h('ul', {}, data.meetings.map((m, i) => {
+      const point = pointOf(m, question)
+      const about = (m.rounds || []).filter((r) => r.about === question)
+      const picked = Boolean(m.points && m.points[question] && m.points[question].picked)
+      const id = `${base}-point-${i}`
+      return h('li', { class: 'progress-point', 'data-meeting': m.meeting_id },
+        h('span', { class: 'point-meeting', dir: 'auto', text: `${meetingName(m)}: ` }),
+        h('span', { class: 'point-is', dir: 'auto', text: point ? pointText(point, title) + (picked ? ` (${c.pointPicked})` : '') : c.pointNone }),
+        about.length > 1
+          ? h('span', { class: 'point-choice' },
+            h('label', { class: 'visually-hidden', for: id, text: c.pointChoose(meetingName(m)) }),
+            h('select', {
+              id,
+              onchange: (/** @type {Event} */ e) => choose(m, /** @type {HTMLSelectElement} */ (e.target).value || null)
+            },
+            h('option', { value: '', text: c.pointLast, selected: !picked }),
+            about.map((r) => h('option', { value: r.round_id, text: pointText(r, title), selected: picked && point !== null && point.round_id === r.round_id }))))
+          : null)
+    })))
+}
+
 export class ProgressPanel {
   /**
    * @param {object} options
@@ -147,6 +206,27 @@ export class ProgressPanel {
       if (this.element.open && !this.loaded) this.load()
     })
     this.loaded = false
+    /** The question last shown, kept when the chart is drawn again. */
+    this.question = ''
+  }
+
+  /**
+   * Make a round a meeting's point (null: back to its last round), then draw the chart again.
+   * @param {MeetingPoint} m
+   * @param {string} question
+   * @param {string | null} roundId
+   */
+  async choose (m, question, roundId) {
+    // The chart is drawn anew: the choice that was used keeps the keyboard's place.
+    const focused = document.activeElement ? document.activeElement.id : ''
+    try {
+      await api('PUT', `/api/rooms/${encodeURIComponent(m.room_id)}/progress/point`, { question, round_id: roundId })
+      await this.load()
+      const again = focused ? document.getElementById(focused) : null
+      if (again) again.focus()
+    } catch (err) {
+      showError(err instanceof Error ? err.message : t.somethingWrong, this.error)
+    }
   }
 
   async load () {
@@ -160,14 +240,23 @@ export class ProgressPanel {
       const pairs = data.pairs || []
       const question = h('select', { id: `${this.base}-question` },
         h('option', { value: '', text: c.questionOverall }),
-        pairs.map((p) => h('option', { value: p.pair, text: c.questionPair(p.title.slice(0, 80)) })))
+        pairs.map((p) => h('option', { value: p.pair, text: c.questionPair(p.title.slice(0, 80)), selected: p.pair === this.question })))
       const scores = h('div', { class: 'progress-scores' })
       const show = () => {
+        this.question = question.value
         const chosen = pairs.find((p) => p.pair === question.value)
-        const lines = { ...data, people: chosen ? chosen.people : data.people, roles: chosen ? chosen.roles : data.roles }
+        /** @type {Lines} */
+        const lines = {
+          ...data,
+          people: chosen ? chosen.people : data.people,
+          roles: chosen ? chosen.roles : data.roles,
+          question: chosen ? chosen.pair : '',
+          questionTitle: chosen ? chosen.title : c.questionOverall
+        }
         const scored = lines.people.some((p) => p.values.some((v) => v !== null))
         fill(scores,
           scored ? h('div', { class: 'chart-box' }, chart(lines, `${this.base}-chart`), legend(lines)) : h('p', { class: 'empty', text: c.progressNone }),
+          scored ? pointList(lines, this.base, (m, roundId) => this.choose(m, lines.question || '', roundId)) : null,
           scored ? scoreTable(lines) : null)
       }
       question.addEventListener('change', show)

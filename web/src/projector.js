@@ -391,7 +391,7 @@ function showWall (board, { boardView, planView, pollView }, switched) {
         historyAsked = true
         api('GET', '/api/projector/history', undefined, bearer).then((found) => { history = found; draw() }).catch(() => {})
       }
-      fill(pollView, scaleLine({ round, people: peopleOf(board), previous: previousOf(history, round, rounds), title, level: 2 }))
+      fill(pollView, scaleLine({ round, people: peopleOf(board), previous: previousOf(history, round), title, level: 2 }))
       return
     }
     fill(pollView,

@@ -55,19 +55,22 @@ export function scaleLine ({ round, people, previous, title, level }) {
 }
 
 /**
- * The previous meeting's round that matches this one: the same title, or else the same position.
- * @param {{rounds: {title: string, scores: Named[]}[]} | null} history
+ * The previous meeting's round on the same question as this one: about the whole situation, or
+ * about the same danger statement / safety goal pair (its key is kept from meeting to meeting), and
+ * of those the previous meeting's point (`points`: the one the facilitator picked, else its last).
+ * Never by title or position: a round titled alike may be about something else.
+ * @param {{rounds: {round_id?: string, title: string, pair?: string | null, about?: string, scores: Named[]}[], points?: Record<string, string>} | null} history
  * @param {import('./boarddata.js').Round} round
- * @param {import('./boarddata.js').Round[]} rounds this meeting's rounds, in order
  * @returns {Named[] | null}
  */
-export function previousOf (history, round, rounds) {
+export function previousOf (history, round) {
   if (!history || !history.rounds.length) return null
-  const same = history.rounds.find((r) => r.title && r.title === round.title)
-  if (same) return same.scores
-  const index = rounds.filter((r) => r.status === 'revealed').findIndex((r) => r.key === round.key)
-  const at = history.rounds[index]
-  return at ? at.scores : null
+  const question = round.pair || ''
+  const about = (/** @type {{pair?: string | null, about?: string}} */ r) => r.about ?? (r.pair || '')
+  const point = history.points ? history.points[question] : undefined
+  const same = history.rounds.filter((r) => about(r) === question)
+  const found = same.find((r) => point !== undefined && r.round_id === point) || same[same.length - 1]
+  return found ? found.scores : null
 }
 
 /**

@@ -77,16 +77,83 @@ async def lineage(kring: KringParts, room: MeetingRoom) -> list[MeetingRoom]:
     return list(reversed(chain))
 
 
-def _last_revealed(board: Doc[Any]) -> dict[str, dict[str, Any]]:
-    """The last revealed round of a meeting about the whole situation ("") and about each pair (the
-    danger statement's key): what that meeting's scores on the question were."""
+# Where a meeting keeps which of its revealed rounds is its point on the line, per question: the
+# board's meta (written by the server only), so it is kept with that meeting and survives a reload.
+POINTS = "points"
+OVERALL = ""  # the question about the whole situation; any other is a danger statement's key
+
+
+def _sorted_rounds(board: Doc[Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The meeting's rounds by `order`, then key: the order every device shows them in."""
     rounds = board.get("poll", type=Map).to_py() or {}
-    chosen: dict[str, dict[str, Any]] = {}
-    for round_id in sorted(rounds):
-        round_ = rounds[round_id]
-        if isinstance(round_, dict) and round_.get("status") == "revealed":
-            chosen[str(round_.get("pair") or "")] = {"round_id": round_id, **round_}
-    return chosen
+
+    def order(value: Any) -> float:
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else float("inf")
+
+    found = [(key, value) for key, value in rounds.items() if isinstance(value, dict)]
+    return sorted(found, key=lambda kv: (order(kv[1].get("order")), kv[0]))
+
+
+def revealed_rounds(board: Doc[Any]) -> list[dict[str, Any]]:
+    """Every revealed round of a meeting, in order, each with its number among the meeting's rounds
+    (as the record numbers them) and what it is about (OVERALL or the danger statement's key)."""
+    found = []
+    for number, (round_id, round_) in enumerate(_sorted_rounds(board), start=1):
+        if round_.get("status") == "revealed":
+            about = round_.get("pair")
+            found.append(
+                {
+                    **round_,
+                    "round_id": round_id,
+                    "number": number,
+                    "about": about if isinstance(about, str) else OVERALL,
+                    "title": str(round_.get("title") or ""),
+                }
+            )
+    return found
+
+
+def picked(board: Doc[Any]) -> dict[str, str]:
+    """The rounds the facilitator picked as the meeting's points, by question."""
+    raw = board.get("meta", type=Map).get(POINTS)
+    values = raw.to_py() if isinstance(raw, Map) else None
+    return {str(k): v for k, v in (values or {}).items() if isinstance(v, str)}
+
+
+def points(board: Doc[Any]) -> dict[str, dict[str, Any]]:
+    """Per question, the round that is the meeting's point: the one picked, if it is still a revealed
+    round about that question, else the last revealed one about it."""
+    rounds = revealed_rounds(board)
+    chosen = picked(board)
+    found: dict[str, dict[str, Any]] = {}
+    for round_ in rounds:
+        found[round_["about"]] = {**round_, "picked": False}  # the last one wins
+    for question, round_id in chosen.items():
+        match = next((r for r in rounds if r["round_id"] == round_id and r["about"] == question), None)
+        if match is not None:
+            found[question] = {**match, "picked": True}
+    return found
+
+
+def pick(doc: Doc[Any], question: str, round_id: str | None) -> bool:
+    """Make `round_id` the meeting's point on `question` (None: back to the last round); False if it
+    is no revealed round about that question. Runs inside the server's edit of the board."""
+    if round_id is not None and not any(
+        r["round_id"] == round_id and r["about"] == question for r in revealed_rounds(doc)
+    ):
+        return False
+    meta = doc.get("meta", type=Map)
+    chosen = meta.get(POINTS)
+    if not isinstance(chosen, Map):
+        if round_id is None:
+            return True
+        meta[POINTS] = chosen = Map()
+    if round_id is None:
+        if question in chosen:
+            del chosen[question]
+    else:
+        chosen[question] = round_id
+    return True
 
 
 class _Series:
@@ -138,14 +205,22 @@ async def progress_of(kring: KringParts, room: MeetingRoom) -> dict[str, Any]:
     for index, here in enumerate(rooms):
         meeting = await kring.meetings.meeting(here.meeting_id)
         board = await kring.live.copy_of(here.id, BOARD)
-        revealed = _last_revealed(board)
+        revealed = points(board)
         meetings.append(
             {
                 "room_id": here.id,
                 "meeting_id": here.meeting_id,
                 "title": meeting.title if meeting else "",
                 "at": meeting.created_at.isoformat() if meeting and meeting.created_at else None,
-                "round": revealed[""]["round_id"] if "" in revealed else None,
+                "round": revealed[OVERALL]["round_id"] if OVERALL in revealed else None,
+                # Every revealed round is kept, so the facilitator can pick which one is the point.
+                "rounds": [
+                    {"round_id": r["round_id"], "number": r["number"], "title": r["title"], "about": r["about"]}
+                    for r in revealed_rounds(board)
+                ],
+                "points": {
+                    question: {"round_id": r["round_id"], "picked": r["picked"]} for question, r in revealed.items()
+                },
             }
         )
         names = {p.id: p for p in await kring.meetings.participants_of(here.id)}

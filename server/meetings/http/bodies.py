@@ -222,6 +222,21 @@ class Copy(Body):
         return list(dict.fromkeys((item.root, item.key) for item in self.items))
 
 
+class ProgressPick(Body):
+    """Which revealed round is a meeting's point on the progress chart."""
+
+    question: Annotated[
+        str,
+        StringConstraints(max_length=MAX_KEY),
+        Field(description='`""` for the whole situation, else the danger statement\'s key of a pair'),
+    ] = ""
+    round_id: Annotated[
+        str | None,
+        StringConstraints(min_length=1, max_length=MAX_KEY),
+        Field(description="a revealed round about that question; null: back to the last one"),
+    ]
+
+
 CONSENT_REQUIRED = ApiError(
     400,
     "consent_required",

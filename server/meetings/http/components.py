@@ -35,6 +35,7 @@ BODIES: tuple[type[bodies.Body], ...] = (
     bodies.NewMember,
     bodies.MemberChange,
     bodies.Copy,
+    bodies.ProgressPick,
     bodies.NewChildEntry,
     bodies.ChildEntryChange,
 )

@@ -616,4 +616,18 @@ def _child_and_progress_paths() -> Schema:
                 "(`continues`), oldest first: in a split case one parent's line never includes the other's.",
             ),
         },
+        "/api/rooms/{room_id}/progress/point": {
+            "parameters": _ROOM,
+            "put": _op(
+                "Pick which revealed round is this room's meeting's point on a question of the progress chart",
+                "poll",
+                FACILITATOR,
+                ("200", "", ref(answers.ProgressPointChosen)),
+                "400 401 404 415",
+                bodies.ProgressPick,
+                description="Kept in the room's board (`meta.points`, written by the server), also once the "
+                "meeting is closed; `round_id` null goes back to the last revealed round about the question. "
+                "404 `unknown_round`: no revealed round of this room about that question.",
+            ),
+        },
     }

@@ -31,7 +31,7 @@ async def add_participant(request: Request) -> Response:
     store = parts(request).meetings
     # Someone without a phone: admitted at once, and the token nobody will ever hold is not returned.
     added, _token = await store.add_participant(access.room_id, body.name, body.relation, admitted=True)
-    await show_person(parts(request).live, added)
+    await show_person(parts(request).live, added, await store.participants_of(access.room_id))
     parts(request).live.people_changed(access.room_id)
     await store.audit(
         "participant_add", actor_kind="facilitator", actor_id=str(person.id), access=access, on_behalf_of=added.id
@@ -42,7 +42,7 @@ async def add_participant(request: Request) -> Response:
 async def _changed(request: Request, person: Facilitator, participant_id: str, action: str) -> Participant:
     store = parts(request).meetings
     changed, access = await participant_of(request, person, participant_id)
-    await show_person(parts(request).live, changed)
+    await show_person(parts(request).live, changed, await store.participants_of(access.room_id))
     parts(request).live.people_changed(access.room_id)  # every console of the room, in every process
     await store.audit(action, actor_kind="facilitator", actor_id=str(person.id), access=access, on_behalf_of=changed.id)
     log.info(action, extra={"participant": changed.id, "room": access.room_id, "facilitator": person.id})

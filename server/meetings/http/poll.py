@@ -13,6 +13,9 @@ from pycrdt import Doc, Map
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.catalogue import catalogue, language
+from server.meetings.domain import progress
+from server.meetings.domain.people import shown_names
 from server.meetings.http import bodies
 from server.meetings.http.access import require_open, room_of
 from server.meetings.http.bodies import read_body
@@ -76,11 +79,16 @@ async def _previous_scores(request: Request, room: MeetingRoom, *, first_names: 
     kring = parts(request)
     previous = await kring.meetings.continued_room(room)
     if previous is None:
-        return {"meeting": None, "rounds": []}
+        return {"meeting": None, "rounds": [], "points": {}}
     board = await kring.live.copy_of(previous.id, BOARD)
     # The board keeps first names only; the console may show the full names it already knows.
     people = board.get("people", type=Map).to_py() or {}
-    if not first_names:
+    if first_names:
+        # Two of the same first name told apart as the wall does (the initials are on the board).
+        roles = catalogue(language(request.query_params.get("lang")))["people"]["roles"]
+        shown = shown_names(people, lambda relation: str(roles.get(relation, "")))
+        people = {pid: {**who, "name": shown.get(pid, "")} for pid, who in people.items()}
+    else:
         people = {
             p.id: {"name": p.name, "relation": p.relation} for p in await kring.meetings.participants_of(previous.id)
         }
@@ -99,7 +107,18 @@ async def _previous_scores(request: Request, room: MeetingRoom, *, first_names: 
                     "value": int(score.get("value", 0)),  # Yjs numbers arrive as floats
                 }
             )
+        pair = round_.get("pair")
         rounds.append(
-            {"round_id": round_id, "title": round_.get("title", ""), "pair": round_.get("pair"), "scores": scored}
+            {
+                "round_id": round_id,
+                "title": round_.get("title", ""),
+                "pair": pair,
+                "about": pair if isinstance(pair, str) else progress.OVERALL,
+                "scores": scored,
+            }
         )
-    return {"meeting": previous.meeting_id, "rounds": rounds}
+    # A round of this meeting is matched to the previous one's by what it is about (the whole
+    # situation, or a pair's key, kept from meeting to meeting), never by its title: that meeting's
+    # point on the question, as on the progress chart.
+    found = {question: r["round_id"] for question, r in progress.points(board).items()}
+    return {"meeting": previous.meeting_id, "rounds": rounds, "points": found}

@@ -74,6 +74,7 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/rooms/{room_id}/children.html", api(exports.children_html), methods=["GET"]),
         Route("/api/rooms/{room_id}/children.pdf", api(exports.children_pdf), methods=["GET"]),
         Route("/api/rooms/{room_id}/progress", api(progress.progress), methods=["GET"]),
+        Route("/api/rooms/{room_id}/progress/point", api(progress.choose_point), methods=["PUT"]),
         Route("/api/rooms/{room_id}/childtools", api(childtools.add_entry), methods=["POST"]),
         Route("/api/rooms/{room_id}/childtools/{entry_id}", api(childtools.change_entry), methods=["PATCH"]),
         Route("/api/rooms/{room_id}/childtools/{entry_id}", api(childtools.remove_entry), methods=["DELETE"]),

@@ -163,6 +163,7 @@ class HistoryRound(TypedDict):
     round_id: str
     title: str
     pair: NotRequired[str | None]
+    about: Annotated[str, Field(description='what the round is about: `""` the whole situation, or the pair\'s key')]
     scores: list[HistoryScore]
 
 
@@ -171,6 +172,14 @@ class History(TypedDict):
         str | None, Field(description="the meeting of the room this room continues; null if it continues none")
     ]
     rounds: list[HistoryRound]
+    points: Annotated[
+        dict[str, str],
+        Field(
+            description='per question (`""` the whole situation, else a pair\'s danger statement key) the '
+            "round that is that meeting's point: the one the facilitator picked, else the last one about it. "
+            "A round of this meeting is shown beside the previous meeting's round on the same question."
+        ),
+    ]
 
 
 class ChildEntryResult(TypedDict):
@@ -183,12 +192,39 @@ class PhotoUploaded(TypedDict):
     photo: str
 
 
+class ProgressRound(TypedDict):
+    round_id: str
+    number: Annotated[int, Field(ge=1, description="the round's place among the meeting's rounds")]
+    title: str
+    about: Annotated[str, Field(description='`""` the whole situation, or the pair\'s danger statement key')]
+
+
+class ProgressPoint(TypedDict):
+    round_id: str
+    picked: bool
+
+
+class ProgressPointChosen(TypedDict):
+    question: str
+    round_id: str | None
+
+
 class ProgressMeeting(TypedDict):
     room_id: str
     meeting_id: str
     title: str
     at: str | None
-    round: Annotated[str | None, Field(description="the last revealed overall round")]
+    round: Annotated[
+        str | None, Field(description="the round the meeting's point on the whole situation shows (see points)")
+    ]
+    rounds: Annotated[list[ProgressRound], Field(description="every revealed round of the meeting, in the order shown")]
+    points: Annotated[
+        dict[str, ProgressPoint],
+        Field(
+            description='per question (`""` the whole situation, else a pair\'s danger statement key) the round '
+            "the meeting's point shows: the one the facilitator picked (`picked`), else the last one about it"
+        ),
+    ]
 
 
 class ProgressPerson(TypedDict):
@@ -364,6 +400,7 @@ ANSWERS: tuple[Any, ...] = (
     ChildEntryResult,
     PhotoUploaded,
     Progress,
+    ProgressPointChosen,
     CopyPlan,
     RoomExport,
 )

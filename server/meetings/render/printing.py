@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from server.catalogue import fill
-from server.meetings.render.wording import RELATIONS, WORDS, Words, label_set
+from server.meetings.domain.people import shown_names, surname_initial
+from server.meetings.render.wording import RELATIONS, ROLES, WORDS, Words, label_set
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "web" / "static"
 # The only files a printed page may load, all from this server's own static directory.
@@ -205,8 +206,16 @@ def children_html(content: dict[str, Any], lang: str) -> str:
         f'<div class="draw draw-big">{e(words["child_draw_here"])}</div>',
         "</div>",
     ]
+    # First names, as the children know them; two of the same told apart as on the screens.
+    shown = shown_names(
+        {
+            p["id"]: {"name": p["first_name"], "relation": p["relation"], "initial": surname_initial(p["name"])}
+            for p in content["people"]
+        },
+        lambda relation: ROLES[lang].get(relation, ""),
+    )
     for n, rule in enumerate(rules, start=1):
-        helpers = ", ".join(o["first_name"] or o["name"] for o in rule["owners"])
+        helpers = ", ".join(shown.get(o["id"]) or o["first_name"] or o["name"] for o in rule["owners"])
         parts.append('<div class="card">')
         parts.append(f'<p class="rule-text">{n}. {e(rule["text"])}</p>')
         if helpers:

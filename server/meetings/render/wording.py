@@ -60,4 +60,6 @@ def _print_words(lang: str) -> Words:
 
 # How people relate to the family: the same list, in the same words, as the phone's join form.
 RELATIONS: dict[str, dict[str, str]] = {lang: catalogue(lang)["people"]["relations"] for lang in LANGUAGES}
+# The short role words the screens use beside a first name ("Kees (ouder)").
+ROLES: dict[str, dict[str, str]] = {lang: catalogue(lang)["people"]["roles"] for lang in LANGUAGES}
 WORDS: dict[str, Words] = {lang: _print_words(lang) for lang in LANGUAGES}
