@@ -55,6 +55,27 @@ async def test_here_lists_who_is_connected_now(server: RunningServer) -> None:
         await wall.close()
 
 
+async def test_someone_added_without_a_phone_is_here(server: RunningServer) -> None:
+    """The facilitator adds the grandmother who has no phone: she is at the table, so the wall lists
+    her although no connection of hers will ever come; removing her takes her off."""
+    async with _meeting(server) as (fatima, room, _board):
+        wall = RawWall(server.url)
+        await wall.connect(await _projector_link(fatima, room))
+        assert (await wall.call("sync", "wall", create_sync_message(Doc()))) == {"ok": True}
+        await eventually(lambda: _check(_present(wall) == {"f:": "facilitator"}))
+        added = await fatima.post(
+            "/api/participants", json={"room_id": room, "name": f"Oma {SECRET}", "relation": "family"}
+        )
+        assert added.status_code == 201, added.text
+        oma = added.json()["id"]
+        await eventually(lambda: _check(_present(wall) == {"f:": "facilitator", oma: "family"}))
+        removed = await fatima.post(f"/api/participants/{oma}/remove", json={})
+        assert removed.status_code == 200, removed.text
+        await eventually(lambda: _check(_present(wall) == {"f:": "facilitator"}))
+        assert SECRET.encode() not in wall.received()
+        await wall.close()
+
+
 def test_the_present_list_names_nobody() -> None:
     users = [
         {"kind": "facilitator", "id": "f1", "name": "Fatima Facilitator", "role": "facilitator"},

@@ -324,6 +324,14 @@ class Room:
             {"kind": identity.kind, "id": identity.subject, "role": identity.role} for identity in self.peers.values()
         ]
         users += [state["user"] for state in self.awareness.states.values() if isinstance(state.get("user"), dict)]
+        # Someone without a phone is at the table all the same: the facilitator added them for it.
+        board = self.docs.get(BOARD)
+        people = board.get("people", type=Map) if board is not None else {}
+        users += [
+            {"kind": "participant", "id": pid, "role": entry.get("relation")}
+            for pid, entry in people.items()
+            if isinstance(entry, Map) and entry.get("in_person") is True
+        ]
         return present_of(users)
 
     def state_vectors(self) -> dict[str, bytes]:

@@ -169,7 +169,7 @@ WRITES: tuple[Write, ...] = (
         "people",
         "<pid>",
         "`{name: first name, relation}` on admission, and `initial` (the surname's) only while someone else in"
-        " the room has the same first name" + _OR_DELETED,
+        " the room has the same first name; `in_person: true` for someone added without a phone" + _OR_DELETED,
     ),
     Write(
         "server",

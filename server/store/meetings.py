@@ -327,7 +327,9 @@ class MeetingStore:
             room_id = await db.scalar(select(MeetingRoom.id).where(MeetingRoom.join_code == code))
         return None if room_id is None else await self.room_access(room_id)
 
-    async def add_participant(self, room_id: str, name: str, relation: str, admitted: bool) -> tuple[Participant, str]:
+    async def add_participant(
+        self, room_id: str, name: str, relation: str, admitted: bool, *, in_person: bool = False
+    ) -> tuple[Participant, str]:
         token = new_token()
         async with self.sessions.begin() as db:
             person = Participant(
@@ -336,6 +338,7 @@ class MeetingStore:
                 name=name,
                 relation=relation,
                 status="admitted" if admitted else "waiting",
+                in_person=in_person,
                 token_hash=token_hash(token),
                 token_expires_at=now() + PARTICIPANT_TOKEN_LIFETIME,
             )

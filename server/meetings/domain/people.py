@@ -27,7 +27,10 @@ async def show_person(live: LiveRooms, person: Participant, room: Sequence[Parti
         people = doc.get("people", type=Map)
         if person.status == "admitted":
             # First names only: every phone reads the board, and the wall is derived from it.
-            people[person.id] = Map({"name": first_name(person.name), "relation": person.relation})
+            shown: dict[str, Any] = {"name": first_name(person.name), "relation": person.relation}
+            if person.in_person:
+                shown["in_person"] = True  # the wall counts them as here: they have no phone to connect
+            people[person.id] = Map(shown)
         elif person.id in people:
             del people[person.id]
         entries = {pid: entry for pid, entry in people.items() if isinstance(entry, Map)}

@@ -30,7 +30,7 @@ async def add_participant(request: Request) -> Response:
     require_open(access.meeting_open)
     store = parts(request).meetings
     # Someone without a phone: admitted at once, and the token nobody will ever hold is not returned.
-    added, _token = await store.add_participant(access.room_id, body.name, body.relation, admitted=True)
+    added, _token = await store.add_participant(access.room_id, body.name, body.relation, admitted=True, in_person=True)
     await show_person(parts(request).live, added, await store.participants_of(access.room_id))
     parts(request).live.people_changed(access.room_id)
     await store.audit(
