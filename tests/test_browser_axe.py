@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
 from server.demo import MEETING, seed_demo
 from tests.browser import (
@@ -55,6 +55,16 @@ class Audit:
         assert not self.found, f"axe-core found violations on {len(self.found)} of {len(self.checked)} views:\n{report}"
 
 
+async def open_every_panel(scope: Page | Locator) -> None:
+    """Open every closed <details> (a form or panel), one at a time: opening one may redraw others."""
+    closed = scope.locator("details:not([open]) > summary:visible")
+    for _ in range(20):
+        if not await closed.count():
+            return
+        await closed.first.click()
+    raise AssertionError("details that do not stay open")
+
+
 async def demo_console(browser: Browser, server: RunningServer, tmp_path: Path) -> tuple[BrowserContext, Page]:
     await seed_demo(server.settings, DEMO_EMAIL, tmp_path / "demo-var")
     password = (tmp_path / "demo-var" / "demo_password").read_text().strip()
@@ -86,6 +96,8 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
     await expect(console.locator("#main")).not_to_have_attribute("aria-busy", "true")
     await expect(console.get_by_role("link", name=re.compile(MEETING))).to_be_visible()
     await audit.check(console, "/console")
+    await open_every_panel(console)  # the safety-network register, a new meeting
+    await audit.check(console, "/console (panels open)")
     await console.get_by_role("link", name=re.compile(MEETING)).click()
     await expect(console.locator(".room-column")).to_have_count(2)
     moeder = console.locator(".room-column", has_text="Moeder").first
@@ -93,9 +105,16 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
     meeting_id = await console.locator("#main").get_attribute("data-meeting")
     rooms = (await (await console_context.request.get(f"/api/meetings/{meeting_id}")).json())["rooms"]
     mother = next(r for r in rooms if r["name"] == "Moeder")
-    for summary in await moeder.locator("details > summary").all():
-        await summary.click()
+    await open_every_panel(moeder)
     await audit.check(console, "the meeting console (forms open)")
+    await (
+        moeder.locator(".board-view .card:not(.rule)").first.get_by_role("button", name=re.compile("^Bewerken")).click()
+    )
+    await moeder.locator(".board-view .rule").first.get_by_role("button", name=re.compile("^Bewerken")).click()
+    await expect(moeder.locator(".rule-editor")).to_be_visible()
+    await audit.check(console, "the meeting console (an item's and a rule's editor open)")
+    await moeder.locator(".rule-editor").get_by_role("button", name="Annuleren").click()
+    await moeder.locator(".item-editor").get_by_role("button", name="Annuleren").click()
 
     # -- a phone joins: the join form, the waiting screen, then the board ----------------------------
     phone_context = await browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, base_url=server.url)
@@ -115,9 +134,13 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
     await expect(phone.locator("#board .card").first).to_be_visible()
     await expect(phone.locator("#board .rule").first).to_be_visible()
     await audit.check(phone, "/board (phone)")
+    await phone.locator(".propose-box summary").click()
+    await audit.check(phone, "/board (phone, the suggestion form open)")
     await moeder.get_by_role("button", name="Ronde openen").click()
     await expect(phone.locator(".score-button").first).to_be_visible()
     await audit.check(phone, "/board (phone, a round open)")
+    await phone.locator(".score-button").first.click()
+    await audit.check(phone, "/board (phone, a score chosen)")
     await audit.check(console, "the meeting console (a round open, someone let in)")
 
     # -- the wall in each of its views -----------------------------------------------------------------
