@@ -162,6 +162,10 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
     await shows.select_option("plan")
     await expect(wall.locator(".rule").first).to_be_visible()
     await audit.check(wall, "/projector (plan)")
+    await projector_context.set_offline(True)
+    await expect(wall.locator(".wall-connection")).to_have_attribute("data-state", "offline")
+    await audit.check(wall, "/projector (plan, the connection lost)")
+    await projector_context.set_offline(False)
 
     # -- the exports, on screen and as printed -------------------------------------------------------
     exports = console
