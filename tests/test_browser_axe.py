@@ -89,6 +89,11 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
     await page.goto("/login")
     await expect(page.locator("form")).to_be_visible()
     await audit.check(page, "/login")
+    await page.fill("#email", "nobody@example.org")
+    await page.fill("#password", "wrong")
+    await page.click("#login button[type=submit]")
+    await expect(page.locator("#error")).to_be_visible()
+    await audit.check(page, "/login (refused)")
 
     # -- the console: the case list, the meeting with both rooms, its forms open ---------------------
     console_context, console = await demo_console(browser, server, tmp_path)
@@ -122,6 +127,9 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
     await phone.goto("/join")
     await expect(phone.locator("#code")).to_be_visible()
     await audit.check(phone, "/join")
+    await phone.click("#join button[type=submit]")
+    await expect(phone.locator("#error")).to_be_visible()
+    await audit.check(phone, "/join (nothing filled in)")
     await phone.fill("#code", mother["join_code"])
     await phone.fill("#name", "Truus Jansen")
     await phone.select_option("#relation", "family")
@@ -166,6 +174,11 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
     await expect(wall.locator(".wall-connection")).to_have_attribute("data-state", "offline")
     await audit.check(wall, "/projector (plan, the connection lost)")
     await projector_context.set_offline(False)
+
+    # -- the phone, removed: the board is gone and it says why --------------------------------------------
+    await moeder.get_by_role("button", name="Truus Jansen verwijderen").click()
+    await expect(phone.locator("h1.ended")).to_have_text("De gespreksleider heeft je uit de bijeenkomst gehaald.")
+    await audit.check(phone, "/board (phone, removed)")
 
     # -- the exports, on screen and as printed -------------------------------------------------------
     exports = console
