@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, expect
 
-from tests.browser import assert_axe_clean, browser, watched_page
+from tests.browser import ARTIFACTS, assert_axe_clean, browser, watched_page
 from tests.test_browser_board import meeting_with_room, phone_in
 from tests.test_browser_meetings import CONSOLE, logged_in_context
 from tests.utils import RunningServer, eventually
@@ -71,6 +71,8 @@ async def test_confirming_offers_to_mark_the_rule_agreed_for_the_childrens_versi
     assert confirmed["status"] == "proposed"
     assert "Truus belt elke zondag" not in await children_page(console_context, room["id"])
     await assert_axe_clean(page, "the console with the offer open")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await column.locator(".room-board").screenshot(path=str(ARTIFACTS / "plan-agree-offer-console.png"))
 
     await offer.get_by_role("button", name="Op afgesproken zetten").click()
     await expect(rule.get_by_label("Stand")).to_have_value("agreed")
@@ -137,6 +139,8 @@ async def test_a_rule_needs_its_start_and_review_date(server: RunningServer, bro
         await expect(page.locator(f"#{described}")).to_have_text(message)
         await expect(page.locator(f"#{described}")).to_be_visible()
     await expect(plan.locator(".error")).to_have_text("2 velden zijn nog niet ingevuld.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await plan.screenshot(path=str(ARTIFACTS / "plan-missing-dates-console.png"))
     await assert_axe_clean(page, "the plan form saying what is missing")
 
     await start.fill("2026-03-01")
