@@ -2,39 +2,21 @@
 // goal it serves; who; when; how it is checked and by whom; what if it is not kept; dates), and on
 // each card its controls: status, sensitive, editing every field, the people who carry it (the
 // facilitator assigns anyone in the room, also someone without a phone, and confirms those who
-// claimed it from their phone), and taking it off the plan. A rule needs its words, a start and a
-// review date (said at the field). The children's version prints agreed rules only, so confirming
-// someone on a proposed rule offers to mark it agreed, and the console says what that version leaves out.
+// claimed it from their phone), and taking it off the plan. The fields and their checks are in
+// rulefields.js. The children's version prints agreed rules only, so confirming someone on a
+// proposed rule offers to mark it agreed, and the console says what that version leaves out.
 
 import * as Y from 'yjs'
 import { announce, fill, h, setText } from './dom.js'
-import { categoryLabel, labels, onLabels, roleLabel } from './labels.js'
+import { onLabels, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
-import { claimsOf, frameworkOf, nameOf, peopleOf, rulesOf, SECTIONS, STATUSES } from './boarddata.js'
+import { claimsOf, nameOf, peopleOf, rulesOf, SECTIONS, STATUSES } from './boarddata.js'
+import {
+  checkRequired, clearWhenFilled, fieldRows, fillGoals, fillSections, followReview, MAX_TEXT, ruleFields, typedFields
+} from './rulefields.js'
 import { sensitiveSwitch } from './itemcontrols.js'
 import { html, nothing } from './view.js'
 import { addRule, confirmOwner, editRule, removeOwner, removeRule, setRuleStatus } from './actions/facilitator.js'
-
-const MAX_TEXT = 2000
-const MAX_FIELD = 500
-// domain.md: immediate safety first, reviewed within about seven days.
-const IMMEDIATE_REVIEW_DAYS = 7
-
-/** @param {Date} date as YYYY-MM-DD in the laptop's own time zone (what a date input shows) */
-function isoDay (date) {
-  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0')
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
-}
-
-/**
- * The review date of an immediate rule: seven days after its start, or after today.
- * @param {string} start YYYY-MM-DD or ''
- */
-export function immediateReview (start) {
-  const from = /^\d{4}-\d{2}-\d{2}$/.test(start) ? new Date(`${start}T12:00:00`) : new Date()
-  from.setDate(from.getDate() + IMMEDIATE_REVIEW_DAYS)
-  return isoDay(from)
-}
 
 // What the children's version prints (server/meetings/render/printing.py, CHILD_STATUSES): agreed
 // rules, never a sensitive one.
@@ -48,115 +30,6 @@ export function childLeftOut (rule) {
   if (rule.sensitive) return 'sensitive'
   if (CHILD_STATUSES.includes(rule.status)) return ''
   return rule.status === 'not_working' ? 'not_working' : 'proposed'
-}
-
-/**
- * The fields of a rule card, as form controls; used by the add form and by each card's editor.
- * @param {string} prefix an id prefix unique on the page
- */
-function ruleFields (prefix) {
-  const id = (/** @type {string} */ name) => `${prefix}-${name}`
-  return {
-    section: h('select', { id: id('section') }),
-    text: h('textarea', { id: id('text'), rows: 2, maxlength: MAX_TEXT, dir: 'auto', 'data-focus-key': id('text') }),
-    goal: h('select', { id: id('goal') }),
-    when: h('input', { id: id('when'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
-    check: h('input', { id: id('check'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
-    checkBy: h('input', { id: id('checkby'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
-    ifNot: h('input', { id: id('ifnot'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
-    start: h('input', { id: id('start'), type: 'date', 'aria-required': 'true', 'data-focus-key': id('start') }),
-    review: h('input', { id: id('review'), type: 'date', 'aria-required': 'true', 'data-focus-key': id('review') }),
-    textError: h('p', { class: 'field-error', id: id('text-error'), hidden: true }),
-    startError: h('p', { class: 'field-error', id: id('start-error'), hidden: true }),
-    reviewError: h('p', { class: 'field-error', id: id('review-error'), hidden: true })
-  }
-}
-
-/** @typedef {ReturnType<typeof ruleFields>} RuleFields */
-
-/** @param {HTMLElement} control @param {string} label @param {string} [cls] @param {HTMLElement | null} [message] */
-const field = (control, label, cls = '', message = null) =>
-  h('div', { class: `field ${cls}` }, h('label', { for: control.id, text: label }), control, message)
-
-/** @param {RuleFields} f */
-function fieldRows (f) {
-  return [
-    h('div', { class: 'row' }, field(f.section, w.ruleSection), field(f.goal, w.ruleGoal, 'grow')),
-    field(f.text, w.ruleText, '', f.textError),
-    field(f.when, w.ruleWhen),
-    h('div', { class: 'row' }, field(f.check, w.ruleCheck, 'grow'), field(f.checkBy, w.ruleCheckBy, 'grow')),
-    field(f.ifNot, w.ruleIfNot),
-    h('div', { class: 'row' }, field(f.start, w.ruleStart, '', f.startError), field(f.review, w.ruleReview, '', f.reviewError))
-  ]
-}
-
-/**
- * Say at the field that it is missing (or no longer): the message is its description.
- * @param {HTMLInputElement | HTMLTextAreaElement} control
- * @param {HTMLElement} message
- * @param {string} text the message, or '' when the field is filled in
- */
-function markMissing (control, message, text) {
-  message.hidden = !text
-  setText(message, text)
-  if (text) {
-    control.setAttribute('aria-invalid', 'true')
-    control.setAttribute('aria-describedby', message.id)
-  } else {
-    control.removeAttribute('aria-invalid')
-    control.removeAttribute('aria-describedby')
-  }
-}
-
-/**
- * The rule's words, start and review date, each marked at its field when missing (a plan nobody
- * looks at again is not a plan: domain.md). The write guard trusts a facilitator's writes to the
- * board, so this form is where a rule without dates is stopped.
- * @param {RuleFields} f
- * @returns {HTMLElement[]} the fields still empty, in the form's order
- */
-function checkRequired (f) {
-  const required = /** @type {[HTMLInputElement | HTMLTextAreaElement, HTMLElement, string][]} */ ([
-    [f.text, f.textError, w.editEmpty], [f.start, f.startError, w.ruleNeedsStart], [f.review, f.reviewError, w.ruleNeedsReview]
-  ])
-  const missing = []
-  for (const [control, message, text] of required) {
-    const empty = !control.value.trim()
-    markMissing(control, message, empty ? text : '')
-    if (empty) missing.push(control)
-  }
-  return missing
-}
-
-/** Once a missing field is filled in, its message goes. @param {RuleFields} f */
-function clearWhenFilled (f) {
-  for (const [control, message] of /** @type {[HTMLInputElement | HTMLTextAreaElement, HTMLElement][]} */ ([
-    [f.text, f.textError], [f.start, f.startError], [f.review, f.reviewError]
-  ])) {
-    const clear = () => { if (control.value.trim() && !message.hidden) markMissing(control, message, '') }
-    control.addEventListener('input', clear)
-    control.addEventListener('change', clear)
-  }
-}
-
-/**
- * Keep an immediate rule's review date seven days ahead until someone picks one themselves.
- * @param {RuleFields} f
- * @param {boolean} chosen whether the review date shown was picked by someone
- */
-function followReview (f, chosen) {
-  let picked = chosen
-  const follow = () => {
-    if (picked) return
-    f.review.value = f.section.value === 'immediate' ? immediateReview(f.start.value) : ''
-    if (f.review.value && !f.reviewError.hidden) markMissing(f.review, f.reviewError, '')
-  }
-  f.review.addEventListener('input', () => { picked = Boolean(f.review.value) })
-  f.section.addEventListener('change', follow)
-  f.start.addEventListener('input', follow)
-  f.start.addEventListener('change', follow)
-  // A rule made at the meeting starts that day unless the facilitator says otherwise.
-  return { follow, reset: () => { picked = false; f.start.value = isoDay(new Date()); follow() } }
 }
 
 export class PlanConsole {
@@ -420,40 +293,4 @@ export class PlanConsole {
     if (!removeOwner(this.board, ruleKey, pid)) return
     announce(w.announceOwnerRemoved(name))
   }
-}
-
-/**
- * A rule's smaller fields as typed, each trimmed to its limit.
- * @param {ReturnType<typeof ruleFields>} f
- */
-function typedFields (f) {
-  return {
-    when: f.when.value.trim().slice(0, MAX_FIELD),
-    check: f.check.value.trim().slice(0, MAX_FIELD),
-    checkBy: f.checkBy.value.trim().slice(0, MAX_FIELD),
-    ifNotKept: f.ifNot.value.trim().slice(0, MAX_FIELD),
-    start: f.start.value,
-    review: f.review.value
-  }
-}
-
-/**
- * @param {HTMLSelectElement} select
- * @param {string} [chosen]
- */
-function fillSections (select, chosen) {
-  const section = chosen || select.value || 'immediate'
-  select.replaceChildren(...SECTIONS.map((s) => h('option', { value: s, text: labels.sections[s], selected: s === section })))
-}
-
-/**
- * @param {HTMLSelectElement} select
- * @param {Y.Doc} board
- * @param {string} [chosen]
- */
-function fillGoals (select, board, chosen) {
-  const goal = chosen ?? select.value
-  const goals = frameworkOf(board).filter((i) => i.category === 'goals')
-  select.replaceChildren(h('option', { value: '', text: w.ruleNoGoal }),
-    ...goals.map((g) => h('option', { value: g.key, text: `${categoryLabel('goals')}: ${g.text.slice(0, 60)}`, selected: g.key === goal })))
 }
