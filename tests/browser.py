@@ -158,3 +158,43 @@ async def log_in_as_room_facilitator(context: BrowserContext, server_url: str, *
     await context.add_cookies(
         [{"name": "kring_session", "value": session, "url": server_url, "httpOnly": True, "sameSite": "Strict"}]
     )
+
+
+# -- accessibility: axe-core against WCAG 2.2 AA ------------------------------------------------------------
+# axe-core is a pinned devDependency (web/package.json), installed by `make setup`; never from a CDN.
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+_AXE_RUN = """async (tags) => {
+  const result = await window.axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => ({target: n.target.join(' '), html: n.html.slice(0, 160), why: n.failureSummary}))
+  }))
+}"""
+
+
+async def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """What axe-core finds on the page as it is now, with the WCAG 2.2 AA tags (empty: clean)."""
+    if not AXE.exists():
+        _missing(f"{AXE.relative_to(ROOT)} is missing (run `make setup`)")
+    if not await page.evaluate("typeof window.axe === 'object'"):
+        # Evaluated through the DevTools protocol, which a page's CSP does not govern (a <script>
+        # tag would be refused by it); wrapped in a function because the source is statements.
+        await page.evaluate("() => {" + AXE.read_text() + "\n}")
+    found: list[dict[str, Any]] = await page.evaluate(_AXE_RUN, WCAG_AA_TAGS)
+    return found
+
+
+def describe_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} node(s)")
+        lines.extend(f"    {n['target']}  {n['html']}\n      {n['why']}".replace("\n", "\n      ") for n in v["nodes"])
+    return "\n".join(lines)
+
+
+async def assert_axe_clean(page: Page, where: str = "") -> None:
+    """Fail with every violation axe-core finds (rule, nodes and why) on the page as it is now."""
+    violations = await axe_violations(page)
+    assert not violations, f"axe-core on {where or page.url}:\n{describe_violations(violations)}"

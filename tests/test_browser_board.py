@@ -303,6 +303,8 @@ async def test_the_board_on_console_projector_and_phones(server: RunningServer, 
             await plan.get_by_label("Wat gebeurt er als het niet lukt?").fill("Dan gaan de kinderen niet")
             await plan.get_by_label("Start").fill("2026-03-01")
             await plan.get_by_label("Bekijken op").fill("2026-03-08")
+        else:  # a rule needs a review date; only an immediate one is given one (start + 7 days)
+            await plan.get_by_label("Bekijken op").fill("2026-09-01")
         await plan.get_by_role("button", name="Afspraak toevoegen").click()
     await column.get_by_label("Op het scherm").select_option("plan")
     await expect(wall.locator(".plan-bottom_line .card-text")).to_have_text("De kinderen zijn nooit alleen met vader")

@@ -246,7 +246,7 @@ async def test_own_items_can_be_removed_with_the_keyboard(server: RunningServer,
     await mine.page.focus("#item")
     await mine.page.keyboard.press("Tab")  # the add button
     await mine.page.keyboard.press("Tab")  # the only remove button
-    assert await mine.page.evaluate("document.activeElement.getAttribute('aria-label')") == "Verwijder: Mag weg"
+    assert await mine.page.evaluate("document.activeElement.getAttribute('aria-label')") == "Verwijderen: Mag weg"
     await mine.page.keyboard.press("Enter")
 
     await shows(mine.page, ["Blijft staan"])

@@ -9,7 +9,9 @@ const words = /** @type {Record<string, any>} */ (board)[lang]
 const made = phrases(words, lang, {
   name: ['by', 'acceptName', 'declineName', 'proposalFrom', 'announceNewProposal', 'ownerRemove', 'announceOwnerRemoved',
     'announceScoreEntered', 'confirm', 'announceConfirmed'],
-  n: ['pairTag', 'pairLimit', 'pairMissing', 'scoreSaved', 'removeRuleCarried'],
+  n: ['pairTag', 'pairLimit', 'pairMissing', 'scoreSaved', 'removeRuleCarried', 'ruleMissing'],
+  'n reason': ['childLeftOut'],
+  reason: ['childLeftOutRule'],
   'n of': ['wallPage', 'scored'],
   'name n': ['scoreOf'],
   label: ['announceMarked'],

@@ -2,89 +2,34 @@
 // goal it serves; who; when; how it is checked and by whom; what if it is not kept; dates), and on
 // each card its controls: status, sensitive, editing every field, the people who carry it (the
 // facilitator assigns anyone in the room, also someone without a phone, and confirms those who
-// claimed it from their phone), and taking it off the plan.
+// claimed it from their phone), and taking it off the plan. The fields and their checks are in
+// rulefields.js. The children's version prints agreed rules only, so confirming someone on a
+// proposed rule offers to mark it agreed, and the console says what that version leaves out.
 
 import * as Y from 'yjs'
 import { announce, fill, h, setText } from './dom.js'
-import { categoryLabel, labels, onLabels, roleLabel } from './labels.js'
+import { onLabels, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
-import { claimsOf, frameworkOf, nameOf, peopleOf, SECTIONS, STATUSES } from './boarddata.js'
+import { claimsOf, nameOf, peopleOf, rulesOf, SECTIONS, STATUSES } from './boarddata.js'
+import {
+  checkRequired, clearWhenFilled, fieldRows, fillGoals, fillSections, followReview, MAX_TEXT, ruleFields, typedFields
+} from './rulefields.js'
 import { sensitiveSwitch } from './itemcontrols.js'
 import { html, nothing } from './view.js'
 import { addRule, confirmOwner, editRule, removeOwner, removeRule, setRuleStatus } from './actions/facilitator.js'
 
-const MAX_TEXT = 2000
-const MAX_FIELD = 500
-// domain.md: immediate safety first, reviewed within about seven days.
-const IMMEDIATE_REVIEW_DAYS = 7
-
-/** @param {Date} date as YYYY-MM-DD in the laptop's own time zone (what a date input shows) */
-function isoDay (date) {
-  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0')
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
-}
+// What the children's version prints (server/meetings/render/printing.py, CHILD_STATUSES): agreed
+// rules, never a sensitive one.
+const CHILD_STATUSES = ['agreed', 'trying', 'working']
 
 /**
- * The review date of an immediate rule: seven days after its start, or after today.
- * @param {string} start YYYY-MM-DD or ''
+ * Why the children's version leaves a rule out: 'sensitive', 'proposed', 'not_working'; or '' (it is in).
+ * @param {import('./boarddata.js').Rule} rule
  */
-export function immediateReview (start) {
-  const from = /^\d{4}-\d{2}-\d{2}$/.test(start) ? new Date(`${start}T12:00:00`) : new Date()
-  from.setDate(from.getDate() + IMMEDIATE_REVIEW_DAYS)
-  return isoDay(from)
-}
-
-/**
- * The fields of a rule card, as form controls; used by the add form and by each card's editor.
- * @param {string} prefix an id prefix unique on the page
- */
-function ruleFields (prefix) {
-  const id = (/** @type {string} */ name) => `${prefix}-${name}`
-  return {
-    section: h('select', { id: id('section') }),
-    text: h('textarea', { id: id('text'), rows: 2, maxlength: MAX_TEXT, dir: 'auto', 'data-focus-key': id('text') }),
-    goal: h('select', { id: id('goal') }),
-    when: h('input', { id: id('when'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
-    check: h('input', { id: id('check'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
-    checkBy: h('input', { id: id('checkby'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
-    ifNot: h('input', { id: id('ifnot'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
-    start: h('input', { id: id('start'), type: 'date' }),
-    review: h('input', { id: id('review'), type: 'date' })
-  }
-}
-
-/** @typedef {ReturnType<typeof ruleFields>} RuleFields */
-
-/** @param {HTMLElement} control @param {string} label @param {string} [cls] */
-const field = (control, label, cls = '') => h('div', { class: `field ${cls}` }, h('label', { for: control.id, text: label }), control)
-
-/** @param {RuleFields} f */
-function fieldRows (f) {
-  return [
-    h('div', { class: 'row' }, field(f.section, w.ruleSection), field(f.goal, w.ruleGoal, 'grow')),
-    field(f.text, w.ruleText),
-    field(f.when, w.ruleWhen),
-    h('div', { class: 'row' }, field(f.check, w.ruleCheck, 'grow'), field(f.checkBy, w.ruleCheckBy, 'grow')),
-    field(f.ifNot, w.ruleIfNot),
-    h('div', { class: 'row' }, field(f.start, w.ruleStart), field(f.review, w.ruleReview))
-  ]
-}
-
-/**
- * Keep an immediate rule's review date seven days ahead until someone picks one themselves.
- * @param {RuleFields} f
- * @param {boolean} chosen whether the review date shown was picked by someone
- */
-function followReview (f, chosen) {
-  let picked = chosen
-  const follow = () => {
-    if (!picked) f.review.value = f.section.value === 'immediate' ? immediateReview(f.start.value) : ''
-  }
-  f.review.addEventListener('input', () => { picked = Boolean(f.review.value) })
-  f.section.addEventListener('change', follow)
-  f.start.addEventListener('input', follow)
-  f.start.addEventListener('change', follow)
-  return { follow, reset: () => { picked = false; follow() } }
+export function childLeftOut (rule) {
+  if (rule.sensitive) return 'sensitive'
+  if (CHILD_STATUSES.includes(rule.status)) return ''
+  return rule.status === 'not_working' ? 'not_working' : 'proposed'
 }
 
 export class PlanConsole {
@@ -97,28 +42,51 @@ export class PlanConsole {
     this.base = base
     /** @type {Map<string, HTMLElement>} open editors and remove questions, by rule key */
     this.open = new Map()
+    /** @type {Set<string>} rules just given an owner while still proposed: offered "mark agreed" */
+    this.offers = new Set()
     /** @type {(focusKey: string) => void} set by the view that draws the board */
     this.redraw = () => {}
     this.f = ruleFields(`${base}-rule`)
     this.sensitive = h('input', { type: 'checkbox', id: `${base}-rule-sensitive` })
     this.ownersBox = h('fieldset', { class: 'rule-owners-pick' })
     this.review = followReview(this.f, false)
+    clearWhenFilled(this.f)
+    this.error = h('p', { class: 'error', role: 'alert', hidden: true })
     this.form = h('form', { class: 'rule-form', novalidate: true },
       fieldRows(this.f),
       this.ownersBox,
       h('div', { class: 'check' }, this.sensitive, h('label', { for: this.sensitive.id, text: w.ruleSensitive })),
+      this.error,
       h('button', { type: 'submit', text: w.ruleAdd }))
     this.form.addEventListener('submit', (event) => {
       event.preventDefault()
       this.add()
     })
-    this.element = h('details', { class: 'plan-box' }, h('summary', { text: w.ruleAdd }), this.form)
+    this.childNote = h('ul', { class: 'child-left-out hint' })
+    this.element = h('div', { class: 'plan-console' },
+      this.childNote,
+      h('details', { class: 'plan-box' }, h('summary', { text: w.ruleAdd }), this.form))
+    board.getMap('agreements').observeDeep(() => this.leftOut())
     board.getMap('framework').observeDeep(() => this.options())
     board.getMap('people').observeDeep(() => this.ownerChoices())
     onLabels(() => this.options())
     this.options()
     this.ownerChoices()
     this.review.reset()
+    this.leftOut()
+  }
+
+  /** Which rules the children's version leaves out, by reason (docs/exports.md). */
+  leftOut () {
+    /** @type {Map<string, number>} */
+    const counts = new Map()
+    for (const rule of rulesOf(this.board)) {
+      const reason = childLeftOut(rule)
+      if (reason) counts.set(reason, (counts.get(reason) || 0) + 1)
+    }
+    const why = /** @type {Record<string, string>} */ (w.childLeftOutWhy)
+    fill(this.childNote, [...counts].map(([reason, n]) => h('li', { 'data-reason': reason, text: w.childLeftOut(n, why[reason]) })))
+    this.childNote.hidden = !counts.size
   }
 
   options () {
@@ -145,7 +113,10 @@ export class PlanConsole {
   add () {
     const f = this.f
     const text = f.text.value.trim().slice(0, MAX_TEXT)
-    if (!text) return f.text.focus()
+    const missing = checkRequired(f)
+    this.error.hidden = !missing.length
+    setText(this.error, missing.length ? w.ruleMissing(missing.length) : '')
+    if (missing.length) return missing[0].focus()
     const owners = [...this.ownersBox.querySelectorAll('input:checked')].map((el) => /** @type {HTMLInputElement} */ (el).value)
     addRule(this.board, { ...typedFields(f), section: f.section.value, text, goal: f.goal.value, owners, sensitive: this.sensitive.checked })
     for (const el of [f.text, f.when, f.check, f.checkBy, f.ifNot, f.start, f.review]) el.value = ''
@@ -186,8 +157,12 @@ export class PlanConsole {
       if (select) this.confirm(rule.key, select.value, nameOf(select.value, people, roleLabel))
     }
     const name = (/** @type {string} */ pid) => nameOf(pid, people, roleLabel) || pid
-    return html`<div class="rule-actions"><div class="row"><div class="field"><label for=${`${id}-status`}>${w.ruleStatus}</label><select
-      id=${`${id}-status`} @change=${changeStatus}>${STATUSES.map((s) => html`<option value=${s} ?selected=${s === rule.status}
+    const leftOut = childLeftOut(rule)
+    if (rule.status !== 'proposed') this.offers.delete(rule.key)
+    return html`<div class="rule-actions">${this.offers.has(rule.key) ? this.agreeOffer(rule) : nothing}${leftOut
+      ? html`<p class="hint rule-left-out" data-reason=${leftOut}>${w.childLeftOutRule(/** @type {Record<string, string>} */ (w.childLeftOutWhy)[leftOut])}</p>`
+      : nothing}<div class="row"><div class="field"><label for=${`${id}-status`}>${w.ruleStatus}</label><select
+      id=${`${id}-status`} data-focus-key=${`${id}-status`} @change=${changeStatus}>${STATUSES.map((s) => html`<option value=${s} ?selected=${s === rule.status}
       >${/** @type {Record<string, string>} */ (w.statuses)[s]}</option>`)}</select></div>${sensitiveSwitch(this.board, 'agreements', rule)}</div>${rule.owners.length
       ? html`<ul class="owner-list" aria-label=${w.owners}>${rule.owners.map((pid) => html`<li><button type="button" class="quiet owner-remove"
         aria-label=${w.ownerRemove(name(pid))} @click=${() => this.unown(rule.key, pid, name(pid))}>${`${name(pid)} ×`}</button></li>`)}</ul>`
@@ -204,6 +179,28 @@ export class PlanConsole {
       @click=${() => this.askRemove(rule)}>${w.remove}</button></div></div>`
   }
 
+  /**
+   * Offered once someone is put on a rule that is still a proposal: the children's version prints
+   * agreed rules only, and confirming people does not by itself mean the family agreed the rule.
+   * @param {import('./boarddata.js').Rule} rule
+   */
+  agreeOffer (rule) {
+    const id = this.id(rule.key)
+    const agree = () => {
+      this.offers.delete(rule.key)
+      setRuleStatus(this.board, rule.key, 'agreed')
+      announce(w.statusChanged(/** @type {Record<string, string>} */ (w.statuses).agreed))
+      this.redraw(`${id}-status`)
+    }
+    const notNow = () => {
+      this.offers.delete(rule.key)
+      this.redraw(`${id}-edit`)
+    }
+    return html`<div class="agree-offer" role="group" aria-labelledby=${`${id}-offer`}><p class="warning" id=${`${id}-offer`}
+      >${w.agreeOffer}</p><div class="row"><button type="button" class="agree-mark" data-focus-key=${`${id}-agree`} @click=${agree}
+      >${w.agreeMark}</button><button type="button" class="quiet" @click=${notNow}>${w.agreeNotNow}</button></div></div>`
+  }
+
   /** @param {import('./boarddata.js').Rule} rule */
   startEdit (rule) {
     const id = this.id(rule.key)
@@ -218,7 +215,8 @@ export class PlanConsole {
     f.start.value = rule.start
     f.review.value = rule.review
     followReview(f, Boolean(rule.review))
-    const error = h('p', { class: 'error', id: `${id}-e-error`, hidden: true })
+    clearWhenFilled(f)
+    const error = h('p', { class: 'error', id: `${id}-e-error`, role: 'alert', hidden: true })
     const close = () => {
       this.open.delete(rule.key)
       this.redraw(`${id}-edit`)
@@ -233,14 +231,10 @@ export class PlanConsole {
     form.addEventListener('submit', (event) => {
       event.preventDefault()
       const text = f.text.value.trim().slice(0, MAX_TEXT)
-      if (!text) {
-        error.hidden = false
-        setText(error, w.editEmpty)
-        f.text.setAttribute('aria-invalid', 'true')
-        f.text.setAttribute('aria-describedby', error.id)
-        f.text.focus()
-        return
-      }
+      const missing = checkRequired(f)
+      error.hidden = !missing.length
+      setText(error, missing.length ? w.ruleMissing(missing.length) : '')
+      if (missing.length) return missing[0].focus()
       this.open.delete(rule.key)
       const section = SECTIONS.includes(/** @type {any} */ (f.section.value)) ? f.section.value : 'immediate'
       editRule(this.board, rule.key, { ...typedFields(f), section, text, goal: f.goal.value })
@@ -283,6 +277,11 @@ export class PlanConsole {
   confirm (ruleKey, pid, name) {
     if (!confirmOwner(this.board, ruleKey, pid)) return
     announce(w.announceConfirmed(name))
+    const rule = rulesOf(this.board).find((r) => r.key === ruleKey)
+    if (rule && rule.status === 'proposed') {
+      this.offers.add(ruleKey)
+      this.redraw(`${this.id(ruleKey)}-agree`)
+    }
   }
 
   /**
@@ -294,40 +293,4 @@ export class PlanConsole {
     if (!removeOwner(this.board, ruleKey, pid)) return
     announce(w.announceOwnerRemoved(name))
   }
-}
-
-/**
- * A rule's smaller fields as typed, each trimmed to its limit.
- * @param {ReturnType<typeof ruleFields>} f
- */
-function typedFields (f) {
-  return {
-    when: f.when.value.trim().slice(0, MAX_FIELD),
-    check: f.check.value.trim().slice(0, MAX_FIELD),
-    checkBy: f.checkBy.value.trim().slice(0, MAX_FIELD),
-    ifNotKept: f.ifNot.value.trim().slice(0, MAX_FIELD),
-    start: f.start.value,
-    review: f.review.value
-  }
-}
-
-/**
- * @param {HTMLSelectElement} select
- * @param {string} [chosen]
- */
-function fillSections (select, chosen) {
-  const section = chosen || select.value || 'immediate'
-  select.replaceChildren(...SECTIONS.map((s) => h('option', { value: s, text: labels.sections[s], selected: s === section })))
-}
-
-/**
- * @param {HTMLSelectElement} select
- * @param {Y.Doc} board
- * @param {string} [chosen]
- */
-function fillGoals (select, board, chosen) {
-  const goal = chosen ?? select.value
-  const goals = frameworkOf(board).filter((i) => i.category === 'goals')
-  select.replaceChildren(h('option', { value: '', text: w.ruleNoGoal }),
-    ...goals.map((g) => h('option', { value: g.key, text: `${categoryLabel('goals')}: ${g.text.slice(0, 60)}`, selected: g.key === goal })))
 }
