@@ -151,7 +151,7 @@ async def test_a_rule_needs_its_start_and_review_date(server: RunningServer, bro
     await review.fill("2026-06-01")
     await plan.get_by_role("button", name="Afspraak toevoegen").click()
     rule = column.locator(".board-view .rule", has_text="Vader en oma bespreken")
-    await expect(rule.locator(".rule-dates")).to_contain_text("vanaf 2026-03-01, bekijken op 2026-06-01")
+    await expect(rule.locator(".rule-dates")).to_contain_text("vanaf 1 mrt 2026, bekijken op 1 jun 2026")
     await expect(plan.locator(".field-error:visible")).to_have_count(0)
     await expect(plan.locator(".error")).to_be_hidden()
     # Nothing was written before both dates were there: one rule, the one with its dates.
@@ -166,5 +166,5 @@ async def test_a_rule_needs_its_start_and_review_date(server: RunningServer, bro
     await expect(editor.get_by_label("Bekijken op")).to_be_focused()
     await expect(editor.get_by_text("Vul in wanneer jullie de afspraak samen bekijken.")).to_be_visible()
     await editor.get_by_role("button", name="Annuleren").click()
-    await expect(rule.locator(".rule-dates")).to_contain_text("bekijken op 2026-06-01")
+    await expect(rule.locator(".rule-dates")).to_contain_text("bekijken op 1 jun 2026")
     await console.assert_clean()
