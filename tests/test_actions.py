@@ -43,6 +43,7 @@ def _doc(name: str) -> dict[str, str]:
 
 ME = {"board": _doc("board"), "own": _doc("p.anna"), "pid": "anna"}
 B = _doc("board")
+P = _doc("private")  # the facilitator-only items (v1) and rules (s1); the actions find them from B too
 RULE = {"section": "immediate", "text": "Oma is er bij elk bezoek", "goal": "g1", "when": "elke zaterdag"}
 RULE |= {"check": "belt", "checkBy": "Sara", "ifNotKept": "bellen", "start": "2026-12-05", "review": ""}
 
@@ -58,7 +59,10 @@ PARTICIPANT_CALLS: dict[str, list[list[Any]]] = {
     "explainScore": [[ME, "q1", "Omdat oma er is"]],
 }
 FACILITATOR_CALLS: dict[str, list[list[Any]]] = {
-    "addItem": [[B, {"category": "harm", "text": "Max viel", "by": "f:1", "sensitive": False}]],
+    "addItem": [
+        [B, {"category": "harm", "text": "Max viel", "by": "f:1", "sensitive": False}],
+        [P, {"category": "harm", "text": "Vader slaat", "by": "f:1", "sensitive": True, "order": 7}],
+    ],
     "addPair": [
         [
             B,
@@ -68,20 +72,36 @@ FACILITATOR_CALLS: dict[str, list[list[Any]]] = {
                 "danger": {"text": "De school is bang dat…", "guided": [["who", "De school"]]},
                 "goal": {"text": "Moeder zorgt dat…", "guided": [["parents", "Moeder"], ["duration", "een jaar"]]},
             },
-        ]
+        ],
+        [
+            P,
+            {
+                "by": "f:1",
+                "sensitive": True,
+                "order": 9,
+                "danger": {"text": "Vader slaat", "guided": [["who", "De school"]]},
+                "goal": {"text": "Moeder zorgt dat…", "guided": [["parents", "Moeder"]]},
+            },
+        ],
     ],
-    "editItem": [[B, "w1", "Max viel van de trap", "danger"], [B, "w1", "Max viel", None]],
-    "moveItem": [[B, "w1", "grey"]],
-    "setSensitive": [[B, "framework", "w1", True], [B, "agreements", "r1", True]],
-    "removeItem": [[B, "w1"]],
+    "editItem": [[B, "w1", "Max viel van de trap", "danger"], [B, "w1", "Max viel", None], [B, "v1", "Vader", None]],
+    "moveItem": [[B, "w1", "grey"], [B, "v1", "grey"]],
+    "setLevel": [
+        [B, P, "framework", "w1", "sensitive"],
+        [B, P, "framework", "w1", "facilitator"],
+        [B, P, "framework", "v1", "all"],
+        [B, P, "agreements", "r1", "facilitator"],
+        [B, P, "agreements", "s1", "sensitive"],
+    ],
+    "removeItem": [[B, "w1"], [B, "v1"]],
     "acceptProposal": [[B, "anna:open", {"text": "Ik breng Max", "category": "safety", "sensitive": False}]],
     "declineProposal": [[B, "anna:open"]],
-    "addRule": [[B, {**RULE, "owners": ["bob"], "sensitive": False}]],
-    "editRule": [[B, "r1", RULE], [B, "r1", {**RULE, "goal": ""}]],
-    "setRuleStatus": [[B, "r1", "agreed"]],
-    "removeRule": [[B, "r1"]],
-    "confirmOwner": [[B, "r1", "anna"]],
-    "removeOwner": [[B, "r1", "bob"]],
+    "addRule": [[B, {**RULE, "owners": ["bob"], "sensitive": False}], [P, {**RULE, "owners": [], "sensitive": True}]],
+    "editRule": [[B, "r1", RULE], [B, "r1", {**RULE, "goal": ""}], [B, "s1", RULE]],
+    "setRuleStatus": [[B, "r1", "agreed"], [B, "s1", "agreed"]],
+    "removeRule": [[B, "r1"], [B, "s1"]],
+    "confirmOwner": [[B, "r1", "anna"], [B, "s1", "anna"]],
+    "removeOwner": [[B, "r1", "bob"], [B, "s1", "bob"]],
     "openRound": [[B, {"title": "Hoe veilig?", "pair": ""}], [B, {"title": "", "pair": "w2"}]],
     "closeRound": [[B, "q1"]],
     "enterScore": [[_doc("p.bob"), "q1", 4, "zegt oma"]],
@@ -116,6 +136,16 @@ def board() -> Doc[Any]:
     return doc
 
 
+def private() -> Doc[Any]:
+    """The room's facilitator-only document: an item and a rule no phone holds."""
+    doc: Doc[Any] = Doc()
+    framework = doc.get("framework", type=Map)
+    framework["v1"] = Map({"category": "danger", "text": Text("Vader slaat"), "by": "f:1", "order": 3})
+    agreements = doc.get("agreements", type=Map)
+    agreements["s1"] = Map({"section": "immediate", "text": Text("Oma belt de politie"), "owners": Array(["bob"])})
+    return doc
+
+
 def own(score: int | None) -> Doc[Any]:
     doc: Doc[Any] = Doc()
     scores = doc.get("scores", type=Map)
@@ -126,7 +156,10 @@ def own(score: int | None) -> Doc[Any]:
 
 # Made once: every copy must hold the same items (the same client ids), as the server's and the
 # phone's copies of one board do.
-STATE = {name: doc.get_update() for name, doc in {"board": board(), "p.anna": own(6), "p.bob": own(None)}.items()}
+STATE = {
+    name: doc.get_update()
+    for name, doc in {"board": board(), "private": private(), "p.anna": own(6), "p.bob": own(None)}.items()
+}
 
 
 def documents() -> dict[str, Doc[Any]]:

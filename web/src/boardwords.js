@@ -14,7 +14,7 @@ const made = phrases(words, lang, {
   'name n': ['scoreOf'],
   label: ['announceMarked'],
   'label text:80': ['markItem'],
-  'text:60': ['withdrawProposal', 'sensitiveOf', 'editItem', 'removeItem'],
+  'text:60': ['withdrawProposal', 'levelOf', 'editItem', 'removeItem'],
   'text:80': ['phoneConfirmed', 'phoneAccepted', 'phoneDeclined'],
   names: ['scoredNames', 'claimedBy'],
   category: ['announceMoved'],
@@ -33,7 +33,6 @@ export const w = {
   save: t.save,
   cancel: t.cancel,
   wallConnecting: t.connecting,
-  ruleSensitive: words.pairSensitive,
   markCount: (/** @type {string} */ label, /** @type {number} */ n, /** @type {string} */ names) =>
     names ? markCount.named(label, n, names) : markCount.bare(label, n),
   removeMarked: (/** @type {number} */ n, /** @type {number} */ disagree) =>

@@ -1,6 +1,6 @@
 // The console's safety plan: a form for a rule card (what will happen, in the family's words; the
 // goal it serves; who; when; how it is checked and by whom; what if it is not kept; dates), and on
-// each card its controls: status, sensitive, editing every field, the people who carry it (the
+// each card its controls: status, who sees it, editing every field, the people who carry it (the
 // facilitator assigns anyone in the room, also someone without a phone, and confirms those who
 // claimed it from their phone), and taking it off the plan.
 
@@ -9,7 +9,7 @@ import { announce, fill, h, setText } from './dom.js'
 import { categoryLabel, labels, onLabels, roleLabel } from './labels.js'
 import { w } from './boardwords.js'
 import { claimsOf, frameworkOf, nameOf, peopleOf, SECTIONS, STATUSES } from './boarddata.js'
-import { sensitiveSwitch } from './itemcontrols.js'
+import { levelChoice, levelPicker, placeFor } from './itemcontrols.js'
 import { html, nothing } from './view.js'
 import { addRule, confirmOwner, editRule, removeOwner, removeRule, setRuleStatus } from './actions/facilitator.js'
 
@@ -100,13 +100,13 @@ export class PlanConsole {
     /** @type {(focusKey: string) => void} set by the view that draws the board */
     this.redraw = () => {}
     this.f = ruleFields(`${base}-rule`)
-    this.sensitive = h('input', { type: 'checkbox', id: `${base}-rule-sensitive` })
+    this.level = levelPicker(`${base}-rule-level`)
     this.ownersBox = h('fieldset', { class: 'rule-owners-pick' })
     this.review = followReview(this.f, false)
     this.form = h('form', { class: 'rule-form', novalidate: true },
       fieldRows(this.f),
       this.ownersBox,
-      h('div', { class: 'check' }, this.sensitive, h('label', { for: this.sensitive.id, text: w.ruleSensitive })),
+      h('div', { class: 'field' }, h('label', { for: this.level.id, text: w.levelLabel }), this.level),
       h('button', { type: 'submit', text: w.ruleAdd }))
     this.form.addEventListener('submit', (event) => {
       event.preventDefault()
@@ -147,9 +147,10 @@ export class PlanConsole {
     const text = f.text.value.trim().slice(0, MAX_TEXT)
     if (!text) return f.text.focus()
     const owners = [...this.ownersBox.querySelectorAll('input:checked')].map((el) => /** @type {HTMLInputElement} */ (el).value)
-    addRule(this.board, { ...typedFields(f), section: f.section.value, text, goal: f.goal.value, owners, sensitive: this.sensitive.checked })
+    const { doc, sensitive, order } = placeFor(this.board, 'agreements', this.level.value)
+    addRule(doc, { ...typedFields(f), section: f.section.value, text, goal: f.goal.value, owners, sensitive, order })
     for (const el of [f.text, f.when, f.check, f.checkBy, f.ifNot, f.start, f.review]) el.value = ''
-    this.sensitive.checked = false
+    this.level.value = 'all'
     for (const box of this.ownersBox.querySelectorAll('input')) /** @type {HTMLInputElement} */ (box).checked = false
     this.review.reset()
     f.text.focus()
@@ -188,7 +189,7 @@ export class PlanConsole {
     const name = (/** @type {string} */ pid) => nameOf(pid, people, roleLabel) || pid
     return html`<div class="rule-actions"><div class="row"><div class="field"><label for=${`${id}-status`}>${w.ruleStatus}</label><select
       id=${`${id}-status`} @change=${changeStatus}>${STATUSES.map((s) => html`<option value=${s} ?selected=${s === rule.status}
-      >${/** @type {Record<string, string>} */ (w.statuses)[s]}</option>`)}</select></div>${sensitiveSwitch(this.board, 'agreements', rule)}</div>${rule.owners.length
+      >${/** @type {Record<string, string>} */ (w.statuses)[s]}</option>`)}</select></div>${levelChoice(this.board, 'agreements', rule, `${this.id(rule.key)}-level`)}</div>${rule.owners.length
       ? html`<ul class="owner-list" aria-label=${w.owners}>${rule.owners.map((pid) => html`<li><button type="button" class="quiet owner-remove"
         aria-label=${w.ownerRemove(name(pid))} @click=${() => this.unown(rule.key, pid, name(pid))}>${`${name(pid)} ×`}</button></li>`)}</ul>`
       : nothing}${claims.length
