@@ -14,7 +14,7 @@ from typing import Any
 
 from pycrdt import Doc, Map, Text
 
-from server.rooms.schema import CHILD_TOOLS
+from server.rooms.schema import CHILD_TOOLS, LEVELLED_ROOTS
 
 COPYABLE_ROOTS = ("framework", "agreements", CHILD_TOOLS)
 
@@ -51,7 +51,12 @@ def plan(source: Doc[Any], target: Doc[Any], wanted: list[tuple[str, str]], hidd
         if root not in COPYABLE_ROOTS:
             result.refused.append({"root": root, "key": key, "reason": "not_allowed"})
             continue
-        if key not in source.get(root, type=Map) and hidden is not None and key in hidden.get(root, type=Map):
+        if (
+            root in LEVELLED_ROOTS
+            and hidden is not None
+            and key not in source.get(root, type=Map)
+            and key in hidden.get(root, type=Map)
+        ):
             result.refused.append({"root": root, "key": key, "reason": "facilitator_only"})
             continue
         item = source.get(root, type=Map).get(key)
