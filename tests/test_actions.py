@@ -397,3 +397,35 @@ def test_facilitator_only_roots_are_refused_for_a_participant(
                 tried += 1
                 assert refusal(ANNA, name, live, update, board_) == Refusal.NOT_ALLOWED, (call.action, call.args[1:])
     assert tried, f"no action writes {doc}.{root}"
+
+
+def test_an_item_made_facilitator_only_leaves_the_board_without_its_words(
+    facilitator: tuple[list[str], list[Call]],
+) -> None:
+    _, ran = facilitator
+    [call] = [c for c in ran if c.action == "setLevel" and c.args[3:] == ["w1", "facilitator"]]
+    docs = documents()
+    for name, updates in call.updates.items():
+        for update in updates:
+            docs[name].apply_update(update)
+    board_, private_ = docs["board"], docs["private"]
+    assert "w1" not in board_.get("framework", type=Map) and "w1|anna" not in board_.get("marks", type=Map)
+    # What a phone that syncs now would get holds none of its words (Yrs drops a deleted entry's content).
+    assert b"Max viel van de trap" not in board_.get_update()
+    moved = private_.get("framework", type=Map)["w1"]
+    assert str(moved["text"]) == "Max viel van de trap" and moved["category"] == "harm" and moved["sensitive"] is True
+
+
+def test_a_rule_back_from_facilitator_only_is_on_the_board_and_gone_from_private(
+    facilitator: tuple[list[str], list[Call]],
+) -> None:
+    _, ran = facilitator
+    [call] = [c for c in ran if c.action == "setLevel" and c.args[3:] == ["s1", "sensitive"]]
+    docs = documents()
+    for name, updates in call.updates.items():
+        for update in updates:
+            docs[name].apply_update(update)
+    rule = docs["board"].get("agreements", type=Map)["s1"]
+    assert str(rule["text"]) == "Oma belt de politie" and list(rule["owners"]) == ["bob"] and rule["sensitive"] is True
+    assert "s1" not in docs["private"].get("agreements", type=Map)
+    assert b"Oma belt de politie" not in docs["private"].get_update()
