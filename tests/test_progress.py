@@ -82,6 +82,13 @@ async def test_a_follow_up_room_starts_from_the_framework_and_plan_without_score
             doc.get("meta", type=Map)["labels"] = "early-help-nl"
 
         await live_of(server).edit(first, "board", board)
+
+        def private(doc: Doc[Any]) -> None:
+            doc.get("framework", type=Map)["only-1"] = Map(
+                {"category": "danger", "text": Text("Adres van de opvang"), "by": "f:1", "sensitive": True}
+            )
+
+        await live_of(server).edit(first, "private", private)
         [second] = await _meeting(fatima, case, "Twee", [{"name": "Kamer", "continues": first}])
         [unlinked] = await _meeting(fatima, case, "Los", [])
 
@@ -102,6 +109,9 @@ async def test_a_follow_up_room_starts_from_the_framework_and_plan_without_score
             assert not copy.get(root, type=Map).to_py(), root
         assert copy.get("meta", type=Map)["labels"] == "early-help-nl"
         assert sanne not in json.dumps({r: copy.get(r, type=Map).to_py() for r in ("framework", "agreements")})
+        # A facilitator-only item stays so: in the follow-up's private document, not on its board.
+        kept = (await live_of(server).copy_of(second, "private")).get("framework", type=Map).to_py()
+        assert {k: str(v["text"]) for k, v in kept.items()} == {"only-1": "Adres van de opvang"}
         # It is a copy: the follow-up's board is its own from here.
         assert not (await live_of(server).copy_of(unlinked, "board")).get("framework", type=Map).to_py()
         await _status(server, second, "rule-1", "working")

@@ -218,6 +218,8 @@ WRITES: tuple[Write, ...] = (
     Write("server", BOARD, "meta", "labels", "the earlier meeting's label set"),
     Write("server", BOARD, CHILD_TOOLS, "<entry>", 'a child-tool entry shown in this room (`"room"`, `"shared"`)'),
     Write("server", PRIVATE, CHILD_TOOLS, "<entry>", 'a child-tool entry whose visibility is `"private"`'),
+    Write("server", PRIVATE, "framework", "<item>", "the earlier meeting's facilitator-only items"),
+    Write("server", PRIVATE, "agreements", "<rule>", "the earlier meeting's facilitator-only rules"),
 )
 
 # The board's Map roots, which the write check (permissions.py) observes from the start; any other
