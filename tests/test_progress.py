@@ -138,6 +138,12 @@ async def test_progress_across_three_meetings(server: RunningServer) -> None:
         [three] = await _meeting(fatima, case, "Drie", [{"name": "Kamer", "continues": two}])
         await _scored(server, three, {("Moeder Sanne", "parent"): 7, ("Oma Truus", "family"): 7})
         await _status(server, three, "rule-1", "working")
+        # Made facilitator-only in the last meeting (moved into its private document): still followed.
+        moved = (await live_of(server).copy_of(three, "board")).get("agreements", type=Map).to_py()["rule-1"]
+        await live_of(server).edit(
+            three, "private", lambda d: d.get("agreements", type=Map).__setitem__("rule-1", Map(moved))
+        )
+        await live_of(server).edit(three, "board", lambda d: d.get("agreements", type=Map).pop("rule-1"))
 
         answer = await fatima.get(f"/api/rooms/{three}/progress")
         assert answer.status_code == 200, answer.text

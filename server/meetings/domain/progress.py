@@ -167,7 +167,11 @@ async def progress_of(kring: KringParts, room: MeetingRoom) -> dict[str, Any]:
                 pair_titles[pair] = (
                     str(item.get("text", "")) if isinstance(item, dict) else str(round_.get("title", ""))
                 )
-        for key, rule in (board.get("agreements", type=Map).to_py() or {}).items():
+        # The facilitator-only rules too (this is the facilitator's view); the board's copy counts
+        # while a rule is halfway between the two documents.
+        hidden = (await kring.live.copy_of(here.id, PRIVATE)).get("agreements", type=Map).to_py() or {}
+        shown = board.get("agreements", type=Map).to_py() or {}
+        for key, rule in {**hidden, **shown}.items():
             if not isinstance(rule, dict):
                 continue
             line = rules.setdefault(key, {"key": key, "text": "", "section": "", "statuses": [None] * len(rooms)})
