@@ -8,6 +8,7 @@ import * as Y from 'yjs'
 
 const input = JSON.parse(readFileSync(process.argv[1], 'utf8'))
 const actions = await import(`./src/actions/${input.role}.js`)
+const { linkPrivate } = await import('./src/boarddata.js')
 
 /**
  * The call's arguments, with every {"$doc": name} replaced by that document.
@@ -37,6 +38,8 @@ for (const call of input.calls) {
     doc.on('update', (/** @type {Uint8Array} */ update) => updates[name].push(Buffer.from(update).toString('base64')))
     docs[name] = doc
   }
+  // As the console does: an action given the board finds a facilitator-only entry in `private`.
+  if (docs.board && docs.private) linkPrivate(docs.board, docs.private)
   const action = actions[call.action]
   if (typeof action !== 'function') throw new Error(`no action ${call.action}`)
   const returned = action(...resolve(call.args, docs))

@@ -43,6 +43,7 @@ def _doc(name: str) -> dict[str, str]:
 
 ME = {"board": _doc("board"), "own": _doc("p.anna"), "pid": "anna"}
 B = _doc("board")
+P = _doc("private")  # the facilitator-only items (v1) and rules (s1); the actions find them from B too
 RULE = {"section": "immediate", "text": "Oma is er bij elk bezoek", "goal": "g1", "when": "elke zaterdag"}
 RULE |= {"check": "belt", "checkBy": "Sara", "ifNotKept": "bellen", "start": "2026-12-05", "review": ""}
 
@@ -58,7 +59,10 @@ PARTICIPANT_CALLS: dict[str, list[list[Any]]] = {
     "explainScore": [[ME, "q1", "Omdat oma er is"]],
 }
 FACILITATOR_CALLS: dict[str, list[list[Any]]] = {
-    "addItem": [[B, {"category": "harm", "text": "Max viel", "by": "f:1", "sensitive": False}]],
+    "addItem": [
+        [B, {"category": "harm", "text": "Max viel", "by": "f:1", "sensitive": False}],
+        [P, {"category": "harm", "text": "Vader slaat", "by": "f:1", "sensitive": True, "order": 7}],
+    ],
     "addPair": [
         [
             B,
@@ -68,20 +72,36 @@ FACILITATOR_CALLS: dict[str, list[list[Any]]] = {
                 "danger": {"text": "De school is bang dat…", "guided": [["who", "De school"]]},
                 "goal": {"text": "Moeder zorgt dat…", "guided": [["parents", "Moeder"], ["duration", "een jaar"]]},
             },
-        ]
+        ],
+        [
+            P,
+            {
+                "by": "f:1",
+                "sensitive": True,
+                "order": 9,
+                "danger": {"text": "Vader slaat", "guided": [["who", "De school"]]},
+                "goal": {"text": "Moeder zorgt dat…", "guided": [["parents", "Moeder"]]},
+            },
+        ],
     ],
-    "editItem": [[B, "w1", "Max viel van de trap", "danger"], [B, "w1", "Max viel", None]],
-    "moveItem": [[B, "w1", "grey"]],
-    "setSensitive": [[B, "framework", "w1", True], [B, "agreements", "r1", True]],
-    "removeItem": [[B, "w1"]],
+    "editItem": [[B, "w1", "Max viel van de trap", "danger"], [B, "w1", "Max viel", None], [B, "v1", "Vader", None]],
+    "moveItem": [[B, "w1", "grey"], [B, "v1", "grey"]],
+    "setLevel": [
+        [B, P, "framework", "w1", "sensitive"],
+        [B, P, "framework", "w1", "facilitator"],
+        [B, P, "framework", "v1", "all"],
+        [B, P, "agreements", "r1", "facilitator"],
+        [B, P, "agreements", "s1", "sensitive"],
+    ],
+    "removeItem": [[B, "w1"], [B, "v1"]],
     "acceptProposal": [[B, "anna:open", {"text": "Ik breng Max", "category": "safety", "sensitive": False}]],
     "declineProposal": [[B, "anna:open"]],
-    "addRule": [[B, {**RULE, "owners": ["bob"], "sensitive": False}]],
-    "editRule": [[B, "r1", RULE], [B, "r1", {**RULE, "goal": ""}]],
-    "setRuleStatus": [[B, "r1", "agreed"]],
-    "removeRule": [[B, "r1"]],
-    "confirmOwner": [[B, "r1", "anna"]],
-    "removeOwner": [[B, "r1", "bob"]],
+    "addRule": [[B, {**RULE, "owners": ["bob"], "sensitive": False}], [P, {**RULE, "owners": [], "sensitive": True}]],
+    "editRule": [[B, "r1", RULE], [B, "r1", {**RULE, "goal": ""}], [B, "s1", RULE]],
+    "setRuleStatus": [[B, "r1", "agreed"], [B, "s1", "agreed"]],
+    "removeRule": [[B, "r1"], [B, "s1"]],
+    "confirmOwner": [[B, "r1", "anna"], [B, "s1", "anna"]],
+    "removeOwner": [[B, "r1", "bob"], [B, "s1", "bob"]],
     "openRound": [[B, {"title": "Hoe veilig?", "pair": ""}], [B, {"title": "", "pair": "w2"}]],
     "closeRound": [[B, "q1"]],
     "enterScore": [[_doc("p.bob"), "q1", 4, "zegt oma"]],
@@ -116,6 +136,16 @@ def board() -> Doc[Any]:
     return doc
 
 
+def private() -> Doc[Any]:
+    """The room's facilitator-only document: an item and a rule no phone holds."""
+    doc: Doc[Any] = Doc()
+    framework = doc.get("framework", type=Map)
+    framework["v1"] = Map({"category": "danger", "text": Text("Vader slaat"), "by": "f:1", "order": 3})
+    agreements = doc.get("agreements", type=Map)
+    agreements["s1"] = Map({"section": "immediate", "text": Text("Oma belt de politie"), "owners": Array(["bob"])})
+    return doc
+
+
 def own(score: int | None) -> Doc[Any]:
     doc: Doc[Any] = Doc()
     scores = doc.get("scores", type=Map)
@@ -126,7 +156,10 @@ def own(score: int | None) -> Doc[Any]:
 
 # Made once: every copy must hold the same items (the same client ids), as the server's and the
 # phone's copies of one board do.
-STATE = {name: doc.get_update() for name, doc in {"board": board(), "p.anna": own(6), "p.bob": own(None)}.items()}
+STATE = {
+    name: doc.get_update()
+    for name, doc in {"board": board(), "private": private(), "p.anna": own(6), "p.bob": own(None)}.items()
+}
 
 
 def documents() -> dict[str, Doc[Any]]:
@@ -364,3 +397,35 @@ def test_facilitator_only_roots_are_refused_for_a_participant(
                 tried += 1
                 assert refusal(ANNA, name, live, update, board_) == Refusal.NOT_ALLOWED, (call.action, call.args[1:])
     assert tried, f"no action writes {doc}.{root}"
+
+
+def test_an_item_made_facilitator_only_leaves_the_board_without_its_words(
+    facilitator: tuple[list[str], list[Call]],
+) -> None:
+    _, ran = facilitator
+    [call] = [c for c in ran if c.action == "setLevel" and c.args[3:] == ["w1", "facilitator"]]
+    docs = documents()
+    for name, updates in call.updates.items():
+        for update in updates:
+            docs[name].apply_update(update)
+    board_, private_ = docs["board"], docs["private"]
+    assert "w1" not in board_.get("framework", type=Map) and "w1|anna" not in board_.get("marks", type=Map)
+    # What a phone that syncs now would get holds none of its words (Yrs drops a deleted entry's content).
+    assert b"Max viel van de trap" not in board_.get_update()
+    moved = private_.get("framework", type=Map)["w1"]
+    assert str(moved["text"]) == "Max viel van de trap" and moved["category"] == "harm" and moved["sensitive"] is True
+
+
+def test_a_rule_back_from_facilitator_only_is_on_the_board_and_gone_from_private(
+    facilitator: tuple[list[str], list[Call]],
+) -> None:
+    _, ran = facilitator
+    [call] = [c for c in ran if c.action == "setLevel" and c.args[3:] == ["s1", "sensitive"]]
+    docs = documents()
+    for name, updates in call.updates.items():
+        for update in updates:
+            docs[name].apply_update(update)
+    rule = docs["board"].get("agreements", type=Map)["s1"]
+    assert str(rule["text"]) == "Oma belt de politie" and list(rule["owners"]) == ["bob"] and rule["sensitive"] is True
+    assert "s1" not in docs["private"].get("agreements", type=Map)
+    assert b"Oma belt de politie" not in docs["private"].get_update()

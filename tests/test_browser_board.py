@@ -537,7 +537,7 @@ async def test_hostile_text_stays_text(server: RunningServer, browser: Browser) 
     while await inbox.locator(".proposal .accept").count():
         await inbox.locator(".proposal .accept").first.click()
     # The console's own form, past its maxlength.
-    await column.locator(".add-item select").select_option("harm")
+    await column.locator(".add-item select:not(.level-select)").select_option("harm")
     await set_value(column.locator(".add-item input[maxlength='2000']"), HOSTILE[3] + LONG)
     await column.locator(".add-item button[type=submit]").click()
     await column.locator(".pair-box summary").click()

@@ -1,7 +1,8 @@
 """The facilitator's hands on the board, in real Chromium: marking any item or rule sensitive (and so
-off the wall), editing and moving items, removing an item people marked only after asking (the grey
-area offered instead), a rule card's every field, owners without a phone, the seven-day review of
-an immediate rule, and the guided pair refusing a statement without its ending."""
+off the wall; facilitator-only is tests/test_browser_levels.py), editing and moving items, removing
+an item people marked only after asking (the grey area offered instead), a rule card's every field,
+owners without a phone, the seven-day review of an immediate rule, and the guided pair refusing a
+statement without its ending."""
 
 from __future__ import annotations
 
@@ -41,19 +42,19 @@ async def test_sensitive_edit_move_and_remove_on_the_console(server: RunningServ
     # -- sensitive on an item that is already on the board -------------------------------------------
     await add_item(column, "safety", "Moeder heeft een codewoord met de buurvrouw")
     await expect(wall.locator(".card-text", has_text="codewoord")).to_be_visible()
-    switch = card(column, "codewoord").get_by_role("switch", name=re.compile("^Gevoelig"))
-    await min_target(page, ".sensitive-switch")
-    await switch.click()
-    await expect(switch).to_have_attribute("aria-checked", "true")
+    level = card(column, "codewoord").get_by_role("combobox", name=re.compile("^Wie ziet dit"))
+    await min_target(page, ".level-select")
+    await level.select_option("sensitive")
+    await expect(level).to_have_value("sensitive")
     await expect(card(column, "codewoord").locator(".badge-sensitive")).to_be_visible()
     await expect(wall.locator(".card-text", has_text="codewoord")).to_have_count(0)
     await expect(wall.locator(".hidden-note")).to_contain_text("1 gevoelig punt")
-    await expect(page.locator("#live")).to_contain_text("Gemarkeerd als gevoelig")
+    await expect(page.locator("#live")).to_contain_text("Gevoelig: niet op de muur")
     # Phones of this room still see it (it is their room); only the wall and other rooms do not.
     await expect(phone.page.locator("#board .card-text", has_text="codewoord")).to_be_visible()
-    await switch.click()
+    await level.select_option("all")
     await expect(wall.locator(".card-text", has_text="codewoord")).to_be_visible()
-    await switch.click()  # and sensitive again for the rest of the test
+    await level.select_option("sensitive")  # and sensitive again for the rest of the test
 
     # -- a suggestion and a guided pair marked sensitive never reach the wall at all ---------------------
     await propose(phone, "strengths", "Truus weet waar de reservesleutel ligt")
@@ -63,7 +64,7 @@ async def test_sensitive_edit_move_and_remove_on_the_console(server: RunningServ
     await expect(card(column, "reservesleutel").locator(".badge-sensitive")).to_be_visible()
     await column.locator(".pair-box summary").click()
     await fill_pair(column, PAIR)
-    await column.locator(".pair-form").get_by_label("Gevoelig").check()
+    await column.locator(".pair-form").get_by_label("Wie ziet dit").select_option("sensitive")
     await column.get_by_role("button", name="Paar op het bord zetten").click()
     await expect(card(column, "De school en de jeugdbeschermer").locator(".badge-sensitive")).to_be_visible()
     await expect(card(column, "Vader zorgt dat oma").locator(".badge-sensitive")).to_be_visible()
@@ -83,7 +84,7 @@ async def test_sensitive_edit_move_and_remove_on_the_console(server: RunningServ
     await expect(wall.locator(".rule .card-text", has_text="Oma is bij elk bezoek")).to_be_visible()
     assert "Vader zorgt dat oma" not in await page_text(wall)  # the goal is sensitive
     rule = column.locator(".rule", has_text="Moeder belt Ria")
-    await rule.get_by_role("switch", name=re.compile("^Gevoelig")).click()
+    await rule.get_by_role("combobox", name=re.compile("^Wie ziet dit")).select_option("sensitive")
     await expect(wall.locator(".rule .card-text", has_text="Moeder belt Ria")).to_have_count(0)
     await expect(rule.locator(".badge-sensitive")).to_be_visible()
     await column.get_by_label("Op het scherm").select_option("board")

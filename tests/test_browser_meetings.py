@@ -91,11 +91,12 @@ async def page_text(page: Page) -> str:
     return found
 
 
-async def add_item(column: Locator, category: str, text: str, *, sensitive: bool = False) -> None:
-    await column.locator(".add-item select").select_option(category)
+async def add_item(column: Locator, category: str, text: str, *, sensitive: bool = False, level: str = "") -> None:
+    """`level`: "sensitive" or "facilitator" (everyone when not given; `sensitive` says the first)."""
+    await column.locator(".add-item select:not(.level-select)").select_option(category)
     await column.locator(".add-item input[maxlength='2000']").fill(text)
-    if sensitive:
-        await column.locator(".add-item input[type=checkbox]").check()
+    if sensitive or level:
+        await column.locator(".add-item select.level-select").select_option(level or "sensitive")
     await column.locator(".add-item button[type=submit]").click()
     await expect(column.locator(".board-view .card-text", has_text=text)).to_be_visible()
 

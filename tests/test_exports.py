@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from pycrdt import Doc, Map, Text
 
 from server.demo import _ROOMS, _SHARED_FRAMEWORK, _SHARED_RULES
 from server.meetings.render.printing import RefusedUrl, local_fetch
@@ -200,3 +201,48 @@ async def test_child_tool_entries_with_consent_are_in_the_record_and_private_one
         assert "Drie Huizen" in read and "Max wil naar de dierentuin met oma." in read
         assert "Kind-privé" not in read and CANARY not in read
         assert CANARY in (await demo.client.get(f"/api/rooms/{demo.father}/export.json")).text
+
+
+async def test_facilitator_only_items_and_rules_are_in_the_record_marked_and_never_copied(settings: Settings) -> None:
+    # The facilitator-only ones are in the room's private document (web/src/actions/facilitator.js setLevel).
+    async with demo_server(settings) as demo:
+
+        def keep(doc: Doc[Any]) -> None:
+            doc.get("framework", type=Map)["only-item"] = Map(
+                {"category": "danger", "text": Text("Alleen-begeleider adres opvang"), "by": "f:1", "order": 50}
+            )
+            doc.get("agreements", type=Map)["only-rule"] = Map(
+                {"section": "immediate", "text": Text("Alleen-begeleider regel"), "status": "agreed", "order": 50}
+            )
+
+        await demo.server.kring.live.edit(demo.mother, "private", keep)
+        exported = (await demo.client.get(f"/api/rooms/{demo.mother}/export.json")).json()
+        items = {i["id"]: i for c in exported["framework"] for i in c["items"]}
+        assert items["only-item"]["facilitator_only"] is True and items["only-item"]["sensitive"] is True
+        assert all(i["facilitator_only"] is False for k, i in items.items() if k != "only-item")
+        rules = {r["id"]: r for r in exported["plan"]}
+        assert (
+            rules["only-rule"]["facilitator_only"] is True and rules["only-rule"]["text"] == "Alleen-begeleider regel"
+        )
+        assert {d["id"]: d["facilitator_only"] for d in exported["danger_statements"]}["only-item"] is True
+
+        page = (await demo.client.get(f"/api/rooms/{demo.mother}/export.html")).text
+        assert 'Alleen-begeleider adres opvang<span class="tag">alleen begeleider</span>' in page
+        assert 'Alleen-begeleider regel<span class="tag">alleen begeleider</span>' in page
+        read = pdf_text((await demo.client.get(f"/api/rooms/{demo.mother}/export.pdf")).content)
+        assert "Alleen-begeleider adres opvang alleen begeleider" in read
+        # Never on the children's sheet, agreed or not.
+        assert "Alleen-begeleider" not in (await demo.client.get(f"/api/rooms/{demo.mother}/children.html")).text
+
+        body = {
+            "from_room": demo.mother,
+            "to_room": demo.father,
+            "items": [{"root": "framework", "key": "only-item"}, {"root": "agreements", "key": "only-rule"}],
+        }
+        preview = (await demo.client.post(f"/api/meetings/{demo.meeting_id}/copy/preview", json=body)).json()
+        assert preview["items"] == []
+        assert {r["key"]: r["reason"] for r in preview["refused"]} == {
+            "only-item": "facilitator_only",
+            "only-rule": "facilitator_only",
+        }
+        assert "Alleen-begeleider" not in str(preview)

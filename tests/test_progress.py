@@ -82,6 +82,13 @@ async def test_a_follow_up_room_starts_from_the_framework_and_plan_without_score
             doc.get("meta", type=Map)["labels"] = "early-help-nl"
 
         await live_of(server).edit(first, "board", board)
+
+        def private(doc: Doc[Any]) -> None:
+            doc.get("framework", type=Map)["only-1"] = Map(
+                {"category": "danger", "text": Text("Adres van de opvang"), "by": "f:1", "sensitive": True}
+            )
+
+        await live_of(server).edit(first, "private", private)
         [second] = await _meeting(fatima, case, "Twee", [{"name": "Kamer", "continues": first}])
         [unlinked] = await _meeting(fatima, case, "Los", [])
 
@@ -102,6 +109,9 @@ async def test_a_follow_up_room_starts_from_the_framework_and_plan_without_score
             assert not copy.get(root, type=Map).to_py(), root
         assert copy.get("meta", type=Map)["labels"] == "early-help-nl"
         assert sanne not in json.dumps({r: copy.get(r, type=Map).to_py() for r in ("framework", "agreements")})
+        # A facilitator-only item stays so: in the follow-up's private document, not on its board.
+        kept = (await live_of(server).copy_of(second, "private")).get("framework", type=Map).to_py()
+        assert {k: str(v["text"]) for k, v in kept.items()} == {"only-1": "Adres van de opvang"}
         # It is a copy: the follow-up's board is its own from here.
         assert not (await live_of(server).copy_of(unlinked, "board")).get("framework", type=Map).to_py()
         await _status(server, second, "rule-1", "working")
@@ -128,6 +138,12 @@ async def test_progress_across_three_meetings(server: RunningServer) -> None:
         [three] = await _meeting(fatima, case, "Drie", [{"name": "Kamer", "continues": two}])
         await _scored(server, three, {("Moeder Sanne", "parent"): 7, ("Oma Truus", "family"): 7})
         await _status(server, three, "rule-1", "working")
+        # Made facilitator-only in the last meeting (moved into its private document): still followed.
+        moved = (await live_of(server).copy_of(three, "board")).get("agreements", type=Map).to_py()["rule-1"]
+        await live_of(server).edit(
+            three, "private", lambda d: d.get("agreements", type=Map).__setitem__("rule-1", Map(moved))
+        )
+        await live_of(server).edit(three, "board", lambda d: d.get("agreements", type=Map).pop("rule-1"))
 
         answer = await fatima.get(f"/api/rooms/{three}/progress")
         assert answer.status_code == 200, answer.text

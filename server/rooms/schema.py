@@ -2,7 +2,8 @@
 
 Every top-level type is a Map (but the /r/<room> page's list), so that every write lands on a key
 whose owner can be read off it. Documents: `board` (everyone in the room), `private` (facilitators
-only: notes, contact details, child-tool entries whose visibility is "private"), and `p.<pid>` (that
+only: notes, contact details, child-tool entries whose visibility is "private", and the framework
+items and plan rules set to "facilitator only", see LEVELS), and `p.<pid>` (that
 participant and the facilitators: an unrevealed score is in no other phone's data at all), and `wall`
 (what the projector shows, derived by the server from the board in rooms/wall.py: the projector's
 only document, written by nobody else, never stored). Who writes which key, with what, is the
@@ -42,6 +43,11 @@ CONSENT_BY_BAND = {
     "12_16": frozenset({"child", "parents"}),
     "16_plus": frozenset({"young_person"}),
 }
+# How far a framework item or a plan rule reaches (domain.md): everyone; the phones but not the wall
+# (`sensitive: true` on the board); or the facilitators only, where it is not on the board at all but
+# in `private` under the same root and key, so that no participant's document ever holds it.
+LEVELS = ("all", "sensitive", "facilitator")
+LEVELLED_ROOTS = ("framework", "agreements")
 DOC_NAME = re.compile(r"^(board|private|p\.[a-z0-9]{1,32})$")  # the documents a room stores
 OWN_DOC = f"{OWN_PREFIX}<pid>"
 
@@ -108,7 +114,16 @@ WRITES: tuple[Write, ...] = (
         "<item>",
         "`{category, text (shared text), by, sensitive, order}`; a danger statement and its goal also"
         " `pair` (the other's key) and `guided` (the form's parts)" + _OR_DELETED,
-        ("addItem", "addPair", "editItem", "moveItem", "setSensitive", "removeItem", "acceptProposal"),
+        ("addItem", "addPair", "editItem", "moveItem", "setLevel", "removeItem", "acceptProposal"),
+    ),
+    Write(
+        "facilitator",
+        PRIVATE,
+        "framework",
+        "<item>",
+        "a facilitator-only item: the same fields as on the board (it is on the board under no key),"
+        " moved here from the board and back by `setLevel`" + _OR_DELETED,
+        ("addItem", "addPair", "editItem", "moveItem", "setLevel", "removeItem"),
     ),
     Write(
         "facilitator",
@@ -118,7 +133,14 @@ WRITES: tuple[Write, ...] = (
         '`status` `"accepted"` with `item` (the new item\'s key), or `"declined"`',
         ("acceptProposal", "declineProposal"),
     ),
-    Write("facilitator", BOARD, "marks", "<item>|<pid>", "deleted with their item", ("removeItem",)),
+    Write(
+        "facilitator",
+        BOARD,
+        "marks",
+        "<item>|<pid>",
+        "deleted with their item, or when it becomes facilitator-only",
+        ("removeItem", "setLevel"),
+    ),
     Write(
         "facilitator",
         BOARD,
@@ -126,15 +148,23 @@ WRITES: tuple[Write, ...] = (
         "<rule>",
         "`{section, text (shared text), owners: [<pid>…], when, check, check_by, if_not_kept, start, review,"
         " status, sensitive, order}` and `goal` (a goal item's key)" + _OR_DELETED,
-        ("addRule", "editRule", "setRuleStatus", "setSensitive", "removeRule", "confirmOwner", "removeOwner"),
+        ("addRule", "editRule", "setRuleStatus", "setLevel", "removeRule", "confirmOwner", "removeOwner"),
+    ),
+    Write(
+        "facilitator",
+        PRIVATE,
+        "agreements",
+        "<rule>",
+        "a facilitator-only rule: the same fields as on the board, moved here and back by `setLevel`" + _OR_DELETED,
+        ("addRule", "editRule", "setRuleStatus", "setLevel", "removeRule", "confirmOwner", "removeOwner"),
     ),
     Write(
         "facilitator",
         BOARD,
         "claims",
         "<rule>|<pid>",
-        "deleted when confirmed (the person becomes an owner) or with their rule",
-        ("confirmOwner", "removeRule"),
+        "deleted when confirmed (the person becomes an owner), with their rule, or when it becomes facilitator-only",
+        ("confirmOwner", "removeRule", "setLevel"),
     ),
     Write(
         "facilitator",
@@ -203,6 +233,8 @@ WRITES: tuple[Write, ...] = (
     ),
     Write("server", BOARD, CHILD_TOOLS, "<entry>", 'a child-tool entry shown in this room (`"room"`, `"shared"`)'),
     Write("server", PRIVATE, CHILD_TOOLS, "<entry>", 'a child-tool entry whose visibility is `"private"`'),
+    Write("server", PRIVATE, "framework", "<item>", "the earlier meeting's facilitator-only items"),
+    Write("server", PRIVATE, "agreements", "<rule>", "the earlier meeting's facilitator-only rules"),
 )
 
 # The board's Map roots, which the write check (permissions.py) observes from the start; any other

@@ -18,6 +18,27 @@ function str (value) {
   return typeof value === 'string' ? value : ''
 }
 
+// The console's board and its room's `private` document, which holds the facilitator-only items
+// and rules under the same roots and keys: an action given the board finds such an entry there.
+/** @type {WeakMap<Y.Doc, Y.Doc>} */
+const privateDocs = new WeakMap()
+
+/**
+ * @param {Y.Doc} board
+ * @param {Y.Doc} privateDoc the same room's `private` document
+ */
+export function linkPrivate (board, privateDoc) {
+  privateDocs.set(board, privateDoc)
+}
+
+/**
+ * @param {Y.Doc} board
+ * @returns {Y.Doc | undefined} the room's `private` document, where the console linked it
+ */
+export function privateOf (board) {
+  return privateDocs.get(board)
+}
+
 /** A new key: sortable by time, unique without coordination. */
 export function newKey () {
   const random = Math.floor(Math.random() * 36 ** 6).toString(36).padStart(6, '0')
@@ -68,22 +89,49 @@ export function peopleOf (board) {
  * @property {string} category
  * @property {string} text
  * @property {string} by 'f:<facilitator>' or a participant id
- * @property {boolean} sensitive
+ * @property {boolean} sensitive not on the wall (a facilitator-only one is not on any phone either)
+ * @property {Level} level
  * @property {number} order
  * @property {string | null} pair the other half of a danger statement / safety goal pair
  */
 
+/** @typedef {'all' | 'sensitive' | 'facilitator'} Level how far an item or rule reaches (actions/facilitator.js setLevel) */
+
+/**
+ * The entries of a root of the board and, for the console, of the room's `private` document (the
+ * facilitator-only ones), each with its level. While a move is halfway an entry is in both: the
+ * board's is shown.
+ * @param {Y.Doc} board
+ * @param {Y.Doc | undefined} privateDoc
+ * @param {'framework' | 'agreements'} root
+ * @returns {[string, Y.Map<unknown>, Level][]}
+ */
+function entriesOf (board, privateDoc, root) {
+  /** @type {[string, Y.Map<unknown>, Level][]} */
+  const found = []
+  const shown = board.getMap(root)
+  shown.forEach((value, key) => {
+    if (value instanceof Y.Map) found.push([key, value, value.get('sensitive') === true ? 'sensitive' : 'all'])
+  })
+  if (privateDoc) {
+    privateDoc.getMap(root).forEach((value, key) => {
+      if (value instanceof Y.Map && !shown.has(key)) found.push([key, value, 'facilitator'])
+    })
+  }
+  return found
+}
+
 /**
  * @param {Y.Doc} board
+ * @param {Y.Doc} [privateDoc] the room's `private` document, for the facilitator-only items too
  * @returns {FrameworkItem[]}
  */
-export function frameworkOf (board) {
+export function frameworkOf (board, privateDoc) {
   /** @type {FrameworkItem[]} */
   const found = []
-  board.getMap('framework').forEach((value, key) => {
-    if (!(value instanceof Y.Map)) return
+  for (const [key, value, level] of entriesOf(board, privateDoc, 'framework')) {
     const text = textOf(value.get('text'))
-    if (!text) return
+    if (!text) continue
     const pair = value.get('pair')
     found.push({
       root: 'framework',
@@ -91,11 +139,12 @@ export function frameworkOf (board) {
       category: str(value.get('category')),
       text,
       by: str(value.get('by')),
-      sensitive: value.get('sensitive') === true,
+      sensitive: level !== 'all',
+      level,
       order: orderOf(value.get('order')),
       pair: typeof pair === 'string' && pair ? pair : null
     })
-  })
+  }
   return sorted(found)
 }
 
@@ -115,6 +164,7 @@ export function frameworkOf (board) {
  * @property {string} review
  * @property {string} status
  * @property {boolean} sensitive
+ * @property {Level} level
  * @property {number} order
  */
 
@@ -132,15 +182,15 @@ export function listOf (value) {
 
 /**
  * @param {Y.Doc} board
+ * @param {Y.Doc} [privateDoc] the room's `private` document, for the facilitator-only rules too
  * @returns {Rule[]}
  */
-export function rulesOf (board) {
+export function rulesOf (board, privateDoc) {
   /** @type {Rule[]} */
   const found = []
-  board.getMap('agreements').forEach((value, key) => {
-    if (!(value instanceof Y.Map)) return
+  for (const [key, value, level] of entriesOf(board, privateDoc, 'agreements')) {
     const text = textOf(value.get('text'))
-    if (!text) return
+    if (!text) continue
     const section = str(value.get('section'))
     const goal = value.get('goal')
     found.push({
@@ -157,10 +207,11 @@ export function rulesOf (board) {
       start: str(value.get('start')),
       review: str(value.get('review')),
       status: STATUSES.includes(/** @type {any} */ (value.get('status'))) ? str(value.get('status')) : 'proposed',
-      sensitive: value.get('sensitive') === true,
+      sensitive: level !== 'all',
+      level,
       order: orderOf(value.get('order'))
     })
-  })
+  }
   return sorted(found)
 }
 
@@ -317,14 +368,18 @@ export function nameOf (by, people, role) {
 }
 
 /**
- * The next `order` for a new entry of a root: after everything there.
+ * The next `order` for a new entry of a root: after everything there (and in the other maps given:
+ * a root of the board and of the `private` document are shown as one).
  * @param {Y.Map<unknown>} map
+ * @param {Y.Map<unknown>[]} others
  */
-export function nextOrder (map) {
+export function nextOrder (map, ...others) {
   let top = -1
-  map.forEach((value) => {
-    const order = value instanceof Y.Map ? value.get('order') : undefined
-    if (typeof order === 'number' && order > top) top = order
-  })
+  for (const one of [map, ...others]) {
+    one.forEach((value) => {
+      const order = value instanceof Y.Map ? value.get('order') : undefined
+      if (typeof order === 'number' && order > top) top = order
+    })
+  }
   return top + 1
 }

@@ -78,6 +78,8 @@ export { newKey } from './boarddata.js'
  * @property {HTMLElement} [noteIn] where to say how many sensitive items are left out (else below the board)
  * @property {(item: BoardItem) => CardPart} [extra] something to put in front of an item
  * @property {(item: BoardItem) => CardPart} [actions] controls to put under an item
+ * @property {Y.Doc} [privateDoc] the room's `private` document: its facilitator-only items and
+ *   rules are drawn in place among the others (the console)
  */
 
 const BOARD_ROOTS = ['framework', 'agreements', 'marks', 'claims', 'people', 'meta']
@@ -106,7 +108,8 @@ export function showBoard (container, board, options) {
       drawBoard(container, board, options)
     })
   }
-  const maps = BOARD_ROOTS.map((name) => board.getMap(name))
+  const hidden = options.privateDoc
+  const maps = [...BOARD_ROOTS.map((name) => board.getMap(name)), ...(hidden ? [hidden.getMap('framework'), hidden.getMap('agreements')] : [])]
   for (const map of maps) map.observeDeep(later)
   const stopLabels = onLabels(later)
   drawBoard(container, board, options)
@@ -150,8 +153,11 @@ export function pairNumbers (items) {
   const numbers = new Map()
   const keys = new Set(items.map((i) => i.key))
   let n = 0
-  for (const item of items) {
-    if (item.category !== 'danger' || !item.pair || !keys.has(item.pair)) continue
+  // The pairs everyone sees are numbered first, so "pair 2" is the same pair on the console, the
+  // phones and the wall; the facilitator-only ones (the console's) follow.
+  const everyone = items.filter((i) => i.level !== 'facilitator')
+  for (const item of [...everyone, ...items.filter((i) => i.level === 'facilitator')]) {
+    if (item.category !== 'danger' || !item.pair || !keys.has(item.pair) || numbers.has(item.key)) continue
     n += 1
     numbers.set(item.key, n)
     numbers.set(item.pair, n)
@@ -175,8 +181,8 @@ export function pairNumbers (items) {
  */
 function drawBoard (container, board, options) {
   const part = options.part || 'both'
-  const allItems = frameworkOf(board)
-  const allRules = rulesOf(board)
+  const allItems = frameworkOf(board, options.privateDoc)
+  const allRules = rulesOf(board, options.privateDoc)
   const items = options.hideSensitive ? allItems.filter((i) => !i.sensitive) : allItems
   const rules = options.hideSensitive ? allRules.filter((r) => !r.sensitive) : allRules
   const hidden = (part !== 'plan' ? allItems.length - items.length : 0) + (part !== 'framework' ? allRules.length - rules.length : 0)
@@ -267,7 +273,20 @@ function itemCard (item, options, context) {
     : null
   return html`<li class="card" data-key=${item.key} data-root=${item.root} data-category=${item.category}>${extra ?? nothing}<div class="card-body"><span class="card-text" dir="auto">${shown(options, item.text)}</span>${who || pair
     ? html`<p class="card-meta">${pair ? html`<span class="pair-tag">${w.pairTag(pair)}</span>` : nothing}${who ? html`<span class="card-by" dir="auto">${w.by(who)}</span>` : nothing}</p>`
-    : nothing}${rows ? html`<ul class="marks">${rows}</ul>` : nothing}${actions ?? nothing}</div>${item.sensitive && options.style === 'compact' ? html`<span class="badge badge-sensitive">${t.sensitiveBadge}</span>` : nothing}</li>`
+    : nothing}${rows ? html`<ul class="marks">${rows}</ul>` : nothing}${actions ?? nothing}</div>${levelBadge(item, options)}</li>`
+}
+
+/**
+ * What a card says of its reach: "gevoelig" on the console and on a phone (which does show it, but
+ * the wall does not), "alleen begeleider" on the console (no phone has it).
+ * @param {{sensitive: boolean, level?: string}} entry
+ * @param {BoardOptions} options
+ */
+function levelBadge (entry, options) {
+  if (!entry.sensitive || options.style === 'wall') return nothing
+  return entry.level === 'facilitator'
+    ? html`<span class="badge badge-facilitator-only">${t.facilitatorOnlyBadge}</span>`
+    : html`<span class="badge badge-sensitive">${t.sensitiveBadge}</span>`
 }
 
 /**
@@ -304,5 +323,5 @@ function ruleCard (rule, options, context) {
     row(w.checkByLabel, rule.checkBy, 'rule-check-by'),
     row(w.ifNotLabel, rule.ifNotKept, 'rule-ifnot'),
     dates ? html`<div class="rule-row rule-dates"><dd>${dates}</dd></div>` : nothing
-  ]}</dl>${claimed.length ? html`<p class="rule-claimed" dir="auto">${w.claimedBy(names(claimed, context))}</p>` : nothing}${actions ?? nothing}</div>${rule.sensitive && options.style === 'compact' ? html`<span class="badge badge-sensitive">${t.sensitiveBadge}</span>` : nothing}</li>`
+  ]}</dl>${claimed.length ? html`<p class="rule-claimed" dir="auto">${w.claimedBy(names(claimed, context))}</p>` : nothing}${actions ?? nothing}</div>${levelBadge(rule, options)}</li>`
 }

@@ -16,7 +16,7 @@ const made = phrases(words, lang, {
   'name n': ['scoreOf'],
   label: ['announceMarked'],
   'label text:80': ['markItem'],
-  'text:60': ['withdrawProposal', 'sensitiveOf', 'editItem', 'removeItem', 'withdrawn'],
+  'text:60': ['withdrawProposal', 'levelOf', 'editItem', 'removeItem', 'withdrawn'],
   'text:80': ['phoneConfirmed', 'phoneAccepted', 'phoneDeclined'],
   names: ['scoredNames', 'claimedBy'],
   category: ['announceMoved'],
@@ -35,7 +35,6 @@ export const w = {
   save: t.save,
   cancel: t.cancel,
   wallConnecting: t.connecting,
-  ruleSensitive: words.pairSensitive,
   markCount: (/** @type {string} */ label, /** @type {number} */ n, /** @type {string} */ names) =>
     names ? markCount.named(label, n, names) : markCount.bare(label, n),
   removeMarked: (/** @type {number} */ n, /** @type {number} */ disagree) =>

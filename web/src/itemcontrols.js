@@ -1,5 +1,6 @@
-// The console's controls on one framework item: mark it sensitive (it then never reaches the wall
-// nor another room), edit its words, move it to another category, or take it off the board.
+// The console's controls on one framework item: who sees it (everyone; the phones but not the wall
+// nor another room; or the facilitators only, then it is on no phone either), edit its words, move
+// it to another category, or take it off the board.
 // Taking off an item people have marked asks first and offers the grey area instead: disputes
 // stay visible, they are not deleted (domain.md).
 //
@@ -7,34 +8,66 @@
 // draws; the board leaves the same element where it is, so what was typed survives others' edits.
 
 import * as Y from 'yjs'
-import { announce, h, setSwitch, setText } from './dom.js'
+import { announce, h, setText } from './dom.js'
 import { html } from './view.js'
 import { CATEGORIES, categoryLabel } from './labels.js'
 import { w } from './boardwords.js'
-import { marksOf } from './boarddata.js'
-import { editItem, moveItem, removeItem, setSensitive } from './actions/facilitator.js'
+import { marksOf, nextOrder, privateOf } from './boarddata.js'
+import { editItem, moveItem, removeItem, setLevel } from './actions/facilitator.js'
 
 export const MAX_ITEM_LENGTH = 2000
 
+/** @typedef {import('./boarddata.js').Level} Level */
+export const LEVELS = /** @type {const} */ (['all', 'sensitive', 'facilitator'])
+
 /**
- * A sensitive switch for one entry of `root` (framework or agreements): a switch (dom.js's
- * switchButton) as a template, so the board keeps the same button and its focus as it redraws.
+ * Who sees one entry of `root` (framework or agreements): a choice of the three levels, as a
+ * template, so the board keeps the same element and its focus as it redraws (also while the entry
+ * moves between the board and the `private` document: it keeps its key).
  * @param {Y.Doc} board
  * @param {'framework' | 'agreements'} root
- * @param {{key: string, text: string, sensitive: boolean}} item
+ * @param {{key: string, text: string, level: Level}} item
+ * @param {string} id unique on the page
  */
-export function sensitiveSwitch (board, root, item) {
+export function levelChoice (board, root, item, id) {
   /** @param {Event} event */
-  const toggle = (event) => {
-    const button = /** @type {HTMLButtonElement} */ (event.currentTarget)
-    const on = button.getAttribute('aria-checked') !== 'true'
-    if (!setSensitive(board, root, item.key, on)) return
-    setSwitch(button, on)
-    announce(on ? w.announceSensitiveOn : w.announceSensitiveOff)
+  const change = (event) => {
+    const select = /** @type {HTMLSelectElement} */ (event.currentTarget)
+    const level = /** @type {Level} */ (select.value)
+    const privateDoc = privateOf(board)
+    if (!privateDoc || !LEVELS.includes(level) || !setLevel(board, privateDoc, root, item.key, level)) return
+    announce(/** @type {Record<string, string>} */ (w.levelSet)[level])
   }
-  return html`<button type="button" role="switch" class="switch sensitive-switch" aria-checked=${String(item.sensitive)}
-    aria-label=${w.sensitiveOf(item.text)} @click=${toggle}><span class="switch-track" aria-hidden="true"><span
-    class="switch-thumb"></span></span><span class="switch-label">${w.sensitiveSwitch}</span></button>`
+  return html`<div class="level-choice"><label for=${id}>${w.levelLabel}</label><select id=${id} class="level-select"
+    aria-label=${w.levelOf(item.text)} .value=${item.level} @change=${change}>${LEVELS.map((level) =>
+    html`<option value=${level} ?selected=${level === item.level}>${/** @type {Record<string, string>} */ (w.levels)[level]}</option>`)}</select></div>`
+}
+
+/**
+ * The level choice of a form that adds an item, a pair or a rule: everyone until chosen otherwise.
+ * @param {string} id
+ * @returns {HTMLSelectElement}
+ */
+export function levelPicker (id) {
+  return /** @type {HTMLSelectElement} */ (h('select', { id, class: 'level-select' },
+    LEVELS.map((level) => h('option', { value: level, text: /** @type {Record<string, string>} */ (w.levels)[level] }))))
+}
+
+/**
+ * Where a new entry of `root` at `level` is written: a facilitator-only one straight into the
+ * `private` document (never on the board, not even for a moment), after everything shown.
+ * @param {Y.Doc} board
+ * @param {'framework' | 'agreements'} root
+ * @param {string} level a levelPicker's value
+ * @returns {{doc: Y.Doc, sensitive: boolean, order?: number}}
+ */
+export function placeFor (board, root, level) {
+  const privateDoc = privateOf(board)
+  if (level === 'facilitator' && privateDoc) {
+    return { doc: privateDoc, sensitive: true, order: nextOrder(privateDoc.getMap(root), board.getMap(root)) }
+  }
+  // Without a private document (never in the console) a facilitator-only entry is at least not on the wall.
+  return { doc: board, sensitive: level !== 'all' }
 }
 
 export class ItemControls {
@@ -65,7 +98,7 @@ export class ItemControls {
     const kept = this.open.get(item.key)
     if (kept) return kept
     const id = this.id(item.key)
-    return html`<div class="item-actions row">${sensitiveSwitch(this.board, 'framework', item)}<button type="button"
+    return html`<div class="item-actions row">${levelChoice(this.board, 'framework', item, `${id}-level`)}<button type="button"
       class="quiet item-edit" data-focus-key=${`${id}-edit`} aria-label=${w.editItem(item.text)}
       @click=${() => this.startEdit(item)}>${w.edit}</button><button type="button" class="quiet danger item-remove"
       data-focus-key=${`${id}-remove`} aria-label=${w.removeItem(item.text)} @click=${() => this.askRemove(item)}

@@ -10,6 +10,7 @@ import { w } from './boardwords.js'
 import { frameworkOf } from './boarddata.js'
 import { pairNumbers } from './boardview.js'
 import { addPair } from './actions/facilitator.js'
+import { levelPicker, placeFor } from './itemcontrols.js'
 
 const SOFT_LIMIT = 3
 const MAX_PART = 600
@@ -58,7 +59,7 @@ export class PairForm {
       this.messages[part] = h('p', { class: 'field-error', id: `${input.id}-error`, hidden: true })
       return h('div', { class: 'field' }, this.labelEls[part], input, this.messages[part])
     }
-    this.sensitive = h('input', { type: 'checkbox', id: `${base}-pair-sensitive` })
+    this.level = levelPicker(`${base}-pair-level`)
     this.limit = h('p', { class: 'warning pair-limit', hidden: true })
     this.jargon = h('p', { class: 'warning jargon-warning', hidden: true, 'aria-live': 'polite' })
     this.error = h('p', { class: 'error', role: 'alert', hidden: true })
@@ -67,7 +68,7 @@ export class PairForm {
       this.limit,
       h('fieldset', { class: 'pair-half pair-danger' }, this.dangerLegend, DANGER_PARTS.map(field)),
       h('fieldset', { class: 'pair-half pair-goal' }, this.goalLegend, GOAL_PARTS.map(field)),
-      h('div', { class: 'check' }, this.sensitive, h('label', { for: this.sensitive.id, text: w.pairSensitive })),
+      h('div', { class: 'field' }, h('label', { for: this.level.id, text: w.levelLabel }), this.level),
       this.jargon,
       this.error,
       h('button', { type: 'submit', class: 'pair-add' }))
@@ -145,20 +146,21 @@ export class PairForm {
       this.fields[missing[0]].focus()
       return
     }
-    const sensitive = this.sensitive.checked
+    const { doc, sensitive, order } = placeFor(this.board, 'framework', this.level.value)
     const seen = parts.seen ? compose(labels.seenTemplate, parts) : ''
     const dangerText = compose(labels.templates.danger, parts)
     const goalText = compose(labels.templates.goal, { ...parts, seen: seen ? ` ${seen}` : '' })
     /** @param {string[]} names @returns {[string, string][]} the parts filled in */
     const guided = (names) => names.filter((p) => parts[p]).map((p) => [p, parts[p]])
-    addPair(this.board, {
+    addPair(doc, {
       by: this.by,
       sensitive,
+      order,
       danger: { text: dangerText, guided: guided(DANGER_PARTS) },
       goal: { text: goalText, guided: guided(GOAL_PARTS) }
     })
     for (const el of Object.values(this.fields)) el.value = ''
-    this.sensitive.checked = false
+    this.level.value = 'all'
     this.check()
     this.fields.who.focus()
     announce(w.announcePair)

@@ -1,6 +1,6 @@
 // The console's safety plan: a form for a rule card (what will happen, in the family's words; the
 // goal it serves; who; when; how it is checked and by whom; what if it is not kept; dates), and on
-// each card its controls: status, sensitive, editing every field, the people who carry it (the
+// each card its controls: status, who sees it, editing every field, the people who carry it (the
 // facilitator assigns anyone in the room, also someone without a phone, and confirms those who
 // claimed it from their phone), and taking it off the plan. The fields and their checks are in
 // rulefields.js. The children's version prints agreed rules only, so confirming someone on a
@@ -14,7 +14,7 @@ import { claimsOf, nameOf, peopleOf, rulesOf, SECTIONS, STATUSES } from './board
 import {
   checkRequired, clearWhenFilled, fieldRows, fillGoals, fillSections, followReview, MAX_TEXT, ruleFields, typedFields
 } from './rulefields.js'
-import { sensitiveSwitch } from './itemcontrols.js'
+import { levelChoice, levelPicker, placeFor } from './itemcontrols.js'
 import { html, nothing } from './view.js'
 import { addRule, confirmOwner, editRule, removeOwner, removeRule, setRuleStatus } from './actions/facilitator.js'
 
@@ -47,7 +47,7 @@ export class PlanConsole {
     /** @type {(focusKey: string) => void} set by the view that draws the board */
     this.redraw = () => {}
     this.f = ruleFields(`${base}-rule`)
-    this.sensitive = h('input', { type: 'checkbox', id: `${base}-rule-sensitive` })
+    this.level = levelPicker(`${base}-rule-level`)
     this.ownersBox = h('fieldset', { class: 'rule-owners-pick' })
     this.review = followReview(this.f, false)
     clearWhenFilled(this.f)
@@ -55,7 +55,7 @@ export class PlanConsole {
     this.form = h('form', { class: 'rule-form', novalidate: true },
       fieldRows(this.f),
       this.ownersBox,
-      h('div', { class: 'check' }, this.sensitive, h('label', { for: this.sensitive.id, text: w.ruleSensitive })),
+      h('div', { class: 'field' }, h('label', { for: this.level.id, text: w.levelLabel }), this.level),
       this.error,
       h('button', { type: 'submit', text: w.ruleAdd }))
     this.form.addEventListener('submit', (event) => {
@@ -118,9 +118,10 @@ export class PlanConsole {
     setText(this.error, missing.length ? w.ruleMissing(missing.length) : '')
     if (missing.length) return missing[0].focus()
     const owners = [...this.ownersBox.querySelectorAll('input:checked')].map((el) => /** @type {HTMLInputElement} */ (el).value)
-    addRule(this.board, { ...typedFields(f), section: f.section.value, text, goal: f.goal.value, owners, sensitive: this.sensitive.checked })
+    const { doc, sensitive, order } = placeFor(this.board, 'agreements', this.level.value)
+    addRule(doc, { ...typedFields(f), section: f.section.value, text, goal: f.goal.value, owners, sensitive, order })
     for (const el of [f.text, f.when, f.check, f.checkBy, f.ifNot, f.start, f.review]) el.value = ''
-    this.sensitive.checked = false
+    this.level.value = 'all'
     for (const box of this.ownersBox.querySelectorAll('input')) /** @type {HTMLInputElement} */ (box).checked = false
     this.review.reset()
     f.text.focus()
@@ -163,7 +164,7 @@ export class PlanConsole {
       ? html`<p class="hint rule-left-out" data-reason=${leftOut}>${w.childLeftOutRule(/** @type {Record<string, string>} */ (w.childLeftOutWhy)[leftOut])}</p>`
       : nothing}<div class="row"><div class="field"><label for=${`${id}-status`}>${w.ruleStatus}</label><select
       id=${`${id}-status`} data-focus-key=${`${id}-status`} @change=${changeStatus}>${STATUSES.map((s) => html`<option value=${s} ?selected=${s === rule.status}
-      >${/** @type {Record<string, string>} */ (w.statuses)[s]}</option>`)}</select></div>${sensitiveSwitch(this.board, 'agreements', rule)}</div>${rule.owners.length
+      >${/** @type {Record<string, string>} */ (w.statuses)[s]}</option>`)}</select></div>${levelChoice(this.board, 'agreements', rule, `${this.id(rule.key)}-level`)}</div>${rule.owners.length
       ? html`<ul class="owner-list" aria-label=${w.owners}>${rule.owners.map((pid) => html`<li><button type="button" class="quiet owner-remove"
         aria-label=${w.ownerRemove(name(pid))} @click=${() => this.unown(rule.key, pid, name(pid))}>${`${name(pid)} ×`}</button></li>`)}</ul>`
       : nothing}${claims.length

@@ -19,7 +19,8 @@ import { Inbox } from './inbox.js'
 import { PairForm } from './pairform.js'
 import { PollConsole } from './pollconsole.js'
 import { PlanConsole } from './planconsole.js'
-import { ItemControls, MAX_ITEM_LENGTH } from './itemcontrols.js'
+import { ItemControls, MAX_ITEM_LENGTH, levelPicker, placeFor } from './itemcontrols.js'
+import { linkPrivate } from './boarddata.js'
 
 /**
  * @typedef {{id: string, name: string, join_code: string | null, join_url: string | null,
@@ -45,6 +46,9 @@ export class RoomColumn {
 
     this.board = new Y.Doc()
     this.provider = new KringProvider(window.location.origin, { room: room.id }, this.board)
+    // The facilitator-only items and rules: shown and edited in place among the board's.
+    this.privateDoc = this.provider.doc('private')
+    linkPrivate(this.board, this.privateDoc)
     this.status = h('p', { class: 'status', 'data-state': 'connecting', text: t.connecting })
 
     this.code = h('p', { class: 'join-code', id: `${base}-code` })
@@ -81,6 +85,7 @@ export class RoomColumn {
     this._stopBoard = showBoard(this.boardView, this.board, {
       style: 'compact',
       level: 4,
+      privateDoc: this.privateDoc,
       extra: this.copyPanel ? (item) => this._pick(item) : undefined,
       actions: (item) => item.root === 'agreements' ? this.plan.actions(/** @type {any} */ (item)) : this.items.actions(/** @type {any} */ (item))
     })
@@ -208,7 +213,7 @@ export class RoomColumn {
     const category = h('select', { id: `${base}-category` },
       CATEGORIES.map((c) => h('option', { value: c, text: categoryLabel(c) })))
     const text = h('input', { id: `${base}-text`, maxlength: MAX_ITEM_LENGTH, autocomplete: 'off', required: true })
-    const sensitive = h('input', { type: 'checkbox', id: `${base}-sensitive` })
+    const level = levelPicker(`${base}-level`)
     const jargon = h('p', { class: 'warning jargon-warning', hidden: true, 'aria-live': 'polite' })
     text.addEventListener('input', () => {
       const found = jargonIn(text.value)
@@ -221,17 +226,18 @@ export class RoomColumn {
     const form = h('form', { class: 'add-item', novalidate: true, 'aria-label': t.addItemTitle },
       h('div', { class: 'field' }, h('label', { for: category.id, text: t.category }), category),
       h('div', { class: 'field grow' }, h('label', { for: text.id, text: t.itemText }), text),
-      h('div', { class: 'check' }, sensitive, h('label', { for: sensitive.id, text: t.sensitive })),
+      h('div', { class: 'field' }, h('label', { for: level.id, text: w.levelLabel }), level),
       h('button', { type: 'submit', text: t.addItem }),
       jargon)
     form.addEventListener('submit', (event) => {
       event.preventDefault()
       const words = text.value.trim().slice(0, MAX_ITEM_LENGTH)
       if (!words) return text.focus()
-      addItem(this.board, { category: category.value, text: words, by: `f:${this.facilitatorId}`, sensitive: sensitive.checked })
+      const { doc, sensitive, order } = placeFor(this.board, 'framework', level.value)
+      addItem(doc, { category: category.value, text: words, by: `f:${this.facilitatorId}`, sensitive, order })
       text.value = ''
       jargon.hidden = true
-      sensitive.checked = false
+      level.value = 'all'
       text.focus()
       announce(t.announceAdded)
     })

@@ -1,7 +1,8 @@
 """What a copy between the rooms of a split meeting would write: the plan, its digest, and the writer.
 
-Only the framework, the agreements and "shared" child-tool entries may cross; nothing sensitive
-and no attribution (it names someone of the other parent's network).
+Only the framework, the agreements and "shared" child-tool entries may cross; nothing sensitive,
+nothing facilitator-only (those are in the source room's `private` document, not on its board) and
+no attribution (it names someone of the other parent's network).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from pycrdt import Doc, Map, Text
 
-from server.rooms.schema import CHILD_TOOLS
+from server.rooms.schema import CHILD_TOOLS, LEVELLED_ROOTS
 
 COPYABLE_ROOTS = ("framework", "agreements", CHILD_TOOLS)
 
@@ -43,11 +44,20 @@ def _is_sensitive(value: Any) -> bool:
 _ATTRIBUTION = ("by", "raised_by", "owners", "marks", "check_by")  # check_by may name the other side's network
 
 
-def plan(source: Doc[Any], target: Doc[Any], wanted: list[tuple[str, str]]) -> CopyPlan:
+def plan(source: Doc[Any], target: Doc[Any], wanted: list[tuple[str, str]], hidden: Doc[Any] | None = None) -> CopyPlan:
+    """`hidden` is the source room's `private` document: an entry there is refused as facilitator-only."""
     result = CopyPlan()
     for root, key in wanted:
         if root not in COPYABLE_ROOTS:
             result.refused.append({"root": root, "key": key, "reason": "not_allowed"})
+            continue
+        if (
+            root in LEVELLED_ROOTS
+            and hidden is not None
+            and key not in source.get(root, type=Map)
+            and key in hidden.get(root, type=Map)
+        ):
+            result.refused.append({"root": root, "key": key, "reason": "facilitator_only"})
             continue
         item = source.get(root, type=Map).get(key)
         value = item.to_py() if isinstance(item, Map) else None

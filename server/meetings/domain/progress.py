@@ -13,7 +13,7 @@ from pycrdt import Doc, Map
 
 from server.meetings.domain.copy_plan import board_value
 from server.meetings.domain.parts import KringParts
-from server.rooms.schema import BOARD
+from server.rooms.schema import BOARD, PRIVATE
 from server.store.models import MeetingRoom, Participant
 
 # A case meets every few weeks for a year or two: more than this is a loop, not a history.
@@ -46,22 +46,31 @@ def carried(board: Doc[Any]) -> dict[str, dict[str, dict[str, Any]]]:
 
 async def carry_over(kring: KringParts, earlier_room: str, new_room: str) -> int:
     """Write the earlier room's framework and plan into the new room as the server, keys kept (so a
-    rule's status can be followed from meeting to meeting); returns how many entries."""
+    rule's status can be followed from meeting to meeting); returns how many entries. The
+    facilitator-only ones go from the earlier room's `private` document into the new room's: they
+    stay on no phone."""
     values = carried(await kring.live.copy_of(earlier_room, BOARD))
+    hidden = carried(await kring.live.copy_of(earlier_room, PRIVATE))
     labels = (await kring.live.copy_of(earlier_room, BOARD)).get("meta", type=Map).get("labels")
 
-    def mutate(doc: Doc[Any]) -> None:
-        for root, entries in values.items():
-            target = doc.get(root, type=Map)
-            for key, value in entries.items():
-                target[key] = board_value(value)
-        if isinstance(labels, str):
-            doc.get("meta", type=Map)["labels"] = labels
+    def writer(found: dict[str, dict[str, dict[str, Any]]], with_labels: bool) -> Any:
+        def mutate(doc: Doc[Any]) -> None:
+            for root, entries in found.items():
+                target = doc.get(root, type=Map)
+                for key, value in entries.items():
+                    target[key] = board_value(value)
+            if with_labels and isinstance(labels, str):
+                doc.get("meta", type=Map)["labels"] = labels
+
+        return mutate
 
     count = sum(len(v) for v in values.values())
+    only = sum(len(v) for v in hidden.values())
+    if only:
+        await kring.live.edit(new_room, PRIVATE, writer(hidden, False))
     if count or isinstance(labels, str):
-        await kring.live.edit(new_room, BOARD, mutate)
-    return count
+        await kring.live.edit(new_room, BOARD, writer(values, True))
+    return count + only
 
 
 async def lineage(kring: KringParts, room: MeetingRoom) -> list[MeetingRoom]:
@@ -233,7 +242,11 @@ async def progress_of(kring: KringParts, room: MeetingRoom) -> dict[str, Any]:
                 pair_titles[pair] = (
                     str(item.get("text", "")) if isinstance(item, dict) else str(round_.get("title", ""))
                 )
-        for key, rule in (board.get("agreements", type=Map).to_py() or {}).items():
+        # The facilitator-only rules too (this is the facilitator's view); the board's copy counts
+        # while a rule is halfway between the two documents.
+        hidden = (await kring.live.copy_of(here.id, PRIVATE)).get("agreements", type=Map).to_py() or {}
+        shown = board.get("agreements", type=Map).to_py() or {}
+        for key, rule in {**hidden, **shown}.items():
             if not isinstance(rule, dict):
                 continue
             line = rules.setdefault(key, {"key": key, "text": "", "section": "", "statuses": [None] * len(rooms)})

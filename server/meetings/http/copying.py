@@ -24,7 +24,7 @@ from server.meetings.http.access import meeting_of, require_open
 from server.meetings.http.bodies import read_body
 from server.meetings.http.endpoint import ApiError, not_found, parts
 from server.meetings.http.session import current_facilitator
-from server.rooms.schema import BOARD, CHILD_TOOLS
+from server.rooms.schema import BOARD, CHILD_TOOLS, PRIVATE
 from server.store.meetings import RoomAccess
 from server.store.models import Facilitator, Meeting
 
@@ -66,7 +66,9 @@ async def _plan_for(request: Request) -> tuple[CopyRequest, CopyPlan]:
     live = parts(request).live
     source = await live.copy_of(asked.source.room_id, BOARD)
     target = await live.copy_of(asked.target.room_id, BOARD)
-    return asked, plan(source, target, asked.wanted)
+    # Only to say why a facilitator-only entry is refused: nothing is ever copied from there.
+    hidden = await live.copy_of(asked.source.room_id, PRIVATE)
+    return asked, plan(source, target, asked.wanted, hidden)
 
 
 async def preview(request: Request) -> Response:

@@ -277,7 +277,7 @@ class CopyPlanItem(TypedDict):
 class CopyPlanRefusal(TypedDict):
     root: str
     key: str
-    reason: Annotated[str, OneOf(("sensitive", "not_found", "not_allowed", "not_shared"))]
+    reason: Annotated[str, OneOf(("sensitive", "facilitator_only", "not_found", "not_allowed", "not_shared"))]
 
 
 class CopyPlan(TypedDict):
@@ -351,7 +351,8 @@ class RoomExport(TypedDict):
         list[ExportCategory],
         Field(
             description="one entry per category, in the board's order; items with text, who raised them, "
-            "`sensitive`, the pair, and everyone's marks"
+            "`sensitive`, `facilitator_only` (kept in the private document: on no phone), the pair, and "
+            "everyone's marks"
         ),
     ]
     danger_statements: list[ExportDanger]
@@ -361,7 +362,7 @@ class RoomExport(TypedDict):
             Anything,
             Field(
                 description="id, section, text, goal, owners, claimed_by, when, check, check_by, if_not_kept, "
-                "start, review, status, sensitive"
+                "start, review, status, sensitive, facilitator_only"
             ),
         ]
     ]

@@ -21,7 +21,7 @@ from server.meetings.domain.errors import ApiError
 from server.meetings.domain.parts import KringParts
 from server.meetings.domain.people import first_name
 from server.meetings.render.wording import LABEL_SETS, label_set
-from server.rooms.schema import BOARD, CATEGORIES, CHILD_TOOLS
+from server.rooms.schema import BOARD, CATEGORIES, CHILD_TOOLS, LEVELLED_ROOTS, PRIVATE
 from server.store.meetings import RoomAccess
 
 # Bumped when a field changes meaning or goes; adding a field does not bump it.
@@ -72,6 +72,14 @@ async def room_content(kring: KringParts, access: RoomAccess) -> dict[str, Any]:
         root: board(root, type=Map).to_py() or {}
         for root in ("framework", "marks", "claims", "agreements", "poll", "people", "meta", CHILD_TOOLS)
     }
+    # The facilitator-only items and rules (the private document, same roots and keys): the record is
+    # the facilitators', so it holds them too, marked. While a move is halfway, the board's copy counts.
+    private = (await kring.live.copy_of(access.room_id, PRIVATE)).get
+    hidden: dict[str, set[str]] = {}
+    for root in LEVELLED_ROOTS:
+        kept = {k: v for k, v in (private(root, type=Map).to_py() or {}).items() if k not in roots[root]}
+        hidden[root] = set(kept)
+        roots[root] = {**roots[root], **kept}
     on_board = roots["people"]
     names = {p.id: p.name for p in participants}
 
@@ -105,7 +113,8 @@ async def room_content(kring: KringParts, access: RoomAccess) -> dict[str, Any]:
             "category": category,
             "text": text,
             "raised_by": {"role": "facilitator"} if by.startswith("f:") or not by else person(by),
-            "sensitive": raw.get("sensitive") is True,
+            "sensitive": raw.get("sensitive") is True or key in hidden["framework"],
+            "facilitator_only": key in hidden["framework"],
             "pair": _text(raw.get("pair")) or None,
             "marks": marks.get(key, []),
         }
@@ -124,7 +133,13 @@ async def room_content(kring: KringParts, access: RoomAccess) -> dict[str, Any]:
         for category in CATEGORIES
     ]
     dangers = [
-        {"id": item["id"], "text": item["text"], "sensitive": item["sensitive"], "safety_goal": brief(item["pair"])}
+        {
+            "id": item["id"],
+            "text": item["text"],
+            "sensitive": item["sensitive"],
+            "facilitator_only": item["facilitator_only"],
+            "safety_goal": brief(item["pair"]),
+        }
         for item in items.values()
         if item["category"] == "danger"
     ]
@@ -173,7 +188,8 @@ async def room_content(kring: KringParts, access: RoomAccess) -> dict[str, Any]:
                 "start": _text(raw.get("start")) or None,
                 "review": _text(raw.get("review")) or None,
                 "status": status if status in STATUSES else "proposed",
-                "sensitive": raw.get("sensitive") is True,
+                "sensitive": raw.get("sensitive") is True or key in hidden["agreements"],
+                "facilitator_only": key in hidden["agreements"],
             }
         )
 

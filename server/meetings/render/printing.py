@@ -109,7 +109,7 @@ def report_html(content: dict[str, Any], lang: str) -> str:
             label = labels["categories"].get(section["category"], section["label"])
             parts.append(f'<p><strong>{e(label)}</strong></p><ul class="items">')
             for item in section["items"]:
-                tag = f'<span class="tag">{e(words["sensitive"])}</span>' if item["sensitive"] else ""
+                tag = _level_tag(item, words)
                 marks = ", ".join(f"{m['name']}: {words['marks'][m['mark']]}" for m in item["marks"])
                 marks_html = f' <span class="marks">({e(marks)})</span>' if marks else ""
                 by = f' <span class="by">{e(words["by"])} {e(_who(item["raised_by"], words))}</span>'
@@ -184,9 +184,16 @@ def _rule(rule: dict[str, Any], words: Words) -> str:
         (words["review"], rule["review"] or ""),
         (words["rule_status"], words["statuses"].get(rule["status"], rule["status"])),
     ]
-    tag = f'<span class="tag">{e(words["sensitive"])}</span>' if rule["sensitive"] else ""
+    tag = _level_tag(rule, words)
     details = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows if v)
     return f'<div class="rule"><p class="what">{e(rule["text"])}{tag}</p><dl>{details}</dl></div>'
+
+
+def _level_tag(entry: dict[str, Any], words: dict[str, Any]) -> str:
+    """The mark of an item or rule the phones see but not the wall, or that only the facilitators saw."""
+    if entry.get("facilitator_only"):
+        return f'<span class="tag">{escape(words["facilitator_only"])}</span>'
+    return f'<span class="tag">{escape(words["sensitive"])}</span>' if entry["sensitive"] else ""
 
 
 # What the children are told: the rules that were agreed (not a proposal, not one that failed),

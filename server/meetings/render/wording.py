@@ -28,6 +28,7 @@ def label_set(name: str) -> dict[str, Any]:
 FROM_SCREEN: dict[str, tuple[str, ...]] = {
     "facilitator": ("people", "roles", "facilitator"),
     "sensitive": ("ui", "sensitiveBadge"),
+    "facilitator_only": ("ui", "facilitatorOnlyBadge"),
     "round": ("board", "scaleTitle"),
     "no_scores": ("board", "noScores"),
     "score": ("board", "scoreValue"),

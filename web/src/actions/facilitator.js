@@ -1,27 +1,46 @@
 // Every write the facilitator's console makes: the board (framework, proposals' decisions, the
-// safety plan, the scaling question, what the wall shows, the /r/<room> list) and a person's own
-// document p.<pid> for a score given without a phone. The table `WRITES` in server/rooms/schema.py
+// safety plan, the scaling question, what the wall shows, the /r/<room> list), the room's `private`
+// document (items and rules for the facilitators only: the item and rule functions write either
+// document, the one they are given) and a person's own document p.<pid> for a score given without a phone. The table `WRITES` in server/rooms/schema.py
 // says what each writes where; tests/test_actions.py runs these functions in Node against it.
 // The callers check what people typed; these write what they are given.
 
 import * as Y from 'yjs'
-import { listOf, newKey, nextOrder } from '../boarddata.js'
+import { listOf, newKey, nextOrder, privateOf } from '../boarddata.js'
 import { replaceText } from './text.js'
+
+/**
+ * An entry of the board, or (facilitator-only) of the room's `private` document linked to it
+ * (boarddata.js linkPrivate), with the document that holds it.
+ * @param {Y.Doc} board
+ * @param {'framework' | 'agreements'} root
+ * @param {string} key
+ * @returns {{doc: Y.Doc, map: Y.Map<unknown>} | null}
+ */
+function located (board, root, key) {
+  const shown = board.getMap(root).get(key)
+  if (shown instanceof Y.Map) return { doc: board, map: shown }
+  const other = privateOf(board)
+  const hidden = other ? other.getMap(root).get(key) : undefined
+  return other && hidden instanceof Y.Map ? { doc: other, map: hidden } : null
+}
 
 // -- framework items ------------------------------------------------------------------------------
 
 /**
  * @param {Y.Doc} board
- * @param {{category: string, text: string, by: string, sensitive: boolean}} item
+ * @param {Y.Doc} board the board, or the `private` document for a facilitator-only item
+ * @param {{category: string, text: string, by: string, sensitive: boolean, order?: number}} item
+ *   order: where it goes (after everything in `board` when not given)
  */
-export function addItem (board, { category, text, by, sensitive }) {
+export function addItem (board, { category, text, by, sensitive, order }) {
   const framework = board.getMap('framework')
   framework.set(newKey(), new Y.Map([
     ['category', category],
     ['text', new Y.Text(text)],
     ['by', by],
     ['sensitive', sensitive],
-    ['order', nextOrder(framework)]
+    ['order', order ?? nextOrder(framework)]
   ]))
 }
 
@@ -30,14 +49,15 @@ export function addItem (board, { category, text, by, sensitive }) {
 /**
  * A danger statement and its safety goal, written at once, each naming the other as its pair.
  * @param {Y.Doc} board
- * @param {{by: string, sensitive: boolean, danger: Half, goal: Half}} pair
+ * @param {Y.Doc} board the board, or the `private` document for a facilitator-only pair
+ * @param {{by: string, sensitive: boolean, danger: Half, goal: Half, order?: number}} pair
  */
-export function addPair (board, { by, sensitive, danger, goal }) {
+export function addPair (board, { by, sensitive, danger, goal, order: at }) {
   const framework = board.getMap('framework')
   const dangerKey = newKey()
   const goalKey = newKey()
   board.transact(() => {
-    const order = nextOrder(framework)
+    const order = at ?? nextOrder(framework)
     /** @param {string} category @param {Half} half @param {string} pair @param {number} n */
     const item = (category, half, pair, n) => new Y.Map([
       ['category', category],
@@ -60,9 +80,10 @@ export function addPair (board, { by, sensitive, danger, goal }) {
  * @param {string | null} category null keeps the item where it is
  */
 export function editItem (board, key, words, category) {
-  const map = board.getMap('framework').get(key)
-  if (!(map instanceof Y.Map)) return
-  board.transact(() => {
+  const found = located(board, 'framework', key)
+  if (!found) return
+  const { doc, map } = found
+  doc.transact(() => {
     replaceText(map, 'text', words)
     if (category) map.set('category', category)
   })
@@ -74,22 +95,67 @@ export function editItem (board, key, words, category) {
  * @param {string} category
  */
 export function moveItem (board, key, category) {
-  const map = board.getMap('framework').get(key)
-  if (map instanceof Y.Map) map.set('category', category)
+  const found = located(board, 'framework', key)
+  if (found) found.map.set('category', category)
 }
 
 /**
- * A sensitive entry never reaches the wall nor another room.
+ * A fresh copy of an entry, to be written into another document: shared texts, lists and maps are
+ * made anew (a shared type belongs to one document).
+ * @param {Y.Map<unknown>} map
+ * @returns {Y.Map<unknown>}
+ */
+function copyOf (map) {
+  /** @type {Y.Map<unknown>} */
+  const copy = new Y.Map()
+  map.forEach((value, name) => {
+    if (value instanceof Y.Text) copy.set(name, new Y.Text(value.toString()))
+    else if (value instanceof Y.Array) copy.set(name, Y.Array.from(value.toArray()))
+    else if (value instanceof Y.Map) copy.set(name, copyOf(value))
+    else copy.set(name, value)
+  })
+  return copy
+}
+
+/**
+ * How far an item or a rule reaches: 'all'; 'sensitive', on the phones but never on the wall nor
+ * in another room; or 'facilitator', in the facilitators' `private` document only, under the same
+ * key: taken off the board (with the marks or claims on it), so no phone holds it any more.
+ * Moving writes the new place first: for a moment it is in both documents, never in neither.
  * @param {Y.Doc} board
+ * @param {Y.Doc} privateDoc the room's `private` document
  * @param {'framework' | 'agreements'} root
  * @param {string} key
- * @param {boolean} on
+ * @param {'all' | 'sensitive' | 'facilitator'} level
  * @returns {boolean} false when there is no such entry
  */
-export function setSensitive (board, root, key, on) {
-  const map = board.getMap(root).get(key)
-  if (!(map instanceof Y.Map)) return false
-  map.set('sensitive', on)
+export function setLevel (board, privateDoc, root, key, level) {
+  const shown = board.getMap(root).get(key)
+  const hidden = privateDoc.getMap(root).get(key)
+  if (level === 'facilitator') {
+    if (hidden instanceof Y.Map && !(shown instanceof Y.Map)) return true
+    if (!(shown instanceof Y.Map)) return false
+    const copy = copyOf(shown)
+    copy.set('sensitive', true) // should it ever be read as a board entry, it is still never shown nor copied
+    privateDoc.getMap(root).set(key, copy)
+    board.transact(() => {
+      board.getMap(root).delete(key)
+      const on = board.getMap(root === 'framework' ? 'marks' : 'claims')
+      for (const name of [...on.keys()]) if (name.startsWith(`${key}|`)) on.delete(name)
+    })
+    return true
+  }
+  const sensitive = level === 'sensitive'
+  if (shown instanceof Y.Map) {
+    if (shown.get('sensitive') !== sensitive) shown.set('sensitive', sensitive)
+    if (hidden instanceof Y.Map) privateDoc.getMap(root).delete(key) // a move interrupted halfway
+    return true
+  }
+  if (!(hidden instanceof Y.Map)) return false
+  const copy = copyOf(hidden)
+  copy.set('sensitive', sensitive)
+  board.getMap(root).set(key, copy)
+  privateDoc.getMap(root).delete(key)
   return true
 }
 
@@ -98,6 +164,11 @@ export function setSensitive (board, root, key, on) {
  * @param {string} key
  */
 export function removeItem (board, key) {
+  const found = located(board, 'framework', key)
+  if (found && found.doc !== board) {
+    found.doc.getMap('framework').delete(key) // facilitator-only: nobody marked it
+    return
+  }
   const marks = board.getMap('marks')
   board.transact(() => {
     board.getMap('framework').delete(key)
@@ -160,8 +231,8 @@ export function declineProposal (board, key) {
 
 /**
  * A new rule, proposed until the network agrees on it.
- * @param {Y.Doc} board
- * @param {RuleFields & {owners: string[], sensitive: boolean}} rule
+ * @param {Y.Doc} board the board, or the `private` document for a facilitator-only rule
+ * @param {RuleFields & {owners: string[], sensitive: boolean, order?: number}} rule
  */
 export function addRule (board, rule) {
   const agreements = board.getMap('agreements')
@@ -177,7 +248,7 @@ export function addRule (board, rule) {
     ['review', rule.review],
     ['status', 'proposed'],
     ['sensitive', rule.sensitive],
-    ['order', nextOrder(agreements)]
+    ['order', rule.order ?? nextOrder(agreements)]
   ])
   if (rule.goal) entry.set('goal', rule.goal)
   agreements.set(newKey(), entry)
@@ -189,9 +260,10 @@ export function addRule (board, rule) {
  * @param {RuleFields} rule
  */
 export function editRule (board, key, rule) {
-  const map = board.getMap('agreements').get(key)
-  if (!(map instanceof Y.Map)) return
-  board.transact(() => {
+  const found = located(board, 'agreements', key)
+  if (!found) return
+  const { doc, map } = found
+  doc.transact(() => {
     replaceText(map, 'text', rule.text)
     map.set('section', rule.section)
     if (rule.goal) map.set('goal', rule.goal)
@@ -211,8 +283,8 @@ export function editRule (board, key, rule) {
  * @param {string} status
  */
 export function setRuleStatus (board, key, status) {
-  const map = board.getMap('agreements').get(key)
-  if (map instanceof Y.Map) map.set('status', status)
+  const found = located(board, 'agreements', key)
+  if (found) found.map.set('status', status)
 }
 
 /**
@@ -220,6 +292,11 @@ export function setRuleStatus (board, key, status) {
  * @param {string} key
  */
 export function removeRule (board, key) {
+  const found = located(board, 'agreements', key)
+  if (found && found.doc !== board) {
+    found.doc.getMap('agreements').delete(key) // facilitator-only: nobody could claim it
+    return
+  }
   const claims = board.getMap('claims')
   board.transact(() => {
     board.getMap('agreements').delete(key)
@@ -235,16 +312,17 @@ export function removeRule (board, key) {
  * @returns {boolean} false when there is no such rule or person
  */
 export function confirmOwner (board, ruleKey, pid) {
-  const rule = board.getMap('agreements').get(ruleKey)
-  if (!(rule instanceof Y.Map) || !pid) return false
-  board.transact(() => {
+  const found = located(board, 'agreements', ruleKey)
+  if (!found || !pid) return false
+  const { doc, map: rule } = found
+  doc.transact(() => {
     const owners = rule.get('owners')
     if (owners instanceof Y.Array) {
       if (!owners.toArray().includes(pid)) owners.push([pid])
     } else {
       rule.set('owners', Y.Array.from([...listOf(owners).filter((p) => p !== pid), pid]))
     }
-    board.getMap('claims').delete(`${ruleKey}|${pid}`)
+    if (doc === board) board.getMap('claims').delete(`${ruleKey}|${pid}`)
   })
   return true
 }
@@ -256,8 +334,9 @@ export function confirmOwner (board, ruleKey, pid) {
  * @returns {boolean} false when there is no such rule
  */
 export function removeOwner (board, ruleKey, pid) {
-  const rule = board.getMap('agreements').get(ruleKey)
-  if (!(rule instanceof Y.Map)) return false
+  const found = located(board, 'agreements', ruleKey)
+  if (!found) return false
+  const rule = found.map
   const owners = rule.get('owners')
   if (owners instanceof Y.Array) {
     const at = owners.toArray().indexOf(pid)
