@@ -124,7 +124,7 @@ async def test_the_switch_on_each_view_changes_the_words_and_holds_for_the_sessi
     await page.goto(where["meeting"])  # typed, without ?lang=
     await expect(page.get_by_role("link", name="Back to cases")).to_be_visible()
     column = page.locator(".room-column").first
-    await column.locator(".add-item select").select_option("strengths")
+    await column.locator(".add-item select:not(.level-select)").select_option("strengths")
     await column.locator(".add-item input[maxlength='2000']").fill(ITEM)
     await column.locator(".add-item button[type=submit]").click()
     await expect(column.locator(".board-view .card-text", has_text=ITEM)).to_be_visible()

@@ -177,9 +177,9 @@ async def test_the_board_and_the_wall_carry_an_initial_only_for_two_of_the_same_
         assert all("initial" not in p for p in (await people()).values())
         bakker = await add("Kees Bakker", "family")
         board = await people()
-        assert board[vries] == {"name": "Kees", "relation": "parent", "initial": "V"}
-        assert board[bakker] == {"name": "Kees", "relation": "family", "initial": "B"}
-        assert board[sanne] == {"name": "Sanne", "relation": "parent"}  # nobody else is Sanne
+        assert board[vries] == {"name": "Kees", "relation": "parent", "initial": "V", "in_person": True}
+        assert board[bakker] == {"name": "Kees", "relation": "family", "initial": "B", "in_person": True}
+        assert board[sanne] == {"name": "Sanne", "relation": "parent", "in_person": True}  # nobody else is Sanne
         wall = wall_of(await live_of(server).copy_of(room, "board"))["people"]
         assert wall[vries] == {"name": "Kees", "relation": "parent", "initial": "V"}
         assert wall[sanne] == {"name": "Sanne", "relation": "parent"}
