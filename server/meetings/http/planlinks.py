@@ -187,13 +187,15 @@ class LinkEndpoints:
         self.throttle = throttle
 
     async def _holder(self, request: Request, token: str | None) -> tuple[PlanLink, Participant, RoomAccess]:
+        if not token:
+            raise _gone()  # no link at all is not a guess: nothing to throttle
         address = client_address(request)
         wait = self.throttle.retry_after(address)
         if wait:
             log.warning("plan link throttled", extra={"retry_after": wait})
             raise too_many(wait)
         store = parts(request).meetings
-        link = await store.plan_link_by_token(token) if token and len(token) <= MAX_TOKEN else None
+        link = await store.plan_link_by_token(token) if len(token) <= MAX_TOKEN else None
         person = await store.participant(link.participant_id) if link else None
         access = await store.room_access(link.room_id) if link else None
         if link is None or person is None or access is None:
