@@ -113,7 +113,7 @@ function ruleCard (rule, where, shown) {
               ${VERDICTS.map((v) => html`<label class="choice"><input type="radio" name="verdict" value=${v}> ${j.verdicts[v]}</label>`)}
             </fieldset>
             <label for=${`${id}-day`}>${j.dayLabel}</label>
-            <input id=${`${id}-day`} name="day" type="date" max=${shown.today} .value=${shown.today}>
+            <input id=${`${id}-day`} name="day" type="date" max=${shown.today} value=${shown.today}>
             <label for=${`${id}-note`}>${j.noteLabel}</label>
             <textarea id=${`${id}-note`} name="note" maxlength="500" rows="3"></textarea>
             <button type="submit">${j.send}</button>
