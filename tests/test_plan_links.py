@@ -8,6 +8,7 @@ and limited, and go with the meeting.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,11 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
+from alembic import command
 from pycrdt import Array, Doc, Map, Text
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from server.cookie_names import PLAN_COOKIE
 from server.meetings.domain import network_links
+from server.store.engine import create_engine
+from server.store.migrate import alembic_config, migrate
 from tests.log_helpers import MARKER, production_logs
 from tests.meetings_helpers import api_client, browser, facilitator, from_address, split_meeting, store_of
 from tests.utils import RunningServer, run_server, settings_for
@@ -347,3 +351,19 @@ def test_journal_of_counts_a_week() -> None:
     assert [r["flagged"] for r in found["rules"]] == [False, True, False]
     assert found["rules"][0]["reports"][0]["kind"] == "parent"
     assert found["rules"][0]["reports"][0]["first_name"] == "Moeder"
+
+
+async def test_migration_0007_goes_down_and_up_again(database_url: str) -> None:
+    async def tables() -> set[str]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+        finally:
+            await engine.dispose()
+
+    assert {"plan_links", "journal_entries"} <= await tables()
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0006")
+    assert not {"plan_links", "journal_entries"} & await tables()
+    await asyncio.to_thread(migrate, database_url)
+    assert {"plan_links", "journal_entries"} <= await tables()
