@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Browser, expect
 from pycrdt import Array, Doc, Map, Text
 
-from tests.browser import ARTIFACTS, browser, require_bundles, watched_page
+from tests.browser import ARTIFACTS, axe_violations, browser, describe_violations, require_bundles, watched_page
 from tests.test_browser_board import ORIGIN_HEADER, meeting_with_room
 from tests.test_browser_meetings import CONSOLE, PHONE, logged_in_context
 from tests.utils import RunningServer
@@ -80,6 +80,10 @@ async def test_a_link_made_on_the_console_reports_into_the_journal(server: Runni
     [cookie] = [c for c in await phone_context.cookies() if c["name"] == "kring_plan"]
     assert cookie["httpOnly"] and cookie["expires"] == -1
     await phone.page.screenshot(path=str(ARTIFACTS / "plan-link-phone-360x740.png"), full_page=True)
+    # WCAG 2.2 AA with the report form open, at 360 px, and nothing wider than the phone.
+    violations = await axe_violations(phone.page)
+    assert not violations, describe_violations(violations)
+    assert await phone.page.evaluate("document.documentElement.scrollWidth") <= 360
 
     await panel.get_by_role("button", name="Vernieuwen").click()
     flagged = panel.locator(".journal-rules li.is-flagged", has_text=RULE)
