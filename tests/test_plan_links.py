@@ -187,12 +187,19 @@ async def test_one_link_per_person_and_ending_the_plan_ends_them_all(server: Run
             assert (await phone.get("/api/plan")).status_code == 401
             await _open(phone, new)
             assert (await phone.get("/api/plan")).status_code == 200
+            # Removing the person from the room ends their link too.
+            _juf2, juf_again = await _link(family, family.mother, family.juf)
+            async with browser(server) as juf_phone:
+                await _open(juf_phone, juf_again)
+                assert (await juf_phone.get("/api/plan")).status_code == 200
+                assert (await fatima.post(f"/api/participants/{family.juf}/remove", json={})).status_code < 300
+                assert (await juf_phone.get("/api/plan")).status_code == 401
             assert (await fatima.post(f"/api/rooms/{family.mother}/links/end", json={})).status_code == 204
             assert (await phone.get("/api/plan")).status_code == 401
             await _open(phone, juf)
             assert (await phone.get("/api/plan")).status_code == 401
         states = [link["state"] for link in (await fatima.get(f"/api/rooms/{family.mother}/journal")).json()["links"]]
-        assert states == ["revoked"] * 3
+        assert states == ["revoked"] * 4
 
 
 async def test_wrong_links_are_throttled_per_address(server: RunningServer) -> None:

@@ -198,7 +198,8 @@ class LinkEndpoints:
         link = await store.plan_link_by_token(token) if len(token) <= MAX_TOKEN else None
         person = await store.participant(link.participant_id) if link else None
         access = await store.room_access(link.room_id) if link else None
-        if link is None or person is None or access is None:
+        # Someone the facilitator removed from the room has no way back in through a link either.
+        if link is None or person is None or access is None or person.status == "removed":
             self.throttle.failed(address)
             raise _gone()
         return link, person, access
