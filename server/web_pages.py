@@ -103,6 +103,15 @@ async def projector(request: Request) -> Response:
     return _page(request, '<title data-i18n="pageProjector">Kring · Projector</title>', body, "projector")
 
 
+async def plan(request: Request) -> Response:
+    # A network member's plan between meetings; /l/<token> put the link in a session cookie.
+    body = f"""{_topbar()}
+<main id="main" class="page narrow phone plan-page" aria-busy="true">
+<div id="view"></div>
+</main>"""
+    return _page(request, '<title data-i18n="pagePlan">Kring · Ons plan</title>', body, "plan")
+
+
 def routes() -> list[Route]:
     return [
         Route("/login", login, methods=["GET"]),
@@ -111,4 +120,5 @@ def routes() -> list[Route]:
         Route("/join", join, methods=["GET"]),
         Route("/board", board, methods=["GET"]),
         Route("/projector", projector, methods=["GET"]),
+        Route("/plan", plan, methods=["GET"]),
     ]

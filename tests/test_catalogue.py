@@ -26,6 +26,7 @@ READERS: dict[str, list[tuple[list[Path], str]]] = {
     ],
     "board": [(sorted(WEB_SRC.glob("*.js")), r"\bw\.{key}\b")],
     "child": [(sorted(WEB_SRC.glob("*.js")), r"\bc\.{key}\b")],
+    "journal": [(sorted(WEB_SRC.glob("*.js")), r"\bj\.{key}\b")],
     "people": [([WEB_SRC / "labels.js"], r"\b(?:people|labels)\.{key}\b")],
     "print": [([ROOT / "server" / "meetings" / "render" / "printing.py"], r"""words\[["']{key}["']\]""")],
 }
@@ -126,7 +127,7 @@ def test_the_web_client_bundles_every_catalogue() -> None:
     source = (WEB_SRC / "catalogue.js").read_text(encoding="utf-8")
     for lang in languages():
         assert f"import * as {lang} from '../../server/catalogue/{lang}.json'" in source, lang
-        for section in ("ui", "board", "child", "people"):
+        for section in ("ui", "board", "child", "people", "journal"):
             assert f"{lang}: {lang}.{section}" in source, (lang, section)
 
 

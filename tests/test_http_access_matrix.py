@@ -23,7 +23,16 @@ from server.meetings.http.routes import routes
 from tests.meetings_helpers import PASSWORD, browser, split_meeting, store_of
 from tests.utils import RunningServer
 
-CALLERS = ["anonymous", "participant-a", "participant-b", "facilitator", "other-facilitator", "removed", "projector"]
+CALLERS = [
+    "anonymous",
+    "participant-a",
+    "participant-b",
+    "facilitator",
+    "other-facilitator",
+    "removed",
+    "projector",
+    "link-a",  # a network member's personal link to room A's plan (kring_plan cookie)
+]
 FACILITATORS = {"facilitator"}
 ANY_FACILITATOR = {"facilitator", "other-facilitator"}
 
@@ -73,6 +82,13 @@ async def world(server: RunningServer, tmp_path: Path, monkeypatch: pytest.Monke
         json={"house": "good", "photo": ids["photo"], "visibility": "room", "consent": CONSENT},
     )
     ids["entry"] = entry.json()["entry"]
+    # A network member of room A with a personal link, and an agreed rule of room A's plan to report on.
+    linked, _token = await store.add_participant(room_a["id"], "Buurvrouw", "friend", admitted=True)
+    rule = Map({"section": "immediate", "text": "Oma haalt op", "status": "agreed"})
+    await server.kring.live.edit(room_a["id"], "board", lambda d: d.get("agreements", type=Map).__setitem__("r1", rule))
+    made = await clients["facilitator"].post(f"/api/rooms/{room_a['id']}/links", json={"participant_id": linked.id})
+    ids["link"] = made.json()["link"]["id"]
+    clients["link-a"].cookies.set("kring_plan", made.json()["url"].rsplit("/l/", 1)[1])
     link = await clients["facilitator"].post(f"/api/rooms/{room_a['id']}/projector", json={})
     clients["projector"].headers["Authorization"] = f"Bearer {link.json()['url'].split('#', 1)[1]}"
     yield World(clients, ids)
@@ -135,6 +151,14 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("PATCH", "/api/rooms/{room_a}/childtools/{entry}", {"visibility": "shared"}, FACILITATORS),
     ("DELETE", "/api/rooms/{room_a}/childtools/{entry}", {}, FACILITATORS),
     ("POST", "/api/rooms/{room_a}/rounds/{round}/reveal", {}, FACILITATORS),
+    ("GET", "/api/rooms/{room_a}/journal", None, FACILITATORS),
+    ("GET", "/api/plan", None, {"link-a"}),
+    ("POST", "/api/plan/reports", {"rule_id": "r1", "verdict": "held"}, {"link-a"}),
+    ("POST", "/api/rooms/{room_a}/links", {"participant_id": "{participant_a}"}, FACILITATORS),
+    ("POST", "/api/links/{link}/revoke", {}, FACILITATORS),
+    ("POST", "/api/rooms/{room_a}/links/end", {}, FACILITATORS),
+    # Forgetting a link in this browser asks for nothing and answers nothing: open to everyone.
+    ("DELETE", "/api/plan", {}, set(CALLERS)),
     (
         "POST",
         "/api/meetings/{meeting}/copy",

@@ -4,9 +4,11 @@ exception quoting what it failed on), and through a whole meeting. The logs are 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from pycrdt import Awareness, Doc, Map, Text, create_awareness_message, create_update_message
 
@@ -269,3 +271,44 @@ async def test_a_whole_meeting_logs_no_name_and_no_board_text(
 
 def _all_gone(peers: list[Peer]) -> None:
     assert not any(peer.sio.connected for peer in peers)
+
+
+async def test_the_safety_journal_logs_no_note_name_or_link(
+    server: RunningServer, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A network member's link made, opened and used to report with a note, and a report whose write
+    fails with the store quoting the note: no note, no name and no token reaches the logs."""
+    room, pid, _token = await _room_with_phone(server)
+    rule = Map({"section": "immediate", "text": Text(f"Regel {MARKER}"), "status": "agreed"})
+    await live_of(server).edit(room, "board", lambda d: d.get("agreements", type=Map).__setitem__("r1", rule))
+    await store_of(server).add_cofacilitator(
+        (await store_of(server).room_access(room)).case_id,  # type: ignore[union-attr]
+        "fatima@jeugdzorg.test",
+    )
+    note = f"Notitie {MARKER}"
+    # The test's own client logs every URL it asks for, /l/<token> too; the server logs no request line.
+    monkeypatch.setattr(logging.getLogger("httpx"), "disabled", True)
+    with production_logs("debug") as records:
+        async with browser(server) as fatima, browser(server) as phone:
+            login = await fatima.post("/api/session", json={"email": "fatima@jeugdzorg.test", "password": "x" * 16})
+            assert login.status_code == 204
+            made = await fatima.post(f"/api/rooms/{room}/links", json={"participant_id": pid})
+            token = made.json()["url"].rsplit("/l/", 1)[1]
+            assert (await phone.get(f"/l/{token}")).status_code == 303
+            sent = await phone.post("/api/plan/reports", json={"rule_id": "r1", "verdict": "not_held", "note": note})
+            assert sent.status_code == 201, sent.text
+
+            async def failing(*args: Any) -> Any:
+                raise database_error()
+
+            monkeypatch.setattr(store_of(server), "add_journal_entry", failing)
+            # A plain client: a 500 is no documented answer, and this one is meant to happen.
+            async with httpx.AsyncClient(base_url=server.url, headers={"Origin": server.url}) as plain:
+                plain.cookies.set("kring_plan", token)
+                body = {"rule_id": "r1", "verdict": "held", "note": note}
+                assert (await plain.post("/api/plan/reports", json=body)).status_code == 500
+            journal = await fatima.get(f"/api/rooms/{room}/journal")
+            assert note in journal.text  # the facilitator reads it; the logs do not
+        await _logged(records, "journal report")
+    lines = _clean_lines(capfd, [MARKER, token, "Oma"])
+    assert any(line["msg"] == "journal report" for line in lines)

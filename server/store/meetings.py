@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,10 +24,12 @@ from server.store.models import (
     CaseFacilitator,
     Facilitator,
     FacilitatorSession,
+    JournalEntry,
     Meeting,
     MeetingRoom,
     NetworkMember,
     Participant,
+    PlanLink,
     RoomSnapshot,
     RoomUpdate,
 )
@@ -410,6 +412,104 @@ class MeetingStore:
         async with self.sessions.begin() as db:
             await db.execute(delete(NetworkMember).where(NetworkMember.id == member_id))
 
+    # -- the network's links and the safety journal (server.meetings.domain.network_links) --------------
+
+    async def add_plan_link(self, room_id: str, participant_id: str) -> tuple[PlanLink, str]:
+        """A new link for a person; their earlier link (if any) ends: one link per person."""
+        token = new_token()
+        moment = now()
+        async with self.sessions.begin() as db:
+            await db.execute(
+                update(PlanLink)
+                .where(PlanLink.participant_id == participant_id, PlanLink.revoked_at.is_(None))
+                .values(revoked_at=moment)
+            )
+            link = PlanLink(
+                id=new_id(),
+                room_id=room_id,
+                participant_id=participant_id,
+                token_hash=token_hash(token),
+                created_at=moment,
+            )
+            db.add(link)
+        return link, token
+
+    async def plan_links_of(self, room_id: str) -> list[PlanLink]:
+        async with self.sessions() as db:
+            rows = await db.scalars(select(PlanLink).where(PlanLink.room_id == room_id).order_by(PlanLink.created_at))
+            return list(rows)
+
+    async def plan_link(self, link_id: str) -> PlanLink | None:
+        async with self.sessions() as db:
+            return await db.get(PlanLink, link_id)
+
+    async def plan_link_by_token(self, token: str) -> PlanLink | None:
+        """The token's link while it stands: not revoked, and its meeting neither deleted nor deleting."""
+        async with self.sessions() as db:
+            row = (
+                await db.execute(
+                    select(PlanLink, Meeting.status)
+                    .join(MeetingRoom, MeetingRoom.id == PlanLink.room_id)
+                    .join(Meeting, Meeting.id == MeetingRoom.meeting_id)
+                    .where(PlanLink.token_hash == token_hash(token))
+                )
+            ).first()
+        if row is None or row[0].revoked_at is not None or row[1] in ("deleting", "deleted"):
+            return None
+        return row[0]
+
+    async def touch_plan_link(self, link_id: str) -> None:
+        async with self.sessions.begin() as db:
+            await db.execute(update(PlanLink).where(PlanLink.id == link_id).values(last_used_at=now()))
+
+    async def revoke_plan_link(self, link_id: str) -> None:
+        async with self.sessions.begin() as db:
+            await db.execute(
+                update(PlanLink).where(PlanLink.id == link_id, PlanLink.revoked_at.is_(None)).values(revoked_at=now())
+            )
+
+    async def revoke_plan_links_of_room(self, room_id: str) -> int:
+        async with self.sessions.begin() as db:
+            result = await db.execute(
+                update(PlanLink)
+                .where(PlanLink.room_id == room_id, PlanLink.revoked_at.is_(None))
+                .values(revoked_at=now())
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def add_journal_entry(
+        self, room_id: str, participant_id: str, rule_id: str, verdict: str, note: str, day: date
+    ) -> JournalEntry:
+        async with self.sessions.begin() as db:
+            entry = JournalEntry(
+                id=new_id(),
+                room_id=room_id,
+                participant_id=participant_id,
+                rule_id=rule_id,
+                verdict=verdict,
+                note=note,
+                day=day,
+                created_at=now(),
+            )
+            db.add(entry)
+        return entry
+
+    async def journal_entries_of(self, room_id: str, participant_id: str | None = None) -> list[JournalEntry]:
+        query = select(JournalEntry).where(JournalEntry.room_id == room_id)
+        if participant_id is not None:
+            query = query.where(JournalEntry.participant_id == participant_id)
+        async with self.sessions() as db:
+            return list(await db.scalars(query.order_by(JournalEntry.day, JournalEntry.created_at)))
+
+    async def journal_count_since(self, participant_id: str, since: datetime) -> int:
+        async with self.sessions() as db:
+            found = await db.scalar(
+                select(func.count())
+                .select_from(JournalEntry)
+                .where(JournalEntry.participant_id == participant_id, JournalEntry.created_at >= since)
+            )
+        return int(found or 0)
+
     # -- audit ----------------------------------------------------------------------------------------
 
     async def audit(
@@ -479,6 +579,12 @@ class MeetingStore:
             )
             rooms = select(MeetingRoom.id).where(MeetingRoom.meeting_id == meeting_id)
             await db.execute(update(Participant).where(Participant.room_id.in_(rooms)).values(token_expires_at=now()))
+            # The network's links end with the meeting's deletion, whatever else happens next.
+            await db.execute(
+                update(PlanLink)
+                .where(PlanLink.room_id.in_(rooms), PlanLink.revoked_at.is_(None))
+                .values(revoked_at=now())
+            )
         return True
 
     async def erase_meeting(self, meeting_id: str) -> None:
@@ -486,6 +592,9 @@ class MeetingStore:
         no title, no room names, no people. The rooms' documents are the update log's to delete."""
         async with self.sessions.begin() as db:
             rooms = select(MeetingRoom.id).where(MeetingRoom.meeting_id == meeting_id)
+            # The journal's notes and the links go with the people who wrote and held them.
+            await db.execute(delete(JournalEntry).where(JournalEntry.room_id.in_(rooms)))
+            await db.execute(delete(PlanLink).where(PlanLink.room_id.in_(rooms)))
             await db.execute(delete(Participant).where(Participant.room_id.in_(rooms)))
             # A later meeting's room that carried this one on now carries on nothing.
             await db.execute(

@@ -12,6 +12,7 @@ export const ui = { nl: nl.ui, en: en.ui }
 export const board = { nl: nl.board, en: en.board }
 export const child = { nl: nl.child, en: en.child }
 export const people = { nl: nl.people, en: en.people }
+export const journal = { nl: nl.journal, en: en.journal }
 
 /** The languages with a catalogue; the first is the default. */
 export const LANGUAGES = Object.keys(ui)

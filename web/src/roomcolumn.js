@@ -11,6 +11,7 @@ import { CATEGORIES, LABEL_SETS, categoryLabel, followLabelSet, jargonIn, knownS
 import { KringProvider } from './provider.js'
 import { PeopleList } from './people.js'
 import { CopyPanel } from './copypanel.js'
+import { JournalPanel } from './journalpanel.js'
 import { showBoard } from './boardview.js'
 import { html } from './view.js'
 import { addItem, chooseLabels, showOnWall } from './actions/facilitator.js'
@@ -114,7 +115,8 @@ export class RoomColumn {
         this.poll.element,
         this.plan.element,
         this.boardView),
-      this.copyPanel ? this.copyPanel.element : null)
+      this.copyPanel ? this.copyPanel.element : null,
+      (this.journal = new JournalPanel({ id: room.id, name: room.name })).element)
 
     this.provider.on('status', () => this._showStatus())
     this.provider.on('saved', () => this._showStatus())

@@ -10,6 +10,7 @@ Why pydantic: docs/performance.md, "API body validation".
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Self, TypeVar
 
 from pydantic import (
@@ -334,6 +335,52 @@ class ChildEntryChange(_ChildBody):
     visibility: Visibility = "private"
     text: ChildText = ""
     consent: ConsentField = None
+
+
+# -- between meetings: the network's links and the safety journal ------------------------------------
+
+MAX_NOTE = 500
+
+
+class NewPlanLink(Body):
+    participant_id: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=MAX_LINK),
+        Refuse("unknown_participant", "Niet gevonden. / Not found.", status=404),
+        Field(description="a person of this room: the link shows them this room's agreed plan"),
+    ]
+
+
+def _iso_day(value: object) -> object:
+    # A day that is not one is refused with the field's own code, not pydantic's.
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value  # a string, which a strict date refuses as `bad_day`
+    return value
+
+
+class NewReport(Body):
+    """One report of the safety journal, about one rule of the link's plan."""
+
+    rule_id: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=MAX_KEY),
+        Refuse("unknown_rule", "Deze afspraak staat niet in je plan. / This rule is not in your plan.", status=404),
+    ]
+    verdict: Annotated[
+        str,
+        OneOf(("held", "not_held", "unsure")),
+        Refuse("bad_verdict", "Kies: gehouden, niet gehouden of weet niet. / Choose held, not held or not sure."),
+    ]
+    note: Annotated[str, OptionalLine(MAX_NOTE), Field(description="a short note (at most 500 characters)")] = ""
+    day: Annotated[
+        date | None,
+        BeforeValidator(_iso_day, json_schema_input_type=str),
+        Refuse("bad_day", "Kies een dag van de afgelopen maand. / Choose a day of the past month."),
+        Field(description="YYYY-MM-DD, the day the report is about (default today; not in the future)"),
+    ] = None
 
 
 def refusal(model: type[Body], error: ValidationError) -> ApiError:

@@ -38,6 +38,8 @@ BODIES: tuple[type[bodies.Body], ...] = (
     bodies.ProgressPick,
     bodies.NewChildEntry,
     bodies.ChildEntryChange,
+    bodies.NewPlanLink,
+    bodies.NewReport,
 )
 
 

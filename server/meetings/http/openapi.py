@@ -20,6 +20,7 @@ Security = list[dict[str, list[str]]]
 FACILITATOR: Security = [{"session": []}]
 PHONE: Security = [{"participantCookie": []}, {"participantBearer": []}]
 PROJECTOR: Security = [{"projectorBearer": []}]
+PLAN_LINK: Security = [{"planCookie": []}]
 ANYONE: Security = []
 
 _ERRORS = {
@@ -341,6 +342,7 @@ def _paths() -> Schema:
             ),
         },
         **_child_and_progress_paths(),
+        **_between_meetings_paths(),
         "/api/rooms/{room_id}/history": {
             "parameters": _ROOM,
             "get": _op(
@@ -511,6 +513,7 @@ def document(public_url: str) -> Schema:
                 "participantCookie": {"type": "apiKey", "in": "cookie", "name": "kring_participant"},
                 "participantBearer": {"type": "http", "scheme": "bearer"},
                 "projectorBearer": {"type": "http", "scheme": "bearer"},
+                "planCookie": {"type": "apiKey", "in": "cookie", "name": "kring_plan"},
             },
         },
     }
@@ -629,5 +632,82 @@ def _child_and_progress_paths() -> Schema:
                 "meeting is closed; `round_id` null goes back to the last revealed round about the question. "
                 "404 `unknown_round`: no revealed round of this room about that question.",
             ),
+        },
+    }
+
+
+_LINK_ENDED = {"401": "`link_ended`: no link, or it was revoked, ended or its meeting deleted."}
+
+
+def _between_meetings_paths() -> Schema:
+    """The network's personal links to their room's plan, and the safety journal."""
+    return {
+        "/api/rooms/{room_id}/journal": {
+            "parameters": _ROOM,
+            "get": _op(
+                "The room's links, who may get one, and the safety journal per rule with a week's summary",
+                "journal",
+                FACILITATOR,
+                ("200", "", ref(answers.Journal)),
+                "401 404 410",
+            ),
+        },
+        "/api/rooms/{room_id}/links": {
+            "parameters": _ROOM,
+            "post": _op(
+                "A personal link for a person of this room (their earlier link ends)",
+                "journal",
+                FACILITATOR,
+                ("201", "", ref(answers.PlanLinkMade)),
+                "400 401 403 404 410 415",
+                bodies.NewPlanLink,
+                description="The URL is answered once; only the token's hash is kept. Audited (`plan_link_made`).",
+            ),
+        },
+        "/api/rooms/{room_id}/links/end": {
+            "parameters": _ROOM,
+            "post": _op(
+                "The plan is closed: every link of the room ends",
+                "journal",
+                FACILITATOR,
+                ("204", "", None),
+                "401 403 404 410 415",
+            ),
+        },
+        "/api/links/{link_id}/revoke": {
+            "parameters": [_param("link_id")],
+            "post": _op("Revoke one link", "journal", FACILITATOR, ("204", "", None), "401 403 404 415"),
+        },
+        "/api/plan": {
+            "get": _op(
+                "The link's room's agreed plan (first names; nothing sensitive or facilitator-only) and "
+                "the holder's own reports",
+                "journal",
+                PLAN_LINK,
+                ("200", "", ref(answers.PlanPage)),
+                "401 429",
+                notes=_LINK_ENDED,
+            ),
+            "delete": _op("This browser forgets the link", "journal", ANYONE, ("204", "", None), "403 415"),
+        },
+        "/api/plan/reports": {
+            "post": _op(
+                "Report on a rule of the plan: held, not held or not sure, with a short note and its day",
+                "journal",
+                PLAN_LINK,
+                ("201", "", ref(answers.MyReport)),
+                "400 401 403 404 415 429",
+                bodies.NewReport,
+                notes={**_LINK_ENDED, "404": "`unknown_rule`: not a rule of this link's plan."},
+            ),
+        },
+        "/l/{token}": {
+            "parameters": [_param("token")],
+            "get": {
+                "summary": "A network member's link: sets the plan cookie and redirects to /plan",
+                "tags": ["journal"],
+                "security": ANYONE,
+                "responses": {"303": {"description": "Location: /plan"}},
+            },
         },
     }

@@ -21,6 +21,7 @@ from server.meetings.http import (
     network,
     participants,
     photos,
+    planlinks,
     poll,
     progress,
     rooms,
@@ -38,6 +39,7 @@ FREE_LOGIN_TRIES = 5
 def routes(kring: Any) -> list[BaseRoute]:
     logins = session.SessionEndpoints(BackOff(free=FREE_LOGIN_TRIES))
     joins = joining.JoinEndpoints(BackOff(free=FREE_JOIN_TRIES))
+    links = planlinks.LinkEndpoints(BackOff(free=FREE_JOIN_TRIES))
     described = OpenApiEndpoint(kring.settings.public_url)
     return [
         Route("/api/openapi.json", described.serve, methods=["GET"]),
@@ -88,4 +90,12 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/join", api(joining.leave), methods=["DELETE"]),
         Route("/api/join/status", api(joining.join_status), methods=["GET"]),
         Route("/j/{code}", joining.short_link, methods=["GET"]),
+        Route("/api/rooms/{room_id}/journal", api(planlinks.journal), methods=["GET"]),
+        Route("/api/rooms/{room_id}/links", api(planlinks.make_link), methods=["POST"]),
+        Route("/api/rooms/{room_id}/links/end", api(planlinks.end_links), methods=["POST"]),
+        Route("/api/links/{link_id}/revoke", api(planlinks.revoke_link), methods=["POST"]),
+        Route("/api/plan", api(links.plan), methods=["GET"]),
+        Route("/api/plan", api(planlinks.leave), methods=["DELETE"]),
+        Route("/api/plan/reports", api(links.report), methods=["POST"]),
+        Route("/l/{token}", links.open_link, methods=["GET"]),
     ]

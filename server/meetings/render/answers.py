@@ -378,6 +378,101 @@ class RoomExport(TypedDict):
     ]
 
 
+# -- between meetings: the network's links and the safety journal ------------------------------------
+
+VERDICTS = ("held", "not_held", "unsure")
+KINDS = ("parent", "professional", "network")
+
+
+class PlanLinkState(TypedDict):
+    id: str
+    participant_id: str
+    first_name: str
+    relation: Annotated[str, OneOf(RELATIONS)]
+    created_at: Timestamp
+    last_used_at: Annotated[str | None, Field(description="null: never used")]
+    state: Annotated[str, OneOf(("active", "revoked"))]
+
+
+class PlanLinkMade(TypedDict):
+    link: PlanLinkState
+    url: Annotated[Url, Field(description="/l/<token>: shown once; only the token's hash is kept")]
+    qr_svg: Annotated[str, Field(description="the URL as a QR code (SVG)")]
+
+
+class LinkCandidate(TypedDict):
+    participant_id: str
+    first_name: str
+    relation: Annotated[str, OneOf(RELATIONS)]
+    carries: Annotated[bool, Field(description="owns or claimed a rule of the agreed plan")]
+
+
+class JournalReport(TypedDict):
+    id: str
+    first_name: str
+    relation: Annotated[str, OneOf(RELATIONS)]
+    kind: Annotated[str, OneOf(KINDS)]
+    day: Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+    at: Timestamp
+    verdict: Annotated[str, OneOf(VERDICTS)]
+    note: str
+
+
+class JournalRule(TypedDict):
+    id: str
+    text: str
+    flagged: Annotated[bool, Field(description="did not hold at least once in the last seven days")]
+    reports: list[JournalReport]
+
+
+class FailedRule(TypedDict):
+    id: str
+    text: str
+    times: int
+
+
+class JournalSummary(TypedDict):
+    since: Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+    until: Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+    rules: Annotated[int, Field(description="rules of the agreed plan the network reports on")]
+    held: Annotated[int, Field(description="rules reported held, and never not held, in the week")]
+    not_held: list[FailedRule]
+
+
+class Journal(TypedDict):
+    links: list[PlanLinkState]
+    candidates: list[LinkCandidate]
+    rules: list[JournalRule]
+    summary: JournalSummary
+
+
+class PlanRule(TypedDict):
+    id: str
+    section: Annotated[str, OneOf(("immediate", "longer", "bottom_line"))]
+    text: str
+    when: str
+    check: str
+    if_not_kept: str
+    review: str
+    owners: Annotated[list[str], Field(description="first names")]
+    mine: Annotated[bool, Field(description="the link's holder owns or claimed this rule")]
+
+
+class MyReport(TypedDict):
+    id: str
+    rule_id: str
+    day: Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+    verdict: Annotated[str, OneOf(VERDICTS)]
+    note: str
+
+
+class PlanPage(TypedDict):
+    first_name: str
+    today: Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+    rules: Annotated[list[PlanRule], Field(description="the room's agreed plan: nothing sensitive or private")]
+    reports: Annotated[list[MyReport], Field(description="this person's own reports, newest first")]
+
+
 # Every answer the document names, for components.schemas (the typed dicts they hold come along).
 ANSWERS: tuple[Any, ...] = (
     Error,
@@ -404,4 +499,8 @@ ANSWERS: tuple[Any, ...] = (
     ProgressPointChosen,
     CopyPlan,
     RoomExport,
+    PlanLinkMade,
+    Journal,
+    PlanPage,
+    MyReport,
 )
