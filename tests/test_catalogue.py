@@ -28,6 +28,7 @@ READERS: dict[str, list[tuple[list[Path], str]]] = {
     "child": [(sorted(WEB_SRC.glob("*.js")), r"\bc\.{key}\b")],
     "people": [([WEB_SRC / "labels.js"], r"\b(?:people|labels)\.{key}\b")],
     "print": [([ROOT / "server" / "meetings" / "render" / "printing.py"], r"""words\[["']{key}["']\]""")],
+    "mail": [([ROOT / "server" / "digest.py"], r"""words\[["']{key}["']\]""")],
 }
 
 
