@@ -39,9 +39,7 @@ def test_an_immediate_rule_without_a_date_is_reviewed_a_week_after_its_meeting()
     meeting = datetime.date(2026, 11, 28)
     assert reviews.review_date({"section": "immediate"}, meeting) == datetime.date(2026, 12, 5)
     assert reviews.review_date({}, meeting) == datetime.date(2026, 12, 5)
-    assert reviews.review_date({"section": "immediate", "review": "2026-12-20"}, meeting) == datetime.date(
-        2026, 12, 20
-    )
+    assert reviews.review_date({"section": "immediate", "review": "2026-12-20"}, meeting) == datetime.date(2026, 12, 20)
     assert reviews.review_date({"section": "longer"}, meeting) is None
     assert reviews.review_date({"section": "bottom_line", "review": "not a date"}, meeting) is None
 
