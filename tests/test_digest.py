@@ -10,6 +10,8 @@ import datetime
 import email
 import email.policy
 import os
+import shutil
+import ssl
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +21,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from pycrdt import Array, Doc, Map, Text
 
 from server import digest
@@ -27,7 +30,7 @@ from server.meetings.domain import reviews
 from server.process import Kring
 from server.settings import Settings, SmtpSettings
 from server.store.migrate import migrate
-from tests.utils import free_port, settings_for
+from tests.utils import eventually, free_port, settings_for
 
 # A family's name and a note's words that must never leave in an e-mail.
 CANARY = "Zwaluwstaart"
@@ -274,3 +277,99 @@ async def test_kring_digest_now_sends_and_preview_only_prints(tmp_path: Path, sm
     # Run again the same day: each facilitator still hears once.
     assert (await asyncio.to_thread(run, "--now", **smtp_env)).returncode == 0
     assert len(inbox.messages) == 1
+
+
+async def test_the_schedule_sends_the_days_digest_once_the_hour_has_come(
+    tmp_path: Path, smtp: tuple[Inbox, SmtpSettings]
+) -> None:
+    inbox, server = smtp
+    settings = settings_for(tmp_path, smtp=server, digest_hour=0)  # the hour has come, whenever the test runs
+    await asyncio.to_thread(migrate, settings.database_url)
+    async with running(settings) as kring:
+        await seed(kring)
+        beat = asyncio.create_task(digest.run_digests(kring, interval=0.05))
+        try:
+
+            def delivered() -> None:
+                assert [m["To"] for m in inbox.messages] == ["fatima@jeugdzorg.test"]
+
+            await eventually(delivered)
+            # More beats the same day send nothing more: the claim is the store's.
+            day = reviews.today(settings.time_zone)
+            assert not await kring.meetings.claim_digest(day, (await kring.meetings.facilitators())[0].id)
+        finally:
+            await digest.stop(beat)
+    assert len(inbox.messages) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_the_digest_logs_in_where_the_server_asks_for_it(tmp_path: Path) -> None:
+    inbox = Inbox()
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"geheim")
+
+    port = free_port()
+    # A relay on the LAN that wants a login but speaks no TLS (the test has no certificate to trust).
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_required=True, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        server = SmtpSettings(
+            host="127.0.0.1", port=port, sender="kring@jeugdzorg.test", security="none", user="kring", password="geheim"
+        )
+        settings = settings_for(tmp_path, smtp=server)
+        await asyncio.to_thread(migrate, settings.database_url)
+        async with running(settings) as kring:
+            await seed(kring)
+            assert len(await digest.send_digests(kring, reviews.today(settings.time_zone))) == 1
+    finally:
+        controller.stop()
+    assert logins == [(b"kring", b"geheim")]
+    assert [m["To"] for m in inbox.messages] == ["fatima@jeugdzorg.test"]
+
+
+def _certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with the system's openssl."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = directory / "smtp.pem", directory / "smtp.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+async def test_the_digest_goes_over_starttls_and_checks_the_servers_certificate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = _certificate(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True)
+    controller.start()
+    try:
+        server = SmtpSettings(
+            host="127.0.0.1", port=port, sender="kring@jeugdzorg.test", security="starttls", timeout=5
+        )
+        settings = settings_for(tmp_path, smtp=server)
+        await asyncio.to_thread(migrate, settings.database_url)
+        day = reviews.today(settings.time_zone)
+        async with running(settings) as kring:
+            await seed(kring)
+            # A certificate nobody vouches for: refused, nothing sent, the claim given back.
+            assert await digest.send_digests(kring, day) == []
+            assert inbox.messages == []
+            # Trusted (as the organisation's own CA would be): sent, encrypted.
+            monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+            assert len(await digest.send_digests(kring, day)) == 1
+    finally:
+        controller.stop()
+    assert [m["To"] for m in inbox.messages] == ["fatima@jeugdzorg.test"]
