@@ -150,7 +150,10 @@ async def send_digests(
     preview claims and sends nothing). Without SMTP nothing is sent: the console shows the same."""
     smtp = kring.settings.smtp
     sent: list[Digest] = []
+    done = set() if dry_run or smtp is None else await kring.meetings.digests_claimed(day)
     for person in await kring.meetings.facilitators():
+        if person.id in done:
+            continue
         if dry_run:
             preview = await digest_for(kring, person, day, sections)
             if preview is not None:

@@ -182,6 +182,12 @@ class MeetingStore:
             return False
         return True
 
+    async def digests_claimed(self, day: date) -> set[int]:
+        """The facilitators whose digest of `day` is claimed already (so a beat tries no insert that
+        can only fail: PostgreSQL would log each one)."""
+        async with self.sessions() as db:
+            return set(await db.scalars(select(DigestSent.facilitator_id).where(DigestSent.day == day)))
+
     async def release_digest(self, day: date, facilitator_id: int) -> None:
         """A digest that could not be sent: the claim goes, so the next attempt sends it."""
         async with self.sessions.begin() as db:
