@@ -154,7 +154,7 @@ async def test_the_digest_goes_out_once_a_day_from_two_processes_with_counts_and
         assert sum(len(sent) for sent in again) == 1
         assert f"{label}: 2 reviews te laat" in body(inbox.messages[1])
         # The claim itself, raced by two processes' stores: exactly one wins.
-        fatima = [p for p in await one.meetings.facilitators() if p.email == "fatima@jeugdzorg.test"][0]
+        fatima = next(p for p in await one.meetings.facilitators() if p.email == "fatima@jeugdzorg.test")
         third = day + datetime.timedelta(days=2)
         raced = await asyncio.gather(*(store.claim_digest(third, fatima.id) for store in (one.meetings, two.meetings)))
         assert sorted(raced) == [False, True]
