@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
-from server import html_shell, memory, metrics, web_pages
+from server import digest, html_shell, memory, metrics, web_pages
 from server.latency import LoopLag
 from server.meetings.http import deletion
 from server.meetings.http.routes import routes as meeting_routes
@@ -66,10 +66,13 @@ def create_app(settings: Settings) -> Any:
         kring.transport.start_revalidation(ValidityStore(kring.engine), kring.settings.revalidate_seconds)
         # Meetings past their retention period are deleted by every process (docs/exports.md).
         sweeps = asyncio.create_task(deletion.run_sweeps(kring), name="kring-retention")
+        # The daily review digest, where the operator configured SMTP (docs/operations.md).
+        mails = asyncio.create_task(digest.run_digests(kring), name="kring-digest") if settings.smtp else None
         try:
             yield
         finally:
             await deletion.stop(sweeps)
+            await digest.stop(mails)
             await kring.loop_lag.stop()
             await kring.transport.close()
             await kring.registry.close()

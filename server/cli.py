@@ -1,4 +1,4 @@
-"""`kring serve`, `kring migrate`, `kring user add EMAIL` and `kring demo`."""
+"""`kring serve`, `kring migrate`, `kring user add EMAIL`, `kring demo` and `kring digest`."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--name", default=None, help="display name (default: the part before @)")
     demo = sub.add_parser("demo", help="seed the demo case (Max and Ash, a split meeting) if it is not there")
     demo.add_argument("--email", default="demo@kring.local")
+    mail = sub.add_parser("digest", help="the daily review digest e-mail: preview it, or send today's now")
+    mail.add_argument("--now", action="store_true", help="send today's digests now (each still once a day)")
+    mail.add_argument("--preview", action="store_true", help="print today's digests and send nothing")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -58,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(asyncio.run(seed_demo(settings, args.email, var_dir(os.environ))))
         return 0
+    if args.command == "digest":
+        return asyncio.run(_digest(settings, send=args.now and not args.preview))
     if args.command == "serve":
         from server.app import create_app
         from server.reach import lan_addresses, start_message
@@ -77,6 +82,30 @@ def tune_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 20)
+
+
+async def _digest(settings: Settings, *, send: bool) -> int:
+    from server.app import build
+    from server.digest import send_digests
+    from server.meetings.domain.reviews import today
+
+    if send and settings.smtp is None:
+        print("KRING_SMTP_HOST is not set: no digest is sent (the console shows the reviews).", file=sys.stderr)
+        return 2
+    kring = build(settings)
+    await kring.log.start()
+    try:
+        day = today(settings.time_zone)
+        digests = await send_digests(kring, day, dry_run=not send)
+    finally:
+        await kring.registry.close()
+        await kring.log.close()
+        await kring.engine.dispose()
+    for digest in digests:
+        print(f"To: {digest.to}\nSubject: {digest.subject}\n\n{digest.body}")
+    verb = "sent" if send else "to send (preview: nothing sent)"
+    print(f"{len(digests)} digest(s) {verb} for {day.isoformat()}.", file=sys.stderr)
+    return 0
 
 
 def _read_password() -> str:

@@ -69,6 +69,42 @@ def _origins(raw: str, public_url: str, port: int, public_url_set: bool) -> list
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """Where the digest e-mail goes out: the organisation's own mail server."""
+
+    host: str
+    port: int
+    sender: str
+    user: str | None = None
+    password: str | None = None
+    # "starttls" (the default, port 587), "tls" (implicit, port 465) or "none" (a relay on the LAN).
+    security: str = "starttls"
+    timeout: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmtpSettings | None:
+        host = env.get("KRING_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        security = env.get("KRING_SMTP_SECURITY", "starttls").strip().lower()
+        if security not in ("starttls", "tls", "none"):
+            raise ValueError(f"KRING_SMTP_SECURITY must be starttls, tls or none, not {security!r}")
+        sender = env.get("KRING_SMTP_FROM", "").strip()
+        if not sender:
+            raise ValueError("KRING_SMTP_FROM (the digest's sender address) must be set with KRING_SMTP_HOST")
+        default_port = {"starttls": "587", "tls": "465", "none": "25"}[security]
+        return cls(
+            host=host,
+            port=int(env.get("KRING_SMTP_PORT", default_port)),
+            sender=sender,
+            user=env.get("KRING_SMTP_USER") or None,
+            password=env.get("KRING_SMTP_PASSWORD") or None,
+            security=security,
+            timeout=float(env.get("KRING_SMTP_TIMEOUT", "30")),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     redis_url: str | None
@@ -102,6 +138,11 @@ class Settings:
     retention_days: float = 30.0
     # Where this process keeps its files (secret key, SQLite database, uploads/<room>).
     var_dir: Path = field(default_factory=lambda: Path("var").resolve())
+    # The organisation's days: when a review is due and when the daily digest goes out.
+    time_zone: str = "Europe/Amsterdam"
+    # The daily e-mail digest of reviews (docs/operations.md); without a host nothing is sent.
+    smtp: SmtpSettings | None = None
+    digest_hour: int = 7
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -137,6 +178,9 @@ class Settings:
             revalidate_seconds=float(env.get("KRING_REVALIDATE_SECONDS", "5")),
             retention_days=_retention_days(env.get("KRING_RETENTION_DAYS", "30")),
             var_dir=var,
+            time_zone=_time_zone(env.get("KRING_TIME_ZONE", "Europe/Amsterdam")),
+            smtp=SmtpSettings.from_env(env),
+            digest_hour=_hour(env.get("KRING_DIGEST_HOUR", "7")),
         )
 
     def with_(self, **changes: object) -> Settings:
@@ -163,3 +207,17 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
     return url
+
+
+def _time_zone(raw: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    ZoneInfo(raw)  # an unknown zone fails at start-up, not at the first digest
+    return raw
+
+
+def _hour(raw: str) -> int:
+    hour = int(raw)
+    if not 0 <= hour <= 23:
+        raise ValueError(f"KRING_DIGEST_HOUR must be 0 to 23, not {hour}")
+    return hour

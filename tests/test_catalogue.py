@@ -29,6 +29,7 @@ READERS: dict[str, list[tuple[list[Path], str]]] = {
     "journal": [(sorted(WEB_SRC.glob("*.js")), r"\bj\.{key}\b")],
     "people": [([WEB_SRC / "labels.js"], r"\b(?:people|labels)\.{key}\b")],
     "print": [([ROOT / "server" / "meetings" / "render" / "printing.py"], r"""words\[["']{key}["']\]""")],
+    "mail": [([ROOT / "server" / "digest.py"], r"""words\[["']{key}["']\]""")],
 }
 
 

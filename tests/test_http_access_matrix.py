@@ -105,6 +105,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("GET", "/api/openapi.json", None, set(CALLERS)),
     ("GET", "/api/me", None, ANY_FACILITATOR),
     ("GET", "/api/cases", None, ANY_FACILITATOR),
+    # Every facilitator has a list, of their own cases only (tests/test_reviews.py).
+    ("GET", "/api/reviews", None, ANY_FACILITATOR),
     ("GET", "/api/cases/{case}", None, FACILITATORS),
     ("GET", "/api/meetings/{meeting}", None, FACILITATORS),
     ("GET", "/api/meetings/{meeting}/audit", None, FACILITATORS),

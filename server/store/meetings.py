@@ -22,6 +22,7 @@ from server.store.models import (
     AuditEntry,
     Case,
     CaseFacilitator,
+    DigestSent,
     Facilitator,
     FacilitatorSession,
     JournalEntry,
@@ -169,6 +170,32 @@ class MeetingStore:
                 .order_by(Facilitator.name)
             )
             return list(rows)
+
+    async def facilitators(self) -> list[Facilitator]:
+        async with self.sessions() as db:
+            return list(await db.scalars(select(Facilitator).order_by(Facilitator.id)))
+
+    async def claim_digest(self, day: date, facilitator_id: int) -> bool:
+        """True for exactly one caller per facilitator and day, across every process on the store."""
+        try:
+            async with self.sessions.begin() as db:
+                db.add(DigestSent(day=day, facilitator_id=facilitator_id, claimed_at=now()))
+        except IntegrityError:
+            return False
+        return True
+
+    async def digests_claimed(self, day: date) -> set[int]:
+        """The facilitators whose digest of `day` is claimed already (so a beat tries no insert that
+        can only fail: PostgreSQL would log each one)."""
+        async with self.sessions() as db:
+            return set(await db.scalars(select(DigestSent.facilitator_id).where(DigestSent.day == day)))
+
+    async def release_digest(self, day: date, facilitator_id: int) -> None:
+        """A digest that could not be sent: the claim goes, so the next attempt sends it."""
+        async with self.sessions.begin() as db:
+            await db.execute(
+                delete(DigestSent).where(DigestSent.day == day, DigestSent.facilitator_id == facilitator_id)
+            )
 
     async def can_manage_case(self, facilitator_id: int, case_id: str) -> bool:
         async with self.sessions() as db:

@@ -187,3 +187,14 @@ class JournalEntry(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     day: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DigestSent(Base):
+    """One row per facilitator and day: the claim that makes the daily review digest go out once,
+    however many processes share the store (the first insert wins, the others hit the key)."""
+
+    __tablename__ = "digests_sent"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("facilitators.id", ondelete="CASCADE"), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

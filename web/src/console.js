@@ -20,16 +20,29 @@ const list = byId('cases')
  * @typedef {{id: string, label: string, meetings: MeetingSummary[], facilitators: FacilitatorSummary[]}} CaseDetail
  */
 
+/**
+ * @typedef {{meeting_id: string, room_id: string, room: string, key: string, text: string, section: string, review: string, state: 'due' | 'overdue'}} ReviewRule
+ * @typedef {{case_id: string, due: number, overdue: number, earliest: string | null, rules: ReviewRule[]}} CaseReviews
+ * @typedef {{today: string, mail: boolean, cases: CaseReviews[]}} Reviews
+ */
+
 /** @param {string} [openCase] the case whose new-meeting form starts open */
 async function load (openCase) {
-  const { cases } = await api('GET', '/api/cases')
+  /** @type {[{cases: {id: string}[]}, Reviews]} */
+  // The reviews are a help on top: if they cannot be had, the cases are still listed.
+  const noReviews = /** @type {Reviews} */ ({ today: '', mail: true, cases: [] })
+  const [{ cases }, reviews] = await Promise.all([api('GET', '/api/cases'), api('GET', '/api/reviews').catch(() => noReviews)])
   /** @type {CaseDetail[]} */
   const details = await Promise.all(cases.map((/** @type {{id: string}} */ c) => api('GET', `/api/cases/${encodeURIComponent(c.id)}`)))
+  const reviewsOf = new Map(reviews.cases.map((r) => [r.case_id, r]))
+  const anyDue = reviews.cases.some((r) => r.rules.length > 0)
   fill(list,
     newCaseForm(),
     h('h2', { class: 'section-title', text: t.yourCases, id: 'case-list-title' }),
+    // Without SMTP no digest reminds anyone: the facilitator should know this list is the only place.
+    anyDue && !reviews.mail ? h('p', { class: 'hint reviews-no-mail', text: t.reviewsNoMail }) : null,
     details.length
-      ? h('ul', { class: 'case-list', 'aria-labelledby': 'case-list-title' }, details.map((c) => h('li', {}, caseCard(c, c.id === openCase))))
+      ? h('ul', { class: 'case-list', 'aria-labelledby': 'case-list-title' }, details.map((c) => h('li', {}, caseCard(c, c.id === openCase, reviewsOf.get(c.id)))))
       : h('p', { class: 'empty', text: t.noCases }))
   main.removeAttribute('aria-busy')
   if (openCase) {
@@ -68,11 +81,13 @@ function newCaseForm () {
 /**
  * @param {CaseDetail} detail
  * @param {boolean} open
+ * @param {CaseReviews} [reviews]
  */
-function caseCard (detail, open) {
+function caseCard (detail, open, reviews) {
   const headingId = `case-${detail.id}`
   return h('section', { class: 'case', 'aria-labelledby': headingId },
     h('h3', { id: headingId, text: detail.label }),
+    reviews && reviews.rules.length ? reviewsPanel(detail.id, reviews) : null,
     detail.meetings.length
       ? h('ul', { class: 'meeting-list' }, detail.meetings.map((m) => h('li', {},
         h('a', { href: withLang(`/console/meetings/${encodeURIComponent(m.id)}`), class: 'meeting-link' },
@@ -82,6 +97,30 @@ function caseCard (detail, open) {
     facilitatorsPanel(detail),
     networkPanel(detail.id),
     newMeetingForm(detail, open))
+}
+
+/**
+ * The plan's reviews that are due (today or within two days) or overdue: the counts and the earliest
+ * date first, then each rule with its date, linking to its meeting. The server reckons the days in
+ * the organisation's time zone, so every facilitator sees the same.
+ * @param {string} caseId
+ * @param {CaseReviews} reviews
+ */
+function reviewsPanel (caseId, reviews) {
+  const titleId = `reviews-${caseId}`
+  const counts = [
+    reviews.overdue ? h('span', { class: 'pill pill-overdue', text: t.reviewsOverdue(reviews.overdue) }) : null,
+    reviews.due ? h('span', { class: 'pill pill-due', text: t.reviewsDue(reviews.due) }) : null,
+    reviews.earliest ? h('span', { class: 'reviews-earliest', text: t.reviewsEarliest(formatDate(reviews.earliest)) }) : null
+  ]
+  return h('section', { class: `case-reviews ${reviews.overdue ? 'has-overdue' : 'has-due'}`, 'aria-labelledby': titleId, 'data-case': caseId },
+    h('h4', { id: titleId, text: t.reviewsTitle }),
+    h('p', { class: 'reviews-counts' }, ...counts),
+    h('ul', { class: 'review-list' }, reviews.rules.map((rule) => h('li', { class: `review review-${rule.state}`, 'data-key': rule.key },
+      // The spaces keep the three apart when read aloud or copied (the flex gap only draws them apart).
+      h('span', { class: 'review-state', text: rule.state === 'overdue' ? t.reviewStateOverdue : t.reviewStateDue }), ' ',
+      h('time', { datetime: rule.review, text: formatDate(rule.review) }), ' ',
+      h('a', { href: withLang(`/console/meetings/${encodeURIComponent(rule.meeting_id)}`), dir: 'auto', text: rule.text })))))
 }
 
 /**

@@ -46,13 +46,14 @@ export function formatDate (value) {
 export const t = {
   ...phrases(words, lang, {
     text: ['removeItem', 'chooseItem'],
-    n: ['unsaved', 'offlineUnsaved', 'presence', 'roomNameLabel', 'continuesRoomLabel', 'sensitiveHidden'],
+    n: ['unsaved', 'offlineUnsaved', 'presence', 'roomNameLabel', 'continuesRoomLabel', 'sensitiveHidden', 'reviewsOverdue', 'reviewsDue'],
     room: ['qrAlt', 'projectorOpened', 'exportsOf', 'announceLocked', 'announceUnlocked'],
     name: ['admitName', 'renameName', 'removeName', 'announceAdmitted', 'announceRemoved', 'announceRenamed', 'cofacilitatorAdded'],
     'name room': ['announceWaiting'],
     'from to': ['previewTitle'],
     'n to': ['copied'],
     url: ['joinAt'],
+    date: ['reviewsEarliest'],
     host: ['localOnly']
   }),
   announceAdmitAll: (/** @type {boolean} */ on) => (on ? words.announceAdmitAll.on : words.announceAdmitAll.off)

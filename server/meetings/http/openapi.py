@@ -153,6 +153,18 @@ def _paths() -> Schema:
                 bodies.NewCase,
             ),
         },
+        "/api/reviews": {
+            "get": _op(
+                "Due and overdue reviews of the plans of my cases",
+                "cases",
+                FACILITATOR,
+                ("200", "", ref(answers.Reviews)),
+                "401",
+                description="Per case the facilitator runs or co-facilitates: the agreed rules whose review date "
+                "(an immediate rule without one: seven days after its meeting) is past (`overdue`) or within "
+                "two days (`due`), of the rooms no follow-up continues. Days are in KRING_TIME_ZONE.",
+            ),
+        },
         "/api/cases/{case_id}": {
             "parameters": _CASE,
             "get": _op("A case", "cases", FACILITATOR, ("200", "", ref(answers.CaseDetail)), "401 404"),

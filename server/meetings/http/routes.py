@@ -24,6 +24,7 @@ from server.meetings.http import (
     planlinks,
     poll,
     progress,
+    reviews,
     rooms,
     session,
 )
@@ -49,6 +50,7 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/cases", api(cases.list_cases), methods=["GET"]),
         Route("/api/cases", api(cases.create_case), methods=["POST"]),
         Route("/api/cases/{case_id}", api(cases.get_case), methods=["GET"]),
+        Route("/api/reviews", api(reviews.list_reviews), methods=["GET"]),
         Route("/api/cases/{case_id}/facilitators", api(cases.add_cofacilitator), methods=["POST"]),
         Route("/api/cases/{case_id}/meetings", api(cases.create_meeting), methods=["POST"]),
         Route("/api/cases/{case_id}/network", api(network.list_network), methods=["GET"]),

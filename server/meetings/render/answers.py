@@ -267,6 +267,34 @@ class Progress(TypedDict):
     rules: list[ProgressRule]
 
 
+Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+
+
+class ReviewRule(TypedDict):
+    meeting_id: str
+    room_id: str
+    room: str
+    key: str
+    text: str
+    section: Annotated[str, OneOf(("immediate", "longer", "bottom_line"))]
+    review: Day
+    state: Annotated[str, OneOf(("due", "overdue"))]
+
+
+class CaseReviews(TypedDict):
+    case_id: str
+    due: Annotated[int, Field(description="rules whose review is today or within two days")]
+    overdue: Annotated[int, Field(description="rules whose review date has passed")]
+    earliest: Day | None
+    rules: list[ReviewRule]
+
+
+class Reviews(TypedDict):
+    today: Annotated[str, WithJsonSchema({"type": "string", "format": "date"}), Field(description="in KRING_TIME_ZONE")]
+    mail: Annotated[bool, Field(description="whether the daily digest e-mail is configured (SMTP)")]
+    cases: list[CaseReviews]
+
+
 class CopyPlanItem(TypedDict):
     root: Annotated[str, OneOf(("framework", "agreements", "childtools"))]
     key: str
@@ -497,6 +525,7 @@ ANSWERS: tuple[Any, ...] = (
     PhotoUploaded,
     Progress,
     ProgressPointChosen,
+    Reviews,
     CopyPlan,
     RoomExport,
     PlanLinkMade,
