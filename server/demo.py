@@ -73,6 +73,7 @@ _SHARED_RULES: list[dict[str, Any]] = [
         "check": "Onaangekondigd huisbezoek en navragen bij de kinderen",
         "check_by": "De jeugdbeschermer",
         "if_not_kept": "De bezoeken aan vader stoppen tot er een nieuw plan is",
+        "for_children": "Als je bij papa bent, is er altijd een andere grote mens bij.",
         "status": "agreed",
     },
     {
@@ -120,6 +121,7 @@ _ROOMS: dict[str, dict[str, Any]] = {
                 "check": "Ria stuurt een berichtje als de kinderen er zijn; mag altijd gecontroleerd worden",
                 "check_by": "De jeugdbeschermer",
                 "if_not_kept": "Ria belt de jeugdbeschermer",
+                "for_children": "Moet mama 's avonds werken? Dan slaap je bij Ria of bij tante Els.",
                 "status": "trying",
             },
             {
@@ -133,6 +135,7 @@ _ROOMS: dict[str, dict[str, Any]] = {
                 "check": "De juf vraagt het Max en Ash één keer per week",
                 "check_by": "Juf Anouk",
                 "if_not_kept": "Els haalt de kinderen op",
+                "for_children": "Gaat het thuis niet goed? Bel dan tante Els.",
                 "status": "agreed",
             },
         ],
@@ -176,6 +179,7 @@ _ROOMS: dict[str, dict[str, Any]] = {
                 "check": "Oma belt zondagavond met de jeugdbeschermer",
                 "check_by": "De jeugdbeschermer",
                 "if_not_kept": "Het volgende weekend gaat niet door",
+                "for_children": "Logeer je bij papa? Dan is oma Wil of Lisa er ook. Ook 's nachts.",
                 "status": "agreed",
             },
             {
@@ -255,6 +259,9 @@ def _board(content: dict[str, Any], pids: dict[str, str], *, full: bool, today: 
                 "check": rule["check"],
                 "check_by": rule["check_by"],
                 "if_not_kept": rule["if_not_kept"],
+                # In the child's words, written with the parents; without it the children's version leaves
+                # the rule out (rule-explain shows that).
+                "for_children": rule.get("for_children", ""),
                 "start": start.isoformat(),
                 "review": (start + datetime.timedelta(days=days)).isoformat(),
                 "status": rule["status"],

@@ -46,6 +46,7 @@ B = _doc("board")
 P = _doc("private")  # the facilitator-only items (v1) and rules (s1); the actions find them from B too
 RULE = {"section": "immediate", "text": "Oma is er bij elk bezoek", "goal": "g1", "when": "elke zaterdag"}
 RULE |= {"check": "belt", "checkBy": "Sara", "ifNotKept": "bellen", "start": "2026-12-05", "review": ""}
+RULE |= {"forChildren": "Oma komt altijd mee"}
 
 # Example calls of every action, with arguments as the views pass them, on the board below.
 PARTICIPANT_CALLS: dict[str, list[list[Any]]] = {
@@ -97,7 +98,12 @@ FACILITATOR_CALLS: dict[str, list[list[Any]]] = {
     "acceptProposal": [[B, "anna:open", {"text": "Ik breng Max", "category": "safety", "sensitive": False}]],
     "declineProposal": [[B, "anna:open"]],
     "addRule": [[B, {**RULE, "owners": ["bob"], "sensitive": False}], [P, {**RULE, "owners": [], "sensitive": True}]],
-    "editRule": [[B, "r1", RULE], [B, "r1", {**RULE, "goal": ""}], [B, "s1", RULE]],
+    "editRule": [
+        [B, "r1", RULE],
+        [B, "r1", {**RULE, "goal": ""}],
+        [B, "s1", RULE],
+        [B, "r2", {k: v for k, v in RULE.items() if k != "forChildren"}],  # a caller without the field
+    ],
     "setRuleStatus": [[B, "r1", "agreed"], [B, "s1", "agreed"]],
     "removeRule": [[B, "r1"], [B, "s1"]],
     "confirmOwner": [[B, "r1", "anna"], [B, "s1", "anna"]],
@@ -429,3 +435,36 @@ def test_a_rule_back_from_facilitator_only_is_on_the_board_and_gone_from_private
     assert str(rule["text"]) == "Oma belt de politie" and list(rule["owners"]) == ["bob"] and rule["sensitive"] is True
     assert "s1" not in docs["private"].get("agreements", type=Map)
     assert b"Oma belt de politie" not in docs["private"].get_update()
+
+
+def _applied(call: Call) -> dict[str, Doc[Any]]:
+    docs = documents()
+    for name, updates in call.updates.items():
+        for update in updates:
+            docs[name].apply_update(update)
+    return docs
+
+
+def _fields_of(row: Write) -> set[str]:
+    """The field names a row's value lists between its first braces, and those it names in backticks."""
+    listed = row.value[row.value.index("{") + 1 : row.value.index("}")]
+    named = re.findall(r"`(\w+)`", row.value)
+    return {re.split(r"[\s:(]", f.strip())[0] for f in listed.split(",")} | set(named)
+
+
+def test_a_rule_keeps_its_words_for_the_children_as_the_table_names_them(
+    facilitator: tuple[list[str], list[Call]],
+) -> None:
+    """addRule and editRule write `for_children` (issue 14), and every field they write is in the row."""
+    _, ran = facilitator
+    [row] = [w for w in WRITES if w.role == "facilitator" and w.doc == "board" and w.root == "agreements"]
+    [added] = [c for c in ran if c.action == "addRule" and c.args[0] == B]
+    agreements = _applied(added)["board"].get("agreements", type=Map).to_py()
+    [rule] = [r for key, r in agreements.items() if key not in ("r1", "r2", "b1")]
+    assert rule["for_children"] == "Oma komt altijd mee"
+    assert set(rule) <= _fields_of(row), set(rule) - _fields_of(row)
+    [edited] = [c for c in ran if c.action == "editRule" and c.args[:2] == [B, "r1"] and c.args[2]["goal"]]
+    assert _applied(edited)["board"].get("agreements", type=Map)["r1"]["for_children"] == "Oma komt altijd mee"
+    # A caller that has no such field leaves the children's words as they were.
+    [kept] = [c for c in ran if c.action == "editRule" and c.args[1] == "r2"]
+    assert "for_children" not in _applied(kept)["board"].get("agreements", type=Map)["r2"]

@@ -1,7 +1,7 @@
 """The plan's states in real Chromium: confirming someone on a proposed rule offers to mark it agreed
 (never by itself), the console says which rules the children's version leaves out and why, and an
-agreed rule is in that version; a rule is not saved without its start and review date, and the
-form says so at each field."""
+agreed rule is in that version once the rule's editor has the children's words for it; a rule is not
+saved without its start and review date, and the form says so at each field."""
 
 from __future__ import annotations
 
@@ -78,13 +78,24 @@ async def test_confirming_offers_to_mark_the_rule_agreed_for_the_childrens_versi
     await expect(rule.get_by_label("Stand")).to_have_value("agreed")
     await expect(rule.get_by_label("Stand")).to_be_focused()
     await expect(offer).to_have_count(0)
+    await expect(page.locator("#live")).to_contain_text("afgesproken")
+    # Agreed, but nothing written for the children yet: still left out, and the console says why.
+    no_words = "nog geen tekst voor de kinderen"
+    await expect(rule.locator(".rule-left-out")).to_have_text(f"Niet in de kinderversie: {no_words}")
+    await expect(note).to_have_text(f"1 afspraak staat niet in de kinderversie: {no_words}")
+
+    # The rule's editor takes the children's words; then the children's version tells it in those only.
+    await rule.get_by_role("button", name="Bewerken: Truus belt elke zondag").click()
+    editor = column.locator(".rule-editor")
+    await editor.get_by_label("Voor de kinderen").fill("Oma Truus belt je elke zondag.")
+    await editor.get_by_role("button", name="Opslaan").click()
     await expect(rule.locator(".rule-left-out")).to_have_count(0)
     await expect(note).to_be_hidden()
-    await expect(page.locator("#live")).to_contain_text("afgesproken")
 
     async def in_childrens_version() -> None:
         children = await children_page(console_context, room["id"])
-        assert "Truus belt elke zondag" in children and "Truus." in children, children
+        assert "Oma Truus belt je elke zondag." in children and "Truus." in children, children
+        assert "Truus belt elke zondag" not in children  # never the adults' wording
 
     await eventually(in_childrens_version)
 

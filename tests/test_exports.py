@@ -111,13 +111,16 @@ async def test_the_childrens_version_is_the_agreed_plan_in_big_type_with_room_to
         assert page.text.count('class="draw') >= 3
         assert "Wat we hebben afgesproken" in page.text
         # Agreed and being-tried rules; never a sensitive one, never one only proposed.
-        assert "Sandra werkt alleen voor de webcam als Max en Ash bij Ria of tante Els slapen." in page.text
+        # Told in the words written for the children, never the adults' wording of the rule.
+        assert "Moet mama &#x27;s avonds werken? Dan slaap je bij Ria of bij tante Els." in page.text
+        assert "Sandra werkt alleen voor de webcam" not in page.text
         assert "paraplu" not in page.text
         father = await demo.client.get(f"/api/rooms/{demo.father}/children.pdf?lang=en")
         read = pdf_text(father.content)
         assert "What we agreed" in read and "Draw here" in read
         assert "Jeugdzorg blijft het gezin volgen" not in read  # status "proposed"
-        assert "Oma Wil of Lisa is bij elk bezoek" in read and "Who helps: Oma." in read
+        assert "Logeer je bij papa? Dan is oma Wil of Lisa er ook." in read and "Who helps: Oma." in read
+        assert "Oma Wil of Lisa is bij elk bezoek" not in read
 
 
 def test_a_printed_page_may_load_only_the_print_stylesheet() -> None:

@@ -192,6 +192,7 @@ async def test_the_board_and_the_wall_carry_an_initial_only_for_two_of_the_same_
                 {
                     "section": "immediate",
                     "text": Text("Samen naar school"),
+                    "for_children": "We gaan samen naar school.",
                     "status": "agreed",
                     "owners": Array([vries, bakker]),
                 }

@@ -146,8 +146,9 @@ WRITES: tuple[Write, ...] = (
         BOARD,
         "agreements",
         "<rule>",
-        "`{section, text (shared text), owners: [<pid>…], when, check, check_by, if_not_kept, start, review,"
-        " status, sensitive, order}` and `goal` (a goal item's key)" + _OR_DELETED,
+        "`{section, text (shared text), owners: [<pid>…], when, check, check_by, if_not_kept, for_children,"
+        " start, review, status, sensitive, order}` and `goal` (a goal item's key); `for_children` is the rule in"
+        " the child's words, the children's version's only text for it (`\"\"`: left out)" + _OR_DELETED,
         ("addRule", "editRule", "setRuleStatus", "setLevel", "removeRule", "confirmOwner", "removeOwner"),
     ),
     Write(

@@ -160,6 +160,7 @@ export function frameworkOf (board, privateDoc) {
  * @property {string} check how it is checked
  * @property {string} checkBy by whom (words: a role or a first name)
  * @property {string} ifNotKept
+ * @property {string} forChildren the rule in the child's words ('' for none)
  * @property {string} start
  * @property {string} review
  * @property {string} status
@@ -204,6 +205,7 @@ export function rulesOf (board, privateDoc) {
       check: textOf(value.get('check')),
       checkBy: textOf(value.get('check_by')),
       ifNotKept: textOf(value.get('if_not_kept')),
+      forChildren: textOf(value.get('for_children')),
       start: str(value.get('start')),
       review: str(value.get('review')),
       status: STATUSES.includes(/** @type {any} */ (value.get('status'))) ? str(value.get('status')) : 'proposed',

@@ -23,13 +23,14 @@ import { addRule, confirmOwner, editRule, removeOwner, removeRule, setRuleStatus
 const CHILD_STATUSES = ['agreed', 'trying', 'working']
 
 /**
- * Why the children's version leaves a rule out: 'sensitive', 'proposed', 'not_working'; or '' (it is in).
+ * Why the children's version leaves a rule out: 'sensitive', 'proposed', 'not_working', 'no_words'
+ * (nothing written for the children: it never tells them the adults' wording); or '' (it is in).
  * @param {import('./boarddata.js').Rule} rule
  */
 export function childLeftOut (rule) {
   if (rule.sensitive) return 'sensitive'
-  if (CHILD_STATUSES.includes(rule.status)) return ''
-  return rule.status === 'not_working' ? 'not_working' : 'proposed'
+  if (!CHILD_STATUSES.includes(rule.status)) return rule.status === 'not_working' ? 'not_working' : 'proposed'
+  return rule.forChildren.trim() ? '' : 'no_words'
 }
 
 export class PlanConsole {
@@ -120,7 +121,7 @@ export class PlanConsole {
     const owners = [...this.ownersBox.querySelectorAll('input:checked')].map((el) => /** @type {HTMLInputElement} */ (el).value)
     const { doc, sensitive, order } = placeFor(this.board, 'agreements', this.level.value)
     addRule(doc, { ...typedFields(f), section: f.section.value, text, goal: f.goal.value, owners, sensitive, order })
-    for (const el of [f.text, f.when, f.check, f.checkBy, f.ifNot, f.start, f.review]) el.value = ''
+    for (const el of [f.text, f.when, f.check, f.checkBy, f.ifNot, f.forChildren, f.start, f.review]) el.value = ''
     this.level.value = 'all'
     for (const box of this.ownersBox.querySelectorAll('input')) /** @type {HTMLInputElement} */ (box).checked = false
     this.review.reset()
@@ -213,6 +214,7 @@ export class PlanConsole {
     f.check.value = rule.check
     f.checkBy.value = rule.checkBy
     f.ifNot.value = rule.ifNotKept
+    f.forChildren.value = rule.forChildren
     f.start.value = rule.start
     f.review.value = rule.review
     followReview(f, Boolean(rule.review))

@@ -43,6 +43,10 @@ export function ruleFields (prefix) {
     check: h('input', { id: id('check'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
     checkBy: h('input', { id: id('checkby'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
     ifNot: h('input', { id: id('ifnot'), maxlength: MAX_FIELD, autocomplete: 'off', dir: 'auto' }),
+    // The rule as the children are told it, written with the parents; none means the children's
+    // version leaves the rule out (never the adult wording).
+    forChildren: h('textarea', { id: id('forchildren'), rows: 2, maxlength: MAX_FIELD, dir: 'auto', 'aria-describedby': id('forchildren-hint') }),
+    forChildrenHint: h('p', { class: 'hint', id: id('forchildren-hint'), text: w.ruleForChildrenHint }),
     start: h('input', { id: id('start'), type: 'date', 'aria-required': 'true' }),
     review: h('input', { id: id('review'), type: 'date', 'aria-required': 'true' }),
     textError: h('p', { class: 'field-error', id: id('text-error'), hidden: true }),
@@ -65,6 +69,7 @@ export function fieldRows (f) {
     field(f.when, w.ruleWhen),
     h('div', { class: 'row' }, field(f.check, w.ruleCheck, 'grow'), field(f.checkBy, w.ruleCheckBy, 'grow')),
     field(f.ifNot, w.ruleIfNot),
+    field(f.forChildren, w.ruleForChildren, 'for-children', f.forChildrenHint),
     h('div', { class: 'row' }, field(f.start, w.ruleStart, '', f.startError), field(f.review, w.ruleReview, '', f.reviewError))
   ]
 }
@@ -148,6 +153,7 @@ export function typedFields (f) {
     check: f.check.value.trim().slice(0, MAX_FIELD),
     checkBy: f.checkBy.value.trim().slice(0, MAX_FIELD),
     ifNotKept: f.ifNot.value.trim().slice(0, MAX_FIELD),
+    forChildren: f.forChildren.value.trim().slice(0, MAX_FIELD),
     start: f.start.value,
     review: f.review.value
   }

@@ -17,7 +17,7 @@ from server.meetings.http.access import room_of
 from server.meetings.http.endpoint import parts
 from server.meetings.http.session import current_facilitator
 from server.meetings.render import printing
-from server.meetings.render.export_content import room_content
+from server.meetings.render.export_content import child_drawings, room_content
 from server.store.meetings import RoomAccess
 
 
@@ -64,12 +64,15 @@ async def export_pdf(request: Request) -> Response:
 
 
 async def children_html(request: Request) -> Response:
-    _access, content = await _exported(request, "children_html")
-    return HTMLResponse(printing.children_html(content, _lang(request)), headers={"Cache-Control": "no-store"})
+    access, content = await _exported(request, "children_html")
+    drawings = await asyncio.to_thread(child_drawings, parts(request), access, content)
+    html = printing.children_html(content, _lang(request), drawings)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 async def children_pdf(request: Request) -> Response:
     access, content = await _exported(request, "children_pdf")
-    html = printing.children_html(content, _lang(request))
+    drawings = await asyncio.to_thread(child_drawings, parts(request), access, content)
+    html = printing.children_html(content, _lang(request), drawings)
     pdf = await asyncio.to_thread(printing.render_pdf, html, parts(request).settings.public_url)
     return Response(pdf, media_type="application/pdf", headers=_attachment(access, "children", "pdf"))

@@ -390,7 +390,7 @@ class RoomExport(TypedDict):
             Anything,
             Field(
                 description="id, section, text, goal, owners, claimed_by, when, check, check_by, if_not_kept, "
-                "start, review, status, sensitive, facilitator_only"
+                "for_children, start, review, status, sensitive, facilitator_only"
             ),
         ]
     ]

@@ -17,9 +17,11 @@ from typing import Any
 
 from pycrdt import Map
 
+from server.meetings.domain import photos
 from server.meetings.domain.errors import ApiError
 from server.meetings.domain.parts import KringParts
 from server.meetings.domain.people import first_name
+from server.meetings.render.printing import data_url
 from server.meetings.render.wording import LABEL_SETS, label_set
 from server.rooms.schema import BOARD, CATEGORIES, CHILD_TOOLS, LEVELLED_ROOTS, PRIVATE
 from server.store.meetings import RoomAccess
@@ -185,6 +187,7 @@ async def room_content(kring: KringParts, access: RoomAccess) -> dict[str, Any]:
                 "check": _text(raw.get("check")),
                 "check_by": _text(raw.get("check_by")),
                 "if_not_kept": _text(raw.get("if_not_kept")),
+                "for_children": _text(raw.get("for_children")),  # the children's version's only words for it
                 "start": _text(raw.get("start")) or None,
                 "review": _text(raw.get("review")) or None,
                 "status": status if status in STATUSES else "proposed",
@@ -243,3 +246,14 @@ async def room_content(kring: KringParts, access: RoomAccess) -> dict[str, Any]:
         "plan": plan,
         "child_tools": child_tools,
     }
+
+
+def child_drawings(kring: KringParts, access: RoomAccess, content: dict[str, Any]) -> dict[str, str]:
+    """The photos of the Three Houses entries in `content`, as data URLs for the children's version:
+    the page carries them itself, so its PDF makes no request and the HTML needs no photo session."""
+    found: dict[str, str] = {}
+    for entry in content["child_tools"]:
+        path = photos.photo_path(kring.settings, access.room_id, entry["photo"] or "")
+        if path is not None:
+            found[entry["photo"]] = data_url(path.read_bytes(), photos.MEDIA_TYPES[path.suffix.lstrip(".")])
+    return found

@@ -8,6 +8,8 @@ no fonts, images or styles from anywhere (domain.md: everything stays on the org
 
 from __future__ import annotations
 
+import base64
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from urllib.parse import urlsplit
 from server.catalogue import fill
 from server.meetings.domain.people import shown_names, surname_initial
 from server.meetings.render.wording import RELATIONS, ROLES, WORDS, Words, label_set
+from server.rooms.schema import CONSENT_BY_BAND
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "web" / "static"
 # The only files a printed page may load, all from this server's own static directory.
@@ -197,14 +200,39 @@ def _level_tag(entry: dict[str, Any], words: dict[str, Any]) -> str:
 
 
 # What the children are told: the rules that were agreed (not a proposal, not one that failed),
-# never a sensitive one (a parent's own protective strategy is not for a child's sheet).
+# never a sensitive one (a parent's own protective strategy is not for a child's sheet), and only in
+# the words written for them: a rule without them is left out, never told in the adults' wording.
 CHILD_STATUSES = ("agreed", "trying", "working")
 
 
-def children_html(content: dict[str, Any], lang: str) -> str:
+def child_rules(content: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in content["plan"]
+        if r["status"] in CHILD_STATUSES and not r["sensitive"] and r.get("for_children", "").strip()
+    ]
+
+
+def child_entries(content: dict[str, Any]) -> list[dict[str, Any]]:
+    """The child's own Three Houses entries that may be on the sheet: shown in the room (never a private
+    one, which the export does not hold) with the consent their age band asks for."""
+    found = []
+    for entry in content["child_tools"]:
+        consent = entry.get("consent") or {}
+        needed = CONSENT_BY_BAND.get(str(consent.get("band")))
+        shown = entry.get("visibility") in ("room", "shared")
+        if shown and needed is not None and needed <= set(consent.get("parties") or []):
+            found.append(entry)
+    return found
+
+
+def children_html(content: dict[str, Any], lang: str, drawings: dict[str, str] | None = None) -> str:
+    """The children's version; `drawings` maps a Three Houses entry's photo id to its picture (a data URL),
+    so that the page and its PDF carry the child's drawing without a request."""
     words = WORDS[lang]
     e = escape
-    rules = [r for r in content["plan"] if r["status"] in CHILD_STATUSES and not r["sensitive"]]
+    drawings = drawings or {}
+    rules = child_rules(content)
     parts = [
         f"<h1>{e(words['child_title'])}</h1>",
         f'<p class="intro">{e(words["child_intro"])}</p>',
@@ -221,16 +249,59 @@ def children_html(content: dict[str, Any], lang: str) -> str:
         },
         lambda relation: ROLES[lang].get(relation, ""),
     )
+
+    def called(person: dict[str, Any]) -> str:
+        return str(shown.get(person["id"]) or person["first_name"] or person["name"])
+
+    parts.append(f"<h2>{e(words['child_rules'])}</h2>")
     for n, rule in enumerate(rules, start=1):
-        helpers = ", ".join(shown.get(o["id"]) or o["first_name"] or o["name"] for o in rule["owners"])
+        helpers = ", ".join(called(o) for o in rule["owners"])
         parts.append('<div class="card">')
-        parts.append(f'<p class="rule-text">{n}. {e(rule["text"])}</p>')
+        parts.append(f'<p class="rule-text">{n}. {e(rule["for_children"])}</p>')
         if helpers:
             parts.append(f'<p class="helpers">{e(words["child_helpers"])} {e(helpers)}.</p>')
         parts.append(f'<div class="draw">{e(words["child_draw_here"])}</div>')
         parts.append("</div>")
     if not rules:
         parts.append(f'<p class="intro">{e(words["child_none"])}</p>')
+
+    # The safety people: those who carry a rule the children are told, so the sheet names only people
+    # the children hear of in it. No photo of them is kept by Kring: a frame to stick one in or draw them.
+    people: dict[str, str] = {}
+    for rule in rules:
+        for owner in rule["owners"]:
+            people.setdefault(owner["id"], called(owner))
+    if people:
+        parts.append('<section class="safety-people">')
+        parts.append(f"<h2>{e(words['child_people'])}</h2>")
+        parts.append(f'<p class="intro">{e(words["child_people_intro"])}</p>')
+        parts.append('<ul class="people">')
+        for name in people.values():
+            parts.append(
+                f'<li class="person"><div class="photo-frame">{e(words["child_photo_here"])}</div>'
+                f'<p class="person-name">{e(name)}</p></li>'
+            )
+        parts.append("</ul></section>")
+
+    entries = child_entries(content)
+    if entries:
+        parts.append('<section class="houses">')
+        parts.append(f"<h2>{e(words['child_houses'])}</h2>")
+        for house in ("worries", "good", "dreams"):
+            in_house = [c for c in entries if c["house"] == house]
+            if not in_house:
+                continue
+            parts.append(f'<div class="card house"><h3>{e(words["child_house_names"][house])}</h3>')
+            for entry in in_house:
+                if entry["text"]:
+                    parts.append(f'<p class="child-words">{e(entry["text"])}</p>')
+                picture = drawings.get(entry["photo"] or "")
+                if picture:
+                    parts.append(f'<img class="drawing" src="{e(picture)}" alt="{e(words["child_drawing_alt"])}">')
+            parts.append(f'<div class="draw">{e(words["child_draw_here"])}</div>')
+            parts.append("</div>")
+        parts.append("</section>")
+
     parts.append('<div class="card">')
     parts.append(f"<p>{e(words['child_safe'])}</p>")
     parts.append(f'<div class="draw draw-big">{e(words["child_draw_here"])}</div>')
@@ -242,8 +313,20 @@ class RefusedUrl(ValueError):
     """A printed page asked for something that is not one of this server's own files."""
 
 
+# A child's drawing, put in the page itself by the server (see children_html); nothing else inline.
+DATA_PICTURE = re.compile(r"^data:(image/(?:png|jpeg));base64,([A-Za-z0-9+/=]+)$")
+
+
+def data_url(body: bytes, media_type: str) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(body).decode()}"
+
+
 def local_fetch(url: str, base_url: str) -> tuple[bytes, str]:
-    """The bytes and type of `url` if it is one of LOCAL_FILES on this server; else RefusedUrl."""
+    """The bytes and type of `url` if it is one of LOCAL_FILES on this server or a drawing put in the
+    page (a PNG or JPEG data URL); else RefusedUrl."""
+    inline = DATA_PICTURE.match(url)
+    if inline:
+        return base64.b64decode(inline.group(2)), inline.group(1)
     parsed, base = urlsplit(url), urlsplit(base_url)
     if (parsed.scheme, parsed.netloc) != (base.scheme, base.netloc) or parsed.path not in LOCAL_FILES:
         raise RefusedUrl(url)

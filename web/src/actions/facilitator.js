@@ -225,6 +225,7 @@ export function declineProposal (board, key) {
  * @property {string} check
  * @property {string} checkBy
  * @property {string} ifNotKept
+ * @property {string} [forChildren] the rule in the child's words, for the children's version ('' for none)
  * @property {string} start YYYY-MM-DD or ''
  * @property {string} review YYYY-MM-DD or ''
  */
@@ -244,6 +245,7 @@ export function addRule (board, rule) {
     ['check', rule.check],
     ['check_by', rule.checkBy],
     ['if_not_kept', rule.ifNotKept],
+    ['for_children', rule.forChildren ?? ''],
     ['start', rule.start],
     ['review', rule.review],
     ['status', 'proposed'],
@@ -272,6 +274,8 @@ export function editRule (board, key, rule) {
     map.set('check', rule.check)
     map.set('check_by', rule.checkBy)
     map.set('if_not_kept', rule.ifNotKept)
+    // Left as it is when the caller has no such field (the text is the parents' and the child's).
+    if (rule.forChildren !== undefined) map.set('for_children', rule.forChildren)
     map.set('start', rule.start)
     map.set('review', rule.review)
   })
