@@ -1,7 +1,7 @@
 """The daily review digest's claims: one row per facilitator and day, so it goes out once.
 
 Revision ID: 0008
-Revises: 0007 (0006 on the branch that made it: the lead puts it after whichever 0007 lands)
+Revises: 0007
 """
 
 from __future__ import annotations
