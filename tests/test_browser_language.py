@@ -208,6 +208,8 @@ async def test_leaving_and_logging_out_leave_no_language_behind(server: RunningS
     console = await watched_page(desk)
     await console.page.goto("/console?lang=en")
     assert [c["value"] for c in await lang_cookies(desk)] == ["en"]
+    # The case list's requests answered first: one still in flight when the session ends answers 401.
+    await console.page.wait_for_load_state("networkidle")
     await console.page.get_by_role("button", name="Log out").click()
     # Logging out ended the choice with the session: the log-in page follows the browser (Dutch) again.
     await expect(console.page.get_by_role("heading", level=1)).to_have_text("Inloggen voor gespreksleiders")
