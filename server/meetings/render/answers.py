@@ -72,6 +72,7 @@ class Participant(TypedDict):
     name: str
     relation: Annotated[str, OneOf(RELATIONS)]
     status: Annotated[str, OneOf(PARTICIPANT_STATUSES)]
+    full_board: Annotated[bool, Field(description="a child switched from the child view to the full board (16+)")]
 
 
 class Room(TypedDict):
