@@ -119,6 +119,9 @@ class JoinStatus(TypedDict):
     participant_id: str
     status: Annotated[str, OneOf(("waiting", "admitted"))]
     room_id: str
+    child_view: NotRequired[
+        Annotated[bool, Field(description="on /api/join/status: the phone shows the child view, not the board")]
+    ]
 
 
 class JoinResult(JoinStatus):
