@@ -53,6 +53,8 @@ async def test_a_child_sees_the_child_view_and_the_facilitator_switches_it(
     await expect(page.locator(".child-board .child-words")).to_have_text(["Samen naar de dierentuin"])
     assert CANARY not in await page.locator("body").inner_text()
     assert not any(CANARY.encode() in frame for frame in sem.frames)
+    # Its presence reaches the console (the child hears nobody's: presence may carry anything).
+    await expect(column.locator(".person", has_text="Sem").locator(".badge-live")).to_be_visible()
     await no_horizontal_scroll(page)
     await assert_axe_clean(page, "the child view at 360 px")
     await page.screenshot(path=str(ARTIFACTS / "phone-child-view-360x740.png"), full_page=True)

@@ -9,7 +9,16 @@ from typing import Any
 
 import aiohttp
 import socketio
-from pycrdt import Doc, Map, Text, create_sync_message, create_update_message, handle_sync_message
+from pycrdt import (
+    Awareness,
+    Doc,
+    Map,
+    Text,
+    create_awareness_message,
+    create_sync_message,
+    create_update_message,
+    handle_sync_message,
+)
 
 from server.protocol import Refusal
 from server.rooms.childdoc import child_of
@@ -97,6 +106,12 @@ async def test_a_child_phone_receives_no_byte_of_danger_harm_or_adult_rule_texts
         await board.change("board", lambda d: agreements["r2"].__setitem__("for_children", "Oma belt je"))
         await board.change("board", lambda d: agreements["r2"].__setitem__("for_children", "Oma belt je elke dag"))
         await board.change("board", lambda d: agreements["r1"].__setitem__("check", f"{SECRET} controle"))
+
+        # Presence is passed on as the phone sent it (with the server's stamp): it may carry anything.
+        awareness = Awareness(Doc())
+        awareness.set_local_state({"typt": f"{SECRET} concept", "user": {"name": "x"}})
+        presence = create_awareness_message(awareness.encode_awareness_update([awareness.client_id]))
+        await board.sio.call("awareness", (presence,), timeout=5)
 
         # A Three Houses entry shown to the room, and one kept for the facilitator.
         live_room = server.kring.registry.rooms[room]

@@ -6,7 +6,9 @@ only: notes, contact details, child-tool entries whose visibility is "private", 
 items and plan rules set to "facilitator only", see LEVELS), and `p.<pid>` (that
 participant and the facilitators: an unrevealed score is in no other phone's data at all), and `wall`
 (what the projector shows, derived by the server from the board in rooms/wall.py: the projector's
-only document, written by nobody else, never stored). Who writes which key, with what, is the
+only document, written by nobody else, never stored), and `child` (what a child's phone shows, derived
+likewise in rooms/childdoc.py: a child in the child view reads it instead of the board). Who writes
+which key, with what, is the
 table `WRITES` below: the write check (permissions.py) observes
 the roots it names and holds a participant to its rows, the web client's writes (web/src/actions/)
 are run against it in tests/test_actions.py, and docs/protocol.md's table is checked against it.

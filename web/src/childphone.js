@@ -26,7 +26,7 @@ import { html, render, repeat } from './view.js'
  */
 export function childPhone ({ view, statusEl, roomId, leave, ended }) {
   const doc = new Y.Doc()
-  const provider = new KringProvider(window.location.origin, {}, doc, { name: 'child', follow: false, presence: false })
+  const provider = new KringProvider(window.location.origin, {}, doc, { name: 'child', follow: false })
   const rules = doc.getMap('agreements')
   const houses = childBoard(doc, { level: 2, photoSrc: (photo) => `/api/rooms/${encodeURIComponent(roomId)}/photos/${encodeURIComponent(photo)}` })
   const heading = h('h1', { tabindex: '-1', text: c.childViewTitle })
