@@ -1,7 +1,8 @@
 """A child participant the facilitator switched to the full board (an older young person, 16+).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0006 on this branch (0007 and 0008 are other branches' numbers: the lead puts it after
+whichever of them land last)
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
+revision = "0009"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
