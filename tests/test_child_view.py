@@ -22,9 +22,10 @@ from pycrdt import (
 
 from server.protocol import Refusal
 from server.rooms.childdoc import child_of
+from server.settings import Settings
 from tests.meetings_helpers import facilitator, live_of, split_meeting, store_of
 from tests.test_wall_socket import BoardSocket, RawWall
-from tests.utils import RunningServer, eventually
+from tests.utils import RunningServer, eventually, run_server
 
 # Every text a child's phone must never receive holds this.
 SECRET = "KANARIE"
@@ -196,3 +197,29 @@ async def test_the_facilitator_switches_a_child_to_the_full_board_and_back(serve
         assert answer.status_code == 409 and answer.json()["error"] == "not_a_child"
         answer = await fatima.post(f"/api/participants/{pid}/view", json={"full_board": "true"})
         assert answer.status_code == 400
+
+
+async def test_a_child_phone_that_kept_a_child_document_from_before_a_restart_starts_afresh(
+    settings: Settings,
+) -> None:
+    async with run_server(settings) as server, facilitator(server, "fatima@jeugdzorg.test") as fatima:
+        room, _pid, token = await _child_room(server, fatima)
+        rule = Map({"text": Text("Regel"), "for_children": "Jij mag kiezen"})
+        await live_of(server).edit(room, "board", lambda d: d.get("agreements", type=Map).__setitem__("r", rule))
+        child = RawChild(server.url)
+        await child.connect(token)
+        assert (await child.call("sync", "child", create_sync_message(Doc()))) == {"ok": True}
+        await eventually(lambda: _check("r" in child.shows()["agreements"]))
+        kept = child.doc
+        await child.close()
+    async with run_server(settings) as server:
+        again = RawChild(server.url)
+        again.doc = kept
+        await again.connect(token)
+        ack = await again.call("sync", "child", create_sync_message(kept))
+        assert ack["ok"] is False and ack["code"] == "rebuilt", ack
+        fresh = RawChild(server.url)
+        await fresh.connect(token)
+        assert (await fresh.call("sync", "child", create_sync_message(Doc()))) == {"ok": True}
+        await eventually(lambda: _check(fresh.shows()["agreements"] == {"r": {"text": "Jij mag kiezen"}}))
+        await asyncio.gather(again.close(), fresh.close())

@@ -22,9 +22,10 @@ import { html, render, repeat } from './view.js'
  * @param {string} options.roomId
  * @param {() => void} options.leave
  * @param {(refusal: {code: string, message: string}) => void} options.ended the connection ended for good
+ * @param {() => void} options.again start the page afresh
  * @returns {() => void} stops it and forgets the document
  */
-export function childPhone ({ view, statusEl, roomId, leave, ended }) {
+export function childPhone ({ view, statusEl, roomId, leave, ended, again }) {
   const doc = new Y.Doc()
   const provider = new KringProvider(window.location.origin, {}, doc, { name: 'child', follow: false })
   const rules = doc.getMap('agreements')
@@ -71,6 +72,9 @@ ${list.length
   }
   provider.on('status', showStatus)
   provider.on('ended', (/** @type {{code: string, message: string}} */ refusal) => ended(refusal))
+  // The server rebuilt the child document (a restart, another server): what it deleted since would
+  // stay here, so the page starts afresh, as the projector does.
+  provider.on('refused', (/** @type {{code: string}} */ refusal) => { if (refusal.code === 'rebuilt') again() })
   showStatus()
   heading.focus()
   return () => {

@@ -53,7 +53,8 @@ async function start () {
     return
   }
   if (status.child_view) {
-    const stopView = childPhone({ view, statusEl, roomId: String(status.room_id || ''), leave, ended: onEnded })
+    const again = () => { stop(); start() }
+    const stopView = childPhone({ view, statusEl, roomId: String(status.room_id || ''), leave, ended: onEnded, again })
     const stopPolling = every(keepAlive, KEEPALIVE_MS)
     stopChildPhone = () => { stopPolling(); stopView() }
     return
