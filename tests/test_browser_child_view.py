@@ -38,7 +38,14 @@ async def test_a_child_sees_the_child_view_and_the_facilitator_switches_it(
 
     def plan(doc: Doc[Any]) -> None:
         rules = doc.get("agreements", type=Map)
-        rules["r1"] = Map({"text": Text(f"{CANARY} afspraak"), "for_children": "Oma brengt je naar school", "order": 1})
+        rules["r1"] = Map(
+            {
+                "text": Text(f"{CANARY} afspraak"),
+                "for_children": "Oma brengt je naar school",
+                "status": "agreed",
+                "order": 1,
+            }
+        )
         rules["r2"] = Map({"text": Text(f"{CANARY} zonder kindertekst"), "order": 2})
         doc.get("childtools", type=Map)["e1"] = Map(
             {"house": "dreams", "visibility": "room", "text": Text("Samen naar de dierentuin")}

@@ -97,16 +97,26 @@ async def test_a_child_phone_receives_no_byte_of_danger_harm_or_adult_rule_texts
                 "when": f"{SECRET} wanneer",
                 "if_not_kept": f"{SECRET} anders",
                 "for_children": "Mama brengt je naar school",
+                "status": "agreed",
                 "order": 1,
             }
         )
         await board.change("board", lambda d: agreements.__setitem__("r1", rule))
         await board.change("board", lambda d: _replace(agreements["r1"]["text"], f"{SECRET} nieuwe regel"))
-        plain = Map({"text": Text(f"{SECRET} zonder kindertekst"), "owners": ["x"], "order": 2})
+        plain = Map({"text": Text(f"{SECRET} zonder kindertekst"), "owners": ["x"], "status": "trying", "order": 2})
         await board.change("board", lambda d: agreements.__setitem__("r2", plain))
         await board.change("board", lambda d: agreements["r2"].__setitem__("for_children", "Oma belt je"))
         await board.change("board", lambda d: agreements["r2"].__setitem__("for_children", "Oma belt je elke dag"))
         await board.change("board", lambda d: agreements["r1"].__setitem__("check", f"{SECRET} controle"))
+        # Children's texts of a rule still proposed and of a sensitive one: not for a child (as in the
+        # children's printable version); the second one was shown until it was marked sensitive.
+        proposed = Map({"text": Text("Voorstel"), "for_children": f"{SECRET} nog een voorstel", "status": "proposed"})
+        await board.change("board", lambda d: agreements.__setitem__("r3", proposed))
+        shielded = Map({"text": Text("Oma"), "for_children": "Oma is er", "status": "agreed", "order": 4})
+        await board.change("board", lambda d: agreements.__setitem__("r4", shielded))
+        await eventually(lambda: _check("r4" in child.shows()["agreements"]))
+        await board.change("board", lambda d: agreements["r4"].__setitem__("sensitive", True))
+        await board.change("board", lambda d: agreements["r4"].__setitem__("for_children", f"{SECRET} gevoelig"))
 
         # Presence is passed on as the phone sent it (with the server's stamp): it may carry anything.
         awareness = Awareness(Doc())
@@ -204,7 +214,7 @@ async def test_a_child_phone_that_kept_a_child_document_from_before_a_restart_st
 ) -> None:
     async with run_server(settings) as server, facilitator(server, "fatima@jeugdzorg.test") as fatima:
         room, _pid, token = await _child_room(server, fatima)
-        rule = Map({"text": Text("Regel"), "for_children": "Jij mag kiezen"})
+        rule = Map({"text": Text("Regel"), "for_children": "Jij mag kiezen", "status": "agreed"})
         await live_of(server).edit(room, "board", lambda d: d.get("agreements", type=Map).__setitem__("r", rule))
         child = RawChild(server.url)
         await child.connect(token)

@@ -6,7 +6,8 @@ it holds the danger statements and harm, and the plan's rules in adults' words. 
 relayed, rebuilt whenever a room loads and written by nobody but the server. It holds only:
 
 - `agreements`: per rule that has a children's text (`for_children`), that text and its order;
-  a rule without one is not there at all;
+  as in the children's printable version, only a rule that was agreed (not a proposal, not one that
+  failed) and is not sensitive; any other rule is not there at all;
 - `childtools`: the Three Houses entries the facilitator showed to this room.
 """
 
@@ -38,6 +39,10 @@ log = logging.getLogger("kring.room")
 
 CHILD_ROOTS = ("agreements", CHILD_TOOLS)
 FOR_CHILDREN = "for_children"
+# The same choice as the children's printable version (meetings/render/printing.py CHILD_STATUSES):
+# a rule the children are told about was agreed, and a sensitive one (a parent's own protective
+# strategy) is not for a child.
+CHILD_RULE_STATUSES = ("agreed", "trying", "working")
 # As the wall: at most this often, and only while a child's phone is connected.
 _INTERVAL = 0.1
 
@@ -47,6 +52,8 @@ def child_of(board: Doc[Any]) -> dict[str, dict[str, Any]]:
     allow-list of fields: nothing of a rule but its children's text and its order."""
     agreements: dict[str, Any] = {}
     for key, rule in entries_of(board, "agreements").items():
+        if rule.get("status") not in CHILD_RULE_STATUSES or rule.get("sensitive") is True:
+            continue
         text = text_of(rule.get(FOR_CHILDREN)).strip()
         if text:
             agreements[key] = filled(text=text, order=order_of(rule.get("order")))
