@@ -13,7 +13,7 @@ from typing import Any
 from server.auth import token_hash, unsign
 from server.cookie_names import PARTICIPANT_COOKIE, SESSION_COOKIE
 from server.protocol import ROOM_NAME, Refusal, Refused
-from server.rooms.schema import Identity
+from server.rooms.schema import CHILD_RELATION, Identity
 from server.store.meetings import MeetingStore, RoomAccess
 
 
@@ -80,7 +80,10 @@ async def _participant(store: MeetingStore, token: Any) -> Admission:
     if access is None or not access.meeting_open:
         raise Refused(Refusal.ROOM_CLOSED)
     await store.refresh_token(person.id)
-    return Admission(Identity("participant", person.id, person.name, person.relation), access, person.id)
+    # A child sees the child view unless the facilitator switched them to the full board (16+).
+    child_view = person.relation == CHILD_RELATION and not person.full_board
+    identity = Identity("participant", person.id, person.name, person.relation, child_view=child_view)
+    return Admission(identity, access, person.id)
 
 
 async def _projector(store: MeetingStore, token: Any) -> Admission:

@@ -38,6 +38,7 @@ class Refusal(StrEnum):
     SLOW_READER = "slow_reader"
     RENAMED = "renamed"
     REBUILT = "rebuilt"
+    VIEW_CHANGED = "view_changed"
 
 
 MESSAGES: dict[Refusal, str] = {
@@ -65,6 +66,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.SLOW_READER: "This connection fell too far behind; reconnect and resync.",
     Refusal.RENAMED: "The facilitator changed your name; reconnect to continue under it.",
     Refusal.REBUILT: "The server rebuilt this document since you received it; start it afresh.",
+    Refusal.VIEW_CHANGED: "The facilitator switched you between the child view and the full board; reconnect.",
 }
 
 

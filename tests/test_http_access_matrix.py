@@ -70,6 +70,7 @@ async def world(server: RunningServer, tmp_path: Path, monkeypatch: pytest.Monke
         await store.set_participant(person.id, status=status)
         clients[who].cookies.set("kring_participant", token)
         ids[who] = person.id
+    ids["child"] = (await store.add_participant(room_a["id"], "Sem", "child", admitted=True))[0].id
     opened = Map({"title": "Hoe veilig?", "status": "open"})
     await server.kring.live.edit(room_a["id"], "board", lambda d: d.get("poll", type=Map).__setitem__("r1", opened))
     # A child's drawing shown in room A: its phone and projector may fetch it, nobody else.
@@ -142,6 +143,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("POST", "/api/participants", {"room_id": "{room_a}", "name": "Opa", "relation": "family"}, FACILITATORS),
     ("POST", "/api/participants/{participant-a}/rename", {"name": "Anna"}, FACILITATORS),
     ("POST", "/api/participants/{participant-a}/admit", {}, FACILITATORS),
+    ("POST", "/api/participants/{child}/view", {"full_board": True}, FACILITATORS),
     ("POST", "/api/rooms/{room_a}/lock", {"locked": False}, FACILITATORS),
     ("POST", "/api/rooms/{room_a}/photos", _drawing(), FACILITATORS),
     (

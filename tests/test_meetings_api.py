@@ -287,9 +287,12 @@ async def test_phone_waits_until_admitted_and_admit_all_admits_at_once(server: R
             "participant_id": pid,
             "status": "waiting",
             "room_id": room["id"],
+            "child_view": False,
         }
         listed = (await fatima.get(f"/api/meetings/{meeting['id']}")).json()["rooms"][0]["participants"]
-        assert listed == [{"id": pid, "name": "Oma Truus", "relation": "family", "status": "waiting"}]
+        assert listed == [
+            {"id": pid, "name": "Oma Truus", "relation": "family", "status": "waiting", "full_board": False}
+        ]
 
         admitted = await fatima.post(f"/api/participants/{pid}/admit", json={})
         assert admitted.json()["status"] == "admitted"
@@ -477,7 +480,7 @@ async def test_facilitator_adds_someone_without_a_phone(server: RunningServer) -
             "/api/participants", json={"room_id": room["id"], "name": "Opa Henk", "relation": "family"}
         )
         assert added.status_code == 201
-        assert set(added.json()) == {"id", "name", "relation", "status"}  # no token for a phone nobody has
+        assert set(added.json()) == {"id", "name", "relation", "status", "full_board"}  # no token: nobody has a phone
         assert added.json()["status"] == "admitted"
         listed = (await fatima.get(f"/api/meetings/{meeting['id']}")).json()["rooms"][1]["participants"]
         assert [p["name"] for p in listed] == ["Opa Henk"]

@@ -29,8 +29,20 @@ from server.protocol import Refusal, Refused, parse_awareness_frame, parse_sync_
 from server.relay import NoRelay, Relay
 from server.rooms.awareness import RoomAwareness
 from server.rooms.channel import RoomChannel
+from server.rooms.childdoc import ChildFeed
 from server.rooms.permissions import WriteGuard
-from server.rooms.schema import BOARD, DOC_NAME, PRIVATE, WALL, Identity, audience, can_read, people_group, roots_of
+from server.rooms.schema import (
+    BOARD,
+    CHILD,
+    DOC_NAME,
+    PRIVATE,
+    WALL,
+    Identity,
+    audience,
+    can_read,
+    people_group,
+    roots_of,
+)
 from server.rooms.wall import WallFeed, present_of
 from server.store.updatelog import UpdateLog
 
@@ -84,6 +96,8 @@ class Room:
         self.peers: dict[str, Identity] = {}
         # Derived from the board while a projector is here; never stored, relayed or in `docs`.
         self.wall = WallFeed(name, channel, lambda: self.docs[BOARD], self._present)
+        # Likewise for a child's phone: what it may see of the board, and nothing else of it.
+        self.child = ChildFeed(name, channel, lambda: self.docs[BOARD])
         self._guard = WriteGuard()
         self.counters = RoomCounters()
         self.poisoned = False
@@ -150,6 +164,8 @@ class Room:
             for name, doc in sorted(self.docs.items())
             if can_read(identity, name)
         ]
+        if identity.child_view:
+            return [self.child.join(peer), *greeting]  # no presence: it may carry anything a phone put in it
         presence = self.awareness.snapshot_frame()
         if presence is not None:
             greeting.append(("awareness", (presence,)))
@@ -158,6 +174,7 @@ class Room:
     def leave(self, peer: str) -> None:
         self.peers.pop(peer, None)
         self.wall.leave(peer)
+        self.child.leave(peer)
         self.wall.presence_changed()
         gone = self.awareness.leave(peer)
         if gone is not None:
@@ -172,13 +189,18 @@ class Room:
         identity = self.peers.get(peer)
         if identity is None:
             raise Refused(Refusal.NOT_AUTHENTICATED)
-        if doc_name != WALL and not DOC_NAME.match(doc_name):
+        if doc_name not in (WALL, CHILD) and not DOC_NAME.match(doc_name):
             raise Refused(Refusal.UNKNOWN_DOC)
         if not can_read(identity, doc_name):
             # The same answer whether or not the document exists: nothing about others leaks.
             raise Refused(Refusal.NOT_ALLOWED)
         if doc_name == WALL:
             missing = self.wall.receive(frame)
+            if missing is None:
+                return SyncResult(durable=_resolved())
+            return SyncResult(replies=[sync_step2_frame(missing)])
+        if doc_name == CHILD:
+            missing = self.child.receive(frame)
             if missing is None:
                 return SyncResult(durable=_resolved())
             return SyncResult(replies=[sync_step2_frame(missing)])
@@ -397,12 +419,14 @@ class Room:
         self._subscriptions = []
         self._guard.dispose()
         self.wall.close()
+        self.child.close()
 
     # -- fan-out ----------------------------------------------------------------------------------
 
     def _queue_broadcast(self, doc_name: str, update: bytes, sender: str | None) -> None:
         if doc_name == BOARD:
             self.wall.board_changed()
+            self.child.board_changed()
         self._outgoing.setdefault(doc_name, []).append(update)
         self._outgoing_senders.add(sender)  # None: it came from another process
         if self._flush_handle is None:

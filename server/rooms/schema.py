@@ -6,7 +6,9 @@ only: notes, contact details, child-tool entries whose visibility is "private", 
 items and plan rules set to "facilitator only", see LEVELS), and `p.<pid>` (that
 participant and the facilitators: an unrevealed score is in no other phone's data at all), and `wall`
 (what the projector shows, derived by the server from the board in rooms/wall.py: the projector's
-only document, written by nobody else, never stored). Who writes which key, with what, is the
+only document, written by nobody else, never stored), and `child` (what a child's phone shows, derived
+likewise in rooms/childdoc.py: a child in the child view reads it instead of the board). Who writes
+which key, with what, is the
 table `WRITES` below: the write check (permissions.py) observes
 the roots it names and holds a participant to its rows, the web client's writes (web/src/actions/)
 are run against it in tests/test_actions.py, and docs/protocol.md's table is checked against it.
@@ -21,6 +23,9 @@ from typing import Literal
 BOARD = "board"
 PRIVATE = "private"
 WALL = "wall"
+# A child's phone reads this instead of the board (rooms/childdoc.py): derived, never stored.
+CHILD = "child"
+CHILD_RELATION = "child"  # the relation that gets the child view (fields.RELATIONS)
 OWN_PREFIX = "p."
 
 CHILD_TOOLS = "childtools"
@@ -254,6 +259,8 @@ class Identity:
     subject: str  # facilitator id, participant id, or the room id for a projector
     name: str
     role: str  # "facilitator", "projector", or the participant's relation
+    # A child who was not switched to the full board: reads the `child` document, never the board.
+    child_view: bool = False
 
     @property
     def own_doc(self) -> str | None:
@@ -269,7 +276,7 @@ def roots_of(doc_name: str) -> tuple[str, ...]:
 
 
 def known_doc(doc_name: str) -> bool:
-    return doc_name == WALL or DOC_NAME.match(doc_name) is not None
+    return doc_name in (WALL, CHILD) or DOC_NAME.match(doc_name) is not None
 
 
 def can_read(identity: Identity, doc_name: str) -> bool:
@@ -277,6 +284,10 @@ def can_read(identity: Identity, doc_name: str) -> bool:
     # a shared screen must not receive (sensitive items, proposals, full names).
     if identity.kind == "projector" or doc_name == WALL:
         return identity.kind == "projector" and doc_name == WALL
+    # The child view reads its derived document and its own scores, never the board; nobody else
+    # needs the child document (a facilitator sees all of it on the board).
+    if identity.child_view or doc_name == CHILD:
+        return identity.child_view and doc_name in (CHILD, identity.own_doc)
     if identity.kind == "facilitator":
         return True
     return doc_name in (BOARD, identity.own_doc)
@@ -288,6 +299,8 @@ def audience(room: str, doc_name: str) -> list[str]:
         return [room]
     if doc_name == WALL:
         return [wall_group(room)]
+    if doc_name == CHILD:
+        return [child_group(room)]
     if doc_name == PRIVATE:
         return [facilitators_group(room)]
     return [facilitators_group(room), f"{room}/{doc_name}"]
@@ -301,6 +314,10 @@ def wall_group(room: str) -> str:
     return f"{room}/wall"
 
 
+def child_group(room: str) -> str:
+    return f"{room}/child"
+
+
 def people_group(room: str) -> str:
     """Everyone but the projector: presence (full names, who is typing) never goes to the wall."""
     return f"{room}/people"
@@ -309,6 +326,10 @@ def people_group(room: str) -> str:
 def groups_of(room: str, identity: Identity) -> list[str]:
     if identity.kind == "projector":
         return [wall_group(room)]
+    if identity.child_view:
+        # Not the room's group (the board's updates) nor the people's (presence may carry anything a
+        # phone puts in its state): the child document and the child's own scores only.
+        return [child_group(room), f"{room}/{identity.own_doc}"]
     groups = [room, people_group(room)]
     if identity.kind == "facilitator":
         groups.append(facilitators_group(room))

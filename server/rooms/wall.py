@@ -396,3 +396,14 @@ class WallFeed:
             self._handle.cancel()
             self._handle = None
         self.document.dispose()
+
+
+# -- What the child document (rooms/childdoc.py) shares with the wall: reading the board the same way,
+# and reconciling a derived document with what it should hold.
+read_root = _plain
+entries_of = _entries
+filled = _fields
+order_of = _order
+text_of = _text
+reconcile = _reconcile
+shown_child_tools = _child_tools

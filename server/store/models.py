@@ -120,6 +120,8 @@ class Participant(Base):
     status: Mapped[str] = mapped_column(String(16), default="waiting")
     # Added by the facilitator for someone without a phone: at the meeting, never connected.
     in_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A child (relation "child") sees the child view unless the facilitator switched them to the full board.
+    full_board: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     token_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

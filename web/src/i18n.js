@@ -48,7 +48,7 @@ export const t = {
     text: ['removeItem', 'chooseItem'],
     n: ['unsaved', 'offlineUnsaved', 'presence', 'roomNameLabel', 'continuesRoomLabel', 'sensitiveHidden', 'reviewsOverdue', 'reviewsDue'],
     room: ['qrAlt', 'projectorOpened', 'exportsOf', 'announceLocked', 'announceUnlocked'],
-    name: ['admitName', 'renameName', 'removeName', 'announceAdmitted', 'announceRemoved', 'announceRenamed', 'cofacilitatorAdded'],
+    name: ['admitName', 'renameName', 'removeName', 'announceAdmitted', 'announceRemoved', 'announceRenamed', 'cofacilitatorAdded', 'fullBoardName', 'announceFullBoard', 'announceChildView'],
     'name room': ['announceWaiting'],
     'from to': ['previewTitle'],
     'n to': ['copied'],

@@ -1,12 +1,13 @@
 // The people of one room in the facilitator's console: who waits (let in), who is in (rename,
-// remove, and whether their phone is connected now), who was removed.
+// remove, and whether their phone is connected now), who was removed. A child sees the child view on
+// their phone; the "full board (16+)" switch gives an older young person the board instead.
 
 import { api } from './api.js'
 import { announce, fill, h } from './dom.js'
 import { t } from './i18n.js'
 import { relationLabel } from './labels.js'
 
-/** @typedef {{id: string, name: string, relation: string, status: 'waiting' | 'admitted' | 'removed'}} Person */
+/** @typedef {{id: string, name: string, relation: string, status: 'waiting' | 'admitted' | 'removed', full_board?: boolean}} Person */
 
 export class PeopleList {
   /**
@@ -133,6 +134,19 @@ export class PeopleList {
         onclick: () => { this.renaming = person.id; this._draw(); focusRenameInput(this.element) }
       }))
     }
+    if (!this.closed && person.status !== 'removed' && person.relation === 'child') {
+      // A toggle: pressed, the phone shows the full board; the server audits it and the phone reconnects.
+      const full = Boolean(person.full_board)
+      actions.push(h('button', {
+        type: 'button',
+        class: 'quiet full-board',
+        text: t.fullBoard,
+        'aria-pressed': String(full),
+        'aria-label': t.fullBoardName(person.name),
+        'data-focus-key': `view:${person.id}`,
+        onclick: () => this._act(person, 'view', { full_board: !full }, full ? t.announceChildView(person.name) : t.announceFullBoard(person.name))
+      }))
+    }
     if (person.status !== 'removed') {
       actions.push(h('button', {
         type: 'button', class: 'quiet danger', text: t.removePerson, 'aria-label': t.removeName(person.name), 'data-focus-key': `remove:${person.id}`,
@@ -143,7 +157,8 @@ export class PeopleList {
       h('span', { class: 'person-who' },
         h('span', { class: 'person-name', dir: 'auto', text: person.name }),
         h('span', { class: 'person-relation', text: relationLabel(person.relation) }),
-        connected ? h('span', { class: 'badge badge-live', text: t.connectedNow }) : null),
+        connected ? h('span', { class: 'badge badge-live', text: t.connectedNow }) : null,
+        person.relation === 'child' && !person.full_board && person.status !== 'removed' ? h('span', { class: 'badge badge-child-view', text: t.childViewBadge }) : null),
       actions.length ? h('span', { class: 'person-actions' }, actions) : null)
   }
 
@@ -170,7 +185,7 @@ export class PeopleList {
 
   /**
    * @param {Person} person
-   * @param {'admit' | 'rename' | 'remove'} action
+   * @param {'admit' | 'rename' | 'remove' | 'view'} action
    * @param {object} body
    * @param {string} done what to announce once it worked
    */

@@ -19,6 +19,7 @@ import { showBoard } from './boardview.js'
 import { followLabelSet } from './labels.js'
 import { PhoneActions } from './phoneactions.js'
 import { childBoard } from './childview.js'
+import { childPhone } from './childphone.js'
 import { html, render } from './view.js'
 
 // Asking keeps the phone's short-lived sign-in alive through a long meeting, and notices a
@@ -37,6 +38,8 @@ statusEl.setAttribute('aria-live', 'polite')
 
 /** @type {{provider: KringProvider, board: Y.Doc, stopBoard: () => void, stopPlan: () => void, stopPolling: () => void, actions: PhoneActions, stopChild: () => void} | null} */
 let live = null
+/** @type {(() => void) | null} a child's phone: the child view instead (childphone.js) */
+let stopChildPhone = null
 
 async function start () {
   let status
@@ -47,6 +50,13 @@ async function start () {
   }
   if (status.status !== 'admitted') {
     window.location.replace(withLang('/join?waiting=1'))
+    return
+  }
+  if (status.child_view) {
+    const again = () => { stop(); start() }
+    const stopView = childPhone({ view, statusEl, roomId: String(status.room_id || ''), leave, ended: onEnded, again })
+    const stopPolling = every(keepAlive, KEEPALIVE_MS)
+    stopChildPhone = () => { stopPolling(); stopView() }
     return
   }
   connect(String(status.participant_id || ''), String(status.room_id || ''))
@@ -133,19 +143,27 @@ function connect (pid, roomId, outcomes) {
     }
     again.on('status', back)
   }, 0))
-  provider.on('ended', async (refusal) => {
-    if (refusal.code !== 'bad_auth') return ended(/** @type {Record<string, string>} */ (t.ended)[refusal.code] || t.ended.bad_auth)
-    // A socket refused as a whole says little (removed while offline? expired?); the status says why.
-    stop()
-    try {
-      await api('GET', '/api/join/status')
-      ended(t.ended.bad_auth)
-    } catch (err) {
-      ended(err instanceof ApiError && err.status !== 0 ? reasonOf(err) : t.ended.bad_auth)
-    }
-  })
+  provider.on('ended', onEnded)
   showStatus()
   heading.focus({ preventScroll: Boolean(outcomes) })
+}
+
+/** @param {{code: string, message: string}} refusal why the connection ended for good */
+async function onEnded (refusal) {
+  // The facilitator switched a child between the child view and the full board: start again with it.
+  if (refusal.code === 'view_changed') {
+    stop()
+    return start()
+  }
+  if (refusal.code !== 'bad_auth') return ended(/** @type {Record<string, string>} */ (t.ended)[refusal.code] || t.ended.bad_auth)
+  // A socket refused as a whole says little (removed while offline? expired?); the status says why.
+  stop()
+  try {
+    await api('GET', '/api/join/status')
+    ended(t.ended.bad_auth)
+  } catch (err) {
+    ended(err instanceof ApiError && err.status !== 0 ? reasonOf(err) : t.ended.bad_auth)
+  }
 }
 
 async function keepAlive () {
@@ -157,6 +175,8 @@ async function keepAlive () {
 }
 
 function stop () {
+  if (stopChildPhone) stopChildPhone()
+  stopChildPhone = null
   if (!live) return
   live.stopPolling()
   live.stopBoard()

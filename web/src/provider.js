@@ -29,7 +29,9 @@ const DOC_NAME = /^(board|wall|private|p\.[a-z0-9]{1,32})$/
 
 // Refusals after which trying again cannot help: the person is out, or the room is.
 const FINAL_CONNECT = new Set(['not_admitted', 'room_closed', 'removed', 'bad_auth'])
-const FINAL_REFUSAL = new Set(['removed', 'room_closed'])
+// view_changed: the facilitator switched a child between the child view and the full board; the page
+// starts again with the other (phone.js), instead of this connection coming back to the same documents.
+const FINAL_REFUSAL = new Set(['removed', 'room_closed', 'view_changed'])
 // Refusals of a write that the provider answers by sending it again (a resync): the write is still
 // on its way, not refused.
 const RESENT = new Set(['incomplete', 'rate_limited'])

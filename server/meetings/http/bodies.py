@@ -167,6 +167,12 @@ class Rename(Body):
     name: Annotated[str, Line(MAX_PERSON_NAME)]
 
 
+class ChildView(Body):
+    """A child participant's view: the child view (false) or the full board, for a young person of 16+."""
+
+    full_board: Flag
+
+
 class Join(Body):
     name: Annotated[str, Line(MAX_PERSON_NAME)]
     relation: Relation

@@ -31,6 +31,7 @@ BODIES: tuple[type[bodies.Body], ...] = (
     bodies.Lock,
     bodies.NewParticipant,
     bodies.Rename,
+    bodies.ChildView,
     bodies.Join,
     bodies.NewMember,
     bodies.MemberChange,

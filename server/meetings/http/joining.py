@@ -23,6 +23,7 @@ from server.meetings.http.bodies import read_body
 from server.meetings.http.endpoint import ApiError, client_address, no_content, parts
 from server.meetings.http.session import too_many
 from server.meetings.render import answers
+from server.rooms.schema import CHILD_RELATION
 from server.store.meetings import now
 from server.store.models import Participant
 
@@ -101,7 +102,13 @@ async def join_status(request: Request) -> Response:
     person = await _token_holder(request)
     # Polling the status is what keeps a phone's short-lived token alive during a long meeting.
     await parts(request).meetings.refresh_token(person.id)
-    status: answers.JoinStatus = {"participant_id": person.id, "status": person.status, "room_id": person.room_id}
+    status: answers.JoinStatus = {
+        "participant_id": person.id,
+        "status": person.status,
+        "room_id": person.room_id,
+        # The socket decides what it sends (server/admission.py); this only says which page to draw.
+        "child_view": person.relation == CHILD_RELATION and not person.full_board,
+    }
     return JSONResponse(status)
 
 

@@ -460,6 +460,17 @@ def _paths() -> Schema:
             "parameters": _PARTICIPANT,
             "post": _op("Rename", "participants", FACILITATOR, _PERSON, "400 401 403 404 409 415", bodies.Rename),
         },
+        "/api/participants/{participant_id}/view": {
+            "parameters": _PARTICIPANT,
+            "post": _op(
+                "A child's view: the child view or the full board (16+); the phone reconnects to it",
+                "participants",
+                FACILITATOR,
+                _PERSON,
+                "400 401 403 404 409 415",
+                bodies.ChildView,
+            ),
+        },
         "/api/participants/{participant_id}/remove": {
             "parameters": _PARTICIPANT,
             "post": _op(

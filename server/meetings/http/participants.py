@@ -18,6 +18,7 @@ from server.meetings.http.bodies import read_body
 from server.meetings.http.endpoint import ApiError, parts
 from server.meetings.http.session import current_facilitator
 from server.meetings.render.json_shapes import participant_view
+from server.rooms.schema import CHILD_RELATION
 from server.store.models import Facilitator, Participant
 
 log = logging.getLogger("kring.meetings")
@@ -77,6 +78,25 @@ async def rename(request: Request) -> Response:
     # A socket's name is fixed at connect, and its presence carries it to everyone in the room:
     # the phone reconnects at once (told why) and comes back under the new name.
     parts(request).live.remove_person(access.room_id, participant.id, code="renamed")
+    return JSONResponse(participant_view(participant))
+
+
+async def child_view(request: Request) -> Response:
+    """Switch a child between the child view and the full board; their phone reconnects to the other."""
+    person = await current_facilitator(request)
+    participant, access = await participant_of(request, person, request.path_params["participant_id"])
+    full_board = (await read_body(request, bodies.ChildView)).full_board
+    require_open(access.meeting_open)
+    if participant.relation != CHILD_RELATION:
+        raise ApiError(409, "not_a_child", "Alleen voor een kind. / Only for a child participant.")
+    if participant.full_board != full_board:
+        await parts(request).meetings.set_participant(participant.id, full_board=full_board)
+        participant = await _changed(
+            request, person, participant.id, "child_full_board" if full_board else "child_view"
+        )
+    # Also on a repeat: a socket's documents are decided at connect, so the phone reconnects (told
+    # why) and gets the board or the child document; here and in other processes.
+    parts(request).live.remove_person(access.room_id, participant.id, code="view_changed")
     return JSONResponse(participant_view(participant))
 
 

@@ -87,6 +87,7 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/participants", api(participants.add_participant), methods=["POST"]),
         Route("/api/participants/{participant_id}/admit", api(participants.admit), methods=["POST"]),
         Route("/api/participants/{participant_id}/rename", api(participants.rename), methods=["POST"]),
+        Route("/api/participants/{participant_id}/view", api(participants.child_view), methods=["POST"]),
         Route("/api/participants/{participant_id}/remove", api(participants.remove), methods=["POST"]),
         Route("/api/join", api(joins.join), methods=["POST"]),
         Route("/api/join", api(joining.leave), methods=["DELETE"]),

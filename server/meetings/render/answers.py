@@ -72,6 +72,7 @@ class Participant(TypedDict):
     name: str
     relation: Annotated[str, OneOf(RELATIONS)]
     status: Annotated[str, OneOf(PARTICIPANT_STATUSES)]
+    full_board: Annotated[bool, Field(description="a child switched from the child view to the full board (16+)")]
 
 
 class Room(TypedDict):
@@ -118,6 +119,9 @@ class JoinStatus(TypedDict):
     participant_id: str
     status: Annotated[str, OneOf(("waiting", "admitted"))]
     room_id: str
+    child_view: NotRequired[
+        Annotated[bool, Field(description="on /api/join/status: the phone shows the child view, not the board")]
+    ]
 
 
 class JoinResult(JoinStatus):

@@ -38,7 +38,13 @@ def meeting_summary(meeting: Meeting) -> answers.MeetingSummary:
 
 
 def participant_view(person: Participant) -> answers.Participant:
-    return {"id": person.id, "name": person.name, "relation": person.relation, "status": person.status}
+    return {
+        "id": person.id,
+        "name": person.name,
+        "relation": person.relation,
+        "status": person.status,
+        "full_board": person.full_board,
+    }
 
 
 def room_view(settings: Settings, room: MeetingRoom, people: list[Participant]) -> answers.Room:
