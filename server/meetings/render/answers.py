@@ -251,6 +251,19 @@ class ProgressRule(TypedDict):
     text: str
     section: str
     statuses: list[str | None]
+    journal: Annotated[
+        list[JournalCounts | None],
+        Field(
+            description="per meeting of the line, the safety journal's reports on this rule made in that "
+            "meeting's room (after it, until the next): null when nobody reported on it"
+        ),
+    ]
+
+
+class JournalCounts(TypedDict):
+    held: int
+    not_held: int
+    unsure: int
 
 
 class Progress(TypedDict):
