@@ -8,8 +8,8 @@ Every process runs the schedule; a row per facilitator and day in the store (dig
 claim, so with several processes on one store each digest goes out once. A send that fails gives
 the claim back and is tried again at the next beat.
 
-The digest is built from sections (`Section`): reviews now; "rules that did not hold" from the
-safety journal is another section builder added to SECTIONS.
+The digest is built from sections (`Section`): the reviews due, and the rules that did not hold in
+the safety journal's last seven days (counts per case, never the rule or the note).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.catalogue import DEFAULT_LANGUAGE, catalogue, fill
-from server.meetings.domain import reviews
+from server.meetings.domain import network_links, reviews
 from server.meetings.domain.parts import KringParts
 from server.settings import SmtpSettings
 from server.store.models import Facilitator
@@ -87,8 +87,31 @@ async def review_section(
     return Section(words["reviewsTitle"], lines) if lines else None
 
 
-# The digest's sections in order. The safety journal's "rules that did not hold" goes here too.
-SECTIONS: list[SectionBuilder] = [review_section]
+async def journal_section(
+    kring: KringParts, person: Facilitator, day: datetime.date, words: dict[str, Any]
+) -> Section | None:
+    """Per case whose network reported a rule not held in the seven days up to `day`: its label and
+    how many rules. Rooms of meetings being deleted are skipped (their reports go with them)."""
+    store = kring.meetings
+    lines = []
+    for case in await store.cases_of(person.id):
+        reports: list[network_links.Report] = []
+        for meeting in await store.meetings_of_case(case.id):
+            if meeting.status in ("deleting", "deleted"):
+                continue
+            for room in await store.rooms_of(meeting.id):
+                for e in await store.journal_entries_of(room.id):
+                    # The rule's key is the room's own: the same key in two rooms is two rules.
+                    rule = f"{room.id}/{e.rule_id}"
+                    reports.append(network_links.Report(e.id, e.participant_id, rule, e.verdict, "", e.day, ""))
+        failed = network_links.rules_not_held(reports, day)
+        if failed:
+            lines.append(_plural(words["notHeldLine"], failed, case=case.label))
+    return Section(words["notHeldTitle"], lines) if lines else None
+
+
+# The digest's sections in order.
+SECTIONS: list[SectionBuilder] = [review_section, journal_section]
 
 
 async def digest_for(

@@ -9,6 +9,7 @@ Re-run alone with `.venv/bin/pytest -q tests/test_browser_axe.py` (after `make w
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,12 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
 
     # -- the exports, on screen and as printed -------------------------------------------------------
     exports = console
+    # The record's safety journal too, with a rule not held and a note (issue 14).
+    store = server.kring.meetings
+    reporter = next(p for p in await store.participants_of(mother["id"]) if p.status == "admitted")
+    today = datetime.now(UTC).date()
+    await store.add_journal_entry(mother["id"], reporter.id, "own-rule-1", "not_held", "Ria was ziek", today)
+    await store.add_journal_entry(mother["id"], reporter.id, "own-rule-2", "held", "", today)
     for path in ("export.html", "export.html?lang=en", "children.html", "children.html?lang=en"):
         answer = await exports.goto(f"/api/rooms/{mother['id']}/{path}")
         assert answer is not None and answer.status == 200

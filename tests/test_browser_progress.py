@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from playwright.async_api import Browser, expect
-from pycrdt import Doc, Map
+from pycrdt import Doc, Map, Text
 
 from server.meetings.domain.people import show_person
-from tests.browser import NOTHING_STORED, browser, browser_storage, require_bundles, watched_page
+from tests.browser import NOTHING_STORED, axe_violations, browser, browser_storage, require_bundles, watched_page
 from tests.meetings_helpers import PASSWORD
 from tests.utils import RunningServer
 
@@ -172,4 +172,58 @@ async def test_two_of_the_same_first_name_are_told_apart_on_console_and_wall(
     await wall.assert_clean()
     await watched.assert_clean()
     await projector.close()
+    await context.close()
+
+
+async def test_the_chart_shows_beside_the_scores_how_often_each_rule_held(
+    server: RunningServer, browser: Browser
+) -> None:
+    """The safety journal per rule and meeting, in words; a meeting nobody reported on says so."""
+    require_bundles("meeting")
+    store = server.kring.meetings
+    await store.add_facilitator(EMAIL, "Fatima Bakker", PASSWORD)
+    context = await browser.new_context(base_url=server.url, viewport={"width": 360, "height": 800})
+    origin = {"Origin": server.url}
+    assert (
+        await context.request.post("/api/session", data={"email": EMAIL, "password": PASSWORD}, headers=origin)
+    ).status == 204
+    case = await (await context.request.post("/api/cases", data={"label": "Gezin M"}, headers=origin)).json()
+
+    async def meeting(title: str, continues: str | None) -> tuple[str, str]:
+        rooms = [{"name": "Kamer", "continues": continues}] if continues else []
+        made = await (
+            await context.request.post(
+                f"/api/cases/{case['id']}/meetings", data={"title": title, "rooms": rooms}, headers=origin
+            )
+        ).json()
+        return made["id"], made["rooms"][0]["id"]
+
+    _, one = await meeting("Een", None)
+    await _rounds(server, one, [("r1", "Hoe veilig?", 0, 4)])
+    await server.kring.live.edit(
+        one,
+        "board",
+        lambda d: d.get("agreements", type=Map).__setitem__(
+            "rule-1", Map({"section": "immediate", "text": Text("Oma is bij elk bezoek"), "status": "agreed"})
+        ),
+    )
+    [sanne] = await store.participants_of(one)
+    for verdict in ("held", "held", "not_held"):
+        await store.add_journal_entry(one, sanne.id, "rule-1", verdict, "", sanne.created_at.date())
+    second, two = await meeting("Twee", one)
+    await _rounds(server, two, [("r1", "Hoe veilig?", 0, 6)])
+
+    watched = await watched_page(context)
+    page = watched.page
+    await page.goto(f"/console/meetings/{second}")
+    progress = page.locator(f'[data-room="{two}"] .progress-panel')
+    await progress.locator("summary").click()
+    table = progress.locator("table.journal-over-time")
+    await expect(table.locator("caption")).to_contain_text("Gehouden of niet, tussen de bijeenkomsten")
+    row = table.locator("tbody tr", has_text="Oma is bij elk bezoek")
+    await expect(row.locator("td")).to_have_text(["2 gehouden, 1 niet gehouden", "niets doorgegeven"])
+    await expect(row.locator("td.journal-failed")).to_have_count(1)
+    # On a 360-px phone the tables scroll sideways, and the keyboard reaches that too.
+    assert await axe_violations(page) == []
+    await watched.assert_clean()
     await context.close()

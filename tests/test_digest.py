@@ -212,6 +212,38 @@ async def test_the_digest_takes_further_sections(tmp_path: Path, smtp: tuple[Inb
     assert all("Niet gehouden" in body(m) for m in inbox.messages)
 
 
+async def test_the_digest_counts_per_case_the_rules_that_did_not_hold_this_week(
+    tmp_path: Path, database_url: str, smtp: tuple[Inbox, SmtpSettings]
+) -> None:
+    """The safety journal's section: per case its label and how many rules were reported not held in
+    the last seven days; never a rule's words, a name or a note's text."""
+    inbox, server = smtp
+    settings = settings_for(tmp_path, database_url=database_url, smtp=server)
+    day = reviews.today(settings.time_zone)
+    async with running(settings) as kring:
+        label = await seed(kring)
+        store = kring.meetings
+        fatima = next(p for p in await store.facilitators() if p.email == "fatima@jeugdzorg.test")
+        [case] = await store.cases_of(fatima.id)
+        [meeting] = await store.meetings_of_case(case.id)
+        [room] = await store.rooms_of(meeting.id)
+        [oma] = await store.participants_of(room.id)
+        ago = [day - datetime.timedelta(days=n) for n in range(12)]
+        await store.add_journal_entry(room.id, oma.id, "a", "not_held", f"Oma {CANARY} was er niet", ago[1])
+        await store.add_journal_entry(room.id, oma.id, "a", "not_held", "", ago[2])  # the same rule again
+        await store.add_journal_entry(room.id, oma.id, "b", "not_held", "", ago[6])  # the week's first day
+        await store.add_journal_entry(room.id, oma.id, "c", "not_held", "", ago[7])  # a week and a day: out
+        await store.add_journal_entry(room.id, oma.id, "c", "held", "", ago[0])
+        sent = await digest.send_digests(kring, day)
+    assert [d.to for d in sent] == ["fatima@jeugdzorg.test"]  # Bram's quiet case: no section, no mail
+    [message] = inbox.messages
+    text = body(message)
+    assert "Afspraken die niet gehouden zijn (afgelopen 7 dagen)" in text
+    assert f"- {label}: 2 afspraken niet gehouden" in text
+    raw = message.as_string()
+    assert CANARY not in raw and "Oma" not in raw and "was er niet" not in raw
+
+
 def test_the_digest_waits_for_the_hour_in_the_organisations_time_zone(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, digest_hour=7)
 

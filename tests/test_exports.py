@@ -5,6 +5,8 @@ other parent's room; only the case's facilitators get them, and each export is a
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from server.meetings.render.printing import RefusedUrl, local_fetch
 from server.settings import Settings
 from tests.exports_helpers import CANARY, CANARY_PERSON, demo_server, pdf_text, plant_canary
 from tests.meetings_helpers import PASSWORD, browser, store_of
+from tests.utils import settings_for
 
 EXPORTS = ("export.json", "export.html", "export.pdf", "children.html", "children.pdf")
 
@@ -35,7 +38,7 @@ async def test_json_and_pdf_exports_hold_the_board_and_nothing_of_the_other_room
         assert got.headers["content-disposition"].startswith('attachment; filename="kring-export-')
         assert "Moeder" not in got.headers["content-disposition"]  # no names in a file name
         exported: dict[str, Any] = got.json()
-        assert (exported["schema"], exported["schema_version"]) == ("kring.room-export", 1)
+        assert (exported["schema"], exported["schema_version"]) == ("kring.room-export", 2)
         assert exported["room"] == {"id": demo.mother, "name": "Moeder"}
         assert exported["meeting"]["split"] is True and exported["meeting"]["title"] == "Netwerkberaad 2"
         assert {(p["name"], p["relation"]) for p in exported["people"]} == set(_ROOMS["Moeder"]["people"])
@@ -249,3 +252,51 @@ async def test_facilitator_only_items_and_rules_are_in_the_record_marked_and_nev
             "only-rule": "facilitator_only",
         }
         assert "Alleen-begeleider" not in str(preview)
+
+
+async def test_the_safety_journal_is_in_the_record_per_rule_and_nothing_of_the_other_room(
+    database_url: str, tmp_path: Path
+) -> None:
+    """On SQLite and PostgreSQL: the JSON export's `journal` and the record's "Veiligheidsdagboek" hold
+    the mother's room's reports per rule (who, their kind, the day, the verdict, the note) and the
+    week's summary; a report made in the father's room is in neither."""
+    async with demo_server(settings_for(tmp_path, database_url=database_url)) as demo:
+        store = store_of(demo.server)
+        people = {p.name: p.id for p in await store.participants_of(demo.mother)}
+        today = datetime.now(UTC).date()
+        await store.add_journal_entry(
+            demo.mother, people["Ria Smit"], "own-rule-1", "held", "Kinderen sliepen bij mij", today - timedelta(days=3)
+        )
+        await store.add_journal_entry(
+            demo.mother, people["Sandra"], "own-rule-1", "not_held", "Ria was ziek", today - timedelta(days=1)
+        )
+        await store.add_journal_entry(demo.mother, people["Juf Anouk"], "own-rule-2", "held", "", today)
+        opa = (await store.participants_of(demo.father))[0]
+        await store.add_journal_entry(demo.father, opa.id, "own-rule-1", "not_held", f"Notitie {CANARY}", today)
+
+        exported = (await demo.client.get(f"/api/rooms/{demo.mother}/export.json")).json()
+        journal = exported["journal"]
+        rules = {r["id"]: r for r in journal["rules"]}
+        one = rules["own-rule-1"]
+        assert one["flagged"] is True and one["text"] == _ROOMS["Moeder"]["rules"][0]["text"]
+        assert [(r["by"]["name"], r["kind"], r["verdict"], r["note"]) for r in one["reports"]] == [
+            ("Ria Smit", "network", "held", "Kinderen sliepen bij mij"),
+            ("Sandra", "parent", "not_held", "Ria was ziek"),
+        ]
+        assert one["reports"][0]["day"] == (today - timedelta(days=3)).isoformat()
+        assert [(r["by"]["first_name"], r["kind"]) for r in rules["own-rule-2"]["reports"]] == [("Juf", "professional")]
+        assert rules["own-rule-2"]["flagged"] is False
+        summary = journal["summary"]
+        assert (summary["until"], summary["held"]) == (today.isoformat(), 1)
+        assert [(f["id"], f["times"]) for f in summary["not_held"]] == [("own-rule-1", 1)]
+        assert CANARY not in json.dumps(exported)
+
+        html = (await demo.client.get(f"/api/rooms/{demo.mother}/export.html")).text
+        assert "<h2>Veiligheidsdagboek</h2>" in html and "Niet gehouden deze week" in html
+        assert "Ria was ziek" in html and "Sandra (ouder)" in html
+        english = (await demo.client.get(f"/api/rooms/{demo.mother}/export.html?lang=en")).text
+        assert "<h2>Safety journal</h2>" in english and "Ria Smit (network)" in english
+        read = pdf_text((await demo.client.get(f"/api/rooms/{demo.mother}/export.pdf")).content)
+        assert "Veiligheidsdagboek" in read and "Kinderen sliepen bij mij" in read
+        assert CANARY not in html and CANARY not in read
+        assert CANARY in (await demo.client.get(f"/api/rooms/{demo.father}/export.json")).text

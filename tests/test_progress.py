@@ -5,14 +5,18 @@ rule's status per meeting, without ever taking in the other parent's rooms."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from pycrdt import Array, Doc, Map, Text
 
 from server.meetings.domain.people import show_person
 from tests.meetings_helpers import facilitator, live_of, store_of
-from tests.utils import RunningServer
+from tests.utils import RunningServer, run_server, settings_for
 
 
 async def _case(client: httpx.AsyncClient) -> str:
@@ -347,3 +351,41 @@ async def test_the_previous_meetings_line_is_matched_by_what_a_round_is_about(se
             await fatima.put(f"/api/rooms/{one}/progress/point", json={"question": "danger-1", "round_id": "r5"})
         ).status_code == 200
         assert (await fatima.get(f"/api/rooms/{two}/history")).json()["points"]["danger-1"] == "r5"
+
+
+@pytest.fixture
+async def either_store(database_url: str, tmp_path: Path) -> AsyncIterator[RunningServer]:
+    """A server on SQLite and on the real PostgreSQL."""
+    async with run_server(settings_for(tmp_path, database_url=database_url)) as running:
+        yield running
+
+
+async def test_each_rule_shows_how_often_it_held_between_the_meetings(either_store: RunningServer) -> None:
+    server = either_store
+    store = store_of(server)
+    async with facilitator(server, "fatima@jeugdzorg.test") as fatima:
+        case = await _case(fatima)
+        [one] = await _meeting(fatima, case, "Een", [])
+        await _live_rule(server, one)
+        [two] = await _meeting(fatima, case, "Twee", [{"name": "Kamer", "continues": one}])
+        [three] = await _meeting(fatima, case, "Drie", [{"name": "Kamer", "continues": two}])
+        oma, _ = await store.add_participant(one, "Oma Truus", "family", admitted=True)
+        later, _ = await store.add_participant(three, "Oma Truus", "family", admitted=True)
+        day = datetime.now(UTC).date()
+        for verdict in ("held", "held", "not_held"):
+            await store.add_journal_entry(one, oma.id, "rule-1", verdict, "", day - timedelta(days=20))
+        await store.add_journal_entry(three, later.id, "rule-1", "not_held", "Niet gelukt", day)
+        await store.add_journal_entry(three, later.id, "rule-1", "unsure", "", day)
+
+        found = (await fatima.get(f"/api/rooms/{three}/progress")).json()
+        [rule] = found["rules"]
+        assert rule["statuses"] == ["agreed", "agreed", "agreed"]
+        assert rule["journal"] == [
+            {"held": 2, "not_held": 1, "unsure": 0},
+            None,
+            {"held": 0, "not_held": 1, "unsure": 1},
+        ]
+        # The earlier meeting's chart holds only its own line so far.
+        assert (await fatima.get(f"/api/rooms/{one}/progress")).json()["rules"][0]["journal"] == [
+            {"held": 2, "not_held": 1, "unsure": 0}
+        ]

@@ -18,6 +18,7 @@ export const c = {
     role: ['roleMean'],
     'number title': ['pointIs'],
     number: ['pointShort'],
+    n: ['journalHeld', 'journalNotHeld', 'journalUnsure'],
     meeting: ['pointChoose']
   }),
   // Said once in the catalogue, in the board's words.

@@ -22,7 +22,8 @@ const COLOURS = ['#1b5e9a', '#b3411b', '#2e7d32', '#6a3d9a', '#8a6d00', '#00737a
  * @typedef {{room_id: string, meeting_id: string, title: string, at: string | null, round: string | null, rounds?: RoundRef[], points?: Record<string, Point>}} MeetingPoint
  * @typedef {{name: string, relation: string, values: (number | null)[]}} PersonLine
  * @typedef {{relation: string, values: (number | null)[], counts: number[]}} RoleLine
- * @typedef {{key: string, text: string, section: string, statuses: (string | null)[]}} RuleLine
+ * @typedef {{held: number, not_held: number, unsure: number}} JournalCounts
+ * @typedef {{key: string, text: string, section: string, statuses: (string | null)[], journal?: (JournalCounts | null)[]}} RuleLine
  * @typedef {{pair: string, title: string, people: PersonLine[], roles: RoleLine[]}} PairLines
  * @typedef {{meetings: MeetingPoint[], people: PersonLine[], roles: RoleLine[], pairs?: PairLines[], rules: RuleLine[]}} Progress
  * @typedef {Progress & {question?: string, questionTitle?: string}} Lines
@@ -152,6 +153,32 @@ function ruleTable (data) {
 }
 
 /**
+ * The safety journal beside the scores: per rule and meeting, how often the network reported it kept,
+ * not kept or unsure, in words (a cell that holds a "not kept" is bold too, never colour alone).
+ * @param {Progress} data
+ */
+function journalTable (data) {
+  const reported = data.rules.filter((r) => (r.journal || []).some((counts) => counts !== null))
+  if (!reported.length) return null
+  /** @param {JournalCounts | null} counts */
+  const cell = (counts) => {
+    if (!counts) return h('td', { class: 'journal-none', text: c.journalNone })
+    const said = [
+      counts.held ? c.journalHeld(counts.held) : '',
+      counts.not_held ? c.journalNotHeld(counts.not_held) : '',
+      counts.unsure ? c.journalUnsure(counts.unsure) : ''
+    ].filter(Boolean)
+    return h('td', { class: counts.not_held ? 'journal-failed' : 'journal-held', text: said.join(', ') })
+  }
+  return h('table', { class: 'progress-table journal-over-time' },
+    h('caption', {}, h('span', { text: c.journalTitle }), h('span', { class: 'caption-note', text: c.journalIntro })),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: c.rule }), data.meetings.map((m) => h('th', { scope: 'col', text: meetingName(m) })))),
+    h('tbody', {}, reported.map((r) => h('tr', {},
+      h('th', { scope: 'row', dir: 'auto', text: r.text || c.notThere }),
+      (r.journal || []).map(cell)))))
+}
+
+/**
  * Each meeting's point on the question shown: which round it is ("punt = ronde 2, 'Algemeen'"), and,
  * where the meeting revealed more than one round about it, a choice of which (kept on the server).
  * @param {Lines} data
@@ -194,7 +221,8 @@ export class ProgressPanel {
     this.roomId = roomId
     this.base = `${base}-progress`
     this.error = h('p', { class: 'error', role: 'alert', hidden: true })
-    this.body = h('div', { class: 'progress-body', 'aria-live': 'polite' })
+    // Its tables scroll sideways on a phone: focusable, so the keyboard can scroll them too.
+    this.body = h('div', { class: 'progress-body', 'aria-live': 'polite', tabindex: '0', role: 'region', 'aria-label': c.progressTitle })
     this.button = h('button', { type: 'button', class: 'secondary', text: c.progressLoad, onclick: () => this.load() })
     this.element = h('details', { class: 'progress-panel', id: this.base },
       h('summary', {}, h('span', { class: 'summary-title', text: c.progressTitle })),
@@ -264,7 +292,8 @@ export class ProgressPanel {
       fill(this.body,
         pairs.length ? h('div', { class: 'field' }, h('label', { for: question.id, text: c.question }), question) : null,
         scores,
-        ruleTable(data))
+        ruleTable(data),
+        journalTable(data))
     } catch (err) {
       showError(err instanceof Error ? err.message : t.somethingWrong, this.error)
     }

@@ -153,3 +153,9 @@ def _shown(report: Report, people: Mapping[str, tuple[str, str]]) -> dict[str, A
         "verdict": report.verdict,
         "note": report.note,
     }
+
+
+def rules_not_held(reports: Iterable[Report], today: date) -> int:
+    """How many rules did not hold at least once in the week up to `today`: the console's summary
+    count (journal_of), for the daily digest, which tells counts and never a rule's words."""
+    return len(journal_of([], reports, {}, today)["summary"]["not_held"])

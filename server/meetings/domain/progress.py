@@ -1,5 +1,6 @@
 """Progress over time: a follow-up room starts from the board of the room it continues, and a room's
-lineage (the chain of rooms each explicitly continues) gives its scores and rule statuses per meeting.
+lineage (the chain of rooms each explicitly continues) gives its scores and rule statuses per meeting,
+and per rule how often the network reported it held or not held between one meeting and the next.
 
 A lineage is followed only through `continues_room_id`, never by position or name, so in a split
 case the mother's line and the father's line never meet (see poll.py).
@@ -12,6 +13,7 @@ from typing import Any
 from pycrdt import Doc, Map
 
 from server.meetings.domain.copy_plan import board_value
+from server.meetings.domain.network_links import VERDICTS
 from server.meetings.domain.parts import KringParts
 from server.rooms.schema import BOARD, PRIVATE
 from server.store.models import MeetingRoom, Participant
@@ -253,6 +255,18 @@ async def progress_of(kring: KringParts, room: MeetingRoom) -> dict[str, Any]:
             line["text"] = str(rule.get("text", ""))
             line["section"] = str(rule.get("section", ""))
             line["statuses"][index] = str(rule.get("status", "proposed"))
+        # The safety journal of this meeting's room: what the network reported after this meeting,
+        # until the next one continued the plan (its own room, its own links).
+        for entry in await kring.meetings.journal_entries_of(here.id):
+            line = rules.setdefault(
+                entry.rule_id, {"key": entry.rule_id, "text": "", "section": "", "statuses": [None] * len(rooms)}
+            )
+            held = line.setdefault("journal", [None] * len(rooms))
+            counts = held[index] = held[index] or {verdict: 0 for verdict in VERDICTS}
+            if entry.verdict in counts:
+                counts[entry.verdict] += 1
+    for line in rules.values():
+        line.setdefault("journal", [None] * len(rooms))
     return {
         "meetings": meetings,
         **overall.as_json(),

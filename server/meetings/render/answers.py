@@ -255,6 +255,19 @@ class ProgressRule(TypedDict):
     text: str
     section: str
     statuses: list[str | None]
+    journal: Annotated[
+        list[JournalCounts | None],
+        Field(
+            description="per meeting of the line, the safety journal's reports on this rule made in that "
+            "meeting's room (after it, until the next): null when nobody reported on it"
+        ),
+    ]
+
+
+class JournalCounts(TypedDict):
+    held: int
+    not_held: int
+    unsure: int
 
 
 class Progress(TypedDict):
@@ -372,7 +385,7 @@ class ExportRound(TypedDict):
 
 class RoomExport(TypedDict):
     schema: Annotated[str, OneOf(("kring.room-export",))]
-    schema_version: Annotated[int, Field(ge=1, le=1)]
+    schema_version: Annotated[int, Field(ge=1, le=2, description="2: with the safety journal")]
     exported_at: NotRequired[Timestamp]
     labels: NotRequired[Annotated[str, Field(description="the board's label set, e.g. nl, en, early-help-nl")]]
     case: NotRequired[ExportCase]
@@ -407,6 +420,10 @@ class RoomExport(TypedDict):
                 "{band, parties, at}; facilitator-only entries are never exported"
             ),
         ]
+    ]
+    journal: Annotated[
+        ExportJournal,
+        Field(description="the safety journal: the network's reports on the agreed plan between meetings"),
     ]
 
 
@@ -475,6 +492,35 @@ class Journal(TypedDict):
     links: list[PlanLinkState]
     candidates: list[LinkCandidate]
     rules: list[JournalRule]
+    summary: JournalSummary
+
+
+class ExportPersonRef(TypedDict):
+    id: str
+    name: str
+    first_name: str
+
+
+class ExportJournalReport(TypedDict):
+    id: str
+    by: Annotated[ExportPersonRef, Field(description="who reported, named as elsewhere in the export")]
+    relation: str
+    kind: Annotated[str, OneOf(KINDS)]
+    day: Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+    at: Timestamp
+    verdict: Annotated[str, OneOf(VERDICTS)]
+    note: str
+
+
+class ExportJournalRule(TypedDict):
+    id: str
+    text: Annotated[str, Field(description="empty when the rule is no longer part of the shared plan")]
+    flagged: Annotated[bool, Field(description="did not hold at least once in the seven days before the export")]
+    reports: list[ExportJournalReport]
+
+
+class ExportJournal(TypedDict):
+    rules: Annotated[list[ExportJournalRule], Field(description="per rule of the shared plan, in plan order")]
     summary: JournalSummary
 
 

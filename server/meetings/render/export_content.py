@@ -12,12 +12,13 @@ are never exported: the first is not part of the meeting's record, the second wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pycrdt import Map
 
-from server.meetings.domain import photos
+from server.meetings.domain import network_links, photos
 from server.meetings.domain.errors import ApiError
 from server.meetings.domain.parts import KringParts
 from server.meetings.domain.people import first_name
@@ -25,10 +26,12 @@ from server.meetings.render.printing import data_url
 from server.meetings.render.wording import LABEL_SETS, label_set
 from server.rooms.schema import BOARD, CATEGORIES, CHILD_TOOLS, LEVELLED_ROOTS, PRIVATE
 from server.store.meetings import RoomAccess
+from server.store.models import Participant
 
-# Bumped when a field changes meaning or goes; adding a field does not bump it.
+# Bumped when a field changes meaning or goes, or a new section is added that an importer must know
+# of. 2: the safety journal (`journal`), the network's reports between meetings.
 SCHEMA = "kring.room-export"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 COLUMNS = {
     "worried": ("harm", "danger", "complicating"),
@@ -215,6 +218,8 @@ async def room_content(kring: KringParts, access: RoomAccess) -> dict[str, Any]:
             }
         )
 
+    journal = await _journal(kring, access, plan, participants, person)
+
     retention = kring.settings.retention_days
     deletes_after = meeting.closed_at + timedelta(days=retention) if meeting.closed_at else None
     room = next(r for r in rooms if r.id == access.room_id)
@@ -245,7 +250,54 @@ async def room_content(kring: KringParts, access: RoomAccess) -> dict[str, Any]:
         "rounds": rounds,
         "plan": plan,
         "child_tools": child_tools,
+        "journal": journal,
     }
+
+
+async def _journal(
+    kring: KringParts,
+    access: RoomAccess,
+    plan: list[dict[str, Any]],
+    participants: list[Participant],
+    person: Callable[[str], dict[str, Any]],
+) -> dict[str, Any]:
+    """The room's safety journal as the console shows it (network_links.journal_of), each report's
+    author as the rest of the export names people ({id, name, first_name}) beside the relation's kind."""
+    entries = await kring.meetings.journal_entries_of(access.room_id)
+    reports = [
+        network_links.Report(
+            id=e.id,
+            participant_id=e.participant_id,
+            rule_id=e.rule_id,
+            verdict=e.verdict,
+            note=e.note,
+            day=e.day,
+            at=_when(e.created_at) or "",
+        )
+        for e in entries
+    ]
+    authors = {r.id: r.participant_id for r in reports}
+    people = {p.id: (p.name, p.relation) for p in participants}
+    found = network_links.journal_of(network_links.shared_plan(plan), reports, people, datetime.now(UTC).date())
+    rules = []
+    for rule in found["rules"]:
+        shown = []
+        for report in rule["reports"]:
+            who = person(authors[report["id"]])
+            shown.append(
+                {
+                    "id": report["id"],
+                    "by": who,
+                    "relation": report["relation"],
+                    "kind": report["kind"],
+                    "day": report["day"],
+                    "at": report["at"],
+                    "verdict": report["verdict"],
+                    "note": report["note"],
+                }
+            )
+        rules.append({**rule, "reports": shown})
+    return {"rules": rules, "summary": found["summary"]}
 
 
 def child_drawings(kring: KringParts, access: RoomAccess, content: dict[str, Any]) -> dict[str, str]:

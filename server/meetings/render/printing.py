@@ -169,7 +169,47 @@ def report_html(content: dict[str, Any], lang: str) -> str:
                 )
                 parts.append(f'<li>{e(entry["text"])}{photo} <span class="by">{e(agreed)}</span></li>')
             parts.append("</ul>")
+    parts.append(_journal(content["journal"], words))
     return _page(f"Kring · {meeting['title']} · {room['name']}", "\n".join(parts), lang, "report")
+
+
+def _journal(journal: dict[str, Any], words: Words) -> str:
+    """The safety journal: the week's summary, then per rule its reports in time order. A rule that did
+    not hold this week says so in words (a tag), not by colour alone."""
+    e = escape
+    summary = journal["summary"]
+    parts = [
+        f'<section class="journal"><h2>{e(words["journal_title"])}</h2>',
+        f'<p class="note">{e(words["journal_intro"])}</p>',
+        f"<h3>{e(fill(words['journal_week'], since=summary['since'], until=summary['until']))}</h3>",
+        f"<p>{e(fill(words['journal_held'], held=summary['held'], rules=summary['rules']))}</p>",
+    ]
+    if summary["not_held"]:
+        parts.append('<ul class="items">')
+        for failed in summary["not_held"]:
+            text = failed["text"] or words["journal_unshared"]
+            parts.append(f"<li>{e(fill(words['journal_failed'], text=text, times=failed['times']))}</li>")
+        parts.append("</ul>")
+    for rule in journal["rules"]:
+        flag = f' <span class="tag">{e(words["journal_flagged"])}</span>' if rule["flagged"] else ""
+        parts.append(f'<div class="journal-rule"><h3>{e(rule["text"] or words["journal_unshared"])}{flag}</h3>')
+        if not rule["reports"]:
+            parts.append(f'<p class="empty">{e(words["journal_none"])}</p></div>')
+            continue
+        parts.append(
+            f"<table><tr><th>{e(words['journal_day'])}</th><th>{e(words['journal_who'])}</th>"
+            f"<th>{e(words['journal_verdict'])}</th><th>{e(words['journal_note'])}</th></tr>"
+        )
+        for report in rule["reports"]:
+            who = f"{report['by']['name'] or words['unknown']} ({words['journal_kinds'][report['kind']]})"
+            verdict = words["journal_verdicts"][report["verdict"]]
+            parts.append(
+                f'<tr class="verdict-{e(report["verdict"])}"><td>{e(report["day"])}</td><td>{e(who)}</td>'
+                f"<td>{e(verdict)}</td><td>{e(report['note'])}</td></tr>"
+            )
+        parts.append("</table></div>")
+    parts.append("</section>")
+    return "\n".join(parts)
 
 
 def _rule(rule: dict[str, Any], words: Words) -> str:

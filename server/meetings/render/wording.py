@@ -45,6 +45,13 @@ FROM_SCREEN: dict[str, tuple[str, ...]] = {
     "statuses": ("board", "statuses"),
     "houses": ("child", "houses"),
     "parties": ("child", "partiesShort"),
+    "journal_title": ("journal", "journalTitle"),
+    "journal_held": ("journal", "summaryHeld"),
+    "journal_failed": ("journal", "summaryFailed"),
+    "journal_flagged": ("journal", "flagged"),
+    "journal_none": ("journal", "noReports"),
+    "journal_verdicts": ("journal", "verdicts"),
+    "journal_kinds": ("journal", "kinds"),
 }
 
 
