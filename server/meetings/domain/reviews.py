@@ -98,6 +98,11 @@ def state_of(review: datetime.date, on: datetime.date) -> str | None:
     return None
 
 
+def meeting_day(meeting: Meeting, zone: str) -> datetime.date:
+    """The day a meeting's plan was agreed, where the organisation works."""
+    return _meeting_day(meeting, zone)
+
+
 def _meeting_day(meeting: Meeting, zone: str) -> datetime.date:
     # The plan is agreed when the meeting is held; a closed meeting's close is its last day.
     moment = meeting.closed_at or meeting.created_at

@@ -40,6 +40,7 @@ BODIES: tuple[type[bodies.Body], ...] = (
     bodies.ChildEntryChange,
     bodies.NewPlanLink,
     bodies.NewReport,
+    bodies.CallNetwork,
 )
 
 
