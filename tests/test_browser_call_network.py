@@ -29,7 +29,8 @@ NOTE = "Notitie-die-niet-op-het-bord-komt"
 
 async def _report(page: Page, rule: str, verdict: str, day: str, note: str = "") -> None:
     mine = page.locator("section", has=page.get_by_role("heading", name="Mijn afspraken"))
-    card = mine.locator("li", has_text=rule).first
+    card = mine.locator("li.plan-rule", has_text=rule)
+    done = await card.locator(".plan-mine li").count()
     if await card.locator("details.plan-report").get_attribute("open") is None:
         await card.get_by_text("Doorgeven hoe het ging").click()
     await card.get_by_label(verdict, exact=True).check()
@@ -38,6 +39,8 @@ async def _report(page: Page, rule: str, verdict: str, day: str, note: str = "")
         await card.get_by_label("Korte toelichting").fill(note)
     await card.get_by_role("button", name="Doorgeven").click()
     await expect(card.get_by_role("status")).to_contain_text("Doorgegeven")
+    # The page has read the report back: the next one starts from a settled form.
+    await expect(card.locator(".plan-mine li")).to_have_count(done + 1)
 
 
 async def test_two_weeks_of_reports_and_the_network_called_together(server: RunningServer, browser: Browser) -> None:
@@ -95,6 +98,8 @@ async def test_two_weeks_of_reports_and_the_network_called_together(server: Runn
         await dialog.accept()
 
     page.on("dialog", accept)
+    await page.goto("/console")
+    await expect(page.locator(".case-reviews .pill-not-held")).to_have_text("1 afspraak niet gehouden")
     await page.goto(f"/console/meetings/{room['meeting_id']}")
     panel = page.locator(f"[data-journal='{room['id']}']")
     summary = panel.locator(".journal-summary")

@@ -52,6 +52,9 @@ async def test_calling_the_network_makes_the_follow_up_with_the_weeks_summary(se
             ("r5", in_a_week, 7),
         }
         assert panel["follow_up"] is None
+        # The case list tells the rule that did not hold (one rule, however often).
+        [case] = (await fatima.get("/api/reviews")).json()["cases"]
+        assert case["not_held"] == 1
 
         called = await fatima.post(
             f"/api/rooms/{family.mother}/call-network", json={"title": "Het netwerk bijeen", "lang": "nl"}
@@ -74,6 +77,9 @@ async def test_calling_the_network_makes_the_follow_up_with_the_weeks_summary(se
 
         panel = (await fatima.get(f"/api/rooms/{family.mother}/journal")).json()
         assert panel["follow_up"] == follow["id"]
+        # Called together: the plan lives on in the follow-up, whose journal is still empty.
+        [case] = (await fatima.get("/api/reviews")).json()["cases"]
+        assert case["not_held"] == 0
         again = await fatima.post(f"/api/rooms/{family.mother}/call-network", json={"title": "Nog eens"})
         assert (again.status_code, again.json()["error"]) == (409, "already_continued")
 

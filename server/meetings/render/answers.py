@@ -287,6 +287,7 @@ class CaseReviews(TypedDict):
     overdue: Annotated[int, Field(description="rules whose review date has passed")]
     earliest: Day | None
     rules: list[ReviewRule]
+    not_held: Annotated[int, Field(description="rules of the plan the safety journal says did not hold this week")]
 
 
 class Reviews(TypedDict):
