@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pycrdt import Map
+from pycrdt import Doc, Map
 
 from server.meetings.domain import reviews
 from tests.meetings_helpers import browser, facilitator, store_of
@@ -43,13 +44,20 @@ async def test_calling_the_network_makes_the_follow_up_with_the_weeks_summary(se
             held = await juf.post("/api/plan/reports", json={"rule_id": "r5", "verdict": "held"})
             assert held.status_code == 201, held.text
 
+        # A rule's own review date counts down too, and past it the count goes negative ("2 dagen te laat").
+        late = (today - timedelta(days=2)).isoformat()
+
+        def review_passed(doc: Doc[Any]) -> None:
+            doc.get("agreements", type=Map)["r5"]["review"] = late
+
+        await server.kring.live.edit(family.mother, "board", review_passed)  # type: ignore[attr-defined]
         panel = (await fatima.get(f"/api/rooms/{family.mother}/journal")).json()
         # The meeting was held today: the immediate plan, and each immediate rule, is reviewed in a week.
         in_a_week = (today + timedelta(days=7)).isoformat()
         assert panel["review"] == {"date": in_a_week, "days": 7}
         assert {(r["id"], r["review"], r["days"]) for r in panel["rules"]} == {
             ("r1", in_a_week, 7),
-            ("r5", in_a_week, 7),
+            ("r5", late, -2),
         }
         assert panel["follow_up"] is None
         # The case list tells the rule that did not hold (one rule, however often).
