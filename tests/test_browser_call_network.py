@@ -92,6 +92,12 @@ async def test_two_weeks_of_reports_and_the_network_called_together(server: Runn
         phones.append((phone_context, phone))
     await phones[0][1].page.screenshot(path=str(ARTIFACTS / "call-network-link-page-360.png"), full_page=True)
 
+    late = (today - timedelta(days=2)).isoformat()
+
+    def school_review_passed(doc: Doc[Any]) -> None:
+        doc.get("agreements", type=Map)["r2"]["review"] = late
+
+    await server.kring.live.edit(room["id"], "board", school_review_passed)  # type: ignore[attr-defined]
     page = await context.new_page()
 
     async def accept(dialog: Dialog) -> None:
@@ -108,6 +114,7 @@ async def test_two_weeks_of_reports_and_the_network_called_together(server: Runn
     # The meeting was held today: the immediate plan is reviewed in a week.
     await expect(panel.locator(".journal-review")).to_contain_text("nog 7 dagen")
     await expect(panel.locator(".journal-rules li.is-flagged", has_text=DOOR)).to_contain_text("Evaluatie")
+    await expect(panel.locator(".journal-rules li", has_text=SCHOOL)).to_contain_text("2 dagen te laat")
     await expect(page.locator(".meeting-head .journal-mark")).to_contain_text("afspraak niet gehouden")
     await panel.scroll_into_view_if_needed()
     await panel.screenshot(path=str(ARTIFACTS / "call-network-journal.png"))
