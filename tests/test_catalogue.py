@@ -26,7 +26,11 @@ READERS: dict[str, list[tuple[list[Path], str]]] = {
     ],
     "board": [(sorted(WEB_SRC.glob("*.js")), r"\bw\.{key}\b")],
     "child": [(sorted(WEB_SRC.glob("*.js")), r"\bc\.{key}\b")],
-    "journal": [(sorted(WEB_SRC.glob("*.js")), r"\bj\.{key}\b")],
+    "journal": [
+        (sorted(WEB_SRC.glob("*.js")), r"\bj\.{key}\b"),
+        # The journal's week on a follow-up's board, written by the server when the network is called.
+        ([ROOT / "server" / "meetings" / "domain" / "network_links.py"], r"""words\[["']{key}["']\]"""),
+    ],
     "people": [([WEB_SRC / "labels.js"], r"\b(?:people|labels)\.{key}\b")],
     "print": [([ROOT / "server" / "meetings" / "render" / "printing.py"], r"""words\[["']{key}["']\]""")],
     "mail": [([ROOT / "server" / "digest.py"], r"""words\[["']{key}["']\]""")],

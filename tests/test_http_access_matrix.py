@@ -161,6 +161,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("POST", "/api/rooms/{room_a}/links", {"participant_id": "{participant_a}"}, FACILITATORS),
     ("POST", "/api/links/{link}/revoke", {}, FACILITATORS),
     ("POST", "/api/rooms/{room_a}/links/end", {}, FACILITATORS),
+    ("POST", "/api/rooms/{room_a}/call-network", {"title": "Vervolg"}, FACILITATORS),
     # Forgetting a link in this browser asks for nothing and answers nothing: open to everyone.
     ("DELETE", "/api/plan", {}, set(CALLERS)),
     (

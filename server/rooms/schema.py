@@ -219,7 +219,8 @@ WRITES: tuple[Write, ...] = (
         BOARD,
         "framework",
         "<item>",
-        "copies from another room of the meeting (never a sensitive one), and the earlier meeting's items",
+        "copies from another room of the meeting (never a sensitive one), and the earlier meeting's items"
+        ", and the safety journal's week when the network is called together",
     ),
     Write(
         "server",

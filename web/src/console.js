@@ -22,7 +22,7 @@ const list = byId('cases')
 
 /**
  * @typedef {{meeting_id: string, room_id: string, room: string, key: string, text: string, section: string, review: string, state: 'due' | 'overdue'}} ReviewRule
- * @typedef {{case_id: string, due: number, overdue: number, earliest: string | null, rules: ReviewRule[]}} CaseReviews
+ * @typedef {{case_id: string, due: number, overdue: number, earliest: string | null, rules: ReviewRule[], not_held: number}} CaseReviews
  * @typedef {{today: string, mail: boolean, cases: CaseReviews[]}} Reviews
  */
 
@@ -87,7 +87,7 @@ function caseCard (detail, open, reviews) {
   const headingId = `case-${detail.id}`
   return h('section', { class: 'case', 'aria-labelledby': headingId },
     h('h3', { id: headingId, text: detail.label }),
-    reviews && reviews.rules.length ? reviewsPanel(detail.id, reviews) : null,
+    reviews && (reviews.rules.length || reviews.not_held) ? reviewsPanel(detail.id, reviews) : null,
     detail.meetings.length
       ? h('ul', { class: 'meeting-list' }, detail.meetings.map((m) => h('li', {},
         h('a', { href: withLang(`/console/meetings/${encodeURIComponent(m.id)}`), class: 'meeting-link' },
@@ -109,11 +109,13 @@ function caseCard (detail, open, reviews) {
 function reviewsPanel (caseId, reviews) {
   const titleId = `reviews-${caseId}`
   const counts = [
+    // The safety journal's "did not hold" this week (branch callnet): the network may need calling together.
+    reviews.not_held ? h('strong', { class: 'pill pill-not-held', text: t.reviewsNotHeld(reviews.not_held) }) : null,
     reviews.overdue ? h('span', { class: 'pill pill-overdue', text: t.reviewsOverdue(reviews.overdue) }) : null,
     reviews.due ? h('span', { class: 'pill pill-due', text: t.reviewsDue(reviews.due) }) : null,
     reviews.earliest ? h('span', { class: 'reviews-earliest', text: t.reviewsEarliest(formatDate(reviews.earliest)) }) : null
   ]
-  return h('section', { class: `case-reviews ${reviews.overdue ? 'has-overdue' : 'has-due'}`, 'aria-labelledby': titleId, 'data-case': caseId },
+  return h('section', { class: `case-reviews ${reviews.overdue || reviews.not_held ? 'has-overdue' : 'has-due'}`, 'aria-labelledby': titleId, 'data-case': caseId },
     h('h4', { id: titleId, text: t.reviewsTitle }),
     h('p', { class: 'reviews-counts' }, ...counts),
     h('ul', { class: 'review-list' }, reviews.rules.map((rule) => h('li', { class: `review review-${rule.state}`, 'data-key': rule.key },

@@ -46,7 +46,7 @@ export function formatDate (value) {
 export const t = {
   ...phrases(words, lang, {
     text: ['removeItem', 'chooseItem'],
-    n: ['unsaved', 'offlineUnsaved', 'presence', 'roomNameLabel', 'continuesRoomLabel', 'sensitiveHidden', 'reviewsOverdue', 'reviewsDue'],
+    n: ['unsaved', 'offlineUnsaved', 'presence', 'roomNameLabel', 'continuesRoomLabel', 'sensitiveHidden', 'reviewsOverdue', 'reviewsDue', 'reviewsNotHeld'],
     room: ['qrAlt', 'projectorOpened', 'exportsOf', 'announceLocked', 'announceUnlocked'],
     name: ['admitName', 'renameName', 'removeName', 'announceAdmitted', 'announceRemoved', 'announceRenamed', 'cofacilitatorAdded', 'fullBoardName', 'announceFullBoard', 'announceChildView'],
     'name room': ['announceWaiting'],

@@ -2,18 +2,31 @@
 // plan for its people (made here, shown once as a QR code and a URL to copy, with each link's state:
 // never used / last used / revoked), and the safety journal the links feed: per rule a timeline of
 // reports (who, their relation's kind, which day, held or not, the note), a rule that did not hold
-// this week flagged, and a summary of the week. Everything comes from /api/rooms/<id>/journal.
+// this week flagged, and a summary of the week, with the review dates' countdowns. "Call the network
+// together" makes the room's follow-up meeting with the week's summary on its board (no names, no
+// notes: the server writes only the rules' words and counts). Everything comes from
+// /api/rooms/<id>/journal; a flagged rule is also told to the meeting's header (event `journal-flag`).
 
 import { api } from './api.js'
 import { announce, h, showError } from './dom.js'
-import { formatDate } from './i18n.js'
+import { formatDate, lang, withLang } from './i18n.js'
 import { j } from './journalwords.js'
 import { html, nothing, render } from './view.js'
 
 /** @typedef {{id: string, participant_id: string, first_name: string, relation: string, created_at: string, last_used_at: string | null, state: string}} LinkState */
 /** @typedef {{id: string, first_name: string, relation: string, kind: string, day: string, at: string, verdict: string, note: string}} JournalReport */
-/** @typedef {{id: string, text: string, flagged: boolean, reports: JournalReport[]}} JournalRule */
-/** @typedef {{links: LinkState[], candidates: {participant_id: string, first_name: string, relation: string, carries: boolean}[], rules: JournalRule[], summary: {since: string, until: string, rules: number, held: number, not_held: {id: string, text: string, times: number}[]}}} Journal */
+/** @typedef {{id: string, text: string, flagged: boolean, reports: JournalReport[], review: string | null, days: number | null}} JournalRule */
+/** @typedef {{links: LinkState[], candidates: {participant_id: string, first_name: string, relation: string, carries: boolean}[], rules: JournalRule[], summary: {since: string, until: string, rules: number, held: number, not_held: {id: string, text: string, times: number}[]}, review: {date: string, days: number}, follow_up: string | null}} Journal */
+
+/**
+ * A review date and how far off it is: "nog 3 dagen", "vandaag", "2 dagen te laat".
+ * @param {string} date @param {number} days
+ */
+function countdown (date, days) {
+  const state = days > 0 ? 'ahead' : days === 0 ? 'today' : 'late'
+  const words = days > 0 ? j.daysLeft(days) : days === 0 ? j.today : j.daysLate(-days)
+  return html`<time datetime=${date}>${formatDate(date)}</time> <span class="journal-countdown" data-state=${state}>(${words})</span>`
+}
 
 export class JournalPanel {
   /** @param {{id: string, name: string}} room */
@@ -42,6 +55,21 @@ export class JournalPanel {
       showError(error instanceof Error ? error.message : String(error), this.error)
     }
     this.draw()
+    const flagged = Boolean(this.data?.rules.some((r) => r.flagged))
+    this.element.dispatchEvent(new CustomEvent('journal-flag', { bubbles: true, detail: { room: this.room.id, flagged } }))
+  }
+
+  async callNetwork () {
+    if (!window.confirm(j.callConfirm)) return
+    try {
+      const title = j.callMeetingTitle(formatDate(new Date().toISOString()))
+      const made = await api('POST', `/api/rooms/${encodeURIComponent(this.room.id)}/call-network`, { title, lang })
+      announce(j.called)
+      window.location.assign(withLang(`/console/meetings/${encodeURIComponent(made.id)}`))
+    } catch (error) {
+      showError(error instanceof Error ? error.message : String(error), this.error)
+      await this.load()
+    }
   }
 
   /** @param {string} participantId */
@@ -146,11 +174,13 @@ export class JournalPanel {
             : nothing}`
         : nothing}
       <h4 id=${`${base}-journal`}>${j.journalTitle}</h4>
+      <p class="journal-review">${j.planReview}: ${countdown(data.review.date, data.review.days)}</p>
       <p class="journal-summary">${j.summaryHeld(summary.held, summary.rules)}${summary.not_held.map((f) => html`; ${j.summaryFailed(f.text, f.times)}`)}</p>
       ${data.rules.length
         ? html`<ul class="journal-rules" aria-labelledby=${`${base}-journal`}>
             ${data.rules.map((rule) => html`<li data-rule=${rule.id} class=${rule.flagged ? 'is-flagged' : ''}>
               <p class="journal-rule">${rule.text}${rule.flagged ? html` <strong class="journal-flag">${j.flagged}</strong>` : nothing}</p>
+              ${rule.review && rule.days !== null ? html`<p class="hint journal-rule-review">${j.ruleReview}: ${countdown(rule.review, rule.days)}</p>` : nothing}
               ${rule.reports.length
                 ? html`<ol class="journal-timeline">
                     ${rule.reports.map((r) => html`<li data-verdict=${r.verdict}>
@@ -163,6 +193,13 @@ export class JournalPanel {
           </ul>`
         : nothing}
       <button type="button" class="quiet" @click=${() => this.load()}>${j.refresh}</button>
+      <section class="journal-call" aria-labelledby=${`${base}-call`}>
+        <h4 id=${`${base}-call`}>${j.callTitle}</h4>
+        ${data.follow_up
+          ? html`<p><a href=${withLang(`/console/meetings/${encodeURIComponent(data.follow_up)}`)}>${j.openFollowUp}</a></p>`
+          : html`<p class="hint">${j.callIntro}</p>
+            <button type="button" class=${summary.not_held.length ? '' : 'secondary'} @click=${() => this.callNetwork()}>${j.callTitle}</button>`}
+      </section>
     `, this.body)
   }
 }

@@ -10,9 +10,10 @@ export const j = phrases(words, lang, {
   name: ['hello', 'carries', 'made', 'qrAlt', 'revokeFor'],
   names: ['who'],
   text: ['when', 'check', 'ifNotKept'],
-  date: ['review', 'lastUsed'],
   'day verdict': ['reportLine'],
   'held rules': ['summaryHeld'],
   'text:60 times': ['summaryFailed'],
-  'name kind day': ['reportBy']
+  'name kind day': ['reportBy'],
+  n: ['daysLeft', 'daysLate'],
+  date: ['review', 'lastUsed', 'callMeetingTitle']
 })

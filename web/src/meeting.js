@@ -6,6 +6,7 @@
 import { api, ApiError, toLogin } from './api.js'
 import { announce, byId, every, fill, h, setSwitch, showError, switchButton } from './dom.js'
 import { t, translatePage, withLang } from './i18n.js'
+import { j } from './journalwords.js'
 import './langswitch.js'
 import { RoomColumn } from './roomcolumn.js'
 import { ChildTools } from './childtools.js'
@@ -84,10 +85,21 @@ function build (meeting, facilitatorId) {
   const localOnly = meeting.join_local_only
     ? h('p', { class: 'notice local-only', role: 'status', text: t.localOnly(joinUrl ? new URL(joinUrl).host : window.location.host) })
     : null
+  // A rule of the safety journal that did not hold this week, in any room: marked beside the title.
+  const notKept = h('p', { class: 'journal-mark', role: 'status', hidden: true }, h('strong', { text: j.notKeptMark }))
+  /** @type {Set<string>} */
+  const flaggedRooms = new Set()
+  grid.addEventListener('journal-flag', (event) => {
+    const { room, flagged } = /** @type {CustomEvent<{room: string, flagged: boolean}>} */ (event).detail
+    if (flagged) flaggedRooms.add(room)
+    else flaggedRooms.delete(room)
+    notKept.hidden = flaggedRooms.size === 0
+  })
   fill(root,
     h('header', { class: 'meeting-head' },
       h('a', { class: 'back', href: withLang('/console'), text: t.backToCases }),
       title,
+      notKept,
       h('div', { class: 'meeting-switches' },
         h('div', { class: 'switch-field' }, admitAll, h('p', { class: 'hint', id: 'admit-all-hint', text: t.admitAllHint })),
         closeArea)),

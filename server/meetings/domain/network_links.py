@@ -159,3 +159,40 @@ def rules_not_held(reports: Iterable[Report], today: date) -> int:
     """How many rules did not hold at least once in the week up to `today`: the console's summary
     count (journal_of), for the daily digest, which tells counts and never a rule's words."""
     return len(journal_of([], reports, {}, today)["summary"]["not_held"])
+
+
+# Calling the network together: the journal's week as items on the follow-up's board. Only the
+# rule's words (which the network's links already show) and counts: never who reported, never a note.
+FAILED_CATEGORY = "complicating"  # a rule that did not hold complicates the safety the plan builds
+HELD_CATEGORY = "safety"  # rules that held are safety the network already shows
+
+
+def countdown(review: date | None, today: date) -> int | None:
+    """Days from `today` to the review date: positive ahead, 0 today, negative when it is late."""
+    return None if review is None else (review - today).days
+
+
+def summary_items(summary: Mapping[str, Any], words: Mapping[str, str], fill: Any) -> list[dict[str, Any]]:
+    """The follow-up board's items for a journal's summary, in the catalogue's words: one per rule
+    that did not hold (with how often), and one for the rules that held, when any did."""
+    dates = {"since": _day(summary["since"]), "until": _day(summary["until"])}
+    items = [
+        {
+            "category": FAILED_CATEGORY,
+            "text": fill(words["calledFailed"], text=failed["text"], times=failed["times"], **dates),
+        }
+        for failed in summary["not_held"]
+    ]
+    if summary["held"]:
+        items.append(
+            {
+                "category": HELD_CATEGORY,
+                "text": fill(words["calledHeld"], held=summary["held"], rules=summary["rules"], **dates),
+            }
+        )
+    return items
+
+
+def _day(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day.day}-{day.month}-{day.year}"

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pycrdt import Map
 
+from server.meetings.domain import network_links
 from server.meetings.domain.parts import KringParts
 from server.rooms.schema import BOARD, PRIVATE
 from server.store.models import Meeting
@@ -51,6 +52,8 @@ class CaseReviews:
     case_id: str
     label: str
     rules: list[RuleReview]
+    # Rules of the plan as it stands that the safety journal says did not hold this week.
+    not_held: int = 0
 
     @property
     def due(self) -> int:
@@ -98,6 +101,11 @@ def state_of(review: datetime.date, on: datetime.date) -> str | None:
     return None
 
 
+def meeting_day(meeting: Meeting, zone: str) -> datetime.date:
+    """The day a meeting's plan was agreed, where the organisation works."""
+    return _meeting_day(meeting, zone)
+
+
 def _meeting_day(meeting: Meeting, zone: str) -> datetime.date:
     # The plan is agreed when the meeting is held; a closed meeting's close is its last day.
     moment = meeting.closed_at or meeting.created_at
@@ -109,6 +117,8 @@ def _meeting_day(meeting: Meeting, zone: str) -> datetime.date:
 async def reviews_of_case(kring: KringParts, case_id: str, label: str, on: datetime.date) -> CaseReviews:
     zone = kring.settings.time_zone
     found: list[RuleReview] = []
+    failed: set[tuple[str, str]] = set()
+    since = on - network_links.WEEK + datetime.timedelta(days=1)
     meetings = [m for m in await kring.meetings.meetings_of_case(case_id) if m.status in _LIVE_MEETINGS]
     rooms = {m.id: await kring.meetings.rooms_of(m.id) for m in meetings}
     continued = {r.continues_room_id for rs in rooms.values() for r in rs if r.continues_room_id}
@@ -117,6 +127,9 @@ async def reviews_of_case(kring: KringParts, case_id: str, label: str, on: datet
         for room in rooms[meeting.id]:
             if room.id in continued:
                 continue  # its plan lives on in the follow-up, with the follow-up's dates
+            for entry in await kring.meetings.journal_entries_of(room.id):
+                if entry.verdict == "not_held" and since <= entry.day <= on:
+                    failed.add((room.id, entry.rule_id))
             shown = (await kring.live.copy_of(room.id, BOARD)).get("agreements", type=Map).to_py() or {}
             hidden = (await kring.live.copy_of(room.id, PRIVATE)).get("agreements", type=Map).to_py() or {}
             for key, rule in sorted({**hidden, **shown}.items()):
@@ -139,7 +152,7 @@ async def reviews_of_case(kring: KringParts, case_id: str, label: str, on: datet
                     )
                 )
     found.sort(key=lambda r: (r.review, r.meeting_id, r.room_id, r.key))
-    return CaseReviews(case_id=case_id, label=label, rules=found)
+    return CaseReviews(case_id=case_id, label=label, rules=found, not_held=len(failed))
 
 
 async def reviews_for(kring: KringParts, facilitator_id: int, on: datetime.date | None = None) -> list[CaseReviews]:

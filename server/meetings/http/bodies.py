@@ -367,6 +367,14 @@ def _iso_day(value: object) -> object:
     return value
 
 
+class CallNetwork(Body):
+    """Calling the network together: the follow-up meeting's title, and the language of the
+    journal's summary written on its board."""
+
+    title: Annotated[str, Line(MAX_TITLE)]
+    lang: Annotated[str, StringConstraints(min_length=2, max_length=8)] = "nl"
+
+
 class NewReport(Body):
     """One report of the safety journal, about one rule of the link's plan."""
 

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.meetings.domain import progress
+from server.meetings.domain.parts import KringParts
 from server.meetings.http import bodies
 from server.meetings.http.access import case_of, meeting_of
 from server.meetings.http.bodies import read_body
@@ -79,6 +80,33 @@ async def _check_continues(store: MeetingStore, case_id: str, links: list[str | 
             )
 
 
+async def carry_on(kring: KringParts, actor: str, case_id: str, meeting_id: str, links: list[str | None]) -> None:
+    """A new meeting's rooms that continue earlier ones start from the earlier boards, audited."""
+    for room, link in zip(await kring.meetings.rooms_of(meeting_id), links, strict=False):
+        if link is not None:
+            # Which earlier room's scores and first names this room will show: the facilitator's call.
+            await kring.meetings.audit(
+                "room_continues",
+                actor_kind="facilitator",
+                actor_id=actor,
+                case_id=case_id,
+                meeting_id=meeting_id,
+                room_id=room.id,
+                detail=f"from={link}",
+            )
+            # A follow-up starts from the last board: its framework and plan, never its scores.
+            carried = await progress.carry_over(kring, link, room.id)
+            await kring.meetings.audit(
+                "carry_over",
+                actor_kind="facilitator",
+                actor_id=actor,
+                case_id=case_id,
+                meeting_id=meeting_id,
+                room_id=room.id,
+                detail=f"from={link};items={carried}",
+            )
+
+
 async def create_meeting(request: Request) -> Response:
     person = await current_facilitator(request)
     case = await case_of(request, person, request.path_params["case_id"])
@@ -96,29 +124,7 @@ async def create_meeting(request: Request) -> Response:
         meeting_id=meeting.id,
         detail=f"rooms={max(len(names), 1)}",
     )
-    for room, link in zip(await kring.meetings.rooms_of(meeting.id), links, strict=False):
-        if link is not None:
-            # Which earlier room's scores and first names this room will show: the facilitator's call.
-            await kring.meetings.audit(
-                "room_continues",
-                actor_kind="facilitator",
-                actor_id=str(person.id),
-                case_id=case.id,
-                meeting_id=meeting.id,
-                room_id=room.id,
-                detail=f"from={link}",
-            )
-            # A follow-up starts from the last board: its framework and plan, never its scores.
-            carried = await progress.carry_over(kring, link, room.id)
-            await kring.meetings.audit(
-                "carry_over",
-                actor_kind="facilitator",
-                actor_id=str(person.id),
-                case_id=case.id,
-                meeting_id=meeting.id,
-                room_id=room.id,
-                detail=f"from={link};items={carried}",
-            )
+    await carry_on(kring, str(person.id), case.id, meeting.id, links)
     log.info("meeting created", extra={"meeting": meeting.id, "facilitator": person.id})
     return JSONResponse(await meeting_detail(kring, meeting.id), status_code=201)
 

@@ -41,6 +41,7 @@ BODIES: tuple[type[bodies.Body], ...] = (
     bodies.ChildEntryChange,
     bodies.NewPlanLink,
     bodies.NewReport,
+    bodies.CallNetwork,
 )
 
 

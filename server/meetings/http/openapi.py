@@ -675,6 +675,21 @@ def _between_meetings_paths() -> Schema:
                 "401 404 410",
             ),
         },
+        "/api/rooms/{room_id}/call-network": {
+            "parameters": _ROOM,
+            "post": _op(
+                "Call the network together: the follow-up meeting with the journal's week on its board",
+                "journal",
+                FACILITATOR,
+                ("201", "", ref(answers.Meeting)),
+                "400 401 403 404 409 410 415",
+                bodies.CallNetwork,
+                description="The follow-up continues this room (framework and plan carried over); each rule"
+                " that did not hold this week becomes a complicating factor, the rules that held one item of"
+                " existing safety: the rule's words and counts only, never who reported or a note. Audited"
+                " (`network_called`).",
+            ),
+        },
         "/api/rooms/{room_id}/links": {
             "parameters": _ROOM,
             "post": _op(

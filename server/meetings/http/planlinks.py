@@ -14,24 +14,32 @@ revoked or ended, and every report, is audited, never with its content.
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+from pycrdt import Doc, Map, Text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from server.catalogue import catalogue, fill, language
 from server.cookie_names import PLAN_COOKIE
-from server.meetings.domain import network_links
+from server.meetings.domain import network_links, reviews
 from server.meetings.domain.network_links import Report
 from server.meetings.domain.people import first_name
 from server.meetings.domain.throttle import BackOff
 from server.meetings.http import bodies
 from server.meetings.http.access import room_of
 from server.meetings.http.bodies import read_body
+from server.meetings.http.cases import carry_on
 from server.meetings.http.endpoint import ApiError, client_address, no_content, not_found, parts
 from server.meetings.http.session import current_facilitator, too_many
 from server.meetings.render import answers, qr
 from server.meetings.render.export_content import room_content
-from server.store.meetings import RoomAccess, in_utc
+from server.meetings.render.json_shapes import meeting_detail
+from server.rooms.schema import BOARD
+from server.store.meetings import MeetingStore, RoomAccess, in_utc
 from server.store.models import JournalEntry, Participant, PlanLink
 
 log = logging.getLogger("kring.meetings")
@@ -48,8 +56,9 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else in_utc(moment).isoformat()
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
+def _today(request: Request) -> date:
+    # The organisation's day, as the reviews count it: a report "today" is today where they work.
+    return reviews.today(parts(request).settings.time_zone)
 
 
 def _gone() -> ApiError:
@@ -96,20 +105,52 @@ def _reports(entries: list[JournalEntry]) -> list[Report]:
     ]
 
 
+async def _week(request: Request, access: RoomAccess) -> tuple[dict[str, Any], list[Mapping[str, Any]]]:
+    """The room's journal (network_links.journal_of), each rule with its review date and countdown,
+    and the room's shared rules."""
+    kring = parts(request)
+    store = kring.meetings
+    content = await room_content(kring, access)
+    shared = network_links.shared_plan(content["plan"])
+    today = _today(request)
+    found = network_links.journal_of(
+        shared,
+        _reports(await store.journal_entries_of(access.room_id)),
+        _people(await store.participants_of(access.room_id)),
+        today,
+    )
+    meeting = await store.meeting(access.meeting_id)
+    held_on = reviews.meeting_day(meeting, kring.settings.time_zone) if meeting else today
+    by_id = {str(rule["id"]): rule for rule in shared}
+    for rule in found["rules"]:
+        review = reviews.review_date(dict(by_id.get(rule["id"], {})), held_on)
+        rule["review"] = review.isoformat() if review else None
+        rule["days"] = network_links.countdown(review, today)
+    plan_review = held_on + timedelta(days=reviews.IMMEDIATE_REVIEW_DAYS)
+    found["review"] = {"date": plan_review.isoformat(), "days": network_links.countdown(plan_review, today)}
+    return found, shared
+
+
+async def _follow_up(store: MeetingStore, case_id: str, room_id: str) -> str | None:
+    """The meeting whose room carries this room on, if there is one (only one may)."""
+    for meeting in await store.meetings_of_case(case_id):
+        if meeting.status in ("deleting", "deleted"):
+            continue
+        if any(room.continues_room_id == room_id for room in await store.rooms_of(meeting.id)):
+            return meeting.id
+    return None
+
+
 async def journal(request: Request) -> Response:
     """GET /api/rooms/{room_id}/journal: the console's panel: links, who may get one, the journal."""
     _actor, access = await _facilitator_room(request)
     kring = parts(request)
     store = kring.meetings
-    content = await room_content(kring, access)
     participants = [p for p in await store.participants_of(access.room_id) if p.status == "admitted"]
-    shared = network_links.shared_plan(content["plan"])
+    found, shared = await _week(request, access)
     carriers = {person["id"] for rule in shared for person in [*rule.get("owners", []), *rule.get("claimed_by", [])]}
     everyone = await store.participants_of(access.room_id)
     by_id = {p.id: p for p in everyone}
-    found = network_links.journal_of(
-        shared, _reports(await store.journal_entries_of(access.room_id)), _people(everyone), _today()
-    )
     answer: answers.Journal = {
         "links": [_state(link, by_id.get(link.participant_id)) for link in await store.plan_links_of(access.room_id)],
         "candidates": [
@@ -123,8 +164,66 @@ async def journal(request: Request) -> Response:
         ],
         "rules": found["rules"],
         "summary": found["summary"],
+        "review": found["review"],
+        "follow_up": await _follow_up(store, access.case_id, access.room_id),
     }
     return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+
+async def call_network(request: Request) -> Response:
+    """POST /api/rooms/{room_id}/call-network: the follow-up meeting, continuing this room (its
+    framework and plan carried over as for any follow-up), with the journal's week on its board:
+    per rule that did not hold how often, and how many held. No names, no notes."""
+    actor, access = await _facilitator_room(request)
+    body = await read_body(request, bodies.CallNetwork)
+    kring = parts(request)
+    store = kring.meetings
+    if await _follow_up(store, access.case_id, access.room_id) is not None:
+        raise ApiError(
+            409,
+            "already_continued",
+            "Deze kamer heeft al een vervolgbijeenkomst. / This room already has a follow-up meeting.",
+        )
+    found, _shared = await _week(request, access)
+    words = catalogue(language(body.lang))["journal"]
+    items = network_links.summary_items(found["summary"], words, fill)
+    meeting = await store.create_meeting(access.case_id, body.title, [access.room_name], [access.room_id])
+    await store.audit(
+        "meeting_create",
+        actor_kind="facilitator",
+        actor_id=actor,
+        case_id=access.case_id,
+        meeting_id=meeting.id,
+        detail="rooms=1",
+    )
+    await carry_on(kring, actor, access.case_id, meeting.id, [access.room_id])
+    [new_room] = await store.rooms_of(meeting.id)
+
+    def write(doc: Doc[Any]) -> None:
+        framework = doc.get("framework", type=Map)
+        start = max((float(v.get("order", 0)) for v in framework.values() if isinstance(v, Map)), default=0.0)
+        for n, item in enumerate(items, start=1):
+            framework[f"journal-{secrets.token_hex(6)}"] = Map(
+                {
+                    "category": item["category"],
+                    "text": Text(item["text"]),
+                    "by": f"f:{actor}",
+                    "sensitive": False,
+                    "order": start + n,
+                }
+            )
+
+    if items:
+        await kring.live.edit(new_room.id, BOARD, write)
+    await store.audit(
+        "network_called",
+        actor_kind="facilitator",
+        actor_id=actor,
+        access=access,
+        detail=f"meeting={meeting.id};items={len(items)}",
+    )
+    log.info("network called", extra={"room": access.room_id, "meeting": meeting.id})
+    return JSONResponse(await meeting_detail(kring, meeting.id), status_code=201)
 
 
 async def make_link(request: Request) -> Response:
@@ -235,7 +334,7 @@ class LinkEndpoints:
         )
         page: answers.PlanPage = {
             "first_name": first_name(person.name),
-            "today": _today().isoformat(),
+            "today": _today(request).isoformat(),
             "rules": network_links.link_page(content["plan"], person.id),  # type: ignore[typeddict-item]
             "reports": [
                 {"id": e.id, "rule_id": e.rule_id, "day": e.day.isoformat(), "verdict": e.verdict, "note": e.note}
@@ -249,7 +348,7 @@ class LinkEndpoints:
         link, person, access = await self._holder(request, request.cookies.get(PLAN_COOKIE))
         body = await read_body(request, bodies.NewReport)
         kring = parts(request)
-        today = _today()
+        today = _today(request)
         day = body.day or today
         if not network_links.check_day(day, today):
             raise ApiError(400, "bad_day", "Kies een dag van de afgelopen maand. / Choose a day of the past month.")

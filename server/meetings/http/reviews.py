@@ -25,6 +25,7 @@ async def list_reviews(request: Request) -> Response:
                 "due": case.due,
                 "overdue": case.overdue,
                 "earliest": case.earliest.isoformat() if case.earliest else None,
+                "not_held": case.not_held,
                 # The facilitator's own case: the rule's words help them see which one it is.
                 "rules": [
                     {

@@ -95,6 +95,7 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/j/{code}", joining.short_link, methods=["GET"]),
         Route("/api/rooms/{room_id}/journal", api(planlinks.journal), methods=["GET"]),
         Route("/api/rooms/{room_id}/links", api(planlinks.make_link), methods=["POST"]),
+        Route("/api/rooms/{room_id}/call-network", api(planlinks.call_network), methods=["POST"]),
         Route("/api/rooms/{room_id}/links/end", api(planlinks.end_links), methods=["POST"]),
         Route("/api/links/{link_id}/revoke", api(planlinks.revoke_link), methods=["POST"]),
         Route("/api/plan", api(links.plan), methods=["GET"]),

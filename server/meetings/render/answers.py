@@ -304,6 +304,7 @@ class CaseReviews(TypedDict):
     overdue: Annotated[int, Field(description="rules whose review date has passed")]
     earliest: Day | None
     rules: list[ReviewRule]
+    not_held: Annotated[int, Field(description="rules of the plan the safety journal says did not hold this week")]
 
 
 class Reviews(TypedDict):
@@ -472,6 +473,10 @@ class JournalRule(TypedDict):
     text: str
     flagged: Annotated[bool, Field(description="did not hold at least once in the last seven days")]
     reports: list[JournalReport]
+    review: Annotated[
+        str | None, WithJsonSchema({"type": ["string", "null"], "format": "date"}), Field(description="its review date")
+    ]
+    days: Annotated[int | None, Field(description="days to the review date: 0 today, negative when it is late")]
 
 
 class FailedRule(TypedDict):
@@ -488,11 +493,18 @@ class JournalSummary(TypedDict):
     not_held: list[FailedRule]
 
 
+class PlanReview(TypedDict):
+    date: Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+    days: Annotated[int, Field(description="days to the immediate plan's review: 0 today, negative when late")]
+
+
 class Journal(TypedDict):
     links: list[PlanLinkState]
     candidates: list[LinkCandidate]
     rules: list[JournalRule]
     summary: JournalSummary
+    review: Annotated[PlanReview, Field(description="the immediate plan's review, a week after the meeting")]
+    follow_up: Annotated[str | None, Field(description="the meeting that carries this room on, if any")]
 
 
 class ExportPersonRef(TypedDict):
