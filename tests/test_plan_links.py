@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from pycrdt import Array, Doc, Map, Text
 from sqlalchemy import inspect, text
 
 from server.cookie_names import PLAN_COOKIE
-from server.meetings.domain import network_links
+from server.meetings.domain import network_links, reviews
 from server.store.engine import create_engine
 from server.store.migrate import alembic_config, migrate
 from tests.log_helpers import MARKER, production_logs
@@ -229,7 +229,7 @@ async def test_the_journal_takes_a_holders_own_checked_reports(
         family = await _family(server, fatima)
         _made, oma_token = await _link(family, family.mother, family.oma)
         _made, juf_token = await _link(family, family.mother, family.juf)
-        today = datetime.now(UTC).date()
+        today = reviews.today(server.kring.settings.time_zone)  # the organisation's day, not UTC's
         async with browser(server) as oma, browser(server) as juf, api_client(server) as stranger:
             await _open(oma, oma_token)
             await _open(juf, juf_token)
