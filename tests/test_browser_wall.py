@@ -316,16 +316,27 @@ def _show(view: str) -> Any:
 async def _every_page(wall: Page) -> tuple[set[str], list[str]]:
     """Each page of the view that shows, in turn (the arrow key turns it, the 12-s turn would too):
     what every page shows whole, and what any page cuts."""
+    # The wall pages once its type and the present list have settled: read the count on every page,
+    # not once before (a late layout took a board from six pages to five mid-turn).
+    await wall.evaluate(
+        "document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))"
+    )
     pages = int(await wall.evaluate("document.documentElement.dataset.wallPages || '1'"))
     whole: set[str] = set()
     cut: list[str] = []
-    for n in range(1, pages + 1):
+    n = 1
+    while True:
         if pages > 1:
-            await expect(wall.locator(".wall-pager")).to_have_text(f"Deel {n} van {pages}", timeout=15_000)
+            pager = wall.locator(".wall-pager")
+            await expect(pager).to_have_text(re.compile(rf"^Deel {n} van \d+$"), timeout=15_000)
+            pages = int((await pager.inner_text()).rsplit(" ", 1)[-1])
         parts: dict[str, list[str]] = await wall.evaluate(_PAGE_PARTS)
         whole |= set(parts["whole"])
         cut += [f"page {n}: {name}" for name in parts["cut"]]
-        await wall.keyboard.press("ArrowRight")
+        await wall.keyboard.press("ArrowRight")  # after the last page: back to the first
+        if n >= pages:
+            break
+        n += 1
     return whole, cut
 
 
