@@ -24,6 +24,7 @@ from server.store.models import (
     CaseFacilitator,
     DigestSent,
     Facilitator,
+    FacilitatorRole,
     FacilitatorSession,
     JournalEntry,
     Meeting,
@@ -79,11 +80,23 @@ class MeetingStore:
 
     # -- facilitators and their sessions -----------------------------------------------------------
 
-    async def add_facilitator(self, email: str, name: str, password: str) -> Facilitator:
+    async def add_facilitator(
+        self, email: str, name: str, password: str, roles: tuple[str, ...] = ("facilitator",)
+    ) -> Facilitator:
         async with self.sessions.begin() as db:
             person = Facilitator(email=email.strip().lower(), name=name, password_hash=hash_password(password))
             db.add(person)
+            await db.flush()
+            for role in roles:
+                db.add(FacilitatorRole(facilitator_id=person.id, role=role))
         return person
+
+    async def roles_of(self, facilitator_id: int) -> set[str]:
+        async with self.sessions() as db:
+            rows = await db.scalars(
+                select(FacilitatorRole.role).where(FacilitatorRole.facilitator_id == facilitator_id)
+            )
+            return set(rows)
 
     async def set_password(self, email: str, password: str) -> bool:
         async with self.sessions.begin() as db:
@@ -97,10 +110,13 @@ class MeetingStore:
     async def check_login(self, email: str, password: str) -> Facilitator | None:
         async with self.sessions() as db:
             person = await db.scalar(select(Facilitator).where(Facilitator.email == email.strip().lower()))
-        if person is None:
+        if person is None or not person.password_hash:
             verify_password(DUMMY_HASH, password)
             return None
-        return person if verify_password(person.password_hash, password) else None
+        if not verify_password(person.password_hash, password):
+            return None
+        # Checked after the password, so that a wrong password and a deactivated account cost the same.
+        return person if person.active else None
 
     async def open_session(self, facilitator_id: int) -> str:
         token = new_token()
@@ -123,7 +139,7 @@ class MeetingStore:
                 .where(FacilitatorSession.id == token_hash(token))
             )
             found = row.first()
-        if found is None or in_utc(found[1]) < now():
+        if found is None or in_utc(found[1]) < now() or not found[0].active:
             return None
         return found[0]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, false, func
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, false, func, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for a log.
@@ -45,8 +45,79 @@ class Facilitator(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # "" for an account that signs in only through single sign-on (no password verifies against it).
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # A deactivated account keeps its cases (with its team) but can no longer sign in.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Base32 TOTP secret (RFC 6238); enabled only once the person proved a code from it.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+ROLES = ("facilitator", "team_lead", "admin", "privacy_officer")
+
+
+class FacilitatorRole(Base):
+    """A person may hold several roles; no row, no role (deny by default)."""
+
+    __tablename__ = "facilitator_roles"
+
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("facilitators.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    facilitator_id: Mapped[int] = mapped_column(
+        ForeignKey("facilitators.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class AccountToken(Base):
+    """A one-time link to set a password (an invitation or a reset): single use, expires, hash only."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("facilitators.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RecoveryCode(Base):
+    """A second-factor recovery code, stored as a hash; each works once."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("facilitators.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SsoIdentity(Base):
+    """Who an OpenID Connect provider's subject is here: (issuer, sub) is the stable key, not the e-mail."""
+
+    __tablename__ = "sso_identities"
+
+    issuer: Mapped[str] = mapped_column(String(255), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("facilitators.id", ondelete="CASCADE"), index=True)
 
 
 class FacilitatorSession(Base):
@@ -58,6 +129,13 @@ class FacilitatorSession(Base):
     facilitator_id: Mapped[int] = mapped_column(ForeignKey("facilitators.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # For the idle timeout: a session unused for longer than the configured idle time has ended.
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # "full" = signed in; "second_factor" = password checked, TOTP code still to give; "enrol" = password
+    # checked, a second factor must be set up first. Only "full" opens anything but those steps.
+    stage: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
+    # "password" or "sso": how this session was opened (sign-out of an SSO session also ends it there).
+    via: Mapped[str] = mapped_column(String(16), default="password", server_default="password")
 
 
 class Case(Base):
@@ -68,6 +146,8 @@ class Case(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     label: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The team the case belongs to: its members see it. None for a case made before teams existed.
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), nullable=True, index=True)
 
 
 class CaseFacilitator(Base):
@@ -142,6 +222,8 @@ class AuditEntry(Base):
     room_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     on_behalf_of: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # From where: the client's address as the server saw it (never content).
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class NetworkMember(Base):
