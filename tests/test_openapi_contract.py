@@ -20,7 +20,8 @@ def _answer(method: str, path: str, status: int, body: Any, media: str = "applic
 
 async def test_a_documented_answer_passes(server: RunningServer) -> None:
     document = await served_document(server)
-    check(document, _answer("GET", "/api/me", 200, {"id": 1, "name": "Fatima", "email": "f@example.nl"}))
+    me = {"id": 1, "name": "Fatima", "email": "f@example.nl", "roles": ["facilitator"]}
+    check(document, _answer("GET", "/api/me", 200, me))
     check(document, _answer("GET", "/api/me", 401, {"error": "not_logged_in", "message": "Log eerst in."}))
     person = {"id": "p1", "name": "Oma", "relation": "family", "status": "admitted", "full_board": False}
     check(document, _answer("POST", "/api/participants/p1/rename", 200, person))

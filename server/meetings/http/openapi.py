@@ -133,9 +133,7 @@ def _paths() -> Schema:
                 "Log out", "session", FACILITATOR, ("204", "Session ended, cookie cleared.", None), "403 415"
             ),
         },
-        "/api/me": {
-            "get": _op("Who is logged in", "session", FACILITATOR, ("200", "", ref(answers.Facilitator)), "401")
-        },
+        "/api/me": {"get": _op("Who is logged in", "session", FACILITATOR, ("200", "", ref(answers.Me)), "401")},
         "/api/cases": {
             "get": _op(
                 "My cases",

@@ -22,12 +22,27 @@ MAX_EMAIL = 254
 MAX_PASSWORD = 1024
 
 
-async def current_facilitator(request: Request) -> Facilitator:
+async def signed_in(request: Request) -> Facilitator:
+    """Whoever holds a signed-in session, whatever their roles."""
     token = cookies.session_token(request)
     person = await parts(request).meetings.session_facilitator(token) if token else None
     if person is None:
         raise ApiError(401, "not_logged_in", "Log eerst in. / Please log in.")
     return person
+
+
+async def with_role(request: Request, *roles: str) -> Facilitator:
+    """A signed-in person holding one of `roles`; anyone else is refused (deny by default)."""
+    person = await signed_in(request)
+    if not roles or not (await parts(request).meetings.roles_of(person.id)) & set(roles):
+        raise ApiError(403, "not_allowed", "Dat mag u niet. / You are not allowed to do that.")
+    return person
+
+
+async def current_facilitator(request: Request) -> Facilitator:
+    """The person working with cases: the facilitator role (an administrator or privacy officer
+    without it sees no case)."""
+    return await with_role(request, "facilitator")
 
 
 def too_many(retry_after: int) -> ApiError:
@@ -83,6 +98,7 @@ async def logout(request: Request) -> Response:
 
 
 async def me(request: Request) -> Response:
-    person = await current_facilitator(request)
-    who: answers.Facilitator = {"id": person.id, "name": person.name, "email": person.email}
+    person = await signed_in(request)
+    roles = sorted(await parts(request).meetings.roles_of(person.id))
+    who: answers.Me = {"id": person.id, "name": person.name, "email": person.email, "roles": roles}
     return JSONResponse(who)

@@ -44,6 +44,12 @@ class Facilitator(TypedDict):
     email: str
 
 
+class Me(Facilitator):
+    """Who is signed in, with the roles that decide which pages they get."""
+
+    roles: list[str]
+
+
 class Case(TypedDict):
     id: str
     label: str
@@ -567,6 +573,7 @@ class PlanPage(TypedDict):
 ANSWERS: tuple[Any, ...] = (
     Error,
     Facilitator,
+    Me,
     Case,
     Cases,
     CaseDetail,
