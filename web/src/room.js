@@ -54,6 +54,9 @@ function endedMessage (code) {
 
 provider.on('status', showStatus)
 provider.on('saved', showStatus)
+// A refused change stays in this copy, and the server would refuse every later one with it: start
+// over from the server's copy (the list holds nothing unsent once the refusal has been told).
+provider.on('diverged', () => setTimeout(() => window.location.reload(), 1500))
 provider.on('refused', (refusal) => {
   if (refusal && refusal.event === 'sync') {
     refusedSinceSaved = true

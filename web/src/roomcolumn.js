@@ -120,6 +120,13 @@ export class RoomColumn {
 
     this.provider.on('status', () => this._showStatus())
     this.provider.on('saved', () => this._showStatus())
+    // A change the server refused for good stays in this copy and every later change would be refused
+    // with it. Rebuilding a column in place would drop what the facilitator is typing in its forms, so
+    // say so and let them reload when they are ready.
+    this.provider.on('diverged', () => {
+      this.error.hidden = false
+      fill(this.error, t.diverged, ' ', h('button', { type: 'button', class: 'secondary', text: t.reloadPage, onclick: () => window.location.reload() }))
+    })
     // The server tells this room's facilitators when its people change (someone waiting, let in,
     // removed): the console asks the API at once instead of at its next, slow, poll. After a lost
     // connection it asks too, for whatever it missed meanwhile.
