@@ -19,6 +19,7 @@ export const c = {
     'number title': ['pointIs'],
     number: ['pointShort'],
     n: ['journalHeld', 'journalNotHeld', 'journalUnsure', 'childScoreChosen'],
+    name: ['safetyConsent', 'safetyPhotoOf', 'safetyNeedConsent', 'safetyPhotoSaved', 'safetyPhotoRemoved', 'safetyChosen'],
     meeting: ['pointChoose']
   }),
   // Said once in the catalogue, in the board's words.
