@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from server.settings import Settings
 from server.store.migrate import alembic_config, migrate
 from tests.exports_helpers import demo_server, files_under
+from tests.meetings_helpers import api_client
 from tests.test_childtools import CAMERA, jpeg_with_exif
 
 
@@ -54,6 +55,9 @@ async def test_a_safety_persons_photo_needs_consent_and_goes_into_the_childrens_
         assert not folder.exists() or files_under(folder) == []
         # Not an image, a child, or someone of another case: refused as for a drawing.
         assert (await _photo(client, sandra, b"\xff\xd8\xff not really")).status_code == 400
+        async with api_client(demo.server, headers={"Origin": "https://evil.test"}) as evil:
+            evil.cookies = client.cookies
+            assert (await _photo(evil, sandra, jpeg_with_exif())).status_code == 403
         gif = await client.put(
             f"/api/participants/{sandra}/photo?consent=given", content=b"GIF89a", headers={"Content-Type": "image/gif"}
         )

@@ -128,6 +128,9 @@ ${list.length
   // The server rebuilt the child document (a restart, another server): what it deleted since would
   // stay here, so the page starts afresh, as the projector does.
   provider.on('refused', (/** @type {{code: string}} */ refusal) => { if (refusal.code === 'rebuilt') again() })
+  // A refused score stays in this copy of the child's own document and would take every later one down
+  // with it: start afresh from the server's copy, once the refusal has been said (its promise first).
+  provider.on('diverged', () => setTimeout(() => { if (!stopped) again() }, 1500))
   showStatus()
   heading.focus()
   return () => {
