@@ -1,15 +1,18 @@
 """The children's version in real Chromium (issue 14): the console's rule form takes the rule in the
 child's words, and the children's version tells it in those words only; the version itself, with the
-child's Three Houses, a drawing and the safety people, passes axe on screen and in print, prints every
-word at 16pt or more, and is saved as screenshots and PDFs in test-artifacts/ for review."""
+child's Three Houses, a drawing and the safety people (one with the photo the facilitator added in the
+console, with her consent), passes axe on screen and in print, prints every word at 16pt or more, and
+is saved as screenshots and PDFs in test-artifacts/ for review."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, BrowserContext, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
+from pypdf import PdfReader
 
 from server.settings import Settings
 from tests.browser import ARTIFACTS, assert_axe_clean, browser, watched_page
@@ -96,8 +99,48 @@ def drawing() -> bytes:
     return out.getvalue()
 
 
+def portrait() -> bytes:
+    """A stand-in for a phone photo of a safety person: a face of sorts, on a camera-sized JPEG."""
+    out = io.BytesIO()
+    image = Image.new("RGB", (900, 1200), (120, 170, 210))
+    for x in range(250, 650):
+        for y in range(250, 750):
+            if (x - 450) ** 2 / 200**2 + (y - 500) ** 2 / 250**2 <= 1:
+                image.putpixel((x, y), (240, 200, 170))
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+async def add_safety_photo_in_the_console(page: Page, meeting_id: str, room: str, tmp: Path) -> None:
+    """The console's safety people panel: a photo of Sandra, refused until her consent is ticked."""
+    await page.goto(f"/console/meetings/{meeting_id}")
+    column = page.locator(f'.room-column[data-room="{room}"]')
+    await expect(column.locator(".status")).to_have_attribute("data-state", "saved")
+    panel = column.locator(".safety-people-panel")
+    await panel.locator("summary").click()
+    sandra = panel.locator(".safety-person", has_text="Sandra")
+    picture = tmp / "sandra.jpg"
+    picture.write_bytes(portrait())
+    file_input = sandra.get_by_label("Foto van Sandra")
+    assert await file_input.get_attribute("accept") == "image/*"
+    assert await file_input.get_attribute("capture") is not None  # a phone opens its camera
+    await file_input.set_input_files(str(picture))
+    await sandra.get_by_role("button", name="Foto bewaren").click()
+    await expect(sandra.locator(".safety-state")).to_have_text("Vink eerst aan dat Sandra toestemming geeft.")
+    await sandra.get_by_label("Sandra vindt een foto in de kinderversie goed").check()
+    await sandra.get_by_role("button", name="Foto bewaren").click()
+    photo = sandra.get_by_role("img", name="Foto van Sandra")
+    await expect(photo).to_be_visible()
+    assert await photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    await expect(
+        sandra.get_by_role("button", name="Foto weghalen (ook als de toestemming is ingetrokken)")
+    ).to_be_visible()
+    await assert_axe_clean(page, "the console's safety people with a photo")
+    await panel.screenshot(path=str(ARTIFACTS / "children-safety-people-console.png"))
+
+
 async def test_the_childrens_version_prints_large_passes_axe_and_is_saved_for_review(
-    settings: Settings, browser: Browser
+    settings: Settings, browser: Browser, tmp_path: Path
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     async with demo_server(settings) as demo:
@@ -121,11 +164,18 @@ async def test_the_childrens_version_prints_large_passes_axe_and_is_saved_for_re
         )
         watched = await watched_page(context)
         page = watched.page
+        await add_safety_photo_in_the_console(page, demo.meeting_id, room, tmp_path)
         for lang in ("nl", "en"):
             answer = await page.goto(f"/api/rooms/{room}/children.html?lang={lang}")
             assert answer is not None and answer.status == 200
             await expect(page.locator("img.drawing")).to_have_count(1)
             assert await page.locator("img.drawing").evaluate("img => img.complete && img.naturalWidth > 0")
+            # Sandra's photo, given with her consent, in her frame; the others' frames stay empty.
+            portrait_img = page.locator("img.portrait")
+            await expect(portrait_img).to_have_count(1)
+            assert await portrait_img.evaluate("img => img.complete && img.naturalWidth > 0")
+            alt = "Foto van Sandra" if lang == "nl" else "Photo of Sandra"
+            await expect(page.get_by_role("img", name=alt)).to_have_count(1)
             await assert_axe_clean(page, f"children.html?lang={lang} with the Three Houses (screen)")
             await page.screenshot(path=str(ARTIFACTS / f"children-version-{lang}-screen.png"), full_page=True)
             await page.emulate_media(media="print")
@@ -145,4 +195,6 @@ async def test_the_childrens_version_prints_large_passes_axe_and_is_saved_for_re
         pdf = await client.get(f"/api/rooms/{room}/children.pdf")
         assert pdf.status_code == 200
         (ARTIFACTS / "children-version-nl-weasyprint.pdf").write_bytes(pdf.content)
+        # The WeasyPrint PDF prints the drawing and Sandra's photo, and nothing asked for them.
+        assert len({image.name for p in PdfReader(io.BytesIO(pdf.content)).pages for image in p.images}) == 2
         await context.close()

@@ -141,6 +141,7 @@ async def test_a_child_phone_receives_no_byte_of_danger_harm_or_adult_rule_texts
                 "r2": {"text": "Oma belt je elke dag", "order": 2.0},
             },
             "childtools": {"e1": {"house": "dreams", "visibility": "room", "text": "Samen naar de dierentuin"}},
+            "poll": {},
         }
         await eventually(lambda: _check(child.shows() == want))
         # And a round trip after it, so that nothing is still on its way.

@@ -23,7 +23,15 @@ async def test_a_documented_answer_passes(server: RunningServer) -> None:
     me = {"id": 1, "name": "Fatima", "email": "f@example.nl", "roles": ["facilitator"]}
     check(document, _answer("GET", "/api/me", 200, me))
     check(document, _answer("GET", "/api/me", 401, {"error": "not_logged_in", "message": "Log eerst in."}))
-    person = {"id": "p1", "name": "Oma", "relation": "family", "status": "admitted", "full_board": False}
+    person = {
+        "id": "p1",
+        "name": "Oma",
+        "relation": "family",
+        "status": "admitted",
+        "full_board": False,
+        "photo": False,
+        "safety_person": "auto",
+    }
     check(document, _answer("POST", "/api/participants/p1/rename", 200, person))
 
 

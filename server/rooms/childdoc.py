@@ -8,7 +8,10 @@ relayed, rebuilt whenever a room loads and written by nobody but the server. It 
 - `agreements`: per rule that has a children's text (`for_children`), that text and its order;
   as in the children's printable version, only a rule that was agreed (not a proposal, not one that
   failed) and is not sensitive; any other rule is not there at all;
-- `childtools`: the Three Houses entries the facilitator showed to this room.
+- `childtools`: the Three Houses entries the facilitator showed to this room;
+- `poll`: the scaling rounds that are open now, each as `{status: "open", order}` and nothing else:
+  not the question's words (they may name the danger), never a score. The child scores into its own
+  document `p.<pid>` under the round's key, which the write check allows while the round is open.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from server.rooms.wall import (
 
 log = logging.getLogger("kring.room")
 
-CHILD_ROOTS = ("agreements", CHILD_TOOLS)
+CHILD_ROOTS = ("agreements", CHILD_TOOLS, "poll")
 FOR_CHILDREN = "for_children"
 # The same choice as the children's printable version (meetings/render/printing.py CHILD_STATUSES):
 # a rule the children are told about was agreed, and a sensitive one (a parent's own protective
@@ -57,7 +60,13 @@ def child_of(board: Doc[Any]) -> dict[str, dict[str, Any]]:
         text = text_of(rule.get(FOR_CHILDREN)).strip()
         if text:
             agreements[key] = filled(text=text, order=order_of(rule.get("order")))
-    return {"agreements": agreements, CHILD_TOOLS: shown_child_tools(board)}
+    # A round's key and order are enough to score in it; its title and (once revealed) the scores stay out.
+    poll = {
+        key: filled(status="open", order=order_of(round_.get("order")))
+        for key, round_ in entries_of(board, "poll").items()
+        if round_.get("status") == "open"
+    }
+    return {"agreements": agreements, CHILD_TOOLS: shown_child_tools(board), "poll": poll}
 
 
 class ChildDocument(WallDocument):

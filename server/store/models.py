@@ -205,6 +205,13 @@ class Participant(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     token_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The children's version (issue 14, migration 0013): a photo of this person, kept only with their
+    # consent (the file under the room's uploads dir, people/<photo>; the moment consent was given),
+    # and whether they are one of the children's safety people (None: if they carry a rule the
+    # children are told, the default; True/False: the facilitator chose).
+    photo: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    photo_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    safety_person: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class AuditEntry(Base):

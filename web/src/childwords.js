@@ -18,7 +18,8 @@ export const c = {
     role: ['roleMean'],
     'number title': ['pointIs'],
     number: ['pointShort'],
-    n: ['journalHeld', 'journalNotHeld', 'journalUnsure'],
+    n: ['journalHeld', 'journalNotHeld', 'journalUnsure', 'childScoreChosen'],
+    name: ['safetyConsent', 'safetyPhotoOf', 'safetyNeedConsent', 'safetyPhotoSaved', 'safetyPhotoRemoved', 'safetyChosen'],
     meeting: ['pointChoose']
   }),
   // Said once in the catalogue, in the board's words.

@@ -54,7 +54,7 @@ async function start () {
   }
   if (status.child_view) {
     const again = () => { stop(); start() }
-    const stopView = childPhone({ view, statusEl, roomId: String(status.room_id || ''), leave, ended: onEnded, again })
+    const stopView = childPhone({ view, statusEl, roomId: String(status.room_id || ''), pid: String(status.participant_id || ''), leave, ended: onEnded, again })
     const stopPolling = every(keepAlive, KEEPALIVE_MS)
     stopChildPhone = () => { stopPolling(); stopView() }
     return

@@ -10,6 +10,7 @@ import { t, withLang } from './i18n.js'
 import { CATEGORIES, LABEL_SETS, categoryLabel, followLabelSet, jargonIn, knownSets, onLabels, setTitle } from './labels.js'
 import { KringProvider } from './provider.js'
 import { PeopleList } from './people.js'
+import { SafetyPeople } from './safetypeople.js'
 import { CopyPanel } from './copypanel.js'
 import { JournalPanel } from './journalpanel.js'
 import { showBoard } from './boardview.js'
@@ -59,6 +60,7 @@ export class RoomColumn {
     this.projectorFallback = h('p', { class: 'hint', hidden: true })
 
     this.people = new PeopleList(room.name, changed, failed)
+    this.safety = new SafetyPeople({ base, changed, failed })
     this.provider.awareness.on('change', () => this.people.setConnected(this._connectedPeople()))
 
     /** @type {Map<string, {root: string, key: string}>} */
@@ -106,6 +108,7 @@ export class RoomColumn {
           this.projectorFallback),
         this.qr),
       this.people.element,
+      this.safety.element,
       h('section', { class: 'room-board', 'aria-labelledby': `${base}-board-title` },
         h('h3', { id: `${base}-board-title`, text: t.boardTitle }),
         this._meetingControls(base),
@@ -153,6 +156,7 @@ export class RoomColumn {
     if (this.copyPanel) this.copyPanel.setClosed(closed)
     this.element.classList.toggle('is-locked', room.locked)
     this.people.update(room.participants, closed)
+    this.safety.update(room.participants)
   }
 
   destroy () {

@@ -1,9 +1,12 @@
-"""Photos of children's drawings: uploaded by a facilitator, re-encoded, served only to those allowed.
+"""Photos of children's drawings, and of the safety people for the children's version: uploaded by a
+facilitator, re-encoded, served only to those allowed.
 
 A photo from a phone camera carries where and when it was taken (EXIF GPS, the device, the time):
 for a child in a shelter that is an address. So nothing of the uploaded file is kept but its
 pixels: it is decoded with Pillow, turned upright, and encoded afresh without any metadata. Files
 live under the var dir in `uploads/<room_id>/`, so deleting a room's directory deletes its photos.
+A safety person's photo (kept only with their consent) is in `uploads/<room_id>/people/`: never
+found by a drawing's id, so the drawing endpoint, which phones and the wall may use, cannot serve it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 60_000_000
 # What is kept: enough to read a child's drawing on a projector, not the camera's full resolution.
 MAX_SIDE = 2400
+# A safety person's photo is printed a few centimetres wide on the children's version.
+PORTRAIT_SIDE = 1000
+PEOPLE = "people"
 FORMATS = {"image/jpeg": ("JPEG", "jpg"), "image/png": ("PNG", "png")}
 MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
 PHOTO_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}\.(jpg|png)$")
@@ -45,8 +51,9 @@ def room_dir(settings: Settings, room_id: str) -> Path:
     return uploads_dir(settings) / room_id
 
 
-def reencode(data: bytes, media_type: str) -> tuple[bytes, str]:
-    """The picture's pixels only, encoded afresh in the format it was sent as; ApiError if it is not one."""
+def reencode(data: bytes, media_type: str, max_side: int = MAX_SIDE) -> tuple[bytes, str]:
+    """The picture's pixels only, at most `max_side` wide and high, encoded afresh in the format it was
+    sent as; ApiError if it is not one."""
     wanted = FORMATS.get(media_type)
     if wanted is None:
         raise ApiError(415, "bad_photo", "Alleen JPEG of PNG. / Only JPEG or PNG.")
@@ -66,7 +73,7 @@ def reencode(data: bytes, media_type: str) -> tuple[bytes, str]:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise bad from None
-    converted.thumbnail((MAX_SIDE, MAX_SIDE))
+    converted.thumbnail((max_side, max_side))
     # A new image from the raw pixels has an empty `info`: no EXIF, XMP, ICC, comments or text chunks.
     clean = Image.frombytes(converted.mode, converted.size, converted.tobytes())
     out = io.BytesIO()
@@ -88,8 +95,14 @@ def _mode(pillow_format: str, mode: str) -> str:
     return "RGBA"
 
 
-def store_photo(settings: Settings, room_id: str, data: bytes, extension: str) -> str:
+def _folder(settings: Settings, room_id: str, kind: str) -> Path:
+    """The room's folder for drawings (`kind` ""), or for the safety people's photos (PEOPLE)."""
     folder = room_dir(settings, room_id)
+    return folder / PEOPLE if kind == PEOPLE else folder
+
+
+def store_photo(settings: Settings, room_id: str, data: bytes, extension: str, kind: str = "") -> str:
+    folder = _folder(settings, room_id, kind)
     folder.mkdir(parents=True, exist_ok=True)
     photo_id = f"{new_id()}.{extension}"
     spare = folder / f".{photo_id}.part"
@@ -98,10 +111,10 @@ def store_photo(settings: Settings, room_id: str, data: bytes, extension: str) -
     return photo_id
 
 
-def photo_path(settings: Settings, room_id: str, photo_id: str) -> Path | None:
+def photo_path(settings: Settings, room_id: str, photo_id: str, kind: str = "") -> Path | None:
     if not PHOTO_ID.match(photo_id):
         return None
-    path = room_dir(settings, room_id) / photo_id
+    path = _folder(settings, room_id, kind) / photo_id
     return path if path.is_file() else None
 
 
@@ -116,7 +129,7 @@ def copy_photo(settings: Settings, from_room: str, to_room: str, photo_id: str) 
     shutil.copyfile(source, target / photo_id)
 
 
-def remove_photo(settings: Settings, room_id: str, photo_id: str) -> None:
-    path = photo_path(settings, room_id, photo_id)
+def remove_photo(settings: Settings, room_id: str, photo_id: str, kind: str = "") -> None:
+    path = photo_path(settings, room_id, photo_id, kind)
     if path is not None:
         path.unlink(missing_ok=True)

@@ -173,6 +173,17 @@ class ChildView(Body):
     full_board: Flag
 
 
+class SafetyPersonChoice(Body):
+    """Whether a participant is one of the children's safety people: `auto` if they carry a rule the
+    children are told (the default), or the facilitator's `yes` or `no`."""
+
+    counts: Annotated[
+        str,
+        OneOf(("auto", "yes", "no")),
+        Refuse("bad_counts", "'counts' is auto, yes of no. / 'counts' is auto, yes or no."),
+    ]
+
+
 class Join(Body):
     name: Annotated[str, Line(MAX_PERSON_NAME)]
     relation: Relation

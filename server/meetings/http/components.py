@@ -32,6 +32,7 @@ BODIES: tuple[type[bodies.Body], ...] = (
     bodies.NewParticipant,
     bodies.Rename,
     bodies.ChildView,
+    bodies.SafetyPersonChoice,
     bodies.Join,
     bodies.NewMember,
     bodies.MemberChange,

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from server.catalogue import language
+from server.meetings.http import safetypeople
 from server.meetings.http.access import room_of
 from server.meetings.http.endpoint import parts
 from server.meetings.http.session import current_facilitator
@@ -63,16 +64,23 @@ async def export_pdf(request: Request) -> Response:
     return Response(pdf, media_type="application/pdf", headers=_attachment(access, "export", "pdf"))
 
 
+async def _children(request: Request, what: str) -> tuple[RoomAccess, str]:
+    """The children's version's page, with the drawings and the safety people's photos in it."""
+    access, content = await _exported(request, what)
+    kring = parts(request)
+    drawings = await asyncio.to_thread(child_drawings, kring, access, content)
+    people = await kring.meetings.participants_of(access.room_id)
+    chosen = {p.id: p.safety_person for p in people}
+    portraits = await asyncio.to_thread(safetypeople.portraits, kring.settings, access.room_id, people)
+    return access, printing.children_html(content, _lang(request), drawings, chosen, portraits)
+
+
 async def children_html(request: Request) -> Response:
-    access, content = await _exported(request, "children_html")
-    drawings = await asyncio.to_thread(child_drawings, parts(request), access, content)
-    html = printing.children_html(content, _lang(request), drawings)
+    _access, html = await _children(request, "children_html")
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 async def children_pdf(request: Request) -> Response:
-    access, content = await _exported(request, "children_pdf")
-    drawings = await asyncio.to_thread(child_drawings, parts(request), access, content)
-    html = printing.children_html(content, _lang(request), drawings)
+    access, html = await _children(request, "children_pdf")
     pdf = await asyncio.to_thread(printing.render_pdf, html, parts(request).settings.public_url)
     return Response(pdf, media_type="application/pdf", headers=_attachment(access, "children", "pdf"))

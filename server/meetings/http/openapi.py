@@ -479,6 +479,66 @@ def _paths() -> Schema:
                 "401 403 404 415",
             ),
         },
+        "/api/participants/{participant_id}/photo": {
+            "parameters": _PARTICIPANT,
+            "put": {
+                **_op(
+                    "Add (or replace) a safety person's photo for the children's version, with their consent",
+                    "participants",
+                    FACILITATOR,
+                    _PERSON,
+                    "400 401 403 404 409 413 415",
+                    description="The body is the image (image/jpeg or image/png, at most 8 MB), re-encoded from "
+                    "its pixels (no EXIF, GPS or other metadata) and kept under uploads/<room_id>/people/. "
+                    "`consent=given` says the person agreed; without it 400 `consent_required`. 409 "
+                    "`not_a_safety_person`: a child, or someone not in the room.",
+                    notes={
+                        "413": "`photo_too_large`: more than 8 MB or 60 megapixels.",
+                        "415": "`bad_photo`: neither image/jpeg nor image/png, or not readable as one.",
+                    },
+                ),
+                "parameters": [
+                    {
+                        "name": "consent",
+                        "in": "query",
+                        "required": True,
+                        "description": "the person's consent to a photo in the children's version",
+                        "schema": {"type": "string", "enum": ["given"]},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _IMAGES},
+                },
+            },
+            "get": _photo(
+                _op(
+                    "A safety person's photo: to the case's facilitators only (never a phone, the wall or a link)",
+                    "participants",
+                    FACILITATOR,
+                    ("200", "The image, Cache-Control: no-store.", None),
+                    "401 404",
+                )
+            ),
+            "delete": _op(
+                "Take the photo away, or the consent back: the file is deleted",
+                "participants",
+                FACILITATOR,
+                ("204", "Deleted (also when there was none).", None),
+                "401 403 404 415",
+            ),
+        },
+        "/api/participants/{participant_id}/safety-person": {
+            "parameters": _PARTICIPANT,
+            "put": _op(
+                "Whether someone is one of the children's safety people: auto (carries a rule), yes or no",
+                "participants",
+                FACILITATOR,
+                _PERSON,
+                "400 401 403 404 409 415",
+                bodies.SafetyPersonChoice,
+            ),
+        },
         "/api/join": {
             "post": _op(
                 "Join a room with its code",

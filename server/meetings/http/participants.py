@@ -6,11 +6,13 @@ enters the audit log or the logs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.meetings.domain import photos
 from server.meetings.domain.people import show_person
 from server.meetings.http import bodies
 from server.meetings.http.access import participant_of, require_open, room_of
@@ -107,6 +109,13 @@ async def remove(request: Request) -> Response:
     if participant.status != "removed":
         await parts(request).meetings.set_participant(participant.id, status="removed")
         participant = await _changed(request, person, participant.id, "remove")
+    if participant.photo:
+        # Someone removed is no safety person of this room: their photo (docs/exports.md) goes too.
+        await parts(request).meetings.set_participant(participant.id, photo=None, photo_consent_at=None)
+        await asyncio.to_thread(
+            photos.remove_photo, parts(request).settings, access.room_id, participant.photo, photos.PEOPLE
+        )
+        participant = await parts(request).meetings.participant(participant.id) or participant
     # Also on a repeat: whatever socket the person still holds goes, here and in other processes.
     parts(request).live.remove_person(access.room_id, participant.id)
     parts(request).live.admission_changed(participant.id, "removed")  # a phone still waiting

@@ -20,7 +20,7 @@ from server.rooms.schema import BOARD, CHILD_TOOLS
 log = logging.getLogger("kring.meetings")
 
 
-async def _read_body(request: Request) -> bytes:
+async def read_image(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
         raise ApiError(413, "photo_too_large", "De foto is te groot (max. 8 MB). / The photo is too large (8 MB).")
@@ -32,7 +32,7 @@ async def _read_body(request: Request) -> bytes:
     return bytes(body)
 
 
-def _check_origin(request: Request) -> None:
+def check_origin(request: Request) -> None:
     # The body is an image, not JSON, so read_body's checks do not apply; the same-origin one does.
     origin = request.headers.get("origin", "").rstrip("/")
     if origin not in parts(request).settings.allowed_origins:
@@ -43,12 +43,12 @@ async def upload(request: Request) -> Response:
     """POST the image itself as the body (Content-Type image/jpeg or image/png); answers {photo}."""
     person = await current_facilitator(request)
     access = await room_of(request, person, request.path_params["room_id"])
-    _check_origin(request)
+    check_origin(request)
     require_open(access.meeting_open)
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type not in FORMATS:
         raise ApiError(415, "bad_photo", "Alleen JPEG of PNG. / Only JPEG or PNG.")
-    body = await _read_body(request)
+    body = await read_image(request)
     # Decoding and encoding a phone photo takes a good part of a second: off the event loop, which
     # carries every room's live edits.
     data, extension = await asyncio.to_thread(reencode, body, media_type)

@@ -26,6 +26,7 @@ from server.meetings.http import (
     progress,
     reviews,
     rooms,
+    safetypeople,
     session,
 )
 from server.meetings.http.endpoint import api
@@ -89,6 +90,10 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/participants/{participant_id}/rename", api(participants.rename), methods=["POST"]),
         Route("/api/participants/{participant_id}/view", api(participants.child_view), methods=["POST"]),
         Route("/api/participants/{participant_id}/remove", api(participants.remove), methods=["POST"]),
+        Route("/api/participants/{participant_id}/photo", api(safetypeople.add_photo), methods=["PUT"]),
+        Route("/api/participants/{participant_id}/photo", api(safetypeople.serve_photo), methods=["GET"]),
+        Route("/api/participants/{participant_id}/photo", api(safetypeople.remove_photo), methods=["DELETE"]),
+        Route("/api/participants/{participant_id}/safety-person", api(safetypeople.choose), methods=["PUT"]),
         Route("/api/join", api(joins.join), methods=["POST"]),
         Route("/api/join", api(joining.leave), methods=["DELETE"]),
         Route("/api/join/status", api(joining.join_status), methods=["GET"]),

@@ -79,6 +79,14 @@ class Participant(TypedDict):
     relation: Annotated[str, OneOf(RELATIONS)]
     status: Annotated[str, OneOf(PARTICIPANT_STATUSES)]
     full_board: Annotated[bool, Field(description="a child switched from the child view to the full board (16+)")]
+    photo: Annotated[
+        bool, Field(description="a photo of this person for the children's version, kept with their consent")
+    ]
+    safety_person: Annotated[
+        str,
+        OneOf(("auto", "yes", "no")),
+        Field(description="in the children's version's safety people: auto (if they carry a rule), yes or no"),
+    ]
 
 
 class Room(TypedDict):

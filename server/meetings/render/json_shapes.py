@@ -44,6 +44,8 @@ def participant_view(person: Participant) -> answers.Participant:
         "relation": person.relation,
         "status": person.status,
         "full_board": person.full_board,
+        "photo": bool(person.photo and person.photo_consent_at),
+        "safety_person": {None: "auto", True: "yes", False: "no"}[person.safety_person],
     }
 
 

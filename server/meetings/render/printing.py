@@ -266,12 +266,39 @@ def child_entries(content: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def children_html(content: dict[str, Any], lang: str, drawings: dict[str, str] | None = None) -> str:
+def safety_people(
+    content: dict[str, Any], rules: list[dict[str, Any]], chosen: dict[str, bool | None] | None = None
+) -> list[str]:
+    """The ids of the children's safety people, in order: those who carry a rule the children are told
+    (in the order of the rules), unless the facilitator said no, then whoever else the facilitator
+    counted in (`chosen`: participant id to True / False; missing or None, by the rules)."""
+    chosen = chosen or {}
+    found: dict[str, None] = {}
+    for rule in rules:
+        for owner in rule["owners"]:
+            if chosen.get(owner["id"]) is not False:
+                found.setdefault(owner["id"], None)
+    for person in content["people"]:
+        if chosen.get(person["id"]) is True and person.get("relation") != "child":
+            found.setdefault(person["id"], None)
+    return list(found)
+
+
+def children_html(
+    content: dict[str, Any],
+    lang: str,
+    drawings: dict[str, str] | None = None,
+    chosen: dict[str, bool | None] | None = None,
+    portraits: dict[str, str] | None = None,
+) -> str:
     """The children's version; `drawings` maps a Three Houses entry's photo id to its picture (a data URL),
-    so that the page and its PDF carry the child's drawing without a request."""
+    so that the page and its PDF carry the child's drawing without a request. `chosen` says who the
+    facilitator counted in or out of the safety people (safety_people), `portraits` maps a participant id
+    to the photo of them that they agreed to (a data URL, likewise)."""
     words = WORDS[lang]
     e = escape
     drawings = drawings or {}
+    portraits = portraits or {}
     rules = child_rules(content)
     parts = [
         f"<h1>{e(words['child_title'])}</h1>",
@@ -305,22 +332,27 @@ def children_html(content: dict[str, Any], lang: str, drawings: dict[str, str] |
     if not rules:
         parts.append(f'<p class="intro">{e(words["child_none"])}</p>')
 
-    # The safety people: those who carry a rule the children are told, so the sheet names only people
-    # the children hear of in it. No photo of them is kept by Kring: a frame to stick one in or draw them.
-    people: dict[str, str] = {}
+    # The safety people: by default those who carry a rule the children are told, so the sheet names
+    # only people the children hear of in it; the facilitator may count someone in or out. Each with the
+    # photo they agreed to, else a frame to stick one in or draw them.
+    known = {p["id"]: p for p in content["people"]}
     for rule in rules:
         for owner in rule["owners"]:
-            people.setdefault(owner["id"], called(owner))
+            known.setdefault(owner["id"], owner)
+    people = [(pid, called(known[pid])) for pid in safety_people(content, rules, chosen) if pid in known]
     if people:
         parts.append('<section class="safety-people">')
         parts.append(f"<h2>{e(words['child_people'])}</h2>")
         parts.append(f'<p class="intro">{e(words["child_people_intro"])}</p>')
         parts.append('<ul class="people">')
-        for name in people.values():
-            parts.append(
-                f'<li class="person"><div class="photo-frame">{e(words["child_photo_here"])}</div>'
-                f'<p class="person-name">{e(name)}</p></li>'
-            )
+        for pid, name in people:
+            portrait = portraits.get(pid)
+            if portrait:
+                alt = fill(str(words["child_person_photo_alt"]), name=name)
+                frame = f'<img class="portrait" src="{e(portrait)}" alt="{e(alt)}">'
+            else:
+                frame = f'<div class="photo-frame">{e(words["child_photo_here"])}</div>'
+            parts.append(f'<li class="person">{frame}<p class="person-name">{e(name)}</p></li>')
         parts.append("</ul></section>")
 
     entries = child_entries(content)
