@@ -25,9 +25,13 @@ ROWS = [
     "INSERT INTO participants (id, room_id, name, relation, status, token_hash, token_expires_at) "
     "VALUES ('p1', 'r1', 'Oma', 'family', 'admitted', 'h1', CURRENT_TIMESTAMP)",
     "INSERT INTO audit_log (actor_kind, action, case_id) VALUES ('facilitator', 'login', 'c1')",
+    "INSERT INTO plan_links (id, room_id, participant_id, token_hash, created_at) "
+    "VALUES ('l1', 'r1', 'p1', 'h2', CURRENT_TIMESTAMP)",
+    "INSERT INTO journal_entries (id, room_id, participant_id, rule_id, verdict, note, day, created_at) "
+    "VALUES ('j1', 'r1', 'p1', 'rule', 'held', '', CURRENT_DATE, CURRENT_TIMESTAMP)",
 ]
 TABLES = ["facilitators", "facilitator_sessions", "cases", "case_facilitators", "meetings", "meeting_rooms",
-          "participants", "audit_log"]  # fmt: skip
+          "participants", "audit_log", "plan_links", "journal_entries"]  # fmt: skip
 
 
 async def _counts(url: str) -> dict[str, int]:

@@ -17,14 +17,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("participants") as batch:
-        batch.add_column(sa.Column("photo", sa.String(80), nullable=True))
-        batch.add_column(sa.Column("photo_consent_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("safety_person", sa.Boolean(), nullable=True))
+    # In place, never a batch copy: dropping `participants` would cascade into plan links and journals.
+    op.add_column("participants", sa.Column("photo", sa.String(80), nullable=True))
+    op.add_column("participants", sa.Column("photo_consent_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("participants", sa.Column("safety_person", sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("participants") as batch:
-        batch.drop_column("safety_person")
-        batch.drop_column("photo_consent_at")
-        batch.drop_column("photo")
+    for column in ("safety_person", "photo_consent_at", "photo"):
+        op.drop_column("participants", column)
