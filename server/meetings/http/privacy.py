@@ -66,7 +66,8 @@ def _day(request: Request, name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw) if len(raw) == 10 else None
+        if len(raw) == 10:
+            return date.fromisoformat(raw)
     except ValueError:
         pass
     raise _bad("period", "Een datum is JJJJ-MM-DD.", "A date is YYYY-MM-DD.")
