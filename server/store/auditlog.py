@@ -28,7 +28,8 @@ from server.store.models import (
 )
 
 # The client's address as the server saw it (after a trusted proxy's X-Forwarded-For), or None for
-# what no request caused (the retention sweep, the digest).
+# what no request caused (the retention sweep, the digest). A task started while a request is handled
+# inherits that request's address: work that audits on its own must start from the lifespan.
 ADDRESS: ContextVar[str | None] = ContextVar("kring_audit_address", default=None)
 ADDRESS_LENGTH = 64  # AuditEntry.address; an IPv6 address with a zone fits with room to spare
 
@@ -133,14 +134,14 @@ class AuditLog:
     async def accounts(self, ids: set[int] | None = None) -> list[Account]:
         """Every account (or those of `ids`) with its roles: who the log's facilitator actors are."""
         query = select(Facilitator).order_by(Facilitator.name, Facilitator.id)
+        held = select(FacilitatorRole.facilitator_id, FacilitatorRole.role).order_by(FacilitatorRole.role)
         if ids is not None:
             query = query.where(Facilitator.id.in_(ids))
+            held = held.where(FacilitatorRole.facilitator_id.in_(ids))
         async with self.sessions() as db:
             people = list(await db.scalars(query))
             roles: dict[int, list[str]] = {}
-            for person_id, role in await db.execute(
-                select(FacilitatorRole.facilitator_id, FacilitatorRole.role).order_by(FacilitatorRole.role)
-            ):
+            for person_id, role in await db.execute(held):
                 roles.setdefault(person_id, []).append(role)
         return [Account(p.id, p.name, p.email, p.active, roles.get(p.id, [])) for p in people]
 
