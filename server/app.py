@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from server import digest, html_shell, memory, metrics, web_pages
 from server.latency import LoopLag
 from server.meetings.http import deletion
+from server.meetings.http.audit_address import AuditAddress
 from server.meetings.http.routes import routes as meeting_routes
 from server.process import Kring
 from server.relay import NoRelay, Relay
@@ -169,6 +170,7 @@ def create_app(settings: Settings) -> Any:
         lifespan=lifespan,
     )
     http.state.kring = kring
-    app = kring.transport.asgi(http)
+    # Outermost, so a socket's "connect" is audited with its address as an HTTP request is.
+    app = AuditAddress(kring.transport.asgi(http))
     app.kring = kring
     return app

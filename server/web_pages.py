@@ -112,6 +112,19 @@ async def plan(request: Request) -> Response:
     return _page(request, '<title data-i18n="pagePlan">Kring · Ons plan</title>', body, "plan")
 
 
+async def privacy(request: Request) -> Response:
+    # The privacy officer's view: the audit log, access per case, deletions (server.meetings.http.privacy).
+    bar = _topbar(
+        '<nav class="topnav" aria-label="Kring">'
+        '<button type="button" id="logout" class="quiet" data-i18n="logOut">Uitloggen</button></nav>'
+    )
+    body = f"""{bar}
+<main id="main" class="page privacy" aria-busy="true">
+<div id="view"></div>
+</main>"""
+    return _page(request, '<title data-i18n="pagePrivacy">Kring · Privacy</title>', body, "privacy")
+
+
 def routes() -> list[Route]:
     return [
         Route("/login", login, methods=["GET"]),
@@ -121,4 +134,5 @@ def routes() -> list[Route]:
         Route("/board", board, methods=["GET"]),
         Route("/projector", projector, methods=["GET"]),
         Route("/plan", plan, methods=["GET"]),
+        Route("/privacy", privacy, methods=["GET"]),
     ]

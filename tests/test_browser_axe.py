@@ -211,3 +211,26 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
     for context in (anonymous, console_context, phone_context, projector_context, list_context):
         await context.close()
     audit.assert_clean()
+
+
+async def test_the_privacy_page_passes_axe(server: RunningServer, browser: Browser) -> None:
+    # Imported here: the privacy page's scene belongs to its own test file (tests/test_browser_privacy.py).
+    from tests.test_browser_privacy import officer_context, scene
+
+    audit = Audit()
+    made = await scene(server)
+    context = await officer_context(browser, server)
+    page = (await watched_page(context)).page
+    for lang, case_button in (("nl", "Filter op zaak"), ("en", "Filter on case")):
+        await page.goto(f"/privacy?lang={lang}")
+        await expect(page.locator("#main")).not_to_have_attribute("aria-busy", "true")
+        await expect(page.locator("#done-table")).to_be_visible()
+        await audit.check(page, f"/privacy ({lang})")
+        await page.locator("#audit-table").get_by_role("button", name=f"{case_button} {made.first_case}").first.click()
+        await expect(page.locator("#access-table")).to_be_visible()
+        await audit.check(page, f"/privacy ({lang}, a case's access)")
+    await page.goto("/privacy?case=nosuchcase&from=2026-01-01")
+    await expect(page.locator("#access .notice")).to_be_visible()
+    await audit.check(page, "/privacy (an unknown case)")
+    await context.close()
+    audit.assert_clean()

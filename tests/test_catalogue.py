@@ -32,6 +32,7 @@ READERS: dict[str, list[tuple[list[Path], str]]] = {
         ([ROOT / "server" / "meetings" / "domain" / "network_links.py"], r"""words\[["']{key}["']\]"""),
     ],
     "people": [([WEB_SRC / "labels.js"], r"\b(?:people|labels)\.{key}\b")],
+    "privacy": [(sorted(WEB_SRC.glob("*.js")), r"\bp\.{key}\b")],
     "print": [([ROOT / "server" / "meetings" / "render" / "printing.py"], r"""words\[["']{key}["']\]""")],
     "mail": [([ROOT / "server" / "digest.py"], r"""words\[["']{key}["']\]""")],
 }

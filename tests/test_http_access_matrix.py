@@ -111,6 +111,12 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("GET", "/api/cases/{case}", None, FACILITATORS),
     ("GET", "/api/meetings/{meeting}", None, FACILITATORS),
     ("GET", "/api/meetings/{meeting}/audit", None, FACILITATORS),
+    # The privacy officer's view (tests/test_privacy_view.py): that role only, whatever else a caller holds.
+    ("GET", "/api/privacy/audit", None, {"privacy-officer"}),
+    ("GET", "/api/privacy/audit.csv", None, {"privacy-officer"}),
+    ("GET", "/api/privacy/accounts", None, {"privacy-officer"}),
+    ("GET", "/api/privacy/cases/{case}/access", None, {"privacy-officer"}),
+    ("GET", "/api/privacy/deletions", None, {"privacy-officer"}),
     ("GET", "/api/rooms/{room_a}/qr.svg", None, FACILITATORS),
     ("GET", "/api/projector/room", None, {"projector"}),
     ("GET", "/api/projector/qr.svg", None, {"projector"}),

@@ -18,6 +18,7 @@ from server.auth import (
     token_hash,
     verify_password,
 )
+from server.store.auditlog import current_address
 from server.store.models import (
     AuditEntry,
     Case,
@@ -579,6 +580,8 @@ class MeetingStore:
                     room_id=access.room_id if access else room_id,
                     on_behalf_of=on_behalf_of,
                     detail=detail,
+                    # From where, as the request that caused it was seen (server.store.auditlog).
+                    address=current_address(),
                 )
             )
 

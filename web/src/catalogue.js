@@ -13,6 +13,7 @@ export const board = { nl: nl.board, en: en.board }
 export const child = { nl: nl.child, en: en.child }
 export const people = { nl: nl.people, en: en.people }
 export const journal = { nl: nl.journal, en: en.journal }
+export const privacy = { nl: nl.privacy, en: en.privacy }
 
 /** The languages with a catalogue; the first is the default. */
 export const LANGUAGES = Object.keys(ui)

@@ -353,6 +353,7 @@ def _paths() -> Schema:
         },
         **_child_and_progress_paths(),
         **_between_meetings_paths(),
+        **_privacy_paths(),
         "/api/rooms/{room_id}/history": {
             "parameters": _ROOM,
             "get": _op(
@@ -805,5 +806,94 @@ def _between_meetings_paths() -> Schema:
                 "security": ANYONE,
                 "responses": {"303": {"description": "Location: /plan"}},
             },
+        },
+    }
+
+
+def _query(name: str, schema: Schema, description: str) -> Schema:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+_DAY: Schema = {"type": "string", "format": "date"}
+_PAGE = [
+    _query("before", {"type": "integer", "minimum": 0}, "the `next_before` of the previous page"),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "entries per page"),
+]
+_FILTERS = [
+    _query("person", {"type": "integer"}, "an account's id: what that account did"),
+    _query("case", _STRING, "a case's id: what was done to it, its meetings and rooms"),
+    _query("from", _DAY, "the first day (the organisation's time zone)"),
+    _query("to", _DAY, "the last day, included"),
+    _query("action", _STRING, "one action, e.g. `export` or `delete`"),
+]
+_OFFICER_ONLY = {"403": "`not_allowed`: not a privacy officer."}
+_READ_AUDITED = (
+    "Privacy officers only. Ids, accounts, times and addresses; never a case's label, a title, a name "
+    "or a text. The read is itself audited (`audit_read`, with the kinds of filter used, not their values)."
+)
+
+
+def _privacy_paths() -> Schema:
+    """The privacy officer's view (/privacy)."""
+    return {
+        "/api/privacy/audit": {
+            "parameters": [*_FILTERS, *_PAGE],
+            "get": _op(
+                "The audit log: who did what to which case, meeting or room, when, from where",
+                "privacy",
+                FACILITATOR,
+                ("200", "", ref(answers.AuditPage)),
+                "400 401 403",
+                description=_READ_AUDITED,
+                notes=_OFFICER_ONLY,
+            ),
+        },
+        "/api/privacy/audit.csv": {
+            "parameters": _FILTERS,
+            "get": _op(
+                "The audit log as CSV (every matching entry, newest first, up to 100,000)",
+                "privacy",
+                FACILITATOR,
+                ("200", "UTF-8 with a byte-order mark; a cell starting with = + - @ gets a leading '.", _STRING),
+                "400 401 403",
+                description=_READ_AUDITED,
+                media="text/csv",
+                notes=_OFFICER_ONLY,
+            ),
+        },
+        "/api/privacy/accounts": {
+            "get": _op(
+                "Every account with its roles",
+                "privacy",
+                FACILITATOR,
+                ("200", "", ref(answers.Accounts)),
+                "401 403",
+                description=_READ_AUDITED,
+                notes=_OFFICER_ONLY,
+            ),
+        },
+        "/api/privacy/cases/{case_id}/access": {
+            "parameters": _CASE,
+            "get": _op(
+                "The accounts that may open a case, and why (facilitator, co-facilitator, team lead or member)",
+                "privacy",
+                FACILITATOR,
+                ("200", "", ref(answers.CaseAccess)),
+                "401 403 404",
+                description=_READ_AUDITED,
+                notes=_OFFICER_ONLY,
+            ),
+        },
+        "/api/privacy/deletions": {
+            "parameters": _PAGE,
+            "get": _op(
+                "Meetings closed and when retention deletes them; the deletions done",
+                "privacy",
+                FACILITATOR,
+                ("200", "", ref(answers.Deletions)),
+                "400 401 403",
+                description=_READ_AUDITED + " `before`/`limit` page the deletions done.",
+                notes=_OFFICER_ONLY,
+            ),
         },
     }

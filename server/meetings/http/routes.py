@@ -23,6 +23,7 @@ from server.meetings.http import (
     photos,
     planlinks,
     poll,
+    privacy,
     progress,
     reviews,
     rooms,
@@ -107,4 +108,10 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/plan", api(planlinks.leave), methods=["DELETE"]),
         Route("/api/plan/reports", api(links.report), methods=["POST"]),
         Route("/l/{token}", links.open_link, methods=["GET"]),
+        # The privacy officer's view (server.meetings.http.privacy).
+        Route("/api/privacy/audit", api(privacy.audit_log), methods=["GET"]),
+        Route("/api/privacy/audit.csv", api(privacy.audit_csv), methods=["GET"]),
+        Route("/api/privacy/accounts", api(privacy.accounts), methods=["GET"]),
+        Route("/api/privacy/cases/{case_id}/access", api(privacy.case_access), methods=["GET"]),
+        Route("/api/privacy/deletions", api(privacy.deletions), methods=["GET"]),
     ]

@@ -14,6 +14,7 @@ from pydantic import Field, WithJsonSchema
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 from server.rooms.schema import VISIBILITIES
+from server.store.auditlog import VIA as ACCESS_VIA
 from server.store.meetings import RELATIONS
 
 MEETING_STATUSES = ("open", "closed", "deleting", "deleted")
@@ -577,6 +578,67 @@ class PlanPage(TypedDict):
     reports: Annotated[list[MyReport], Field(description="this person's own reports, newest first")]
 
 
+# -- the privacy officer's view (/privacy, server.meetings.http.privacy): ids, accounts, never content --
+
+
+class LoggedAction(TypedDict):
+    id: Annotated[int, Field(description="the entry's place in the log; pages go by it")]
+    at: Timestamp
+    actor_kind: Annotated[str, OneOf(ACTORS)]
+    actor_id: str | None
+    actor_name: Annotated[str | None, Field(description="an account's name; never a participant's (that is content)")]
+    action: str
+    case_id: str | None
+    meeting_id: str | None
+    room_id: str | None
+    on_behalf_of: str | None
+    detail: Annotated[str | None, Field(description="counts and ids only, never names or text")]
+    address: Annotated[str | None, Field(description="the client's address as the server saw it")]
+
+
+class AuditPage(TypedDict):
+    entries: Annotated[list[LoggedAction], Field(description="newest first")]
+    next_before: Annotated[int | None, Field(description="`before` for the next (older) page; null on the last")]
+
+
+class Account(TypedDict):
+    id: int
+    name: str
+    email: str
+    active: bool
+    roles: list[str]
+
+
+class Accounts(TypedDict):
+    accounts: list[Account]
+
+
+class AccessHolder(Account):
+    via: Annotated[list[Annotated[str, OneOf(ACCESS_VIA)]], Field(description="why this account may open the case")]
+    opens_case: Annotated[bool, Field(description="active and holding the facilitator role: access in effect")]
+
+
+class CaseAccess(TypedDict):
+    case_id: str
+    team: Annotated[str | None, Field(description="the case's team's name (the case's label is content: not here)")]
+    accounts: list[AccessHolder]
+
+
+class DueDeletion(TypedDict):
+    meeting_id: str
+    case_id: str
+    status: Annotated[str, OneOf(("closed", "deleting"))]
+    closed_at: Timestamp | None
+    due_at: Annotated[str | None, Field(description="when retention deletes it (date-time)")]
+
+
+class Deletions(TypedDict):
+    retention_days: float
+    due: Annotated[list[DueDeletion], Field(description="closed meetings, the first due first")]
+    done: Annotated[list[LoggedAction], Field(description="the log's `delete` entries, newest first")]
+    next_before: int | None
+
+
 # Every answer the document names, for components.schemas (the typed dicts they hold come along).
 ANSWERS: tuple[Any, ...] = (
     Error,
@@ -609,4 +671,8 @@ ANSWERS: tuple[Any, ...] = (
     Journal,
     PlanPage,
     MyReport,
+    AuditPage,
+    Accounts,
+    CaseAccess,
+    Deletions,
 )
