@@ -27,6 +27,7 @@ from server.meetings.http import (
     reviews,
     rooms,
     session,
+    sso,
 )
 from server.meetings.http.endpoint import api
 from server.meetings.http.openapi import OpenApiEndpoint
@@ -102,4 +103,7 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/plan", api(planlinks.leave), methods=["DELETE"]),
         Route("/api/plan/reports", api(links.report), methods=["POST"]),
         Route("/l/{token}", links.open_link, methods=["GET"]),
+        Route("/api/sso", api(sso.offer), methods=["GET"]),
+        Route("/auth/oidc/login", api(sso.login), methods=["GET"]),
+        Route("/auth/oidc/callback", api(sso.callback), methods=["GET"]),
     ]
