@@ -159,13 +159,16 @@ class OidcSettings:
         scopes = env.get("KRING_OIDC_SCOPES", "openid email profile").split()
         if "openid" not in scopes:
             scopes.insert(0, "openid")
+        team_map = _pairs(env.get("KRING_OIDC_TEAM_MAP", ""), "KRING_OIDC_TEAM_MAP")
+        if any(len(team) > 120 for _, team in team_map):
+            raise ValueError("KRING_OIDC_TEAM_MAP: a team name is at most 120 characters")
         return cls(
             issuer=issuer,
             client_id=client_id,
             client_secret=secret,
             groups_claim=env.get("KRING_OIDC_GROUPS_CLAIM", "groups").strip() or "groups",
             role_map=role_map,
-            team_map=_pairs(env.get("KRING_OIDC_TEAM_MAP", ""), "KRING_OIDC_TEAM_MAP"),
+            team_map=team_map,
             new_people=new_people,
             scopes=" ".join(scopes),
         )

@@ -102,15 +102,21 @@ def provider() -> Iterator[Provider]:
         yield running
 
 
-async def sso_settings(tmp_path: Path, provider: Provider, **env: str) -> Settings:
+async def sso_settings(tmp_path: Path, provider: Provider, database_url: str | None = None, **env: str) -> Settings:
+    """Settings for a Kring server signing in against `provider`: on its own SQLite database, or on
+    `database_url` (conftest's fixture, already migrated)."""
     settings = settings_for(tmp_path, port=provider.kring_port, env=provider.env(**env))
+    if database_url is not None:
+        return settings.with_(database_url=database_url)
     await asyncio.to_thread(migrate, settings.database_url)  # it runs its own event loop
     return settings
 
 
 @contextlib.asynccontextmanager
-async def sso_server(tmp_path: Path, provider: Provider, **env: str) -> AsyncIterator[RunningServer]:
-    async with run_server(await sso_settings(tmp_path, provider, **env)) as server:
+async def sso_server(
+    tmp_path: Path, provider: Provider, database_url: str | None = None, **env: str
+) -> AsyncIterator[RunningServer]:
+    async with run_server(await sso_settings(tmp_path, provider, database_url, **env)) as server:
         yield server
 
 

@@ -65,9 +65,9 @@ async def test_sign_in_follows_the_real_flow_and_maps_groups(
 
 
 async def test_the_same_subject_is_the_same_person_and_roles_follow_the_groups(
-    tmp_path: Path, provider: Provider
+    tmp_path: Path, provider: Provider, database_url: str
 ) -> None:
-    async with sso_server(tmp_path, provider) as server:
+    async with sso_server(tmp_path, provider, database_url=database_url) as server:
         async with no_redirects() as http:
             assert (await sign_in(http, server.url, "bob")).status_code == 200
             assert set((await _me(http, server)).json()["roles"]) == {"facilitator"}
@@ -82,6 +82,14 @@ async def test_the_same_subject_is_the_same_person_and_roles_follow_the_groups(
         assert await _teams_of(server, bob.id) == {"Zuid"}
         # A team that exists is joined, not made twice.
         assert sorted(t.name for t in await _rows(server, Team)) == ["Noord", "Zuid"]
+
+        # A deactivated account stays out, whatever the provider says.
+        async with server.kring.meetings.sessions.begin() as db:
+            (await db.get(Facilitator, bob.id)).active = False  # type: ignore[union-attr]
+        async with no_redirects() as http:
+            assert (await sign_in(http, server.url, "bob")).headers["location"] == "/login?sso=refused"
+        details = [e.detail for e in await _rows(server, AuditEntry) if e.action == "sso_refused"]
+        assert details == ["deactivated"]
 
 
 async def test_a_person_without_a_mapped_group_is_refused(

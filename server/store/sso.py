@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.auth import new_id, new_token, token_hash
@@ -48,6 +49,14 @@ class Outcome:
 class SsoStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def sign_in_once(self, claimed: Claimed, *, create: bool) -> Outcome:
+        """`sign_in`, once more if a second tab of the same person's first sign-in linked them (or
+        made a team) in between: the second try finds what the first one wrote."""
+        try:
+            return await self.sign_in(claimed, create=create)
+        except IntegrityError:
+            return await self.sign_in(claimed, create=create)
 
     async def sign_in(self, claimed: Claimed, *, create: bool) -> Outcome:
         """The person behind (issuer, subject), their roles and teams set from `claimed`.

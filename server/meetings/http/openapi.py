@@ -145,6 +145,7 @@ def _paths() -> Schema:
                 "400 401 403 415 429",
                 bodies.Login,
                 "Wrong passwords are throttled per client address with a growing back-off.",
+                notes={"403": "`bad_origin`, or `password_login_off`: only single sign-on is allowed here."},
             ),
             "delete": _log_out(),
         },

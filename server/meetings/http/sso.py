@@ -241,7 +241,7 @@ async def callback(request: Request) -> Response:
     assert flow is not None
     groups = _groups(claims.get(config.groups_claim))
     store = SsoStore(kring.meetings.engine)
-    outcome = await store.sign_in(
+    outcome = await store.sign_in_once(
         Claimed(
             issuer=config.issuer,
             subject=str(claims["sub"]),
@@ -304,7 +304,11 @@ async def _verified_claims(
         claims = CodeIDToken(
             decoded.claims,
             decoded.header,
-            {"iss": {"essential": True, "value": config.issuer}, "aud": {"essential": True, "value": config.client_id}},
+            # The issuer exactly as the provider writes it (discovery matched it up to a final "/").
+            {
+                "iss": {"essential": True, "value": metadata["issuer"]},
+                "aud": {"essential": True, "value": config.client_id},
+            },
             {"nonce": flow["nonce"], "client_id": config.client_id, "access_token": token.get("access_token")},
         )
         claims.validate(leeway=LEEWAY_SECONDS)
