@@ -7,7 +7,7 @@ import { byId, h, showError } from './dom.js'
 import { t } from './i18n.js'
 
 /** @type {Record<string, string>} */
-const REASONS = { refused: 'ssoRefused', failed: 'ssoFailed', unavailable: 'ssoUnavailable' }
+const REASONS = { refused: t.ssoRefused, failed: t.ssoFailed, unavailable: t.ssoUnavailable }
 
 /**
  * @param {string} next where to go once signed in: a path of this site
@@ -15,7 +15,7 @@ const REASONS = { refused: 'ssoRefused', failed: 'ssoFailed', unavailable: 'ssoU
 export async function offerSso (next) {
   const error = byId('error')
   const why = REASONS[new URLSearchParams(window.location.search).get('sso') || '']
-  if (why) showError(/** @type {string} */ (t[why]))
+  if (why) showError(why)
   /** @type {{sso: boolean, password_login: boolean}} */
   let offer
   try {
