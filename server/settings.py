@@ -143,6 +143,8 @@ class OidcSettings:
         issuer = env.get("KRING_OIDC_ISSUER", "").strip().rstrip("/")
         if not issuer:
             return None
+        if len(issuer) > 255:
+            raise ValueError("KRING_OIDC_ISSUER is at most 255 characters")
         client_id = env.get("KRING_OIDC_CLIENT_ID", "").strip()
         secret = env.get("KRING_OIDC_CLIENT_SECRET", "")
         if not client_id or not secret:

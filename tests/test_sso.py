@@ -259,3 +259,25 @@ def test_settings_refuse_a_half_configuration(tmp_path: Path) -> None:
     assert settings.oidc is not None
     assert settings.oidc.role_map == (("g", "facilitator"), ("g", "team_lead"))
     assert settings.oidc.scopes == "openid email profile"
+
+
+async def test_failed_callbacks_are_throttled_per_address(tmp_path: Path, provider: Provider) -> None:
+    """Each failure costs an audit entry (and, with a flow, a call to the provider): a stream of
+    forged answers from one address stops being processed after a few."""
+    from starlette.routing import Route
+
+    from server.meetings.http.routes import FREE_LOGIN_TRIES
+    from server.meetings.http.sso import Callback
+
+    async with sso_server(tmp_path, provider) as server, no_redirects() as http:
+        starlette = server.app.other_asgi_app  # type: ignore[attr-defined]  # under the Socket.IO app
+        [route] = [r for r in starlette.routes if isinstance(r, Route) and r.path == "/auth/oidc/callback"]
+        callback = route.endpoint.__wrapped__  # type: ignore[attr-defined]
+        assert isinstance(callback, Callback)
+        callback.throttle.first = 900.0  # a block then outlasts this test, however slow the machine
+        for _ in range(FREE_LOGIN_TRIES + 3):
+            answer = await http.get(f"{server.url}/auth/oidc/callback", params={"code": "x", "state": "y"})
+            assert answer.headers["location"] == "/login?sso=failed"
+        failed = [e for e in await _rows(server, AuditEntry) if e.action == "sso_failed"]
+        assert len(failed) == FREE_LOGIN_TRIES + 1
+        assert callback.throttle.retry_after("127.0.0.1") > 0

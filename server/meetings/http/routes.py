@@ -43,6 +43,7 @@ def routes(kring: Any) -> list[BaseRoute]:
     joins = joining.JoinEndpoints(BackOff(free=FREE_JOIN_TRIES))
     links = planlinks.LinkEndpoints(BackOff(free=FREE_JOIN_TRIES))
     described = OpenApiEndpoint(kring.settings.public_url)
+    sso_callback = sso.Callback(BackOff(free=FREE_LOGIN_TRIES))
     return [
         Route("/api/openapi.json", described.serve, methods=["GET"]),
         Route("/api/session", api(logins.login), methods=["POST"]),
@@ -105,5 +106,5 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/l/{token}", links.open_link, methods=["GET"]),
         Route("/api/sso", api(sso.offer), methods=["GET"]),
         Route("/auth/oidc/login", api(sso.login), methods=["GET"]),
-        Route("/auth/oidc/callback", api(sso.callback), methods=["GET"]),
+        Route("/auth/oidc/callback", api(sso_callback), methods=["GET"]),
     ]

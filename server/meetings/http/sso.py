@@ -36,8 +36,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from server.auth import sign, unsign
+from server.meetings.domain.throttle import BackOff
 from server.meetings.http import cookies
-from server.meetings.http.endpoint import ApiError, parts
+from server.meetings.http.endpoint import ApiError, client_address, parts
 from server.meetings.render import answers
 from server.settings import OidcSettings, Settings
 from server.store.meetings import SESSION_LIFETIME
@@ -227,6 +228,25 @@ async def login(request: Request) -> Response:
     return response
 
 
+class Callback:
+    """Where the provider sends the browser back. Failures are throttled per client address, as
+    wrong passwords are: each one costs a call to the provider and an audit entry."""
+
+    def __init__(self, throttle: BackOff) -> None:
+        self.throttle = throttle
+
+    async def __call__(self, request: Request) -> Response:
+        address = client_address(request)
+        wait = self.throttle.retry_after(address)
+        if wait:
+            log.warning("sso throttled", extra={"retry_after": wait})
+            return _back_to_login("failed")
+        response = await callback(request)
+        if response.status_code != 200:
+            self.throttle.failed(address)
+        return response
+
+
 async def callback(request: Request) -> Response:
     kring = parts(request)
     config = _config(request)
@@ -316,7 +336,8 @@ async def _verified_claims(
         raise SsoFailed("id_token_expired") from error
     except (JoseError, ValueError, httpx.HTTPError) as error:
         raise SsoFailed("bad_id_token") from error
-    if not isinstance(decoded.claims.get("sub"), str) or not decoded.claims["sub"]:
+    subject = decoded.claims.get("sub")
+    if not isinstance(subject, str) or not 0 < len(subject) <= 255:  # OpenID Connect: at most 255 ASCII
         raise SsoFailed("bad_id_token")
     return dict(decoded.claims)
 
