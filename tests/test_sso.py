@@ -4,6 +4,7 @@ refusals, a tampered state, an expired ID token, and sign-out at both ends."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from server.store.migrate import migrate
 from server.store.models import AuditEntry, Facilitator, FacilitatorSession, SsoIdentity, Team, TeamMember
 from tests.oidc_provider import Provider, end_at_provider, no_redirects, provider, sign_in, sso_server, to_callback
 from tests.openapi_check import check, served_document
@@ -281,3 +283,34 @@ async def test_failed_callbacks_are_throttled_per_address(tmp_path: Path, provid
         failed = [e for e in await _rows(server, AuditEntry) if e.action == "sso_failed"]
         assert len(failed) == FREE_LOGIN_TRIES + 1
         assert callback.throttle.retry_after("127.0.0.1") > 0
+
+
+async def test_the_request_carries_pkce_state_and_nonce_in_a_scoped_cookie(tmp_path: Path, provider: Provider) -> None:
+    async with sso_server(tmp_path, provider) as server, no_redirects() as http:
+        start = await http.get(f"{server.url}/auth/oidc/login", params={"next": "//elsewhere.example"})
+        asked = parse_qs(urlsplit(start.headers["location"]).query)
+        assert asked["code_challenge_method"] == ["S256"]
+        assert len(asked["code_challenge"][0]) == 43  # base64url of a SHA-256
+        assert asked["redirect_uri"] == [f"{server.url}/auth/oidc/callback"]
+        assert asked["scope"] == ["openid email profile groups"]
+        assert len(asked["state"][0]) >= 32 and len(asked["nonce"][0]) >= 32
+        cookie = start.headers["set-cookie"].lower()
+        assert cookie.startswith("kring_oidc=")
+        for part in ("httponly", "samesite=lax", "path=/auth/oidc", "max-age=600"):
+            assert part in cookie
+        # A destination off this site is replaced by the console.
+        landing = await http.get(await to_callback(http, server.url, "alice", next_path="//elsewhere.example"))
+        assert 'content="0;url=/console"' in landing.text
+
+
+async def test_an_unreachable_provider_is_said(tmp_path: Path) -> None:
+    from tests.utils import free_port, run_server, settings_for
+
+    closed = f"http://127.0.0.1:{free_port()}"
+    env = {**Provider(issuer=closed, kring_port=0).env()}
+    settings = settings_for(tmp_path, env=env)
+    await asyncio.to_thread(migrate, settings.database_url)
+    async with run_server(settings) as server, no_redirects() as http:
+        answer = await http.get(f"{server.url}/auth/oidc/login")
+        assert answer.headers["location"] == "/login?sso=unavailable"
+        assert "kring_oidc" not in http.cookies
