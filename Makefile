@@ -7,7 +7,9 @@ WEB_STAMP := web/static/dist/.built
 
 .PHONY: run test setup web lint typecheck pytest bench bench-cluster bench-reconnect soak clean
 
-setup: $(STAMP) $(WEB_STAMP)
+OIDC_STAMP := tests/oidc/node_modules/.package-lock.json
+
+setup: $(STAMP) $(WEB_STAMP) $(OIDC_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +19,10 @@ $(STAMP): pyproject.toml
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
+
+# The OpenID Connect provider the single sign-on tests sign in against (tests/oidc_provider.py).
+$(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund
 
 # The bundle holds the catalogues' words (server/catalogue/) and the default label sets too.
 $(WEB_STAMP): web/node_modules/.package-lock.json $(shell find web/src -type f 2>/dev/null) web/build.mjs \

@@ -104,6 +104,87 @@ class SmtpSettings:
         )
 
 
+# Kring's roles, as the role map may name them (server/store/models.py ROLES; kept here so that the
+# settings need not import the store).
+SSO_ROLES = ("facilitator", "team_lead", "admin", "privacy_officer")
+
+
+def _pairs(raw: str, name: str) -> tuple[tuple[str, str], ...]:
+    """`group=value,group=value`: a group may appear more than once (one group, several roles)."""
+    pairs = []
+    for item in raw.split(","):
+        if not item.strip():
+            continue
+        group, sep, value = item.partition("=")
+        if not sep or not group.strip() or not value.strip():
+            raise ValueError(f"{name} must read group=value,group=value; {item.strip()!r} does not")
+        pairs.append((group.strip(), value.strip()))
+    return tuple(pairs)
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Single sign-on with the organisation's OpenID Connect provider (docs/deploy.md, "Single sign-on")."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    # The ID token claim that lists a person's groups ("groups" for Entra ID and Keycloak's mapper).
+    groups_claim: str = "groups"
+    role_map: tuple[tuple[str, str], ...] = ()
+    team_map: tuple[tuple[str, str], ...] = ()
+    # "create": a person the provider vouches for (with a mapped group) gets an account at first sign-in;
+    # "refuse": only people already known here sign in.
+    new_people: str = "create"
+    scopes: str = "openid email profile"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> OidcSettings | None:
+        issuer = env.get("KRING_OIDC_ISSUER", "").strip().rstrip("/")
+        if not issuer:
+            return None
+        if len(issuer) > 255:
+            raise ValueError("KRING_OIDC_ISSUER is at most 255 characters")
+        client_id = env.get("KRING_OIDC_CLIENT_ID", "").strip()
+        secret = env.get("KRING_OIDC_CLIENT_SECRET", "")
+        if not client_id or not secret:
+            raise ValueError("KRING_OIDC_CLIENT_ID and KRING_OIDC_CLIENT_SECRET must be set with KRING_OIDC_ISSUER")
+        role_map = _pairs(env.get("KRING_OIDC_ROLE_MAP", ""), "KRING_OIDC_ROLE_MAP")
+        unknown = sorted({role for _, role in role_map} - set(SSO_ROLES))
+        if unknown:
+            raise ValueError(f"KRING_OIDC_ROLE_MAP names unknown roles {unknown}; known: {', '.join(SSO_ROLES)}")
+        if not role_map:
+            raise ValueError("KRING_OIDC_ROLE_MAP must map at least one group to a role")
+        new_people = env.get("KRING_OIDC_NEW_PEOPLE", "create").strip().lower()
+        if new_people not in ("create", "refuse"):
+            raise ValueError(f"KRING_OIDC_NEW_PEOPLE must be create or refuse, not {new_people!r}")
+        scopes = env.get("KRING_OIDC_SCOPES", "openid email profile").split()
+        if "openid" not in scopes:
+            scopes.insert(0, "openid")
+        team_map = _pairs(env.get("KRING_OIDC_TEAM_MAP", ""), "KRING_OIDC_TEAM_MAP")
+        if any(len(team) > 120 for _, team in team_map):
+            raise ValueError("KRING_OIDC_TEAM_MAP: a team name is at most 120 characters")
+        return cls(
+            issuer=issuer,
+            client_id=client_id,
+            client_secret=secret,
+            groups_claim=env.get("KRING_OIDC_GROUPS_CLAIM", "groups").strip() or "groups",
+            role_map=role_map,
+            team_map=team_map,
+            new_people=new_people,
+            scopes=" ".join(scopes),
+        )
+
+
+def _password_login(raw: str, oidc: OidcSettings | None) -> bool:
+    value = raw.strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError(f"KRING_PASSWORD_LOGIN must be on or off, not {raw!r}")
+    if value == "off" and oidc is None:
+        raise ValueError("KRING_PASSWORD_LOGIN=off needs single sign-on (KRING_OIDC_ISSUER): nobody could sign in")
+    return value == "on"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -143,6 +224,9 @@ class Settings:
     # The daily e-mail digest of reviews (docs/operations.md); without a host nothing is sent.
     smtp: SmtpSettings | None = None
     digest_hour: int = 7
+    # Single sign-on (None: not offered) and whether the e-mail and password form still works.
+    oidc: OidcSettings | None = None
+    password_login: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -181,6 +265,8 @@ class Settings:
             time_zone=_time_zone(env.get("KRING_TIME_ZONE", "Europe/Amsterdam")),
             smtp=SmtpSettings.from_env(env),
             digest_hour=_hour(env.get("KRING_DIGEST_HOUR", "7")),
+            oidc=(oidc := OidcSettings.from_env(env)),
+            password_login=_password_login(env.get("KRING_PASSWORD_LOGIN", "on"), oidc),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -104,6 +104,8 @@ CONSENT = {"band": "under_12", "parties": ["parents"]}
 # Ordered so that nothing changes state another row depends on; the destructive rows come last.
 MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("GET", "/api/openapi.json", None, set(CALLERS)),
+    # What the log-in page offers (single sign-on, password form): asked before anyone is signed in.
+    ("GET", "/api/sso", None, set(CALLERS)),
     ("GET", "/api/me", None, ANY_FACILITATOR),
     ("GET", "/api/cases", None, ANY_FACILITATOR),
     # Every facilitator has a list, of their own cases only (tests/test_reviews.py).

@@ -5,6 +5,7 @@ import { api } from './api.js'
 import { byId, showError } from './dom.js'
 import { t, translatePage, withLang } from './i18n.js'
 import './langswitch.js'
+import { offerSso } from './ssobutton.js'
 
 translatePage()
 
@@ -20,6 +21,7 @@ function destination () {
 }
 
 email.focus()
+offerSso(destination())
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault()

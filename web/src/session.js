@@ -24,12 +24,15 @@ export function wireConsoleBar () {
   const cases = /** @type {HTMLAnchorElement} */ (byId('cases-link'))
   cases.href = withLang('/console')
   byId('logout').addEventListener('click', async () => {
+    // A session opened through the organisation's single sign-on ends there too, if it says where.
+    let onward = '/login'
     try {
-      await api('DELETE', '/api/session')
+      const out = await api('DELETE', '/api/session')
+      if (out && typeof out.redirect === 'string') onward = out.redirect
     } finally {
       // Logging out ends the session's language choice too (the server deleted its cookie): the
       // log-in page follows the browser's language again.
-      window.location.assign('/login')
+      window.location.assign(onward)
     }
   })
 }

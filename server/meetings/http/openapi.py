@@ -114,6 +114,23 @@ _CHILDREN_NOTE = (
 )
 
 
+def _log_out() -> Schema:
+    operation = _op(
+        "Log out",
+        "session",
+        FACILITATOR,
+        ("204", "Session ended, cookie cleared.", None),
+        "403 415",
+        description="A session opened through single sign-on answers 200 instead when the provider ends its "
+        "own sessions too: the browser goes on to `redirect` (docs/deploy.md, Single sign-on).",
+    )
+    operation["responses"]["200"] = {
+        "description": "Session ended; now end it at the provider.",
+        **_json(ref(answers.SignedOut)),
+    }
+    return operation
+
+
 def _paths() -> Schema:
     return {
         "/api/openapi.json": {
@@ -128,10 +145,9 @@ def _paths() -> Schema:
                 "400 401 403 415 429",
                 bodies.Login,
                 "Wrong passwords are throttled per client address with a growing back-off.",
+                notes={"403": "`bad_origin`, or `password_login_off`: only single sign-on is allowed here."},
             ),
-            "delete": _op(
-                "Log out", "session", FACILITATOR, ("204", "Session ended, cookie cleared.", None), "403 415"
-            ),
+            "delete": _log_out(),
         },
         "/api/me": {"get": _op("Who is logged in", "session", FACILITATOR, ("200", "", ref(answers.Me)), "401")},
         "/api/cases": {
@@ -797,6 +813,44 @@ def _between_meetings_paths() -> Schema:
                 bodies.NewReport,
                 notes={**_LINK_ENDED, "404": "`unknown_rule`: not a rule of this link's plan."},
             ),
+        },
+        "/api/sso": {
+            "get": _op(
+                "What the log-in page offers",
+                "session",
+                ANYONE,
+                ("200", "Single sign-on configured, and whether the password form works.", ref(answers.SsoOffer)),
+                "",
+            )
+        },
+        "/auth/oidc/login": {
+            "get": {
+                "summary": "Sign in with the organisation: redirects to its OpenID Connect provider",
+                "tags": ["session"],
+                "security": ANYONE,
+                "parameters": [{"name": "next", "in": "query", "required": False, "schema": _STRING}],
+                "responses": {
+                    "303": {
+                        "description": "Location: the provider's authorization endpoint, or /login?sso=unavailable"
+                    },
+                    "404": {"description": "`sso_off`: single sign-on is not configured.", **_json(ref(answers.Error))},
+                },
+            },
+        },
+        "/auth/oidc/callback": {
+            "get": {
+                "summary": "Where the provider sends the browser back; opens the session",
+                "tags": ["session"],
+                "security": ANYONE,
+                "responses": {
+                    "200": {
+                        "description": "Signed in: a page that moves on to `next` (the session cookie is set).",
+                        "content": {"text/html": {"schema": _STRING}},
+                    },
+                    "303": {"description": "Location: /login?sso=failed or /login?sso=refused"},
+                    "404": {"description": "`sso_off`: single sign-on is not configured.", **_json(ref(answers.Error))},
+                },
+            },
         },
         "/l/{token}": {
             "parameters": [_param("token")],

@@ -29,6 +29,7 @@ from server.meetings.http import (
     rooms,
     safetypeople,
     session,
+    sso,
 )
 from server.meetings.http.endpoint import api
 from server.meetings.http.openapi import OpenApiEndpoint
@@ -44,6 +45,7 @@ def routes(kring: Any) -> list[BaseRoute]:
     joins = joining.JoinEndpoints(BackOff(free=FREE_JOIN_TRIES))
     links = planlinks.LinkEndpoints(BackOff(free=FREE_JOIN_TRIES))
     described = OpenApiEndpoint(kring.settings.public_url)
+    sso_callback = sso.Callback(BackOff(free=FREE_LOGIN_TRIES))
     return [
         Route("/api/openapi.json", described.serve, methods=["GET"]),
         Route("/api/session", api(logins.login), methods=["POST"]),
@@ -114,4 +116,7 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/privacy/accounts", api(privacy.accounts), methods=["GET"]),
         Route("/api/privacy/cases/{case_id}/access", api(privacy.case_access), methods=["GET"]),
         Route("/api/privacy/deletions", api(privacy.deletions), methods=["GET"]),
+        Route("/api/sso", api(sso.offer), methods=["GET"]),
+        Route("/auth/oidc/login", api(sso.login), methods=["GET"]),
+        Route("/auth/oidc/callback", api(sso_callback), methods=["GET"]),
     ]

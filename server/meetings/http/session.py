@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.meetings.domain.throttle import BackOff
-from server.meetings.http import bodies, cookies
+from server.meetings.http import bodies, cookies, sso
 from server.meetings.http.bodies import read_body
 from server.meetings.http.endpoint import ApiError, check_change, client_address, no_content, parts
 from server.meetings.render import answers
@@ -59,6 +59,8 @@ class SessionEndpoints:
         self.throttle = throttle
 
     async def login(self, request: Request) -> Response:
+        if not parts(request).settings.password_login:
+            raise ApiError(403, "password_login_off", "Log in via uw organisatie. / Sign in with your organisation.")
         address = client_address(request)
         wait = self.throttle.retry_after(address)
         if wait:
@@ -87,12 +89,17 @@ async def logout(request: Request) -> Response:
     check_change(request)
     kring = parts(request)
     token = cookies.session_token(request)
+    # A session opened through single sign-on also ends at the provider, where it offers that.
+    onward = await sso.sign_out_redirect(request, token) if token else None
     if token:
         person = await kring.meetings.session_facilitator(token)
         await kring.meetings.close_session(token)
         if person is not None:
             await kring.meetings.audit("logout", actor_kind="facilitator", actor_id=str(person.id))
-    response = no_content()
+    response: Response = no_content()
+    if onward is not None:
+        signed_out: answers.SignedOut = {"redirect": onward}
+        response = JSONResponse(signed_out)
     cookies.clear_session(response, kring.settings)
     return response
 

@@ -640,6 +640,19 @@ class Deletions(TypedDict):
 
 
 # Every answer the document names, for components.schemas (the typed dicts they hold come along).
+class SsoOffer(TypedDict):
+    """What the log-in page offers: single sign-on with the organisation, and/or e-mail and password."""
+
+    sso: bool
+    password_login: bool
+
+
+class SignedOut(TypedDict):
+    """The end of a single sign-on session: the browser goes on to the provider to end it there too."""
+
+    redirect: Url
+
+
 ANSWERS: tuple[Any, ...] = (
     Error,
     Facilitator,
@@ -675,4 +688,6 @@ ANSWERS: tuple[Any, ...] = (
     Accounts,
     CaseAccess,
     Deletions,
+    SsoOffer,
+    SignedOut,
 )
