@@ -143,6 +143,11 @@ class Settings:
     # The daily e-mail digest of reviews (docs/operations.md); without a host nothing is sent.
     smtp: SmtpSettings | None = None
     digest_hour: int = 7
+    # Every password account must set up a second factor (TOTP) before anything else; off leaves it
+    # to each person. Single sign-on sessions skip it: the identity provider does its own.
+    require_second_factor: bool = True
+    # A facilitator session unused for longer than this has ended (docs/operations.md).
+    idle_minutes: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -181,6 +186,8 @@ class Settings:
             time_zone=_time_zone(env.get("KRING_TIME_ZONE", "Europe/Amsterdam")),
             smtp=SmtpSettings.from_env(env),
             digest_hour=_hour(env.get("KRING_DIGEST_HOUR", "7")),
+            require_second_factor=_switch("KRING_REQUIRE_SECOND_FACTOR", env.get("KRING_REQUIRE_SECOND_FACTOR", "1")),
+            idle_minutes=_idle_minutes(env.get("KRING_IDLE_MINUTES", "30")),
         )
 
     def with_(self, **changes: object) -> Settings:
@@ -221,3 +228,19 @@ def _hour(raw: str) -> int:
     if not 0 <= hour <= 23:
         raise ValueError(f"KRING_DIGEST_HOUR must be 0 to 23, not {hour}")
     return hour
+
+
+def _switch(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be on or off (1/0, true/false), not {raw!r}")
+
+
+def _idle_minutes(raw: str) -> float:
+    minutes = float(raw)
+    if not minutes > 0:  # also refuses NaN: 0 would end every session at once
+        raise ValueError(f"KRING_IDLE_MINUTES must be more than 0, not {raw!r}")
+    return minutes

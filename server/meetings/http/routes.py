@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.meetings.domain.throttle import BackOff
 from server.meetings.http import (
+    account,
     cases,
     childtools,
     copying,
@@ -42,6 +43,7 @@ def routes(kring: Any) -> list[BaseRoute]:
     joins = joining.JoinEndpoints(BackOff(free=FREE_JOIN_TRIES))
     links = planlinks.LinkEndpoints(BackOff(free=FREE_JOIN_TRIES))
     described = OpenApiEndpoint(kring.settings.public_url)
+    accounts = account.AccountEndpoints(BackOff(free=FREE_JOIN_TRIES), BackOff(free=FREE_LOGIN_TRIES))
     return [
         Route("/api/openapi.json", described.serve, methods=["GET"]),
         Route("/api/session", api(logins.login), methods=["POST"]),
@@ -102,4 +104,13 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/plan", api(planlinks.leave), methods=["DELETE"]),
         Route("/api/plan/reports", api(links.report), methods=["POST"]),
         Route("/l/{token}", links.open_link, methods=["GET"]),
+        Route("/api/account", api(account.account_state), methods=["GET"]),
+        Route("/api/account/link", api(accounts.link), methods=["POST"]),
+        Route("/api/account/password", api(accounts.set_password), methods=["POST"]),
+        Route("/api/account/totp", api(accounts.begin_totp), methods=["POST"]),
+        Route("/api/account/totp/qr.svg", api(accounts.totp_qr), methods=["GET"]),
+        Route("/api/account/totp/confirm", api(accounts.confirm_totp), methods=["POST"]),
+        Route("/api/session/second-factor", api(accounts.second_factor), methods=["POST"]),
+        Route("/api/admin/invites", api(accounts.invite), methods=["POST"]),
+        Route("/api/admin/accounts/{facilitator_id}/reset", api(accounts.reset), methods=["POST"]),
     ]
