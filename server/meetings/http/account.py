@@ -246,11 +246,15 @@ async def _mail(request: Request, person: Facilitator, purpose: str, url: str, h
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = person.email
-    message["Subject"] = words[f"{purpose}Subject"]
+    if purpose == "invite":
+        subject, text = words["inviteSubject"], words["inviteBody"]
+    else:
+        subject, text = words["resetSubject"], words["resetBody"]
+    message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(fill(words[f"{purpose}Body"], name=person.name, url=url, hours=hours) + "\n")
+    message.set_content(fill(text, name=person.name, url=url, hours=hours) + "\n")
     try:
         await asyncio.to_thread(send_now, smtp, [message])
     except (OSError, smtplib.SMTPException) as exc:
