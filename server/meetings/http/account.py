@@ -68,12 +68,13 @@ async def account_state(request: Request) -> Response:
 
 
 class AccountEndpoints:
-    def __init__(self, links: BackOff, codes: BackOff) -> None:
+    def __init__(self, links: BackOff, codes: BackOff, code_addresses: BackOff) -> None:
         # Guessing a link's token is hopeless (256 bits); still, a flood of guesses is slowed.
         self.links = links
-        # Codes are six digits: per address and per person, so neither many addresses nor many
-        # accounts buy more tries.
+        # Codes are six digits: counted per person (many addresses buy no more tries at one account)
+        # and, more loosely, per address (an office behind one address holds many people).
         self.codes = codes
+        self.code_addresses = code_addresses
 
     # -- an administrator's invitations and resets ------------------------------------------------
 
@@ -133,6 +134,17 @@ class AccountEndpoints:
         wait = max(throttle.retry_after(key) for key in keys)
         if wait:
             raise too_many(wait)
+
+    def _code_throttled(self, request: Request, person_id: int) -> None:
+        wait = max(
+            self.codes.retry_after(f"person:{person_id}"), self.code_addresses.retry_after(client_address(request))
+        )
+        if wait:
+            raise too_many(wait)
+
+    def _code_failed(self, request: Request, person_id: int) -> None:
+        self.codes.failed(f"person:{person_id}")
+        self.code_addresses.failed(client_address(request))
 
     async def link(self, request: Request) -> Response:
         address = client_address(request)
@@ -194,14 +206,12 @@ class AccountEndpoints:
 
     async def confirm_totp(self, request: Request) -> Response:
         held = await standing(request, "enrol", "full")
-        keys = (client_address(request), f"person:{held.person.id}")
-        self._throttled(self.codes, *keys)
+        self._code_throttled(request, held.person.id)
         body = await read_body(request, bodies.SecondFactorCode)
         kring = parts(request)
         codes = await Credentials(kring.meetings).confirm_totp(held.person.id, body.code)
         if codes is None:
-            for key in keys:
-                self.codes.failed(key)
+            self._code_failed(request, held.person.id)
             raise _bad_code()
         await kring.meetings.set_session_stage(held.key, "full")
         await kring.meetings.audit("second_factor_enrolled", actor_kind="facilitator", actor_id=str(held.person.id))
@@ -211,8 +221,7 @@ class AccountEndpoints:
 
     async def second_factor(self, request: Request) -> Response:
         held = await standing(request, "second_factor")
-        keys = (client_address(request), f"person:{held.person.id}")
-        self._throttled(self.codes, *keys)
+        self._code_throttled(request, held.person.id)
         body = await read_body(request, bodies.SecondFactorCode)
         kring = parts(request)
         credentials = Credentials(kring.meetings)
@@ -222,8 +231,7 @@ class AccountEndpoints:
             how = "recovery_code"
             ok = await credentials.use_recovery_code(held.person.id, body.code)
         if not ok:
-            for key in keys:
-                self.codes.failed(key)
+            self._code_failed(request, held.person.id)
             await kring.meetings.audit("second_factor_refused", actor_kind="facilitator", actor_id=str(held.person.id))
             log.info("second factor refused", extra={"facilitator": held.person.id})
             raise _bad_code()

@@ -36,6 +36,10 @@ from server.meetings.http.openapi import OpenApiEndpoint
 # them out. Passwords are typed by one person, so fewer free tries there.
 FREE_JOIN_TRIES = 10
 FREE_LOGIN_TRIES = 5
+# A one-time account link is 256 random bits: its back-off only slows a flood. Second-factor codes
+# get FREE_LOGIN_TRIES per person; an office's address, shared by many people, this many.
+FREE_LINK_GUESSES = 50
+FREE_CODES_PER_ADDRESS = 20
 
 
 def routes(kring: Any) -> list[BaseRoute]:
@@ -43,7 +47,9 @@ def routes(kring: Any) -> list[BaseRoute]:
     joins = joining.JoinEndpoints(BackOff(free=FREE_JOIN_TRIES))
     links = planlinks.LinkEndpoints(BackOff(free=FREE_JOIN_TRIES))
     described = OpenApiEndpoint(kring.settings.public_url)
-    accounts = account.AccountEndpoints(BackOff(free=FREE_JOIN_TRIES), BackOff(free=FREE_LOGIN_TRIES))
+    accounts = account.AccountEndpoints(
+        BackOff(free=FREE_LINK_GUESSES), BackOff(free=FREE_LOGIN_TRIES), BackOff(free=FREE_CODES_PER_ADDRESS)
+    )
     return [
         Route("/api/openapi.json", described.serve, methods=["GET"]),
         Route("/api/session", api(logins.login), methods=["POST"]),
