@@ -29,6 +29,7 @@ from server.store.engine import create_engine
 from server.store.meetings import MeetingStore, now
 from server.store.migrate import migrate
 from server.store.models import AccountToken, AuditEntry, Facilitator, FacilitatorSession, RecoveryCode
+from server.store.validity import ValidityStore
 from tests.meetings_helpers import PASSWORD, store_of
 from tests.meetings_helpers import browser as api_browser
 from tests.test_digest import Inbox, body, smtp  # noqa: F401 (the fixture)
@@ -356,3 +357,29 @@ async def test_an_administrator_resets_a_password_and_the_link_is_mailed(
             missing = await admin.post("/api/admin/accounts/99999/reset", json={})
             assert missing.status_code == 404
             await admin.aclose()
+
+
+async def test_an_open_board_socket_counts_as_use(store: MeetingStore) -> None:
+    # Revalidation moves last_seen_at on for the sessions behind live sockets, at most once a minute.
+    person = await store.add_facilitator("f@jeugdzorg.test", "Fatima", PASSWORD)
+    token = await store.open_session(person.id)
+    key = token_hash(token)
+    validity = ValidityStore(store.engine)
+
+    async def seen_after(ago: timedelta) -> Any:
+        async with store.sessions.begin() as db:
+            await db.execute(
+                update(FacilitatorSession).where(FacilitatorSession.id == key).values(last_seen_at=now() - ago)
+            )
+        async with store.sessions() as db:
+            before = await db.scalar(select(FacilitatorSession.last_seen_at).where(FacilitatorSession.id == key))
+        await validity.keep_sessions_alive([key])
+        async with store.sessions() as db:
+            after = await db.scalar(select(FacilitatorSession.last_seen_at).where(FacilitatorSession.id == key))
+        return before, after
+
+    before, after = await seen_after(timedelta(seconds=20))
+    assert after == before
+    before, after = await seen_after(timedelta(minutes=29))
+    assert after != before
+    assert await store.session_facilitator(token) is not None
