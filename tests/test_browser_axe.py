@@ -88,7 +88,7 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
     await expect(page.locator("h1")).to_be_visible()
     await audit.check(page, "/")
     await page.goto("/login")
-    await expect(page.locator("form")).to_be_visible()
+    await expect(page.locator("form#login")).to_be_visible()
     await audit.check(page, "/login")
     await page.fill("#email", "nobody@example.org")
     await page.fill("#password", "wrong")
