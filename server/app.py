@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hmac
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 def build(settings: Settings) -> Kring:
     engine = create_engine(settings.database_url)
     update_log = UpdateLog(engine, commit_window_ms=settings.commit_window_ms)
-    meetings = MeetingStore(engine)
+    meetings = MeetingStore(engine, idle_after=timedelta(minutes=settings.idle_minutes))
     transport = SocketTransport(settings, meetings)
     relay: Relay = RedisRelay(settings.redis_url, settings.redis_prefix) if settings.redis_url else NoRelay()
     registry = RoomRegistry(

@@ -60,3 +60,13 @@ def new_join_code() -> str:
 
 def new_id(nbytes: int = 9) -> str:
     return secrets.token_urlsafe(nbytes).replace("-", "a").replace("_", "b").lower()
+
+
+# Recovery codes carry about 50 random bits, where a password carries what a person chose: OWASP's
+# minimum argon2id setting is enough for them, and ten are made (or tried) at once. verify_password
+# reads the parameters from the hash.
+_code_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+
+
+def hash_code(code: str) -> str:
+    return _code_hasher.hash(code)

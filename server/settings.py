@@ -227,6 +227,11 @@ class Settings:
     # Single sign-on (None: not offered) and whether the e-mail and password form still works.
     oidc: OidcSettings | None = None
     password_login: bool = True
+    # Every password account must set up a second factor (TOTP) before anything else; off leaves it
+    # to each person. Single sign-on sessions skip it: the identity provider does its own.
+    require_second_factor: bool = True
+    # A facilitator session unused for longer than this has ended (docs/operations.md).
+    idle_minutes: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -267,6 +272,8 @@ class Settings:
             digest_hour=_hour(env.get("KRING_DIGEST_HOUR", "7")),
             oidc=(oidc := OidcSettings.from_env(env)),
             password_login=_password_login(env.get("KRING_PASSWORD_LOGIN", "on"), oidc),
+            require_second_factor=_switch("KRING_REQUIRE_SECOND_FACTOR", env.get("KRING_REQUIRE_SECOND_FACTOR", "1")),
+            idle_minutes=_idle_minutes(env.get("KRING_IDLE_MINUTES", "30")),
         )
 
     def with_(self, **changes: object) -> Settings:
@@ -307,3 +314,19 @@ def _hour(raw: str) -> int:
     if not 0 <= hour <= 23:
         raise ValueError(f"KRING_DIGEST_HOUR must be 0 to 23, not {hour}")
     return hour
+
+
+def _switch(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be on or off (1/0, true/false), not {raw!r}")
+
+
+def _idle_minutes(raw: str) -> float:
+    minutes = float(raw)
+    if not minutes > 0:  # also refuses NaN: 0 would end every session at once
+        raise ValueError(f"KRING_IDLE_MINUTES must be more than 0, not {raw!r}")
+    return minutes

@@ -441,6 +441,9 @@ class SocketTransport:
                 self._spawn(self._refuse_and_close(conn.sid, Refused(code).as_payload("")))
         alive = [c.credential for c in conns if c.identity.kind == "participant" and c.credential in standing.admitted]
         await store.keep_tokens_alive(alive)
+        await store.keep_sessions_alive(
+            [c.credential for c in conns if c.identity.kind == "facilitator" and c.credential in standing.live_sessions]
+        )
         return doomed
 
     def asgi(self, http: Any) -> Any:

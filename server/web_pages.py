@@ -44,6 +44,14 @@ async def login(request: Request) -> Response:
 <button type="submit" data-i18n="logIn">Inloggen</button>
 <p id="error" class="error" role="alert" hidden></p>
 </form>
+<form id="second" class="stack" novalidate hidden>
+<h2 data-i18n="secondFactorTitle">Tweede stap</h2>
+<p data-i18n="secondFactorIntro">Vul de code uit je authenticator-app in, of een van je herstelcodes.</p>
+<label for="code" data-i18n="codeLabel">Code</label>
+<input id="code" name="code" type="text" inputmode="text" autocomplete="one-time-code" required maxlength="32">
+<button type="submit" data-i18n="checkCode">Controleren</button>
+<p id="code-error" class="error" role="alert" hidden></p>
+</form>
 </main>"""
     return _page(request, '<title data-i18n="pageLogin">Kring · Inloggen</title>', body, "login")
 
@@ -123,6 +131,26 @@ async def privacy(request: Request) -> Response:
 <div id="view"></div>
 </main>"""
     return _page(request, '<title data-i18n="pagePrivacy">Kring · Privacy</title>', body, "privacy")
+async def account(request: Request) -> Response:
+    # An invitation's or reset's one-time link is in the fragment (/account#<token>): it never reaches
+    # this server's logs or a Referer. Without one the page sets up the second factor.
+    body = f"""{_topbar()}
+<main id="main" class="page narrow account" aria-busy="true">
+<h1 id="title" data-i18n="accountTitle">Je account</h1>
+<p id="error" class="error" role="alert" hidden></p>
+<div id="view"></div>
+</main>"""
+    return _page(request, '<title data-i18n="pageAccount">Kring · Account</title>', body, "account")
+
+
+async def admin(request: Request) -> Response:
+    # A minimal administration page: the invitations (web/src/invites.js) in their own section.
+    body = f"""{_console_bar()}
+<main id="main" class="page narrow admin">
+<h1 data-i18n="adminTitle">Beheer</h1>
+<section id="invites" aria-labelledby="invites-title"></section>
+</main>"""
+    return _page(request, '<title data-i18n="pageAdmin">Kring · Beheer</title>', body, "admin")
 
 
 def routes() -> list[Route]:
@@ -135,4 +163,6 @@ def routes() -> list[Route]:
         Route("/projector", projector, methods=["GET"]),
         Route("/plan", plan, methods=["GET"]),
         Route("/privacy", privacy, methods=["GET"]),
+        Route("/account", account, methods=["GET"]),
+        Route("/admin", admin, methods=["GET"]),
     ]

@@ -88,13 +88,18 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
     await expect(page.locator("h1")).to_be_visible()
     await audit.check(page, "/")
     await page.goto("/login")
-    await expect(page.locator("form")).to_be_visible()
+    await expect(page.locator("form#login")).to_be_visible()
     await audit.check(page, "/login")
     await page.fill("#email", "nobody@example.org")
     await page.fill("#password", "wrong")
     await page.click("#login button[type=submit]")
     await expect(page.locator("#error")).to_be_visible()
     await audit.check(page, "/login (refused)")
+    # The account page with a one-time link that does not work (the working ones, enrolment and the
+    # recovery codes, and /admin are checked in tests/test_browser_invite.py, which makes the accounts).
+    await page.goto("/account#not-a-real-link")
+    await expect(page.locator("#view .notice")).to_be_visible()
+    await audit.check(page, "/account (a link that no longer works)")
 
     # -- the console: the case list, the meeting with both rooms, its forms open ---------------------
     console_context, console = await demo_console(browser, server, tmp_path)

@@ -34,7 +34,11 @@ READERS: dict[str, list[tuple[list[Path], str]]] = {
     "people": [([WEB_SRC / "labels.js"], r"\b(?:people|labels)\.{key}\b")],
     "privacy": [(sorted(WEB_SRC.glob("*.js")), r"\bp\.{key}\b")],
     "print": [([ROOT / "server" / "meetings" / "render" / "printing.py"], r"""words\[["']{key}["']\]""")],
-    "mail": [([ROOT / "server" / "digest.py"], r"""words\[["']{key}["']\]""")],
+    "mail": [
+        ([ROOT / "server" / "digest.py"], r"""words\[["']{key}["']\]"""),
+        # The one-time links of invitations and resets (server/meetings/http/account.py).
+        ([ROOT / "server" / "meetings" / "http" / "account.py"], r"""words\[["']{key}["']\]"""),
+    ],
 }
 
 

@@ -63,6 +63,8 @@ async def world(server: RunningServer, tmp_path: Path, monkeypatch: pytest.Monke
     room_a, room_b = meeting["rooms"]
     ids = {"case": meeting["case_id"], "meeting": meeting["id"], "room_a": room_a["id"], "room_b": room_b["id"]}
     ids["round"] = "r1"
+    # An account an administrator resets (the last rows: its sessions end).
+    ids["account"] = str((await store.add_facilitator("f4@jeugdzorg.test", "reset", PASSWORD)).id)
     ids["member"] = (await store.add_network_member(meeting["case_id"], name="Oom Piet", relation="family")).id
     for who, room, status in [("participant-a", room_a, "admitted"), ("participant-b", room_b, "admitted"),
                               ("removed", room_a, "removed")]:  # fmt: skip
@@ -98,6 +100,8 @@ async def world(server: RunningServer, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 ITEMS = [{"root": "framework", "key": "nothing-yet"}]
+# Anyone signed in, whatever their roles, manages their own account's second factor.
+SIGNED_IN = ANY_FACILITATOR | {"admin", "privacy-officer", "team-lead", "team-member"}
 CONSENT = {"band": "under_12", "parties": ["parents"]}
 
 # (method, path, body, callers that get a 2xx). Everyone else must get 401, 403 or 404.
@@ -186,6 +190,17 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("DELETE", "/api/participants/{participant-a}/photo", {}, FACILITATORS),
     ("POST", "/api/participants/{participant-b}/remove", {}, FACILITATORS),
     ("POST", "/api/rooms/{room_a}/projector", {}, FACILITATORS),
+    # Accounts (server/meetings/http/account.py). The test server requires no second factor, so each
+    # signed-in caller's session is "full": the second step is refused (wrong_stage), enrolment begins.
+    ("GET", "/api/account", None, SIGNED_IN),
+    ("POST", "/api/account/totp", {}, SIGNED_IN),
+    ("GET", "/api/account/totp/qr.svg", None, SIGNED_IN),
+    ("POST", "/api/account/totp/confirm", {"code": "not-a-code"}, set()),
+    ("POST", "/api/session/second-factor", {"code": "000000"}, set()),
+    ("POST", "/api/account/link", {"token": "not-a-link"}, set()),
+    ("POST", "/api/account/password", {"token": "not-a-link", "password": "long enough to pass"}, set()),
+    ("POST", "/api/admin/invites", {"email": "nieuw@jeugdzorg.test", "name": "Nieuw"}, {"admin"}),
+    ("POST", "/api/admin/accounts/{account}/reset", {}, {"admin"}),
     ("POST", "/api/meetings/{meeting}/close", {}, FACILITATORS),
     ("POST", "/api/meetings/{meeting}/delete", {}, FACILITATORS),
 ]

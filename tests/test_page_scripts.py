@@ -13,7 +13,15 @@ from tests.browser import BUNDLE
 from tests.meetings_helpers import browser
 from tests.utils import RunningServer
 
-PAGES = {"/": "index", "/login": "login", "/join": "join", "/board": "phone", "/projector": "projector"}
+PAGES = {
+    "/": "index",
+    "/login": "login",
+    "/join": "join",
+    "/board": "phone",
+    "/projector": "projector",
+    "/account": "account",
+    "/admin": "admin",
+}
 ENTRY = re.compile(r'<script type="module" src="/static/dist/([a-z]+)\.js"></script>')
 PRELOAD = re.compile(r'<link rel="modulepreload" href="/static/dist/([^"]+)">')
 # esbuild's minified imports: `import{a as b}from"./chunks/x.js"`, `import"./x.js"`, with ../ in chunks.

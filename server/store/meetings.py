@@ -38,6 +38,11 @@ from server.store.models import (
 )
 
 SESSION_LIFETIME = timedelta(hours=12)
+IDLE_AFTER = timedelta(minutes=30)
+# last_seen_at is written at most this often per session: not a write per request.
+SEEN_EVERY = timedelta(minutes=1)
+# A session's stages (FacilitatorSession.stage): only "full" opens anything but the steps to it.
+STAGES = ("full", "second_factor", "enrol")
 PARTICIPANT_TOKEN_LIFETIME = timedelta(hours=3)
 
 RELATIONS = (
@@ -62,6 +67,16 @@ def in_utc(moment: datetime) -> datetime:
 
 
 @dataclass(frozen=True)
+class SessionStanding:
+    """A session that holds, at whatever stage: who, how far signed in, and how it was opened."""
+
+    person: Facilitator
+    stage: str
+    via: str
+    key: str  # the session's id (the hash of its token)
+
+
+@dataclass(frozen=True)
 class RoomAccess:
     """Where a room sits: what the permission checks and the audit log need to know."""
 
@@ -75,9 +90,11 @@ class RoomAccess:
 
 
 class MeetingStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, idle_after: timedelta = IDLE_AFTER) -> None:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # A facilitator session unused for longer has ended (KRING_IDLE_MINUTES).
+        self.idle_after = idle_after
 
     # -- facilitators and their sessions -----------------------------------------------------------
 
@@ -119,34 +136,77 @@ class MeetingStore:
         # Checked after the password, so that a wrong password and a deactivated account cost the same.
         return person if person.active else None
 
-    async def open_session(self, facilitator_id: int) -> str:
+    async def open_session(self, facilitator_id: int, *, stage: str = "full", via: str = "password") -> str:
+        assert stage in STAGES
         token = new_token()
+        moment = now()
         async with self.sessions.begin() as db:
             db.add(
                 FacilitatorSession(
                     id=token_hash(token),
                     facilitator_id=facilitator_id,
-                    created_at=now(),
-                    expires_at=now() + SESSION_LIFETIME,
+                    created_at=moment,
+                    expires_at=moment + SESSION_LIFETIME,
+                    last_seen_at=moment,
+                    stage=stage,
+                    via=via,
                 )
             )
         return token
 
-    async def session_facilitator(self, token: str) -> Facilitator | None:
+    async def session_standing(self, token: str) -> SessionStanding | None:
+        """The session behind `token` at any stage, or None once it expired, idled out or its account
+        was deactivated. Using it counts as use: last_seen_at moves on (at most once a minute)."""
+        key = token_hash(token)
         async with self.sessions() as db:
             row = await db.execute(
-                select(Facilitator, FacilitatorSession.expires_at)
+                select(Facilitator, FacilitatorSession)
                 .join(FacilitatorSession, FacilitatorSession.facilitator_id == Facilitator.id)
-                .where(FacilitatorSession.id == token_hash(token))
+                .where(FacilitatorSession.id == key)
             )
             found = row.first()
-        if found is None or in_utc(found[1]) < now() or not found[0].active:
+        if found is None:
             return None
-        return found[0]
+        person, held = found
+        moment = now()
+        if in_utc(held.expires_at) < moment or not person.active:
+            return None
+        seen = in_utc(held.last_seen_at or held.created_at)
+        if moment - seen > self.idle_after:
+            async with self.sessions.begin() as db:
+                ended = await db.execute(delete(FacilitatorSession).where(FacilitatorSession.id == key))
+            if ended.rowcount:  # type: ignore[attr-defined]
+                await self.audit("session_idle_ended", actor_kind="system", on_behalf_of=str(person.id))
+            return None
+        if moment - seen >= SEEN_EVERY:
+            async with self.sessions.begin() as db:
+                await db.execute(
+                    update(FacilitatorSession).where(FacilitatorSession.id == key).values(last_seen_at=moment)
+                )
+        return SessionStanding(person, held.stage, held.via, key)
+
+    async def session_facilitator(self, token: str) -> Facilitator | None:
+        """Whoever is fully signed in with `token` (a session still at its second factor or its
+        enrolment opens nothing but those steps)."""
+        standing = await self.session_standing(token)
+        return standing.person if standing is not None and standing.stage == "full" else None
+
+    async def set_session_stage(self, key: str, stage: str) -> None:
+        assert stage in STAGES
+        async with self.sessions.begin() as db:
+            await db.execute(update(FacilitatorSession).where(FacilitatorSession.id == key).values(stage=stage))
 
     async def close_session(self, token: str) -> None:
         async with self.sessions.begin() as db:
             await db.execute(delete(FacilitatorSession).where(FacilitatorSession.id == token_hash(token)))
+
+    async def close_sessions_of(self, facilitator_id: int) -> int:
+        """Every session of one person ends (a password reset); their sockets follow at revalidation."""
+        async with self.sessions.begin() as db:
+            result = await db.execute(
+                delete(FacilitatorSession).where(FacilitatorSession.facilitator_id == facilitator_id)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     # -- cases ------------------------------------------------------------------------------------
 

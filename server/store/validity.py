@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from server.store.meetings import PARTICIPANT_TOKEN_LIFETIME, in_utc, now
+from server.store.meetings import PARTICIPANT_TOKEN_LIFETIME, SEEN_EVERY, in_utc, now
 from server.store.models import FacilitatorSession, Meeting, MeetingRoom, Participant
 
 
@@ -77,4 +77,21 @@ class ValidityStore:
                     Participant.token_expires_at > moment,
                 )
                 .values(token_expires_at=moment + PARTICIPANT_TOKEN_LIFETIME)
+            )
+
+    async def keep_sessions_alive(self, sessions: Collection[str]) -> None:
+        """A facilitator on an open socket is using their session: the idle timeout must not end it
+        mid-meeting. Written at most once a minute per session, like any other use."""
+        if not sessions:
+            return
+        moment = now()
+        stale = moment - SEEN_EVERY
+        async with self.sessions.begin() as db:
+            await db.execute(
+                update(FacilitatorSession)
+                .where(
+                    FacilitatorSession.id.in_(list(sessions)),
+                    or_(FacilitatorSession.last_seen_at.is_(None), FacilitatorSession.last_seen_at < stale),
+                )
+                .values(last_seen_at=moment)
             )

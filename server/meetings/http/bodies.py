@@ -30,7 +30,7 @@ from pydantic_core import ErrorDetails
 from starlette.requests import Request
 
 from server.meetings.http.endpoint import ApiError, read_bytes
-from server.meetings.http.fields import Flag, Line, OneOf, OptionalLine, Refuse, Refused, Relation
+from server.meetings.http.fields import Flag, Line, OneOf, OptionalLine, Refuse, Refused, RefuseFlag, Relation
 from server.rooms.schema import CONSENT_BY_BAND, HOUSES, VISIBILITIES
 
 MAX_LABEL = 120
@@ -406,6 +406,53 @@ class NewReport(Body):
         Refuse("bad_day", "Kies een dag van de afgelopen maand. / Choose a day of the past month."),
         Field(description="YYYY-MM-DD, the day the report is about (default today; not in the future)"),
     ] = None
+
+
+# -- accounts: invitations, one-time links, the second factor (server/meetings/http/account.py) ------
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+_LINK = Refuse("link_ended", "Deze link werkt niet meer. / This link no longer works.", status=401)
+_CODE = Refuse("bad_code", "Vul de code in. / Enter the code.")
+
+
+class NewInvite(Body):
+    """An administrator invites someone by e-mail address: a facilitator account and a one-time link."""
+
+    email: Annotated[str, Line(MAX_EMAIL)]
+    name: Annotated[str, Line(MAX_MEMBER_NAME)]
+
+
+class AccountReset(Body):
+    second_factor: Annotated[
+        bool, RefuseFlag(), Field(description="also drop the second factor (a lost phone): they enrol again")
+    ] = False
+
+
+class LinkToken(Body):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=MAX_KEY), _LINK]
+
+
+class NewPassword(Body):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=MAX_KEY), _LINK]
+    password: Annotated[
+        str,
+        StringConstraints(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD),
+        Refuse(
+            "weak_password",
+            f"Kies een wachtwoord van minstens {MIN_PASSWORD} tekens. "
+            f"/ Choose a password of at least {MIN_PASSWORD} characters.",
+        ),
+    ]
+
+
+class SecondFactorCode(Body):
+    code: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=32),
+        _CODE,
+        Field(description="six digits from the authenticator app, or an unused recovery code"),
+    ]
 
 
 def refusal(model: type[Body], error: ValidationError) -> ApiError:

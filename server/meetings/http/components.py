@@ -43,6 +43,11 @@ BODIES: tuple[type[bodies.Body], ...] = (
     bodies.NewPlanLink,
     bodies.NewReport,
     bodies.CallNetwork,
+    bodies.NewInvite,
+    bodies.AccountReset,
+    bodies.LinkToken,
+    bodies.NewPassword,
+    bodies.SecondFactorCode,
 )
 
 

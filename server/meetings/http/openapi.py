@@ -370,6 +370,7 @@ def _paths() -> Schema:
         **_child_and_progress_paths(),
         **_between_meetings_paths(),
         **_privacy_paths(),
+        **_account_paths(),
         "/api/rooms/{room_id}/history": {
             "parameters": _ROOM,
             "get": _op(
@@ -948,6 +949,126 @@ def _privacy_paths() -> Schema:
                 "400 401 403",
                 description=_READ_AUDITED + " `before`/`limit` page the deletions done.",
                 notes=_OFFICER_ONLY,
+            ),
+        },
+    }
+
+
+_ANY_STAGE = "Any session, also one still at its second factor or enrolment."
+_ENROL = "A password account's session, fully signed in or at stage `enrol` (the only routes that stage opens)."
+_STAGE = {"403": "`wrong_stage`: the session is not at a stage this route serves.", "401": "Not logged in."}
+_CODES = "Wrong codes are throttled per client address and per person with a growing back-off."
+
+
+def _account_paths() -> Schema:
+    """Invitations and resets (administrators), the one-time link, and the second factor."""
+    admin = {"403": "`not_allowed`: administrators only; `bad_origin`: a change from another site."}
+    link = {"401": "`link_ended`: unknown, used, replaced or expired."}
+    return {
+        "/api/admin/invites": {
+            "post": _op(
+                "Invite someone: a facilitator account (inactive until a password is set) and a one-time link",
+                "accounts",
+                FACILITATOR,
+                ("201", "", ref(answers.AccountLink)),
+                "400 401 403 409 415",
+                bodies.NewInvite,
+                description="The link is e-mailed where SMTP is set up (`mailed`), else answered to copy; it works "
+                "once, for 72 hours, and only its hash is kept. Audited (`account_invited`).",
+                notes={**admin, "409": "`account_exists`: this address has an account."},
+            ),
+        },
+        "/api/admin/accounts/{facilitator_id}/reset": {
+            "parameters": [_param("facilitator_id")],
+            "post": _op(
+                "Reset a password: a new one-time link (24 hours); the person's sessions end",
+                "accounts",
+                FACILITATOR,
+                ("200", "", ref(answers.AccountLink)),
+                "400 401 403 404 415",
+                bodies.AccountReset,
+                description="Earlier links of the person end. With `second_factor` the person also enrols "
+                "again. Audited (`account_reset`).",
+                notes=admin,
+            ),
+        },
+        "/api/account/link": {
+            "post": _op(
+                "What a one-time link is for (the page shows whose account before a password is set)",
+                "accounts",
+                ANYONE,
+                ("200", "", ref(answers.LinkInfo)),
+                "400 401 403 415 429",
+                bodies.LinkToken,
+                notes=link,
+            ),
+        },
+        "/api/account/password": {
+            "post": _op(
+                "Set a password through a one-time link, and sign in",
+                "accounts",
+                ANYONE,
+                ("200", "The new session's state; the kring_session cookie is set.", ref(answers.AccountState)),
+                "400 401 403 415 429",
+                bodies.NewPassword,
+                description="The link is used up and every other session of the person ends. The new session "
+                "starts at `enrol` where the operator requires a second factor, at `second_factor` if the "
+                "person has one.",
+                notes={**link, "400": "`weak_password`: fewer than 10 characters."},
+            ),
+        },
+        "/api/account": {
+            "get": _op(
+                "How far this session is signed in",
+                "accounts",
+                FACILITATOR,
+                ("200", _ANY_STAGE, ref(answers.AccountState)),
+                "401",
+            ),
+        },
+        "/api/account/totp": {
+            "post": _op(
+                "Begin TOTP enrolment: a new secret (replacing one not yet confirmed)",
+                "accounts",
+                FACILITATOR,
+                ("200", _ENROL, ref(answers.TotpBegun)),
+                "401 403 409 415",
+                notes={**_STAGE, "409": "`already_enrolled`: the second factor is on already."},
+            ),
+        },
+        "/api/account/totp/qr.svg": {
+            "get": _op(
+                "The pending secret as a QR code for an authenticator app (drawn here, no third party)",
+                "accounts",
+                FACILITATOR,
+                ("200", _ENROL, {"type": "string"}),
+                "401 403 404",
+                media=_SVG,
+                notes={**_STAGE, "404": "No enrolment begun."},
+            ),
+        },
+        "/api/account/totp/confirm": {
+            "post": _op(
+                "Confirm enrolment with a code: the second factor is on, the session signed in",
+                "accounts",
+                FACILITATOR,
+                ("200", "Recovery codes, answered this once.", ref(answers.RecoveryCodes)),
+                "400 401 403 415 429",
+                bodies.SecondFactorCode,
+                description=_CODES,
+                notes={**_STAGE, "401": "`bad_code`, or not logged in."},
+            ),
+        },
+        "/api/session/second-factor": {
+            "post": _op(
+                "The second step of a password login: a TOTP code or an unused recovery code",
+                "session",
+                FACILITATOR,
+                ("204", "Signed in.", None),
+                "400 401 403 415 429",
+                bodies.SecondFactorCode,
+                description=_CODES + " A recovery code works once.",
+                notes={**_STAGE, "401": "`bad_code`, or not logged in."},
             ),
         },
     }

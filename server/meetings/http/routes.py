@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.meetings.domain.throttle import BackOff
 from server.meetings.http import (
+    account,
     cases,
     childtools,
     copying,
@@ -38,6 +39,10 @@ from server.meetings.http.openapi import OpenApiEndpoint
 # them out. Passwords are typed by one person, so fewer free tries there.
 FREE_JOIN_TRIES = 10
 FREE_LOGIN_TRIES = 5
+# A one-time account link is 256 random bits: its back-off only slows a flood. Second-factor codes
+# get FREE_LOGIN_TRIES per person; an office's address, shared by many people, this many.
+FREE_LINK_GUESSES = 50
+FREE_CODES_PER_ADDRESS = 20
 
 
 def routes(kring: Any) -> list[BaseRoute]:
@@ -46,6 +51,9 @@ def routes(kring: Any) -> list[BaseRoute]:
     links = planlinks.LinkEndpoints(BackOff(free=FREE_JOIN_TRIES))
     described = OpenApiEndpoint(kring.settings.public_url)
     sso_callback = sso.Callback(BackOff(free=FREE_LOGIN_TRIES))
+    accounts = account.AccountEndpoints(
+        BackOff(free=FREE_LINK_GUESSES), BackOff(free=FREE_LOGIN_TRIES), BackOff(free=FREE_CODES_PER_ADDRESS)
+    )
     return [
         Route("/api/openapi.json", described.serve, methods=["GET"]),
         Route("/api/session", api(logins.login), methods=["POST"]),
@@ -119,4 +127,13 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/sso", api(sso.offer), methods=["GET"]),
         Route("/auth/oidc/login", api(sso.login), methods=["GET"]),
         Route("/auth/oidc/callback", api(sso_callback), methods=["GET"]),
+        Route("/api/account", api(account.account_state), methods=["GET"]),
+        Route("/api/account/link", api(accounts.link), methods=["POST"]),
+        Route("/api/account/password", api(accounts.set_password), methods=["POST"]),
+        Route("/api/account/totp", api(accounts.begin_totp), methods=["POST"]),
+        Route("/api/account/totp/qr.svg", api(accounts.totp_qr), methods=["GET"]),
+        Route("/api/account/totp/confirm", api(accounts.confirm_totp), methods=["POST"]),
+        Route("/api/session/second-factor", api(accounts.second_factor), methods=["POST"]),
+        Route("/api/admin/invites", api(accounts.invite), methods=["POST"]),
+        Route("/api/admin/accounts/{facilitator_id}/reset", api(accounts.reset), methods=["POST"]),
     ]

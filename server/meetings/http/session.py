@@ -45,6 +45,16 @@ async def current_facilitator(request: Request) -> Facilitator:
     return await with_role(request, "facilitator")
 
 
+def first_stage(person: Facilitator, required: bool, via: str = "password") -> str:
+    """Where a password (or link) sign-in starts: the code if TOTP is on, enrolment if the operator
+    requires it and it is not, else signed in. Single sign-on skips it (the provider does MFA)."""
+    if via == "sso":
+        return "full"
+    if person.totp_enabled_at is not None:
+        return "second_factor"
+    return "enrol" if required else "full"
+
+
 def too_many(retry_after: int) -> ApiError:
     return ApiError(
         429,
@@ -77,9 +87,13 @@ class SessionEndpoints:
             log.info("login refused")
             raise ApiError(401, "bad_login", "E-mail of wachtwoord klopt niet. / Wrong email or password.")
         kring = parts(request)
-        token = await kring.meetings.open_session(person.id)
-        await kring.meetings.audit("login", actor_kind="facilitator", actor_id=str(person.id))
-        log.info("login", extra={"facilitator": person.id})
+        # With TOTP on, or required and not yet set up, the session opens only the next step
+        # (server/meetings/http/account.py); GET /api/account tells the page which.
+        stage = first_stage(person, kring.settings.require_second_factor)
+        token = await kring.meetings.open_session(person.id, stage=stage)
+        action = "login" if stage == "full" else f"login_{stage}"
+        await kring.meetings.audit(action, actor_kind="facilitator", actor_id=str(person.id))
+        log.info("login", extra={"facilitator": person.id, "stage": stage})
         response = no_content()
         cookies.set_session(response, kring.settings, token, int(SESSION_LIFETIME.total_seconds()))
         return response
@@ -92,10 +106,11 @@ async def logout(request: Request) -> Response:
     # A session opened through single sign-on also ends at the provider, where it offers that.
     onward = await sso.sign_out_redirect(request, token) if token else None
     if token:
-        person = await kring.meetings.session_facilitator(token)
+        # At any stage: a person may give up half-way through the second step.
+        held = await kring.meetings.session_standing(token)
         await kring.meetings.close_session(token)
-        if person is not None:
-            await kring.meetings.audit("logout", actor_kind="facilitator", actor_id=str(person.id))
+        if held is not None:
+            await kring.meetings.audit("logout", actor_kind="facilitator", actor_id=str(held.person.id))
     response: Response = no_content()
     if onward is not None:
         signed_out: answers.SignedOut = {"redirect": onward}

@@ -637,6 +637,45 @@ class Deletions(TypedDict):
     due: Annotated[list[DueDeletion], Field(description="closed meetings, the first due first")]
     done: Annotated[list[LoggedAction], Field(description="the log's `delete` entries, newest first")]
     next_before: int | None
+# -- accounts: invitations, one-time links, the second factor -----------------------------------------
+
+STAGES = ("full", "second_factor", "enrol")
+
+
+class AccountLink(TypedDict):
+    """A one-time link made by an administrator: e-mailed where SMTP is set up, else to copy."""
+
+    id: Annotated[int, Field(description="the account's id")]
+    email: str
+    url: Annotated[Url, Field(description="answered once: only its hash is kept")]
+    mailed: Annotated[bool, Field(description="sent to the address; otherwise hand the URL over yourself")]
+    expires_at: Timestamp
+
+
+class LinkInfo(TypedDict):
+    email: str
+    name: str
+    purpose: Annotated[str, OneOf(("invite", "reset"))]
+
+
+class AccountState(TypedDict):
+    """How far this session is signed in, and what the person's second factor is."""
+
+    email: str
+    name: str
+    stage: Annotated[str, OneOf(STAGES)]
+    via: Annotated[str, OneOf(("password", "sso"))]
+    second_factor: Annotated[bool, Field(description="TOTP is on for this account")]
+    required: Annotated[bool, Field(description="the operator requires a second factor of password accounts")]
+
+
+class TotpBegun(TypedDict):
+    secret: Annotated[str, Field(description="base32, to type into an authenticator app")]
+    uri: Annotated[str, Field(description="the otpauth:// URI the QR code holds")]
+
+
+class RecoveryCodes(TypedDict):
+    recovery_codes: Annotated[list[str], Field(description="shown this once; each works once, kept hashed")]
 
 
 # Every answer the document names, for components.schemas (the typed dicts they hold come along).
@@ -690,4 +729,9 @@ ANSWERS: tuple[Any, ...] = (
     Deletions,
     SsoOffer,
     SignedOut,
+    AccountLink,
+    LinkInfo,
+    AccountState,
+    TotpBegun,
+    RecoveryCodes,
 )
