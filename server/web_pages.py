@@ -131,6 +131,8 @@ async def privacy(request: Request) -> Response:
 <div id="view"></div>
 </main>"""
     return _page(request, '<title data-i18n="pagePrivacy">Kring · Privacy</title>', body, "privacy")
+
+
 async def account(request: Request) -> Response:
     # An invitation's or reset's one-time link is in the fragment (/account#<token>): it never reaches
     # this server's logs or a Referer. Without one the page sets up the second factor.

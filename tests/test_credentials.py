@@ -317,9 +317,11 @@ async def test_a_session_at_stage_enrol_opens_only_the_enrolment_routes(strict: 
                 answer = await fatima.request(method, filled, json={})
                 if answer.is_success:
                     answered.add((method, path))
-    # What answers: the public document, forgetting a link (asks nothing) and the enrolment steps.
+    # What answers: the public document, what the log-in page offers, forgetting a link (asks nothing)
+    # and the enrolment steps.
     assert answered == {
         ("GET", "/api/openapi.json"),
+        ("GET", "/api/sso"),
         ("DELETE", "/api/plan"),
         ("DELETE", "/api/join"),
         ("GET", "/api/account"),

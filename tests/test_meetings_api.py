@@ -291,7 +291,15 @@ async def test_phone_waits_until_admitted_and_admit_all_admits_at_once(server: R
         }
         listed = (await fatima.get(f"/api/meetings/{meeting['id']}")).json()["rooms"][0]["participants"]
         assert listed == [
-            {"id": pid, "name": "Oma Truus", "relation": "family", "status": "waiting", "full_board": False}
+            {
+                "id": pid,
+                "name": "Oma Truus",
+                "relation": "family",
+                "status": "waiting",
+                "full_board": False,
+                "photo": False,
+                "safety_person": "auto",
+            }
         ]
 
         admitted = await fatima.post(f"/api/participants/{pid}/admit", json={})
@@ -480,7 +488,15 @@ async def test_facilitator_adds_someone_without_a_phone(server: RunningServer) -
             "/api/participants", json={"room_id": room["id"], "name": "Opa Henk", "relation": "family"}
         )
         assert added.status_code == 201
-        assert set(added.json()) == {"id", "name", "relation", "status", "full_board"}  # no token: nobody has a phone
+        assert set(added.json()) == {
+            "id",
+            "name",
+            "relation",
+            "status",
+            "full_board",
+            "photo",
+            "safety_person",
+        }  # no token: nobody has a phone
         assert added.json()["status"] == "admitted"
         listed = (await fatima.get(f"/api/meetings/{meeting['id']}")).json()["rooms"][1]["participants"]
         assert [p["name"] for p in listed] == ["Opa Henk"]

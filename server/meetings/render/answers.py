@@ -637,6 +637,8 @@ class Deletions(TypedDict):
     due: Annotated[list[DueDeletion], Field(description="closed meetings, the first due first")]
     done: Annotated[list[LoggedAction], Field(description="the log's `delete` entries, newest first")]
     next_before: int | None
+
+
 # -- accounts: invitations, one-time links, the second factor -----------------------------------------
 
 STAGES = ("full", "second_factor", "enrol")
