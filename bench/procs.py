@@ -112,6 +112,7 @@ class Server:
     facilitator: tuple[str, str] | None = None  # (email, password) of an account that may create cases
     command: list[str] = field(default_factory=list)  # how start_server ran `kring`, for serve_again
     cwd: Path | None = None
+    kind: str = "kring"  # or "y-websocket" (bench/ywebsocket.py): which protocol its phones speak
 
     @property
     def origin(self) -> str:
