@@ -60,6 +60,10 @@ class RelayCounters:
     publish_failures: int = 0
     received: int = 0
     received_by_room: dict[str, int] = field(default_factory=dict)
+    # Document updates applied from another process: only a room split over processes has any
+    # (a failover, or a balancer that does not route by room). Per room while it is hosted here.
+    updates_relayed: int = 0
+    updates_relayed_by_room: dict[str, int] = field(default_factory=dict)
     ignored_unhosted: int = 0
     malformed: int = 0
     heals_requested: int = 0
@@ -132,6 +136,7 @@ class RedisRelay:
         if room in self._hosted:
             return
         self._hosted.add(room)
+        self.counters.updates_relayed_by_room[room] = 0
         subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._commands.put_nowait(("subscribe", room, subscribed))
         if self._connected:
@@ -142,6 +147,7 @@ class RedisRelay:
         if room in self._hosted:
             self._hosted.discard(room)
             self._unsent.discard(room)
+            self.counters.updates_relayed_by_room.pop(room, None)
             self.presence.forget(room)
             self._commands.put_nowait(("unsubscribe", room, None))
 
@@ -321,6 +327,9 @@ class RedisRelay:
         self.counters.received += 1
         self.counters.received_by_room[room] = self.counters.received_by_room.get(room, 0) + 1
         if kind == "u":
+            self.counters.updates_relayed += 1
+            by_room = self.counters.updates_relayed_by_room
+            by_room[room] = by_room.get(room, 0) + 1
             self._rooms.remote_update(room, message[2], message[3])
         elif kind == "a":
             self.presence.heard(room, message[2])

@@ -27,7 +27,7 @@ import { html, render, repeat } from './view.js'
  */
 export function childPhone ({ view, statusEl, roomId, leave, ended, again }) {
   const doc = new Y.Doc()
-  const provider = new KringProvider(window.location.origin, {}, doc, { name: 'child', follow: false })
+  const provider = new KringProvider(window.location.origin, {}, doc, { name: 'child', follow: false, roomKey: roomId })
   const rules = doc.getMap('agreements')
   const houses = childBoard(doc, { level: 2, photoSrc: (photo) => `/api/rooms/${encodeURIComponent(roomId)}/photos/${encodeURIComponent(photo)}` })
   const heading = h('h1', { tabindex: '-1', text: c.childViewTitle })

@@ -15,6 +15,7 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
+
 def _facilitator() -> sa.ForeignKey:
     return sa.ForeignKey("facilitators.id", ondelete="CASCADE")
 
