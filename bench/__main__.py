@@ -97,7 +97,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="with --servers: a facilitator account there (password in $KRING_BENCH_PASSWORD); the bench "
         "creates its cases, meetings and phones through the API as this account",
     )
-    parser.add_argument("--server-pids", help="comma-separated PIDs of --servers (default: found by port)")
+    parser.add_argument(
+        "--behind",
+        help="with --servers BALANCER_URL: comma-separated URLs of the processes behind it; the bench reads "
+        "their /metrics for the updates relayed through Redis over the measured window",
+    )
+    parser.add_argument(
+        "--server-pids",
+        help="comma-separated PIDs of --servers (default: found by port); PID+PID for a balancer's processes",
+    )
     parser.add_argument(
         "--server-env",
         action="append",
@@ -182,15 +190,25 @@ def servers_for(args: argparse.Namespace, kind: str = "kring") -> Iterator[list[
         return
     if args.servers:
         urls = [u.strip() for u in args.servers.split(",") if u.strip()]
-        pids: list[int | None] = [int(p) for p in args.server_pids.split(",")] if args.server_pids else []
+        # "A+B": a balancer's URL and the processes behind it (their CPU is summed).
+        given = args.server_pids.split(",") if args.server_pids else []
+        groups = [[int(p) for p in group.split("+")] for group in given]
+        pids: list[int | None] = [g[0] for g in groups]
+        extra: list[list[int]] = [g[1:] for g in groups]
         pids += [None] * (len(urls) - len(pids))
+        extra += [[]] * (len(urls) - len(extra))
         account = None
         if args.facilitator:
             password = os.environ.get("KRING_BENCH_PASSWORD")
             if not password:
                 raise SystemExit("--facilitator needs the password in $KRING_BENCH_PASSWORD")
             account = (args.facilitator, password)
-        yield [attach_server(url, pid, account) for url, pid in zip(urls, pids, strict=True)]
+        attached = [attach_server(url, pid, account, more) for url, pid, more in zip(urls, pids, extra, strict=True)]
+        if args.behind:
+            if len(attached) != 1:
+                raise SystemExit("--behind goes with one --servers URL: the balancer's")
+            attached[0].behind = [u.strip().rstrip("/") for u in args.behind.split(",") if u.strip()]
+        yield attached
         return
     server = start_server(_env_pairs(args.server_env), root=args.server_root)
     try:
@@ -341,6 +359,12 @@ def describe(result: Result) -> str:
         "generator_cpu_pct",
         "other_cpu_pct",
         "server_counters",
+        "relayed_updates_in_window",
+        "rooms_with_relayed_updates_in_window",
+        "rooms_hosted_by_the_processes",
+        "join_seconds",
+        "server_cpu_us_per_delivery",
+        "server_cpu_ms_per_connect",
     ):
         lines.append(f"- {key}: {d[key]}")
     if result.errors:

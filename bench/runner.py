@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from bench.procs import REPO, Server, counters, cpu_seconds, machine_busy_seconds, rss_kib
+from bench.procs import REPO, Server, counters, cpu_seconds, machine_busy_seconds, relayed, rss_kib
 from bench.provision import Phone, ProvisionedRoom, provision
 
 # node: socket.io-client, the web client's own stack; raw: the same wire protocol written directly on
@@ -131,6 +131,11 @@ class Result:
     # servers' CPU seconds over that time (connect, admission, room entry, initial sync).
     join_seconds: float = 0.0
     join_server_cpu_seconds: float | None = None
+    # Behind a balancer: over the measured window, how many updates crossed Redis, and into how many
+    # of the rooms the processes host (0 and 0 when every room lives on one process).
+    relayed_updates: int | None = None
+    relayed_rooms: int | None = None
+    hosted_rooms: int | None = None
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -186,6 +191,9 @@ class Result:
             "generator_cpu_pct": [round(c, 1) for c in self.generator_cpu_pct],
             "other_cpu_pct": self.other_cpu_pct,
             "server_counters": self.counters,
+            "relayed_updates_in_window": self.relayed_updates,
+            "rooms_with_relayed_updates_in_window": self.relayed_rooms,
+            "rooms_hosted_by_the_processes": self.hosted_rooms,
             "join_seconds": round(self.join_seconds, 3),
             "join_server_cpu_seconds": self.join_server_cpu_seconds,
             "server_cpu_us_per_delivery": _round(self.cpu_us_per_delivery, 1),
@@ -300,7 +308,7 @@ async def run(scenario: Scenario, servers: list[Server], generator: Generator) -
     shares = [clients[i::procs] for i in range(procs)]  # a room's phones land in different processes
     workers: list[_Worker] = []
     join_started = time.monotonic()
-    join_cpu_from = [cpu_seconds(s.pid) if s.pid else None for s in servers]
+    join_cpu_from = [s.cpu_seconds() for s in servers]
     try:
         for share in shares:
             process = await asyncio.create_subprocess_exec(
@@ -324,7 +332,7 @@ async def run(scenario: Scenario, servers: list[Server], generator: Generator) -
         connect_timeout = 30 + 0.1 * len(clients)
         readies = await asyncio.gather(*(w.receive("ready", connect_timeout) for w in workers))
         result.join_seconds = time.monotonic() - join_started
-        join_cpu_to = [cpu_seconds(s.pid) if s.pid else None for s in servers]
+        join_cpu_to = [s.cpu_seconds() for s in servers]
         if all(c is not None for c in join_cpu_from + join_cpu_to):
             result.join_server_cpu_seconds = round(
                 sum(b - a for a, b in zip(join_cpu_from, join_cpu_to, strict=True) if a is not None and b is not None),
@@ -389,6 +397,16 @@ async def run(scenario: Scenario, servers: list[Server], generator: Generator) -
     ours = sum(c for c in result.server_cpu_pct if c is not None) + sum(result.generator_cpu_pct)
     result.other_cpu_pct = round(max(0.0, sample.machine_cpu_pct() - ours - sample.runner_cpu_pct()), 1)
     result.counters = sample.counters_delta()
+    before, after = sample.relayed
+    if before is not None and after is not None:
+        grown = [
+            n - before.get(url, {}).get(room, 0)
+            for url, rooms in after.items()
+            for room, n in rooms.items()
+            if n > before.get(url, {}).get(room, 0)
+        ]
+        result.relayed_updates, result.relayed_rooms = sum(grown), len(grown)
+        result.hosted_rooms = sum(len(rooms) for rooms in after.values())
     return result
 
 
@@ -406,6 +424,7 @@ class _Sample:
     machine: tuple[float, float] = (0.0, 0.0)
     runner: tuple[float, float] = (0.0, 0.0)
     counters: tuple[list[dict[str, Any] | None], list[dict[str, Any] | None]] = ([], [])
+    relayed: tuple[dict[str, dict[str, int]] | None, dict[str, dict[str, int]] | None] = (None, None)
 
     def server_cpu_pct(self) -> list[float | None]:
         return [
@@ -428,10 +447,12 @@ async def _sample(servers: list[Server], workers: list[_Worker], window_from: in
     await _sleep_until(window_from)
     started = time.monotonic()
     machine_from, runner_from = machine_busy_seconds(), time.process_time()
-    server_from = [cpu_seconds(s.pid) if s.pid else None for s in servers]
+    server_from = [s.cpu_seconds() for s in servers]
     for w in workers:
         w.cpu_from = cpu_seconds(w.process.pid)
     counters_from = [await asyncio.to_thread(counters, s) for s in servers]
+    behind = [url for s in servers for url in s.behind]
+    relayed_from = await asyncio.to_thread(relayed, behind) if behind else None
     while time.monotonic_ns() // 1000 < window_to:
         for i, s in enumerate(servers):
             reading = rss_kib(s.pid) if s.pid else None
@@ -439,7 +460,8 @@ async def _sample(servers: list[Server], workers: list[_Worker], window_from: in
                 sample.server_rss_mib[i] = max(sample.server_rss_mib[i] or 0.0, reading[0] / 1024)
         await asyncio.sleep(min(0.5, max(0.0, (window_to - time.monotonic_ns() // 1000) / 1e6)))
     counters_to = [await asyncio.to_thread(counters, s) for s in servers]
-    server_to = [cpu_seconds(s.pid) if s.pid else None for s in servers]
+    relayed_to = await asyncio.to_thread(relayed, behind) if behind else None
+    server_to = [s.cpu_seconds() for s in servers]
     for w in workers:
         w.cpu_to = cpu_seconds(w.process.pid)
     sample.machine = (machine_from, machine_busy_seconds())
@@ -447,6 +469,7 @@ async def _sample(servers: list[Server], workers: list[_Worker], window_from: in
     sample.seconds = time.monotonic() - started
     sample.server_cpu = list(zip(server_from, server_to, strict=True))
     sample.counters = (counters_from, counters_to)
+    sample.relayed = (relayed_from, relayed_to)
     return sample
 
 
