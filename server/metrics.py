@@ -74,6 +74,12 @@ def render(kring: Kring) -> str:
                 "Document updates applied from another process (a room split over processes).",
                 relay.updates_relayed,
             ),
+            (
+                "counter",
+                "redis_updates_unshared_total",
+                "Document updates not published: no other process hosts the room.",
+                relay.updates_unshared,
+            ),
         ]
     out: list[str] = []
     for kind, metric, text, value in scalars:

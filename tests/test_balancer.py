@@ -127,10 +127,14 @@ def _hosted(metrics: str) -> dict[str, int]:
     }
 
 
-def _relayed_total(metrics: str) -> int:
-    found = re.search(r"^kring_redis_relayed_updates_total (\S+)$", metrics, re.M)
+def _counter(metrics: str, name: str) -> int:
+    found = re.search(rf"^{name} (\S+)$", metrics, re.M)
     assert found is not None
     return int(float(found.group(1)))
+
+
+def _relayed_total(metrics: str) -> int:
+    return _counter(metrics, "kring_redis_relayed_updates_total")
 
 
 async def _connected(clients: list[RoutedClient]) -> None:
@@ -166,8 +170,13 @@ async def test_a_rooms_sockets_reach_one_process_and_nothing_is_relayed(cluster:
         holders = [name for name, by_room in hosted.items() if room in by_room]
         assert len(holders) == 1, (room, hosted)
         assert hosted[holders[0]][room] == 0
+    unshared = 0
     for process in cluster.processes.values():
-        assert _relayed_total(await _metrics(process)) == 0
+        metrics = await _metrics(process)
+        assert _relayed_total(metrics) == 0
+        unshared += _counter(metrics, "kring_redis_updates_unshared_total")
+    # Nor were they published: no other process hosts their rooms.
+    assert unshared >= len(rooms) * 4
     for members in clients.values():
         for client in members:
             await client.disconnect()
