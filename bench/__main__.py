@@ -330,7 +330,7 @@ def ack_table(results: list[Result]) -> str:
 
 def describe(result: Result) -> str:
     d = result.as_dict()
-    lines = [f"## {result.scenario.name}"]
+    lines = [f"## {result.scenario.name}" + (f" on {result.server_kind}" if result.server_kind != "kring" else "")]
     if d["server_counters"]:
         d["server_counters"] = {k: v for k, v in d["server_counters"].items() if v}
     for key in (

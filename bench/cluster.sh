@@ -102,5 +102,7 @@ for name, label in (("one", "one process"), ("lb", "two processes behind HAProxy
 if p99.get("one") and p99.get("lb"):
     print(f"\np99 two processes behind HAProxy / one process: {p99['lb'] / p99['one']:.2f}x")
 EOF
+echo "### HAProxy's health checks during the runs (a process marked DOWN moves its rooms)"
+grep -E "is (DOWN|UP)" "$WORK/haproxy.log" | sed 's/^/    /' || echo "    no process changed state"
 echo "### durable ack on PostgreSQL, one process"
 "${RUN[@]}" ack --servers "$ONE" --server-pids "$PID_ONE"
