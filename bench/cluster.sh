@@ -45,12 +45,14 @@ serve() {  # serve PORT [REDIS_URL]
 serve "${PORTS[0]}" "$REDIS"; PID_A=$!
 serve "${PORTS[1]}" "$REDIS"; PID_B=$!
 serve "${PORTS[2]}"; PID_ONE=$!
+for url in "$A" "$B" "$ONE"; do
+  for _ in $(seq 1 100); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.1; done
+done
+# The balancer once the processes answer, so that its first health checks find them up.
 KRING_LB_BIND="127.0.0.1:${PORTS[3]}" KRING_A="127.0.0.1:${PORTS[0]}" KRING_B="127.0.0.1:${PORTS[1]}" \
   "$HAPROXY" -db -f deploy/haproxy.cfg >>"$WORK/haproxy.log" 2>&1 &
 PIDS+=($!)
-for url in "$A" "$B" "$ONE" "$LB"; do
-  for _ in $(seq 1 100); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.1; done
-done
+for _ in $(seq 1 100); do curl -sf "$LB/healthz" >/dev/null && break; sleep 0.1; done
 
 export KRING_BENCH_PASSWORD=$PASSWORD
 RUN=("$BIN/python" -m bench --facilitator bench@kring.local --wait-quiet "${KRING_BENCH_WAIT_QUIET:-60}" "$@")
