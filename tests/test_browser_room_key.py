@@ -22,7 +22,7 @@ expect.set_options(timeout=10_000)
 async def _socket_rooms(page: Page) -> list[list[str]]:
     """The `room` parameters of the Socket.IO WebSockets the page opens when it is loaded again."""
     opened: list[WebSocket] = []
-    page.on("websocket", opened.append)
+    page.on("websocket", lambda ws: opened.append(ws))
     await page.reload()
     await expect(page.locator("#status")).to_have_attribute("data-state", "saved")
     return [parse_qs(urlsplit(ws.url).query).get("room", []) for ws in opened if "/socket.io/" in ws.url]
@@ -37,7 +37,7 @@ async def test_phone_and_console_put_their_room_in_the_socket_url(server: Runnin
 
     console = await watched_page(console_context)
     opened: list[WebSocket] = []
-    console.page.on("websocket", opened.append)
+    console.page.on("websocket", lambda ws: opened.append(ws))
     await console.page.goto(f"/console/meetings/{room['meeting_id']}")
     await expect(console.page.locator(".room-column .status")).to_have_attribute("data-state", "saved")
     rooms = [parse_qs(urlsplit(ws.url).query).get("room", []) for ws in opened if "/socket.io/" in ws.url]
