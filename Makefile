@@ -49,9 +49,15 @@ pytest: setup
 
 test: lint typecheck pytest
 
-bench: setup
-	$(BIN)/python -m bench
+# The reference server `make bench` runs beside Kring (bench/reference/package.json and its lock).
+bench/reference/node_modules/.package-lock.json: bench/reference/package.json bench/reference/package-lock.json
+	cd bench/reference && npm ci --no-audit --no-fund
 
+# Kring beside y-websocket, same phones, alternating (a few minutes; BENCH_ARGS="--quick", "--runs 2").
+bench: setup bench/reference/node_modules/.package-lock.json
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Two processes behind HAProxy (deploy/haproxy.cfg) hashing on the room, beside one process.
 bench-cluster: setup
 	bench/cluster.sh
 
@@ -65,4 +71,4 @@ soak: setup
 	$(BIN)/python -m bench.soak
 
 clean:
-	rm -rf $(VENV) web/node_modules web/static/dist
+	rm -rf $(VENV) web/node_modules web/static/dist bench/reference/node_modules

@@ -1,5 +1,7 @@
-"""`python -m bench [all|fanout|ack|admission] [options]`: start a server, drive it, print the figures.
+"""`python -m bench [compare|all|fanout|ack|admission] [options]`: start a server, drive it, print the figures.
 
+compare (the default, `make bench`): Kring beside the reference y-websocket server (bench/ywebsocket.py)
+in the same run, with the same phones, alternating servers, then Kring's durable ack at 500/s.
 Every run is bounded: fixed warm-up, measurement and drain times, time-outs on connecting and on
 collecting results, and only loopback traffic. See docs/performance.md.
 """
@@ -20,7 +22,7 @@ from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
-from bench import admission
+from bench import admission, ywebsocket
 from bench.procs import Server, attach_server, machine_busy_seconds, start_server
 from bench.runner import Generator, GeneratorKind, Result, Scenario, node_available, node_base_dir, run
 
@@ -32,6 +34,13 @@ FANOUT_CROWD = Scenario("fan-out 1x200", rooms=1, clients_per_room=200, room_rat
 FANOUT_ROOMS_LIGHT = Scenario("fan-out 50x20, 2 apply", rooms=50, clients_per_room=20, room_rate=10, appliers=2)
 # 500 updates/s offered over 10 phones in 5 rooms; each update still reaches the room's other phone.
 DURABLE_ACK = Scenario("durable ack 500/s", rooms=5, clients_per_room=2, room_rate=100)
+# `compare`: rooms x phones x updates/s per room; every phone applies every update, as a browser does.
+COMPARE = [
+    Scenario("20x20x10", rooms=20, clients_per_room=20, room_rate=10),
+    Scenario("50x20x10", rooms=50, clients_per_room=20, room_rate=10),
+    Scenario("1x200x20", rooms=1, clients_per_room=200, room_rate=20),
+]
+COMPARE_TIMING = {"warmup": 3.0, "duration": 12.0, "drain": 2.0}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -39,17 +48,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "scenario",
         nargs="?",
-        default="all",
-        choices=["all", "fanout", "ack", "admission"],
-        help="all (default): both fan-out runs, the durable-ack run and admission (bench/admission.py); "
-        "fanout; ack; admission",
+        default="compare",
+        choices=["compare", "all", "fanout", "ack", "admission"],
+        help="compare (default): 20x20x10, 50x20x10 and 1x200x20 against Kring and y-websocket, "
+        "alternating, then Kring's durable ack at 500/s; all: Kring alone, both fan-out runs, the "
+        "durable-ack run and admission (bench/admission.py); fanout; ack; admission",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=1, help="compare: runs of each scenario on each server, alternating (1)"
     )
     parser.add_argument("--rooms", type=int, help="custom run: rooms (with --clients and --rate)")
     parser.add_argument("--clients", type=int, help="custom run: clients per room")
     parser.add_argument("--rate", type=float, help="custom run: updates/s per room, spread over its clients")
-    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of load before measuring (5)")
-    parser.add_argument("--duration", type=float, default=25.0, help="seconds measured (25)")
-    parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait for late deliveries (3)")
+    parser.add_argument("--warmup", type=float, help="seconds of load before measuring (5; compare: 3)")
+    parser.add_argument("--duration", type=float, help="seconds measured (25; compare: 12)")
+    parser.add_argument("--drain", type=float, help="seconds to wait for late deliveries (3; compare: 2)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 s warm-up, 4 s measured")
     parser.add_argument(
         "--generator",
@@ -84,7 +97,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="with --servers: a facilitator account there (password in $KRING_BENCH_PASSWORD); the bench "
         "creates its cases, meetings and phones through the API as this account",
     )
-    parser.add_argument("--server-pids", help="comma-separated PIDs of --servers (default: found by port)")
+    parser.add_argument(
+        "--behind",
+        help="with --servers BALANCER_URL: comma-separated URLs of the processes behind it; the bench reads "
+        "their /metrics for the updates relayed through Redis over the measured window",
+    )
+    parser.add_argument(
+        "--server-pids",
+        help="comma-separated PIDs of --servers (default: found by port); PID+PID for a balancer's processes",
+    )
     parser.add_argument(
         "--server-env",
         action="append",
@@ -104,17 +125,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def scenarios(args: argparse.Namespace) -> list[Scenario]:
-    timing: dict[str, float] = {"warmup": args.warmup, "duration": args.duration, "drain": args.drain}
+def timing_of(args: argparse.Namespace) -> dict[str, float]:
     if args.quick:
-        timing = {"warmup": 1.0, "duration": 4.0, "drain": 2.0}
+        return {"warmup": 1.0, "duration": 4.0, "drain": 2.0}
+    default = COMPARE_TIMING if args.scenario == "compare" else {"warmup": 5.0, "duration": 25.0, "drain": 3.0}
+    given = {"warmup": args.warmup, "duration": args.duration, "drain": args.drain}
+    return {key: given[key] if given[key] is not None else default[key] for key in default}
+
+
+def scenarios(args: argparse.Namespace) -> list[Scenario]:
+    timing = timing_of(args)
     custom = (args.rooms, args.clients, args.rate)
     if any(v is not None for v in custom):
-        if args.scenario == "all" or any(v is None for v in custom):
+        if args.scenario in ("all", "compare") or any(v is None for v in custom):
             raise SystemExit("a custom run needs `fanout` or `ack` and all of --rooms, --clients, --rate")
         name = f"{'fan-out' if args.scenario == 'fanout' else 'durable ack'} {args.rooms}x{args.clients}"
         return [Scenario(name, args.rooms, args.clients, args.rate, **timing, appliers=args.appliers)]
     chosen = {
+        "compare": [*COMPARE, DURABLE_ACK],
         "all": [FANOUT_ROOMS, FANOUT_ROOMS_LIGHT, FANOUT_CROWD, DURABLE_ACK],
         "fanout": [FANOUT_ROOMS, FANOUT_ROOMS_LIGHT, FANOUT_CROWD],
         "ack": [DURABLE_ACK],
@@ -152,18 +180,35 @@ def _env_pairs(pairs: list[str]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def servers_for(args: argparse.Namespace) -> Iterator[list[Server]]:
+def servers_for(args: argparse.Namespace, kind: str = "kring") -> Iterator[list[Server]]:
+    if kind == ywebsocket.KIND:
+        reference = ywebsocket.start()
+        try:
+            yield [reference]
+        finally:
+            reference.stop()
+        return
     if args.servers:
         urls = [u.strip() for u in args.servers.split(",") if u.strip()]
-        pids: list[int | None] = [int(p) for p in args.server_pids.split(",")] if args.server_pids else []
+        # "A+B": a balancer's URL and the processes behind it (their CPU is summed).
+        given = args.server_pids.split(",") if args.server_pids else []
+        groups = [[int(p) for p in group.split("+")] for group in given]
+        pids: list[int | None] = [g[0] for g in groups]
+        extra: list[list[int]] = [g[1:] for g in groups]
         pids += [None] * (len(urls) - len(pids))
+        extra += [[]] * (len(urls) - len(extra))
         account = None
         if args.facilitator:
             password = os.environ.get("KRING_BENCH_PASSWORD")
             if not password:
                 raise SystemExit("--facilitator needs the password in $KRING_BENCH_PASSWORD")
             account = (args.facilitator, password)
-        yield [attach_server(url, pid, account) for url, pid in zip(urls, pids, strict=True)]
+        attached = [attach_server(url, pid, account, more) for url, pid, more in zip(urls, pids, extra, strict=True)]
+        if args.behind:
+            if len(attached) != 1:
+                raise SystemExit("--behind goes with one --servers URL: the balancer's")
+            attached[0].behind = [u.strip().rstrip("/") for u in args.behind.split(",") if u.strip()]
+        yield attached
         return
     server = start_server(_env_pairs(args.server_env), root=args.server_root)
     try:
@@ -285,7 +330,7 @@ def ack_table(results: list[Result]) -> str:
 
 def describe(result: Result) -> str:
     d = result.as_dict()
-    lines = [f"## {result.scenario.name}"]
+    lines = [f"## {result.scenario.name}" + (f" on {result.server_kind}" if result.server_kind != "kring" else "")]
     if d["server_counters"]:
         d["server_counters"] = {k: v for k, v in d["server_counters"].items() if v}
     for key in (
@@ -314,6 +359,12 @@ def describe(result: Result) -> str:
         "generator_cpu_pct",
         "other_cpu_pct",
         "server_counters",
+        "relayed_updates_in_window",
+        "rooms_with_relayed_updates_in_window",
+        "rooms_hosted_by_the_processes",
+        "join_seconds",
+        "server_cpu_us_per_delivery",
+        "server_cpu_ms_per_connect",
     ):
         lines.append(f"- {key}: {d[key]}")
     if result.errors:
@@ -332,10 +383,103 @@ def wait_for_quiet(limit: float) -> float:
             return busy
 
 
-async def _run_one(scenario: Scenario, args: argparse.Namespace, generator: Generator) -> Result:
+async def _run_one(scenario: Scenario, args: argparse.Namespace, generator: Generator, kind: str = "kring") -> Result:
     budget = scenario.warmup + scenario.duration + scenario.drain + 60 + 0.2 * scenario.clients + 120
-    with servers_for(args) as servers:
+    with servers_for(args, kind) as servers:
         return await asyncio.wait_for(run(scenario, servers, generator), budget)
+
+
+def _f(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _ratio(kring: float | None, reference: float | None) -> str:
+    return f"{kring / reference:.2f}x" if kring is not None and reference else "-"
+
+
+def compare_table(pairs: list[tuple[int, Result, Result]]) -> str:
+    """One row per scenario and run: Kring's figure, y-websocket's, and Kring / y-websocket."""
+    lines = [
+        "| scenario | run | delivered K / Y | p50 ms K / Y (ratio) | p99 ms K / Y (ratio) "
+        "| CPU µs per delivery K / Y (ratio) | join s K / Y (ratio) | CPU ms per connect K / Y (ratio) "
+        "| K edit→saved p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run_no, k, y in pairs:
+        kp50, yp50 = k.latency_ms.get("p50"), y.latency_ms.get("p50")
+        kp99, yp99 = k.latency_ms.get("p99"), y.latency_ms.get("p99")
+        kcpu, ycpu = k.cpu_us_per_delivery, y.cpu_us_per_delivery
+        kcon, ycon = k.cpu_ms_per_connect, y.cpu_ms_per_connect
+        lines.append(
+            f"| {k.scenario.name} | {run_no} | {100 * k.delivered:.1f}% / {100 * y.delivered:.1f}% "
+            f"| {_f(kp50)} / {_f(yp50)} ({_ratio(kp50, yp50)}) | {_f(kp99)} / {_f(yp99)} ({_ratio(kp99, yp99)}) "
+            f"| {_f(kcpu, 0)} / {_f(ycpu, 0)} ({_ratio(kcpu, ycpu)}) "
+            f"| {k.join_seconds:.2f} / {y.join_seconds:.2f} ({_ratio(k.join_seconds, y.join_seconds)}) "
+            f"| {_f(kcon, 2)} / {_f(ycon, 2)} ({_ratio(kcon, ycon)}) | {_f(k.ack_ms.get('p99'))} |"
+        )
+    return "\n".join(lines)
+
+
+def _announce(scenario: Scenario, kind: str, args: argparse.Namespace) -> None:
+    print(
+        f"\n... {scenario.name} on {kind}: {scenario.clients} clients, {scenario.offered_rate:.0f} updates/s, "
+        f"{scenario.warmup:.0f} s warm-up + {scenario.duration:.0f} s measured",
+        file=sys.stderr,
+    )
+    if args.wait_quiet > 0:
+        print(f"... machine busy {wait_for_quiet(args.wait_quiet):.0f}% of a core before starting", file=sys.stderr)
+
+
+def _checked(result: Result) -> Result:
+    if result.other_cpu_pct is not None and result.other_cpu_pct > QUIET_PCT:
+        print(
+            f"# warning: other processes used {result.other_cpu_pct:.0f}% of a core during "
+            f"{result.scenario.name} on {result.server_kind}; its figures are skewed",
+        )
+    print()
+    print(describe(result))
+    sys.stdout.flush()
+    return result
+
+
+def compare(args: argparse.Namespace, generator: Generator, info: dict[str, str]) -> int:
+    """Each scenario on Kring and on y-websocket, alternating which goes first, then Kring's durable ack."""
+    why_not = ywebsocket.available() or node_available("raw")
+    if why_not:
+        raise SystemExit(f"compare: {why_not}")
+    chosen = scenarios(args)
+    fanouts, acks = chosen[:-1], chosen[-1:]
+    pairs: list[tuple[int, Result, Result]] = []
+    results: list[Result] = []
+    for scenario in fanouts:
+        for run_no in range(1, args.runs + 1):
+            order = ["kring", ywebsocket.KIND] if run_no % 2 == 0 else [ywebsocket.KIND, "kring"]
+            by_kind: dict[str, Result] = {}
+            for kind in order:
+                _announce(scenario, kind, args)
+                by_kind[kind] = _checked(asyncio.run(_run_one(scenario, args, generator, kind)))
+            pairs.append((run_no, by_kind["kring"], by_kind[ywebsocket.KIND]))
+            results += [by_kind[k] for k in order]
+    for scenario in acks:
+        for _ in range(args.runs):
+            _announce(scenario, "kring", args)
+            results.append(_checked(asyncio.run(_run_one(scenario, args, generator))))
+    print(f"\n## Kring (K) beside y-websocket (Y) ({info['date']}, {info['cpu']}, {info['cores']} cores)\n")
+    print(
+        "Every phone applies every update to its Y.Doc; ratio = Kring / y-websocket (below 1: Kring is "
+        "lower). CPU per delivery: the server's CPU over the measured window / updates delivered. Join: "
+        "every phone connected and synced; CPU per connect: the server's CPU over the join / phones.\n"
+    )
+    print(compare_table(pairs))
+    print()
+    print(ack_table([r for r in results if r.scenario.name.startswith("durable")]))
+    if args.json:
+        args.json.write_text(json.dumps({"machine": info, "results": [r.as_dict() for r in results]}, indent=2))
+    invalid = [f"{r.scenario.name} ({r.server_kind})" for r in results if r.connect_failed or not r.sent]
+    if invalid:
+        print(f"\n# not a valid measurement (phones failed to connect, or nothing was sent): {', '.join(invalid)}")
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,11 +487,15 @@ def main(argv: list[str] | None = None) -> int:
     chosen = scenarios(args)
     generator = choose_generator(args)
     info = machine(args.server_root)
+    if args.scenario == "compare":
+        info["y-websocket-server"] = ywebsocket.version()
     print("# Kring benchmark")
     print("- " + ", ".join(f"{k} {v}" for k, v in info.items()))
     print(f"- load generator: {generator.kind}, {generator.procs} processes")
     print(f"- CPU figures are % of one core over the measured window; this machine has {info['cores']} cores")
     sys.stdout.flush()
+    if args.scenario == "compare":
+        return compare(args, generator, info)
     results: list[Result] = []
     for scenario in chosen:
         print(

@@ -23,6 +23,7 @@ class SocketIoPhone extends Phone {
     const socket = io(this.spec.url, {
       transports: ['websocket'],
       parser: msgpackParser,
+      query: this.spec.room_key ? { room: this.spec.room_key } : {},
       auth: { token: this.spec.token },
       extraHeaders: { Origin: this.spec.origin },
       reconnection: false,

@@ -29,11 +29,13 @@ const NSP = '/';
 // server declines the extension; the offer is kept so that the handshake is the browser's.)
 const COMPRESS_FROM = 1024;
 
-function engineUrl(url) {
+// `roomKey`: the room, for a balancer that keeps a room's sockets on one process (deploy/haproxy.cfg);
+// the web client's provider puts it in the URL the same way. The server ignores it.
+function engineUrl(url, roomKey) {
   const u = new URL(url);
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
   u.pathname = '/socket.io/';
-  u.search = '?EIO=4&transport=websocket';
+  u.search = `?${roomKey ? `room=${encodeURIComponent(roomKey)}&` : ''}EIO=4&transport=websocket`;
   u.hash = '';
   return u.href;
 }
@@ -70,7 +72,7 @@ class RawPhone extends Phone {
   }
 
   open(timeoutMs) {
-    const ws = new WebSocket(engineUrl(this.spec.url), {
+    const ws = new WebSocket(engineUrl(this.spec.url, this.spec.room_key), {
       headers: { Origin: this.spec.origin },
       perMessageDeflate: { threshold: COMPRESS_FROM },
       handshakeTimeout: timeoutMs,

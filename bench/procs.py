@@ -112,6 +112,21 @@ class Server:
     facilitator: tuple[str, str] | None = None  # (email, password) of an account that may create cases
     command: list[str] = field(default_factory=list)  # how start_server ran `kring`, for serve_again
     cwd: Path | None = None
+    kind: str = "kring"  # or "y-websocket" (bench/ywebsocket.py): which protocol its phones speak
+    # Behind a balancer (bench/cluster.sh): the processes it spreads over; their CPU is counted as this
+    # server's, and `pid` is the first of them.
+    extra_pids: list[int] = field(default_factory=list)
+    behind: list[str] = field(default_factory=list)  # ... and their URLs, for their own counters
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds of the server's process(es) so far; None if one is unknown or gone."""
+        total = 0.0
+        for pid in [self.pid, *self.extra_pids]:
+            used = cpu_seconds(pid) if pid else None
+            if used is None:
+                return None
+            total += used
+        return total
 
     @property
     def origin(self) -> str:
@@ -243,23 +258,47 @@ def serve_again(
     return _wait_healthy(server, timeout, poll)
 
 
-def attach_server(url: str, pid: int | None = None, facilitator: tuple[str, str] | None = None) -> Server:
+def attach_server(
+    url: str, pid: int | None = None, facilitator: tuple[str, str] | None = None, extra_pids: list[int] | None = None
+) -> Server:
     """A server someone else runs; its PID (for CPU and RSS) is found from its listening port."""
     parts = urlsplit(url)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit(f"refusing {url}: the benchmark only talks to loopback addresses")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     server = Server(
-        url=url.rstrip("/"), pid=pid if pid is not None else pid_listening_on(port), facilitator=facilitator
+        url=url.rstrip("/"),
+        pid=pid if pid is not None else pid_listening_on(port),
+        facilitator=facilitator,
+        extra_pids=extra_pids or [],
     )
     _wait_healthy(server, 5.0)
     return server
+
+
+def relayed(urls: list[str]) -> dict[str, dict[str, int]] | None:
+    """Per process URL: updates relayed to each room it hosts (kring_redis_relayed_updates_by_room
+    in /metrics), or None if a process does not answer."""
+    import re
+
+    found: dict[str, dict[str, int]] = {}
+    for url in urls:
+        try:
+            with urllib.request.urlopen(f"{url.rstrip('/')}/metrics", timeout=5) as response:
+                text = response.read().decode()
+        except (urllib.error.URLError, OSError, ValueError):
+            return None
+        pattern = r'^kring_redis_relayed_updates_by_room\{room="([^"]+)"\} (\S+)$'
+        found[url] = {room: int(float(n)) for room, n in re.findall(pattern, text, re.M)}
+    return found
 
 
 def counters(server: Server) -> dict[str, object] | None:
     """The server's counters, if it exposes them at /internal/counters (see docs/performance.md)."""
     import json
 
+    if server.behind:
+        return None  # a balancer: each request may reach another process; their sum is not read here
     try:
         with urllib.request.urlopen(f"{server.url}/internal/counters", timeout=2) as response:
             data = json.loads(response.read())

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from bench.procs import REPO, Server, counters, cpu_seconds, machine_busy_seconds, rss_kib
-from bench.provision import ProvisionedRoom, provision
+from bench.procs import REPO, Server, counters, cpu_seconds, machine_busy_seconds, relayed, rss_kib
+from bench.provision import Phone, ProvisionedRoom, provision
 
 # node: socket.io-client, the web client's own stack; raw: the same wire protocol written directly on
 # a WebSocket, for a fraction of the CPU (docs/performance.md); python: python-socketio + pycrdt.
@@ -34,6 +34,8 @@ NODE_SCRIPTS = {
     "node": Path(__file__).resolve().parent / "loadgen.cjs",
     "raw": Path(__file__).resolve().parent / "loadgen_raw.cjs",
 }
+# The same phones on y-websocket's protocol, for the reference server (bench/ywebsocket.py).
+YWS_SCRIPT = Path(__file__).resolve().parent / "loadgen_yws.cjs"
 NODE_PACKAGES = {
     "node": ("yjs", "socket.io-client", "socket.io-msgpack-parser"),
     "raw": ("yjs", "ws", "notepack.io"),
@@ -85,11 +87,13 @@ class Generator:
     procs: int
     connect_concurrency: int = 50
 
-    def command(self) -> list[str]:
+    def command(self, server_kind: str = "kring") -> list[str]:
+        # KRING_BENCH_NODE_ARGS: extra node options, e.g. `--cpu-prof --cpu-prof-dir=/tmp/genprof`
+        # (NODE_OPTIONS does not take --cpu-prof).
+        extra = shlex.split(os.environ.get("KRING_BENCH_NODE_ARGS", ""))
+        if server_kind != "kring":
+            return ["node", *extra, str(YWS_SCRIPT)]
         if self.kind in NODE_SCRIPTS:
-            # KRING_BENCH_NODE_ARGS: extra node options, e.g. `--cpu-prof --cpu-prof-dir=/tmp/genprof`
-            # (NODE_OPTIONS does not take --cpu-prof).
-            extra = shlex.split(os.environ.get("KRING_BENCH_NODE_ARGS", ""))
             return ["node", *extra, str(NODE_SCRIPTS[self.kind])]
         return [sys.executable, "-m", "bench.loadgen"]
 
@@ -99,6 +103,7 @@ class Result:
     scenario: Scenario
     generator: Generator
     servers: list[str]
+    server_kind: str = "kring"
     connected: int = 0
     connect_failed: int = 0
     disconnects: int = 0
@@ -122,7 +127,33 @@ class Result:
     # people's work skews every figure, so it is measured and reported with them.
     other_cpu_pct: float | None = None
     counters: dict[str, float] | None = None  # growth of the server's own counters, if it exposes them
+    # Joining: from the first generator's start until every phone is connected and synced, and the
+    # servers' CPU seconds over that time (connect, admission, room entry, initial sync).
+    join_seconds: float = 0.0
+    join_server_cpu_seconds: float | None = None
+    # Behind a balancer: over the measured window, how many updates crossed Redis, and into how many
+    # of the rooms the processes host (0 and 0 when every room lives on one process).
+    relayed_updates: int | None = None
+    relayed_rooms: int | None = None
+    hosted_rooms: int | None = None
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def server_cpu_seconds(self) -> float | None:
+        """The servers' CPU seconds over the measured window (the steady state, joins apart)."""
+        if not self.server_cpu_pct or any(c is None for c in self.server_cpu_pct):
+            return None
+        return sum(c for c in self.server_cpu_pct if c is not None) / 100 * self.measured_seconds
+
+    @property
+    def cpu_us_per_delivery(self) -> float | None:
+        cpu = self.server_cpu_seconds
+        return 1e6 * cpu / self.received if cpu is not None and self.received else None
+
+    @property
+    def cpu_ms_per_connect(self) -> float | None:
+        cpu = self.join_server_cpu_seconds
+        return 1e3 * cpu / self.connected if cpu is not None and self.connected else None
 
     @property
     def delivered(self) -> float:
@@ -135,6 +166,7 @@ class Result:
             "clients_per_room": self.scenario.clients_per_room,
             "room_rate": self.scenario.room_rate,
             "generator": f"{self.generator.kind} x{self.generator.procs}",
+            "server_kind": self.server_kind,
             "servers": self.servers,
             "connected": self.connected,
             "connect_failed": self.connect_failed,
@@ -159,8 +191,19 @@ class Result:
             "generator_cpu_pct": [round(c, 1) for c in self.generator_cpu_pct],
             "other_cpu_pct": self.other_cpu_pct,
             "server_counters": self.counters,
+            "relayed_updates_in_window": self.relayed_updates,
+            "rooms_with_relayed_updates_in_window": self.relayed_rooms,
+            "rooms_hosted_by_the_processes": self.hosted_rooms,
+            "join_seconds": round(self.join_seconds, 3),
+            "join_server_cpu_seconds": self.join_server_cpu_seconds,
+            "server_cpu_us_per_delivery": _round(self.cpu_us_per_delivery, 1),
+            "server_cpu_ms_per_connect": _round(self.cpu_ms_per_connect, 2),
             "errors": self.errors,
         }
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def percentiles(samples_us: list[int]) -> dict[str, float]:
@@ -228,12 +271,16 @@ def plan_clients(scenario: Scenario, servers: list[Server], rooms: list[Provisio
     for r, room in enumerate(rooms):
         for j, phone in enumerate(room.phones):
             server = servers[j % len(servers)]
+            # y-websocket names the room in the path; Kring knows it from the token, and a balancer
+            # in front (deploy/haproxy.cfg) hashes on the `room` query parameter, as the web client sends.
+            url = f"{server.url}/{room.room_id}" if server.kind != "kring" else server.url
             clients.append(
                 {
                     "id": r * scenario.clients_per_room + j,
                     "participant": phone.participant_id,
                     "token": phone.token,
-                    "url": server.url,
+                    "room_key": room.room_id,
+                    "url": url,
                     "origin": server.origin,
                     "room": room.room_id,
                     "rate": scenario.room_rate / scenario.clients_per_room,
@@ -244,18 +291,28 @@ def plan_clients(scenario: Scenario, servers: list[Server], rooms: list[Provisio
 
 
 async def run(scenario: Scenario, servers: list[Server], generator: Generator) -> Result:
-    result = Result(scenario=scenario, generator=generator, servers=[s.url for s in servers])
+    kind = servers[0].kind
+    result = Result(scenario=scenario, generator=generator, servers=[s.url for s in servers], server_kind=kind)
     tag = os.urandom(3).hex()
-    # The rooms and phones are made through the first server's API (all servers share one store).
-    rooms = await provision(servers[0], tag, scenario.rooms, scenario.clients_per_room)
+    if kind == "kring":
+        # The rooms and phones are made through the first server's API (all servers share one store).
+        rooms = await provision(servers[0], tag, scenario.rooms, scenario.clients_per_room)
+    else:
+        # y-websocket lets anyone into any room: a room is a name, a phone needs no token.
+        rooms = [
+            ProvisionedRoom(f"bench-{tag}-{r}", [Phone(f"p{r}x{j}", "") for j in range(scenario.clients_per_room)])
+            for r in range(scenario.rooms)
+        ]
     clients = plan_clients(scenario, servers, rooms)
     procs = max(1, min(generator.procs, len(clients)))
     shares = [clients[i::procs] for i in range(procs)]  # a room's phones land in different processes
     workers: list[_Worker] = []
+    join_started = time.monotonic()
+    join_cpu_from = [s.cpu_seconds() for s in servers]
     try:
         for share in shares:
             process = await asyncio.create_subprocess_exec(
-                *generator.command(),
+                *generator.command(kind),
                 cwd=REPO,
                 env={**os.environ, "KRING_BENCH_NODE_DIR": str(node_base_dir())},
                 stdin=asyncio.subprocess.PIPE,
@@ -274,6 +331,13 @@ async def run(scenario: Scenario, servers: list[Server], generator: Generator) -
             )
         connect_timeout = 30 + 0.1 * len(clients)
         readies = await asyncio.gather(*(w.receive("ready", connect_timeout) for w in workers))
+        result.join_seconds = time.monotonic() - join_started
+        join_cpu_to = [s.cpu_seconds() for s in servers]
+        if all(c is not None for c in join_cpu_from + join_cpu_to):
+            result.join_server_cpu_seconds = round(
+                sum(b - a for a, b in zip(join_cpu_from, join_cpu_to, strict=True) if a is not None and b is not None),
+                3,
+            )
         room_sizes: dict[str, int] = {}
         for ready in readies:
             result.connected += int(ready["connected"])
@@ -333,6 +397,16 @@ async def run(scenario: Scenario, servers: list[Server], generator: Generator) -
     ours = sum(c for c in result.server_cpu_pct if c is not None) + sum(result.generator_cpu_pct)
     result.other_cpu_pct = round(max(0.0, sample.machine_cpu_pct() - ours - sample.runner_cpu_pct()), 1)
     result.counters = sample.counters_delta()
+    before, after = sample.relayed
+    if before is not None and after is not None:
+        grown = [
+            n - before.get(url, {}).get(room, 0)
+            for url, rooms in after.items()
+            for room, n in rooms.items()
+            if n > before.get(url, {}).get(room, 0)
+        ]
+        result.relayed_updates, result.relayed_rooms = sum(grown), len(grown)
+        result.hosted_rooms = sum(len(rooms) for rooms in after.values())
     return result
 
 
@@ -350,6 +424,7 @@ class _Sample:
     machine: tuple[float, float] = (0.0, 0.0)
     runner: tuple[float, float] = (0.0, 0.0)
     counters: tuple[list[dict[str, Any] | None], list[dict[str, Any] | None]] = ([], [])
+    relayed: tuple[dict[str, dict[str, int]] | None, dict[str, dict[str, int]] | None] = (None, None)
 
     def server_cpu_pct(self) -> list[float | None]:
         return [
@@ -372,10 +447,12 @@ async def _sample(servers: list[Server], workers: list[_Worker], window_from: in
     await _sleep_until(window_from)
     started = time.monotonic()
     machine_from, runner_from = machine_busy_seconds(), time.process_time()
-    server_from = [cpu_seconds(s.pid) if s.pid else None for s in servers]
+    server_from = [s.cpu_seconds() for s in servers]
     for w in workers:
         w.cpu_from = cpu_seconds(w.process.pid)
     counters_from = [await asyncio.to_thread(counters, s) for s in servers]
+    behind = [url for s in servers for url in s.behind]
+    relayed_from = await asyncio.to_thread(relayed, behind) if behind else None
     while time.monotonic_ns() // 1000 < window_to:
         for i, s in enumerate(servers):
             reading = rss_kib(s.pid) if s.pid else None
@@ -383,7 +460,8 @@ async def _sample(servers: list[Server], workers: list[_Worker], window_from: in
                 sample.server_rss_mib[i] = max(sample.server_rss_mib[i] or 0.0, reading[0] / 1024)
         await asyncio.sleep(min(0.5, max(0.0, (window_to - time.monotonic_ns() // 1000) / 1e6)))
     counters_to = [await asyncio.to_thread(counters, s) for s in servers]
-    server_to = [cpu_seconds(s.pid) if s.pid else None for s in servers]
+    relayed_to = await asyncio.to_thread(relayed, behind) if behind else None
+    server_to = [s.cpu_seconds() for s in servers]
     for w in workers:
         w.cpu_to = cpu_seconds(w.process.pid)
     sample.machine = (machine_from, machine_busy_seconds())
@@ -391,6 +469,7 @@ async def _sample(servers: list[Server], workers: list[_Worker], window_from: in
     sample.seconds = time.monotonic() - started
     sample.server_cpu = list(zip(server_from, server_to, strict=True))
     sample.counters = (counters_from, counters_to)
+    sample.relayed = (relayed_from, relayed_to)
     return sample
 
 

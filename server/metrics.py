@@ -18,6 +18,10 @@ def _metric(kind: str, name: str, help_: str, samples: Iterable[str]) -> list[st
     return [f"# HELP {name} {help_}", f"# TYPE {name} {kind}", *samples]
 
 
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def render(kring: Kring) -> str:
     stats = kring.log.stats
     rooms = kring.registry.totals()
@@ -64,12 +68,37 @@ def render(kring: Kring) -> str:
             ("counter", "redis_publish_failures_total", "Messages Redis did not take.", relay.publish_failures),
             ("counter", "redis_received_total", "Messages received for hosted rooms.", relay.received),
             ("counter", "redis_reconnects_total", "Relay (re)connections to Redis.", relay.reconnects),
+            (
+                "counter",
+                "redis_relayed_updates_total",
+                "Document updates applied from another process (a room split over processes).",
+                relay.updates_relayed,
+            ),
+            (
+                "counter",
+                "redis_updates_unshared_total",
+                "Document updates not published: no other process hosts the room.",
+                relay.updates_unshared,
+            ),
         ]
     out: list[str] = []
     for kind, metric, text, value in scalars:
         out += _metric(kind, f"kring_{metric}", text, [f"kring_{metric} {value}"])
     refused = [f'kring_refused_total{{reason="{code}"}} {n}' for code, n in sorted(transport.refused.items())]
     out += _metric("counter", "kring_refused_total", "Refused frames and connections, by reason.", refused)
+    if relay is not None:
+        # By room id (an opaque key, never a title): with a balancer that routes by room
+        # (deploy/haproxy.cfg), every hosted room shows 0 here except during a failover.
+        by_room = [
+            f'kring_redis_relayed_updates_by_room{{room="{_label(room)}"}} {n}'
+            for room, n in sorted(relay.updates_relayed_by_room.items())
+        ]
+        out += _metric(
+            "gauge",
+            "kring_redis_relayed_updates_by_room",
+            "Document updates relayed from other processes, per room hosted here (since it was hosted).",
+            by_room,
+        )
     commit = "kring_store_commit_seconds"
     out += _metric("histogram", commit, "Time of one group commit.", stats.latency.lines(commit))
     lag = "kring_event_loop_lag_seconds"

@@ -60,6 +60,13 @@ class RelayCounters:
     publish_failures: int = 0
     received: int = 0
     received_by_room: dict[str, int] = field(default_factory=dict)
+    # Document updates applied from another process: only a room split over processes has any
+    # (a failover, or a balancer that does not route by room). Per room while it is hosted here.
+    updates_relayed: int = 0
+    updates_relayed_by_room: dict[str, int] = field(default_factory=dict)
+    # Updates not published: no other process has shown it hosts the room (a balancer that routes
+    # by room makes this every update).
+    updates_unshared: int = 0
     ignored_unhosted: int = 0
     malformed: int = 0
     heals_requested: int = 0
@@ -85,6 +92,10 @@ class RedisRelay:
         self._rooms: RemoteRooms | None = None
         self._publisher: redis.Redis | None = None
         self._hosted: set[str] = set()
+        # Per hosted room, the other processes heard on its channel: they host it too. A process that
+        # starts hosting a room says so at once (its "sv"), and the answer to that carries everything
+        # this one has, so an update applied before it was heard is not lost by not publishing it.
+        self._peers: dict[str, set[str]] = {}
         self._commands: asyncio.Queue[tuple[str, str, asyncio.Future[None] | None]] = asyncio.Queue()
         self._listener: asyncio.Task[None] | None = None
         self._outbox: collections.deque[tuple[str, bytes]] = collections.deque()
@@ -132,6 +143,8 @@ class RedisRelay:
         if room in self._hosted:
             return
         self._hosted.add(room)
+        self._peers[room] = set()
+        self.counters.updates_relayed_by_room[room] = 0
         subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._commands.put_nowait(("subscribe", room, subscribed))
         if self._connected:
@@ -142,12 +155,18 @@ class RedisRelay:
         if room in self._hosted:
             self._hosted.discard(room)
             self._unsent.discard(room)
+            self.counters.updates_relayed_by_room.pop(room, None)
+            self._peers.pop(room, None)
             self.presence.forget(room)
             self._commands.put_nowait(("unsubscribe", room, None))
 
     # -- publishing -------------------------------------------------------------------------------
 
     def publish_update(self, room: str, doc: str, update: bytes) -> None:
+        if room in self._hosted and not self._peers.get(room):
+            # Nobody else has the room: nothing needs to cross (see _peers).
+            self.counters.updates_unshared += 1
+            return
         self._publish(room, ["u", self.origin, doc, update])
 
     def publish_awareness(self, room: str, frame: bytes) -> None:
@@ -318,9 +337,13 @@ class RedisRelay:
             return
         if origin == self.origin:
             return
+        self._peers.setdefault(room, set()).add(str(origin))
         self.counters.received += 1
         self.counters.received_by_room[room] = self.counters.received_by_room.get(room, 0) + 1
         if kind == "u":
+            self.counters.updates_relayed += 1
+            by_room = self.counters.updates_relayed_by_room
+            by_room[room] = by_room.get(room, 0) + 1
             self._rooms.remote_update(room, message[2], message[3])
         elif kind == "a":
             self.presence.heard(room, message[2])

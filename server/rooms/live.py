@@ -45,7 +45,7 @@ class LiveRooms:
         try:
             await room.edit(doc_name, mutate)
         finally:
-            self._registry.idle_check(room)
+            self._registry.idle_check(room, edited=True)
 
     async def copy_of(self, room_id: str, doc_name: str) -> Doc[Any]:
         """A detached copy of a room's document as it is now."""
@@ -55,7 +55,7 @@ class LiveRooms:
             copy.apply_update(room.doc(doc_name).get_update())
             return copy
         finally:
-            self._registry.idle_check(room)
+            self._registry.idle_check(room, edited=True)
 
     def remove_person(self, room_id: str, participant_id: str, code: str = "removed") -> None:
         """Disconnect a participant's sockets in this process and, through the relay, in every other."""

@@ -22,6 +22,7 @@ class RoomRegistry:
         channel: RoomChannel,
         *,
         idle_seconds: float = 30.0,
+        edit_idle_seconds: float = 2.0,
         broadcast_window_ms: float = 2.0,
         compact_after_updates: int = 500,
         relay: Relay | None = None,
@@ -31,6 +32,10 @@ class RoomRegistry:
         self.relay: Relay = relay if relay is not None else NoRelay()
         self.channel = channel
         self._idle = idle_seconds
+        # A room the server opened only for an edit (no socket in it here) goes sooner: behind a
+        # balancer that routes by room its sockets are on another process, and while this copy is
+        # loaded every update of the room crosses Redis to it (docs/deploy.md).
+        self._edit_idle = min(edit_idle_seconds, idle_seconds)
         self._broadcast_window_ms = broadcast_window_ms
         self._compact_after = compact_after_updates
         self.rooms: dict[str, Room] = {}
@@ -104,14 +109,15 @@ class RoomRegistry:
         room.leave(peer)
         self.idle_check(room)
 
-    def idle_check(self, room: Room) -> None:
-        """An empty room (also one the server opened for an edit) is unloaded once idle and stored."""
+    def idle_check(self, room: Room, *, edited: bool = False) -> None:
+        """An empty room is unloaded once idle and stored; sooner if the server opened it for an edit."""
         if not room.peers and room.name not in self._unloads:
-            self._unloads[room.name] = asyncio.create_task(self._unload_when_idle(room))
+            idle = self._edit_idle if edited else self._idle
+            self._unloads[room.name] = asyncio.create_task(self._unload_when_idle(room, idle))
 
-    async def _unload_when_idle(self, room: Room) -> None:
+    async def _unload_when_idle(self, room: Room, idle: float) -> None:
         try:
-            await asyncio.sleep(self._idle)
+            await asyncio.sleep(idle)
             await room.close()
             if not room.peers and self.rooms.get(room.name) is room:
                 self.forget(room)

@@ -31,7 +31,7 @@ import * as act from './actions/participant.js'
  */
 export function childPhone ({ view, statusEl, roomId, pid, leave, ended, again }) {
   const doc = new Y.Doc()
-  const provider = new KringProvider(window.location.origin, {}, doc, { name: 'child', follow: false })
+  const provider = new KringProvider(window.location.origin, {}, doc, { name: 'child', follow: false, roomKey: roomId })
   const rules = doc.getMap('agreements')
   const poll = doc.getMap('poll')
   const own = provider.doc(`p.${pid}`)

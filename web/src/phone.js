@@ -79,7 +79,7 @@ function reasonOf (err) {
  */
 function connect (pid, roomId, outcomes) {
   const board = new Y.Doc()
-  const provider = new KringProvider(window.location.origin, {}, board)
+  const provider = new KringProvider(window.location.origin, {}, board, { roomKey: roomId })
   followLabelSet(board)
   const boardView = h('div', { class: 'board-view' })
   const planView = h('div', { class: 'board-view plan-view' })

@@ -69,11 +69,13 @@ export class KringProvider extends ObservableV2 {
    * @param {string} origin the server's origin, e.g. location.origin
    * @param {Auth} auth
    * @param {Y.Doc} board the room's shared board (or a projector's wall); presence hangs on it
-   * @param {{follow?: boolean, presence?: boolean, name?: string}} [options] follow: also keep the
-   *   other documents the server offers; presence: take part in presence (a projector does not);
-   *   name: the document `board` is (`wall` for a projector)
+   * @param {{follow?: boolean, presence?: boolean, name?: string, roomKey?: string}} [options] follow:
+   *   also keep the other documents the server offers; presence: take part in presence (a projector
+   *   does not); name: the document `board` is (`wall` for a projector); roomKey: the room's id, put
+   *   in the connection URL (`?room=`) so that a balancer sends every socket of a room to one process
+   *   (deploy/haproxy.cfg). Only routing: the server ignores it, the token or cookie says the room.
    */
-  constructor (origin, auth, board, { follow = true, presence = true, name = 'board' } = {}) {
+  constructor (origin, auth, board, { follow = true, presence = true, name = 'board', roomKey = auth.room || '' } = {}) {
     super()
     this.board = board
     this.name = name
@@ -106,6 +108,7 @@ export class KringProvider extends ObservableV2 {
     this.socket = io(origin, {
       transports: ['websocket'],
       parser: msgpackParser,
+      query: roomKey ? { room: roomKey } : {},
       auth: { ...auth },
       reconnection: true,
       // Exponential back-off with jitter: the first retry falls between 0 and 4 s, later ones
