@@ -339,6 +339,11 @@ async def _run_one(scenario: Scenario, args: argparse.Namespace, generator: Gene
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["cost"]:  # its own options (bench/cost.py)
+        from bench import cost
+
+        return cost.main(argv[1:])
     args = parse_args(argv)
     chosen = scenarios(args)
     generator = choose_generator(args)

@@ -287,7 +287,7 @@ class SocketTransport:
         for group in groups_of(name, identity):
             await self.sio.enter_room(sid, group)
         self.counters.connects += 1
-        self.sio.skip_poll_timer(sid)
+        self.sio.take_over_writes(sid, environ)
         self._spawn(
             self.meetings.audit("connect", actor_kind=identity.kind, actor_id=identity.subject, access=admission.access)
         )

@@ -101,7 +101,7 @@ def test_engineio_socket_has_the_queue_and_flags_the_fan_out_uses() -> None:
 
 
 def test_the_websocket_writer_polls_through_the_socket_and_ends_on_an_empty_poll() -> None:
-    """skip_poll_timer replaces `poll` on the socket: the writer must look it up there each time,
+    """take_over_writes replaces `poll` on the socket: the writer must look it up there each time,
     and stop when it returns nothing (hang_up puts None on the queue for that)."""
     source = inspect.getsource(AsyncSocket._websocket_handler)
     assert "await self.poll()" in source
