@@ -153,6 +153,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="comma-separated ROOMSxPHONESxRATE (updates/s a room); default: the issue's three",
     )
     parser.add_argument("--against", type=Path, help="a second tree (server + web/static) to compare with, in turn")
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        action="append",
+        default=[],
+        help="measure this tree instead of the checkout (repeatable: each load runs on each tree in turn)",
+    )
     parser.add_argument("--runs", type=int, default=1, help="runs of each load on each tree (1)")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--duration", type=float, default=15.0)
@@ -177,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"the raw Node generator is needed: {why_not}")
     generator = Generator(kind="raw", procs=args.procs)
     env = dict(pair.split("=", 1) for pair in args.server_env)
-    trees: list[tuple[str, Path | None]] = [("this", None)]
+    trees: list[tuple[str, Path | None]] = [(t.name, t) for t in args.tree] or [("this", None)]
     if args.against is not None:
         trees.append((args.against.name, args.against))
     print(f"# server CPU per connect and per delivery ({os.cpu_count()} cores; CPU = utime + stime of the server)")
