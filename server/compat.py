@@ -112,6 +112,7 @@ class HookedServer(socketio.AsyncServer):  # type: ignore[misc]
                 if frame is None:
                     frame = binary_frame(encoded)
                 wire.transport.write(frame)
+                wire.writes += 1
                 sent += 1
                 continue
             if socket.queue.qsize() >= limit:
@@ -129,12 +130,13 @@ class Wire:
     then it holds no packet of its own that a direct write could overtake.
     """
 
-    __slots__ = ("idle", "protocol", "transport")
+    __slots__ = ("idle", "protocol", "transport", "writes")
 
     def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
         self.protocol = protocol
         self.transport = protocol.transport
         self.idle = False
+        self.writes = 0  # frames written past the queue (tests/test_compat.py)
 
     def open(self) -> bool:
         """Writable now: open both ways and not paused (a full buffer pauses it until it drains)."""
