@@ -41,9 +41,12 @@ class Cost:
     p99_ms: float
 
     def line(self) -> str:
+        # Deliveries still missing at the drain mean the machine (or the server) fell behind: the
+        # CPU then covers work whose deliveries are not counted, so the figure is not comparable.
+        behind = " (behind: not comparable)" if self.deliveries < 0.99 * self.expected else ""
         return (
             f"| {self.tree} | {self.load} | {self.connect_cpu_ms:.2f} | {self.connect_seconds:.2f} | "
-            f"{self.delivery_cpu_us:.1f} | {self.deliveries}/{self.expected} | {self.server_cpu_pct:.0f}% | "
+            f"{self.delivery_cpu_us:.1f}{behind} | {self.deliveries}/{self.expected} | {self.server_cpu_pct:.0f}% | "
             f"{self.p99_ms:.1f} | {self.other_cpu_pct:.0f}% |"
         )
 
