@@ -1,4 +1,4 @@
-"""`python -m bench [all|fanout|ack|admission] [options]`: start a server, drive it, print the figures.
+"""`python -m bench [all|fanout|ack|admission|cost] [options]`: start a server, drive it, print the figures.
 
 Every run is bounded: fixed warm-up, measurement and drain times, time-outs on connecting and on
 collecting results, and only loopback traffic. See docs/performance.md.
