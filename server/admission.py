@@ -6,6 +6,7 @@ proves who someone is; what that person may see and do follows from the records,
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ class AdmissionCache:
         self.ttl = ttl
         self.max_entries = max_entries
         self._rooms: OrderedDict[str, tuple[float, RoomAccess]] = OrderedDict()
+        self._asking: dict[str, asyncio.Future[RoomAccess | None]] = {}
+        self._generation = 0  # advanced by every kick and round: answers asked for before are stale
 
     def _fresh(self, table: OrderedDict[str, tuple[float, Any]], key: str) -> Any:
         entry = table.get(key)
@@ -66,20 +69,36 @@ class AdmissionCache:
             table.popitem(last=False)
 
     async def room_access(self, store: MeetingStore, room_id: str) -> RoomAccess | None:
+        if self.ttl <= 0:
+            return await store.room_access(room_id)
         access: RoomAccess | None = self._fresh(self._rooms, room_id)
-        if access is None:
-            access = await store.room_access(room_id)
-            if access is not None and access.meeting_open:
-                self._put(self._rooms, room_id, access)
+        if access is not None:
+            return access
+        # A room's phones arrive together: the first one asks, the others wait for its answer.
+        asking = self._asking.get(room_id)
+        if asking is None:
+            asking = self._asking[room_id] = asyncio.ensure_future(store.room_access(room_id))
+            asking.add_done_callback(
+                lambda done: self._asking.pop(room_id, None) if self._asking.get(room_id) is done else None
+            )
+        generation = self._generation
+        access = await asyncio.shield(asking)
+        # Not remembered if a kick or a round came while the store was answering: it may be older.
+        if access is not None and access.meeting_open and generation == self._generation:
+            self._put(self._rooms, room_id, access)
         return access
 
     def forget(self, room: str, subject: str) -> None:
         """A kick: `subject` (`*`: everyone) is out of `room`, or the room closed."""
         if subject == "*":
             self._rooms.pop(room, None)
+            self._asking.pop(room, None)
+            self._generation += 1
 
     def clear(self) -> None:
         self._rooms.clear()
+        self._asking.clear()
+        self._generation += 1
 
 
 def cookies_from_environ(environ: dict[str, Any]) -> dict[str, str]:
