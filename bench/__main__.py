@@ -1,4 +1,4 @@
-"""`python -m bench [compare|all|fanout|ack|admission] [options]`: start a server, drive it, print the figures.
+"""`python -m bench [compare|all|fanout|ack|admission|cost] [options]`: start a server, drive it, print the figures.
 
 compare (the default, `make bench`): Kring beside the reference y-websocket server (bench/ywebsocket.py)
 in the same run, with the same phones, alternating servers, then Kring's durable ack at 500/s.
@@ -483,6 +483,11 @@ def compare(args: argparse.Namespace, generator: Generator, info: dict[str, str]
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["cost"]:  # its own options (bench/cost.py)
+        from bench import cost
+
+        return cost.main(argv[1:])
     args = parse_args(argv)
     chosen = scenarios(args)
     generator = choose_generator(args)

@@ -1,4 +1,4 @@
-"""Where Kring reaches inside python-socketio and python-engineio: here and nowhere else.
+"""Where Kring reaches inside python-socketio, python-engineio, uvicorn and pycrdt: here and nowhere else.
 
 Each reach is a private method, an undocumented attribute or a replaced method. pyproject.toml
 bounds the versions, and tests/test_compat.py checks every name and signature used here against
@@ -15,7 +15,11 @@ from typing import Any
 import socketio
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
+from pycrdt import Doc
 from socketio import packet
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 # python-socketio's private steps that HookedServer overrides; the test checks the base still has them.
 OVERRIDDEN = ("_handle_eio_message", "_handle_event")
@@ -65,24 +69,32 @@ class HookedServer(socketio.AsyncServer):  # type: ignore[misc]
         if socket is not None:
             await socket.queue.put(None)  # ends the WebSocket writer, which closes the WebSocket
 
-    def skip_poll_timer(self, sid: str) -> None:
-        """Give a connected socket the poll below in place of engineio's."""
+    def take_over_writes(self, sid: str, environ: dict[str, Any]) -> bool:
+        """Give a connected socket the poll below in place of engineio's and, where the WebSocket is
+        uvicorn's, a `Wire` for direct fan-out writes; True if it got one."""
         socket = self.engineio_socket(self.manager.eio_sid_from_sid(sid, "/"))
-        if socket is not None:
-            socket.poll = types.MethodType(_poll_without_timer, socket)
+        if socket is None:
+            return False
+        socket.kring_wire = wire_of(environ)
+        socket.poll = types.MethodType(_poll_without_timer, socket)
+        return socket.kring_wire is not None
 
     def fan_out(
         self, group: str, data: list[Any], skip: str | None, limit: int, too_slow: Callable[[str, str, Any], None]
     ) -> int:
         """Send one event to a group of this process's sockets; returns the bytes sent.
 
-        One packet for the group, put straight on each socket's send queue: python-socketio's emit
-        creates a task per recipient, which was most of the fan-out's cost and, through the garbage it
-        makes, of its pauses (docs/performance.md). A socket with `limit` messages waiting is handed
-        to `too_slow(sid, eio_sid, socket)` instead.
+        One packet and one WebSocket frame for the group. A socket whose writer waits idle with
+        nothing queued gets the frame written straight on its connection (a `Wire`): no queue, no
+        writer wake-up, no frame built per recipient, and nothing overtaken. Any other socket gets
+        the packet on its send queue, behind what waits there (python-socketio's emit would create
+        a task per recipient, which was most of the fan-out's cost: docs/performance.md). A socket
+        with `limit` messages waiting is handed to `too_slow(sid, eio_sid, socket)` instead; one
+        that stops reading fills its connection's buffer, pauses the wire and so reaches its queue.
         """
         encoded = self.packet_class(packet.EVENT, namespace="/", data=data).encode()
         message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        frame: bytes | None = None
         try:
             participants = list(self.manager.get_participants("/", group))
         except KeyError:
@@ -95,12 +107,61 @@ class HookedServer(socketio.AsyncServer):  # type: ignore[misc]
             socket = sockets.get(eio_sid)
             if socket is None or socket.closed:
                 continue
+            wire = getattr(socket, "kring_wire", None)
+            if wire is not None and wire.idle and socket.queue.empty() and wire.open():
+                if frame is None:
+                    frame = binary_frame(encoded)
+                wire.transport.write(frame)
+                wire.writes += 1
+                sent += 1
+                continue
             if socket.queue.qsize() >= limit:
                 too_slow(sid, eio_sid, socket)
                 continue
             socket.queue.put_nowait(message)
             sent += 1
         return sent * len(encoded)
+
+
+class Wire:
+    """A socket's WebSocket connection as uvicorn holds it, for writes that bypass engineio's writer.
+
+    `idle` is true only while the socket's writer waits in `_poll_without_timer` on an empty queue:
+    then it holds no packet of its own that a direct write could overtake.
+    """
+
+    __slots__ = ("idle", "protocol", "transport", "writes")
+
+    def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
+        self.protocol = protocol
+        self.transport = protocol.transport
+        self.idle = False
+        self.writes = 0  # frames written past the queue (tests/test_compat.py)
+
+    def open(self) -> bool:
+        """Writable now: open both ways and not paused (a full buffer pauses it until it drains)."""
+        p = self.protocol
+        return (
+            p.writable.is_set()
+            and not p.close_sent
+            and not p.disconnected
+            and p.conn.state is State.OPEN
+            and not self.transport.is_closing()
+        )
+
+
+def wire_of(environ: dict[str, Any]) -> Wire | None:
+    """The uvicorn connection behind an Engine.IO WebSocket's environ, if it is one (engineio passes
+    the ASGI `send`, which uvicorn makes a bound method of the connection's protocol)."""
+    protocol = getattr(environ.get("asgi.send"), "__self__", None)
+    if not isinstance(protocol, WebSocketsSansIOProtocol) or protocol.conn.extensions:
+        return None  # another server, or a compressing extension: the queue's path only
+    return Wire(protocol)
+
+
+def binary_frame(payload: bytes) -> bytes:
+    """A server's WebSocket binary frame (unmasked, no extension), by websockets' own encoder."""
+    return Frame(Opcode.BINARY, payload).serialize(mask=False)
 
 
 def drop_queued(socket: Any) -> None:
@@ -121,10 +182,16 @@ async def _poll_without_timer(socket: Any) -> list[Any]:
     None on the queue, which ends the writer.
     """
     queue = socket.queue
+    wire: Wire | None = getattr(socket, "kring_wire", None)
+    if wire is not None:
+        wire.idle = True  # from here until `get` returns, fan-outs may write past the queue
     try:
         first = await queue.get()
     except asyncio.CancelledError:
         raise eio_exceptions.QueueEmpty() from None
+    finally:
+        if wire is not None:
+            wire.idle = False
     queue.task_done()
     if first is None:
         return []
@@ -137,3 +204,11 @@ async def _poll_without_timer(socket: Any) -> list[Any]:
             break
         packets.append(pkt)
     return packets
+
+
+def root_names(doc: Doc[Any]) -> set[str]:
+    """The names of a document's roots. `Doc.keys()` wraps every root in a Python object first,
+    which cost the write check more than the trial's own apply (three times per update)."""
+    with doc.transaction() as txn:
+        assert txn._txn is not None
+        return set(doc._doc.roots(txn._txn))

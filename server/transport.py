@@ -16,7 +16,7 @@ import socketio
 from socketio import packet
 from socketio.msgpack_packet import MsgPackPacket
 
-from server.admission import WAITING_NAMESPACE, admit_socket, cookies_from_environ, waiting_standing
+from server.admission import WAITING_NAMESPACE, AdmissionCache, admit_socket, cookies_from_environ, waiting_standing
 from server.compat import BadPacket, HookedServer, drop_queued
 from server.cookie_names import PARTICIPANT_COOKIE
 from server.crdt import is_rust_panic
@@ -26,6 +26,7 @@ from server.protocol import MESSAGES, Refusal, Refused
 from server.rooms.registry import RoomRegistry
 from server.rooms.schema import Identity, facilitators_group, groups_of, known_doc
 from server.settings import Settings
+from server.store.committer import AuditBatch
 from server.store.meetings import MeetingStore
 from server.store.validity import Standing, ValidityStore
 
@@ -162,6 +163,10 @@ class SocketTransport:
         self.connections: dict[str, Connection] = {}
         self.counters = TransportCounters()
         self._connects = ConnectThrottle(settings.connects_per_second, settings.connects_burst)
+        # Revalidation is the authority on who may stay; the cache only spares the store the same
+        # question from a room's phones connecting together (admission.AdmissionCache).
+        self._admissions = AdmissionCache(settings.revalidate_seconds)
+        self._audits = AuditBatch(meetings.sessions) if meetings is not None else None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._revalidator: asyncio.Task[None] | None = None
         self.sio.on("connect", self._on_connect)
@@ -203,6 +208,7 @@ class SocketTransport:
     def kick(self, room: str, subject: str, code: str) -> int:
         """Close a person's sockets in a room (`*`: everyone's), e.g. when the facilitator removes them."""
         refusal = Refused(Refusal(code)) if code in Refusal.__members__.values() else Refused(Refusal.REMOVED)
+        self._admissions.forget(room, subject)
         doomed = [c.sid for c in self.connections.values() if c.room == room and subject in ("*", c.identity.subject)]
         for sid in doomed:
             self._spawn(self._refuse_and_close(sid, refusal.as_payload("")))
@@ -270,7 +276,9 @@ class SocketTransport:
         if not self._connects.allow(str(environ.get("REMOTE_ADDR", ""))):
             raise self._refuse_connect(Refusal.TOO_MANY_CONNECTIONS)
         try:
-            admission = await admit_socket(self.meetings, self.settings.secret_key, auth, cookies_from_environ(environ))
+            admission = await admit_socket(
+                self.meetings, self.settings.secret_key, auth, cookies_from_environ(environ), self._admissions
+            )
         except Refused as refused:
             raise self._refuse_connect(refused.code) from None
         identity, name = admission.identity, admission.access.room_id
@@ -287,12 +295,23 @@ class SocketTransport:
         for group in groups_of(name, identity):
             await self.sio.enter_room(sid, group)
         self.counters.connects += 1
-        self.sio.skip_poll_timer(sid)
-        self._spawn(
-            self.meetings.audit("connect", actor_kind=identity.kind, actor_id=identity.subject, access=admission.access)
+        self.sio.take_over_writes(sid, environ)
+        assert self._audits is not None
+        access = admission.access
+        self._audits.add(
+            actor_kind=identity.kind,
+            actor_id=identity.subject,
+            action="connect",
+            case_id=access.case_id,
+            meeting_id=access.meeting_id,
+            room_id=access.room_id,
         )
-        for event, args in room.join(sid, identity):
-            self.send(sid, event, args)
+        # The initial sync and presence in one task, in order, rather than a task each.
+        self._spawn(self._send_all(sid, room.join(sid, identity)))
+
+    async def _send_all(self, sid: str, events: list[tuple[str, tuple[object, ...]]]) -> None:
+        for event, args in events:
+            await self.sio.emit(event, args, to=sid, ignore_queue=True)
 
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
         conn = self.connections.pop(sid, None)
@@ -432,6 +451,7 @@ class SocketTransport:
             {c.credential for c in conns if c.identity.kind == "participant"},
         )
         doomed = 0
+        self._admissions.clear()  # no cached answer outlives a round of the authority
         for conn in conns:
             code = _standing_refusal(conn, standing)
             if code is not None and conn.sid in self.connections:
@@ -458,6 +478,8 @@ class SocketTransport:
             await self.sio.disconnect(sid)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._audits is not None:
+            await self._audits.close()
 
 
 def _waiting_group(participant_id: str) -> str:

@@ -14,15 +14,21 @@ import engineio
 import pycrdt
 import pytest
 import socketio
+from engineio import packet as eio_packet
+from engineio.async_drivers import asgi as eio_asgi
 from engineio.async_socket import AsyncSocket
 from packaging.requirements import Requirement
 from socketio.msgpack_packet import MsgPackPacket
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 
 from server import compat
 from server.protocol import MESSAGES, Refusal, sync_step2_frame
+from tests.utils import BoardClient, RunningServer, eventually
 
 # The libraries whose insides compat.py touches; each must be bounded in pyproject.toml.
-REACHED = ("python-socketio", "python-engineio")
+REACHED = ("python-socketio", "python-engineio", "uvicorn")
 
 
 def _bounds() -> dict[str, Requirement]:
@@ -101,7 +107,7 @@ def test_engineio_socket_has_the_queue_and_flags_the_fan_out_uses() -> None:
 
 
 def test_the_websocket_writer_polls_through_the_socket_and_ends_on_an_empty_poll() -> None:
-    """skip_poll_timer replaces `poll` on the socket: the writer must look it up there each time,
+    """take_over_writes replaces `poll` on the socket: the writer must look it up there each time,
     and stop when it returns nothing (hang_up puts None on the queue for that)."""
     source = inspect.getsource(AsyncSocket._websocket_handler)
     assert "await self.poll()" in source
@@ -148,3 +154,76 @@ def test_a_rust_panic_is_a_base_exception_outside_exception() -> None:
         pytest.skip("this pycrdt no longer panics on the known input")
     assert issubclass(panic, BaseException) and not issubclass(panic, Exception)
     assert is_rust_panic(panic("x"))
+
+
+# -- the fan-out's direct writes (compat.Wire) ------------------------------------------------------
+
+
+def test_engineio_hands_uvicorns_send_to_the_socket_and_writes_binary_messages_as_they_are() -> None:
+    """wire_of finds the connection through the environ's `asgi.send`; the writer sends a binary
+    MESSAGE packet's bytes as the whole WebSocket message, which is what the fan-out writes too."""
+    assert "'asgi.send': send" in inspect.getsource(eio_asgi.translate_request)
+    assert "await ws.send(pkt.encode())" in inspect.getsource(AsyncSocket._websocket_handler)
+    assert eio_packet.Packet(eio_packet.MESSAGE, b"\x93abc").encode() == b"\x93abc"
+
+
+def test_uvicorns_websocket_connection_keeps_the_state_the_wire_reads() -> None:
+    init = inspect.getsource(WebSocketsSansIOProtocol.__init__)
+    for name in ("self.transport", "self.writable", "self.close_sent", "self.disconnected", "self.conn"):
+        assert name in init, name
+    # A full buffer pauses writing through `writable`, which the wire checks before every write.
+    assert "self.writable.clear()" in inspect.getsource(WebSocketsSansIOProtocol.pause_writing)
+    assert "await self.writable.wait()" in inspect.getsource(WebSocketsSansIOProtocol.send)
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536])
+def test_the_fan_out_frame_is_what_websockets_writes_for_a_server(size: int) -> None:
+    payload = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    protocol = ServerProtocol()
+    protocol.state = State.OPEN
+    protocol.send_binary(payload)
+    assert compat.binary_frame(payload) == b"".join(protocol.data_to_send())
+
+
+async def test_the_writer_is_idle_only_while_it_waits_on_an_empty_queue() -> None:
+    eio = engineio.AsyncServer(async_mode="asgi")
+    socket = AsyncSocket(eio, "w")
+    wire = compat.Wire.__new__(compat.Wire)
+    wire.idle = False
+    socket.kring_wire = wire
+    socket.queue.put_nowait("queued")
+    assert await compat._poll_without_timer(socket) == ["queued"]
+    assert wire.idle is False
+    waiting = asyncio.ensure_future(compat._poll_without_timer(socket))
+    await asyncio.sleep(0)
+    assert wire.idle is True
+    socket.queue.put_nowait("next")
+    assert await waiting == ["next"]
+    assert wire.idle is False
+
+
+async def test_a_broadcast_is_written_straight_to_an_idle_socket_and_arrives(server: RunningServer) -> None:
+    writer, reader = BoardClient(server.url, "wire-room"), BoardClient(server.url, "wire-room")
+    for client in (writer, reader):
+        await client.connect()
+        await asyncio.wait_for(client.synced.wait(), 10)
+    sockets = list(server.kring.transport.sio.eio.sockets.values())
+    wires = [s.kring_wire for s in sockets]
+    assert all(isinstance(w, compat.Wire) and w.protocol.transport is w.transport for w in wires)
+    for n in range(5):
+        writer.items.append(n)
+
+    def arrived() -> None:
+        assert reader.values() == [0, 1, 2, 3, 4]
+
+    await eventually(arrived)
+    assert sum(w.writes for w in wires) > 0
+    for client in (writer, reader):
+        await client.disconnect()
+
+
+def test_root_names_are_the_documents_roots() -> None:
+    doc: pycrdt.Doc[Any] = pycrdt.Doc()
+    doc.get("framework", type=pycrdt.Map)["a"] = "b"
+    doc.get("list", type=pycrdt.Array).append(1)
+    assert compat.root_names(doc) == set(doc.keys()) == {"framework", "list"}

@@ -8,11 +8,13 @@ document exactly as it was; the shadow, which did see it, is rebuilt from the li
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
 
+from server.compat import root_names
 from server.crdt import CorruptUpdate, apply_checked, missing_after_apply
 from server.protocol import Refusal, Refused
 from server.rooms.schema import (
@@ -30,6 +32,20 @@ from server.rooms.schema import (
     roots_of,
 )
 
+# Root handles per document: `Doc.get` makes a new handle (and a transaction) on every call, which
+# was a fifth of the check's cost. A root of a document is the same branch for the document's life.
+_ROOTS: weakref.WeakKeyDictionary[Doc[Any], dict[str, Map[Any]]] = weakref.WeakKeyDictionary()
+
+
+def _root(doc: Doc[Any], name: str) -> Map[Any]:
+    roots = _ROOTS.get(doc)
+    if roots is None:
+        roots = _ROOTS[doc] = {}
+    root = roots.get(name)
+    if root is None:
+        root = roots[name] = doc.get(name, type=Map)
+    return root
+
 
 @dataclass(frozen=True)
 class Touch:
@@ -46,7 +62,7 @@ class Shadow:
         self.doc: Doc[Any] = Doc()
         self._touches: list[Touch] = []
         self._observed: list[tuple[Map[Any] | Array[Any], Any]] = []  # roots and subscriptions kept alive
-        self._watched: set[str] = set()
+        self._watched: set[str] = set()  # every root of `doc` once `_watch_other_roots` has run
 
     def _rebuild(self, live: Doc[Any]) -> None:
         self.dispose()  # the old copy goes with its observers, which hold this shadow
@@ -55,9 +71,9 @@ class Shadow:
         self._observed = []
         self._watched = set()
         for root in roots_of(self.doc_name):
-            self._watch(root, self.doc.get(root, type=Map))
+            self._watch(root, _root(self.doc, root))
         self.doc.apply_update(live.get_update())
-        self._watch_other_roots()
+        self._watch_other_roots(root_names(self.doc))
         self._touches.clear()
         self.stale = False
 
@@ -65,13 +81,14 @@ class Shadow:
         self._observed.append((shared, shared.observe_deep(self._recorder(root))))
         self._watched.add(root)
 
-    def _watch_other_roots(self) -> None:
-        """Observe the roots the schema does not name that someone (a facilitator) has made.
+    def _watch_other_roots(self, names: set[str]) -> None:
+        """Observe the roots (of `names`, the document's) the schema does not name that someone (a
+        facilitator) has made.
 
         Unobserved, a phone's write inside one would touch nothing the check sees. Such a root's
         shape is not in the update log, so it is read off the content: a list has entries by
         position, anything else is watched as a map. Any touch there is never a participant's."""
-        for root in set(self.doc.keys()) - self._watched:
+        for root in names - self._watched:
             as_list = self.doc.get(root, type=Array)
             self._watch(root, as_list if len(as_list) else self.doc.get(root, type=Map))
 
@@ -103,9 +120,8 @@ class Shadow:
         """Apply `update` to the shadow only; returns the keys it touched."""
         if self.stale:
             self._rebuild(live)
-        else:
-            self._watch_other_roots()  # a root a facilitator's accepted update made meanwhile
-        roots_before = set(self.doc.keys())
+        # The shadow changes only here: the roots it has now are those the last trial left, and
+        # every one of them is watched (a new one, which only a facilitator may add, from then on).
         self._touches = []
         try:
             apply_checked(self.doc, update)
@@ -114,8 +130,11 @@ class Shadow:
             raise Refused(Refusal.MALFORMED) from exc
         touches = self._touches
         self._touches = []
-        # A root the schema does not have is a touch like any other: only a facilitator may add one.
-        touches += [Touch(root, "") for root in set(self.doc.keys()) - roots_before - set(roots_of(self.doc_name))]
+        names = root_names(self.doc)
+        if len(names) != len(self._watched):
+            # A root the schema does not have is a touch like any other: only a facilitator may add one.
+            touches += [Touch(root, "") for root in names - self._watched - set(roots_of(self.doc_name))]
+            self._watch_other_roots(names)
         if missing_after_apply(update, self.doc):
             # A write must stand on its own: a part left pending here would later be integrated
             # inside someone else's transaction, unchecked (and Yrs 0.28 can crash doing so).
@@ -136,6 +155,14 @@ def check_write(
 
     `shadow` holds the document with the update applied, `live` the document as it was before it,
     `board` the room's board (a score is a participant's only while its round is open there)."""
+    # One transaction each for all the reads below, instead of one per read (half the check's cost).
+    with shadow.transaction(), live.transaction():
+        _check_write(identity, doc_name, touches, shadow, live, board)
+
+
+def _check_write(
+    identity: Identity, doc_name: str, touches: list[Touch], shadow: Doc[Any], live: Doc[Any], board: Doc[Any] | None
+) -> None:
     if identity.kind == "projector":
         raise Refused(Refusal.NOT_ALLOWED)
     if doc_name.startswith(OWN_PREFIX):
@@ -180,12 +207,12 @@ def _owns(participant: str, touch: Touch) -> bool:
 def _round_open(board: Doc[Any] | None, round_id: str) -> bool:
     if board is None:
         return False
-    round_ = board.get("poll", type=Map).get(round_id)  # every root of the board exists from the start
+    round_ = _root(board, "poll").get(round_id)  # every root of the board exists from the start
     return isinstance(round_, Map) and round_.get("status") == "open"
 
 
 def _check_score(shadow: Doc[Any], round_id: str) -> None:
-    scores = shadow.get("scores", type=Map)
+    scores = _root(shadow, "scores")
     if round_id not in scores:
         return  # withdrawn
     entry = scores[round_id]
@@ -212,9 +239,9 @@ def _check_proposal(shadow: Doc[Any], live: Doc[Any], key: str, participant: str
     # The live document is the state before this update (all its roots exist from the start, so
     # `get` only reads). Once the facilitator has accepted or declined a proposal, the decision and
     # what it was made on are theirs: its author may neither change it, reopen it nor withdraw it.
-    if not _is_open(live.get("proposals", type=Map).get(key)):
+    if not _is_open(_root(live, "proposals").get(key)):
         raise Refused(Refusal.NOT_ALLOWED, "the facilitator has decided on this proposal")
-    entry = shadow.get("proposals", type=Map).get(key)
+    entry = _root(shadow, "proposals").get(key)
     if entry is None:
         return  # withdrawn by its author while still open
     if not isinstance(entry, Map):
@@ -241,22 +268,22 @@ def _named(key: str, participant: str) -> str:
 
 
 def _check_mark(shadow: Doc[Any], key: str, participant: str) -> None:
-    marks = shadow.get("marks", type=Map)
+    marks = _root(shadow, "marks")
     if key not in marks:
         return  # taken back
     if marks[key] not in MARKS:
         raise Refused(Refusal.INVALID_VALUE, "a mark is agree, disagree or unsure")
-    if _named(key, participant) not in shadow.get("framework", type=Map):
+    if _named(key, participant) not in _root(shadow, "framework"):
         raise Refused(Refusal.INVALID_VALUE, "a mark is on an item of the board")
 
 
 def _check_claim(shadow: Doc[Any], key: str, participant: str) -> None:
-    claims = shadow.get("claims", type=Map)
+    claims = _root(shadow, "claims")
     if key not in claims:
         return  # taken back
     if claims[key] != CLAIMED:
         raise Refused(Refusal.INVALID_VALUE, 'a claim is "claimed"')
-    rule = shadow.get("agreements", type=Map).get(_named(key, participant))
+    rule = _root(shadow, "agreements").get(_named(key, participant))
     if not isinstance(rule, Map):
         raise Refused(Refusal.INVALID_VALUE, "a claim is on a rule of the plan")
     if rule.get("section") == "bottom_line":
