@@ -8,7 +8,6 @@ document exactly as it was; the shadow, which did see it, is rebuilt from the li
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,13 +33,16 @@ from server.rooms.schema import (
 
 # Root handles per document: `Doc.get` makes a new handle (and a transaction) on every call, which
 # was a fifth of the check's cost. A root of a document is the same branch for the document's life.
-_ROOTS: weakref.WeakKeyDictionary[Doc[Any], dict[str, Map[Any]]] = weakref.WeakKeyDictionary()
+# The handles hang on the document itself: a handle refers to its document, so a global map keyed
+# (even weakly) by documents would keep every shadow copy alive; on the document they go with it.
+_ROOTS_ATTRIBUTE = "_kring_root_handles"
 
 
 def _root(doc: Doc[Any], name: str) -> Map[Any]:
-    roots = _ROOTS.get(doc)
+    roots: dict[str, Map[Any]] | None = getattr(doc, _ROOTS_ATTRIBUTE, None)
     if roots is None:
-        roots = _ROOTS[doc] = {}
+        roots = {}
+        setattr(doc, _ROOTS_ATTRIBUTE, roots)
     root = roots.get(name)
     if root is None:
         root = roots[name] = doc.get(name, type=Map)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from server.store.auditlog import current_address
 from server.store.folding import DocFold
 from server.store.models import AuditEntry, RoomSnapshot, RoomUpdate
 
@@ -169,6 +170,8 @@ class AuditBatch:
         self._writer: asyncio.Task[None] | None = None
 
     def add(self, **row: Any) -> None:
+        # Where from is read now, in the connect's own context: the writer task runs in another.
+        row.setdefault("address", current_address())
         self._rows.append(row)
         if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._write_soon(), name="kring-audit")

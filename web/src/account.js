@@ -5,7 +5,6 @@
 
 import { api, ApiError, toLogin } from './api.js'
 import { announce, byId, showError } from './dom.js'
-import { fill } from './catalogue.js'
 import { t, translatePage, withLang } from './i18n.js'
 import './langswitch.js'
 import { html, render } from './view.js'
@@ -54,7 +53,7 @@ async function passwordPage (token) {
   heading(t.setPasswordTitle)
   render(html`
     <form id="password-form" class="stack" novalidate @submit=${(/** @type {SubmitEvent} */ e) => setPassword(e, token)}>
-      <p>${fill(t.setPasswordFor, { name: info.name, email: info.email })}</p>
+      <p>${t.setPasswordFor(info.name, info.email)}</p>
       <input type="email" name="username" autocomplete="username" .value=${info.email} hidden>
       <label for="new-password">${t.newPassword}</label>
       <input id="new-password" type="password" autocomplete="new-password" required minlength="10" maxlength="1024">

@@ -53,6 +53,8 @@ export const t = {
     'from to': ['previewTitle'],
     'n to': ['copied'],
     url: ['joinAt'],
+    email: ['inviteMailed', 'inviteCopy'],
+    'name email': ['setPasswordFor'],
     date: ['reviewsEarliest'],
     host: ['localOnly']
   }),

@@ -5,7 +5,6 @@
 
 import { api } from './api.js'
 import { announce } from './dom.js'
-import { fill } from './catalogue.js'
 import { t } from './i18n.js'
 import { html, nothing, render } from './view.js'
 
@@ -35,7 +34,7 @@ export function mountInvites (section) {
       state.error = ''
       form.reset()
       const made = /** @type {Made} */ (state.made)
-      announce(made.mailed ? fill(t.inviteMailed, { email: made.email }) : fill(t.inviteCopy, { email: made.email }))
+      announce(made.mailed ? t.inviteMailed(made.email) : t.inviteCopy(made.email))
     } catch (err) {
       state.made = null
       state.error = err instanceof Error ? err.message : t.somethingWrong
@@ -48,10 +47,10 @@ export function mountInvites (section) {
   function result () {
     const made = state.made
     if (!made) return nothing
-    if (made.mailed) return html`<p class="notice" role="status">${fill(t.inviteMailed, { email: made.email })}</p>`
+    if (made.mailed) return html`<p class="notice" role="status">${t.inviteMailed(made.email)}</p>`
     return html`<div class="notice invite-link" role="status">
-      <p>${fill(t.inviteCopy, { email: made.email })}</p>
-      <p><input id="invite-url" class="invite-url" type="text" readonly aria-label=${t.inviteCopy.replace('{email}', made.email)} .value=${made.url}
+      <p>${t.inviteCopy(made.email)}</p>
+      <p><input id="invite-url" class="invite-url" type="text" readonly aria-label=${t.inviteCopy(made.email)} .value=${made.url}
         @focus=${(/** @type {FocusEvent} */ e) => /** @type {HTMLInputElement} */ (e.currentTarget).select()}></p>
     </div>`
   }
