@@ -42,6 +42,11 @@ BODIES: tuple[type[bodies.Body], ...] = (
     bodies.NewPlanLink,
     bodies.NewReport,
     bodies.CallNetwork,
+    bodies.RoleChange,
+    bodies.ActiveChange,
+    bodies.TeamName,
+    bodies.TeamMembership,
+    bodies.CaseMove,
 )
 
 

@@ -15,6 +15,7 @@ from typing_extensions import TypedDict  # pydantic reads typing's only from Pyt
 
 from server.rooms.schema import VISIBILITIES
 from server.store.meetings import RELATIONS
+from server.store.models import ROLES
 
 MEETING_STATUSES = ("open", "closed", "deleting", "deleted")
 PARTICIPANT_STATUSES = ("waiting", "admitted", "removed")
@@ -54,6 +55,7 @@ class Case(TypedDict):
     id: str
     label: str
     created_at: Timestamp
+    team_id: Annotated[str | None, Field(description="the team whose members see the case; null: its facilitators'")]
 
 
 class Cases(TypedDict):
@@ -570,6 +572,37 @@ class PlanPage(TypedDict):
 
 
 # Every answer the document names, for components.schemas (the typed dicts they hold come along).
+class TeamRef(TypedDict):
+    id: str
+    name: str
+
+
+class Account(TypedDict):
+    """A person as the administrators see them: never a password, a secret or a case."""
+
+    id: int
+    name: str
+    email: str
+    active: bool
+    last_login_at: Timestamp | None
+    roles: list[Annotated[str, OneOf(ROLES)]]
+    teams: list[TeamRef]
+
+
+class Accounts(TypedDict):
+    accounts: list[Account]
+
+
+class Team(TypedDict):
+    id: str
+    name: str
+    members: Annotated[list[int], Field(description="the members' account ids")]
+
+
+class Teams(TypedDict):
+    teams: list[Team]
+
+
 ANSWERS: tuple[Any, ...] = (
     Error,
     Facilitator,
@@ -601,4 +634,9 @@ ANSWERS: tuple[Any, ...] = (
     Journal,
     PlanPage,
     MyReport,
+    TeamRef,
+    Account,
+    Accounts,
+    Team,
+    Teams,
 )
