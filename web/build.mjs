@@ -10,7 +10,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import * as esbuild from 'esbuild'
 
 // One entry per page shell in server/pages.py; the other modules in src/ are imported by these.
-const PAGES = ['index', 'room', 'login', 'console', 'meeting', 'join', 'phone', 'projector', 'plan']
+const PAGES = ['index', 'room', 'login', 'console', 'meeting', 'join', 'phone', 'projector', 'plan', 'admin']
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 const outdir = `${root}static/dist`
