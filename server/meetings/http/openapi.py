@@ -37,6 +37,7 @@ _ERRORS = {
     "423": "`room_locked`: the room takes no new people.",
     "429": "`too_many_attempts`: wait the seconds in Retry-After.",
 }
+_ROLE_403 = "`not_allowed`: signed in without the role this route needs; `bad_origin`: a change from elsewhere."
 
 
 _STRING: Schema = {"type": "string"}
@@ -62,8 +63,11 @@ def _op(
     codes = errors.split()
     if "415" in codes:  # whatever takes a body can be sent too large a one
         codes = sorted({*codes, "413"})
+    if security == FACILITATOR and "401" in codes:  # a signed-in person without the route's role
+        codes = sorted({*codes, "403"})
     for code in codes:
-        responses[code] = {"description": (notes or {}).get(code, _ERRORS[code]), **_json(ref(answers.Error))}
+        default = _ROLE_403 if code == "403" and security == FACILITATOR else _ERRORS[code]
+        responses[code] = {"description": (notes or {}).get(code, default), **_json(ref(answers.Error))}
     operation: Schema = {"summary": summary, "tags": [tag], "security": security, "responses": responses}
     if body is not None:
         operation["requestBody"] = request_body(body)
