@@ -99,6 +99,12 @@ async def meeting(request: Request) -> Response:
     meeting_id = request.path_params["meeting_id"]
     if not MEETING_ID.match(meeting_id):
         return RedirectResponse("/console", status_code=303)
+    # Another team's meeting answers like one that does not exist (as the API does).
+    store = parts(request).meetings
+    found = await store.meeting(meeting_id)
+    person = await store.session_facilitator(cookies.session_token(request) or "")
+    if found is None or person is None or not await store.can_manage_case(person.id, found.case_id):
+        return PlainTextResponse("Not Found", status_code=404)
     # The id is checked above, so it is safe in an attribute as it is.
     body = f"""{_console_bar()}
 <main id="main" class="page meeting" data-meeting="{meeting_id}" aria-busy="true">

@@ -103,7 +103,9 @@ async def test_teams_decide_who_sees_a_case_and_a_team_lead_moves_it(
     cees = await signed_in(server, "cees@jeugdzorg.test")
     ids = {e: await account_id(admin, f"{e}@jeugdzorg.test") for e in ("anna", "lotte", "cees")}
     for who, team in (("anna", noord), ("lotte", noord), ("cees", zuid)):
-        added = await admin.post(f"/api/admin/teams/{team['id']}/members", json={"facilitator_id": ids[who], "member": True})
+        added = await admin.post(
+            f"/api/admin/teams/{team['id']}/members", json={"facilitator_id": ids[who], "member": True}
+        )
         assert ids[who] in added.json()["members"]
 
     made = await anna.post("/api/cases", json={"label": "Gezin N"})

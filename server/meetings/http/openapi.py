@@ -63,10 +63,11 @@ def _op(
     codes = errors.split()
     if "415" in codes:  # whatever takes a body can be sent too large a one
         codes = sorted({*codes, "413"})
-    if security == FACILITATOR and "401" in codes:  # a signed-in person without the route's role
+    session = FACILITATOR[0] in security
+    if session and "401" in codes:  # a signed-in person without the route's role
         codes = sorted({*codes, "403"})
     for code in codes:
-        default = _ROLE_403 if code == "403" and security == FACILITATOR else _ERRORS[code]
+        default = _ROLE_403 if code == "403" and session else _ERRORS[code]
         responses[code] = {"description": (notes or {}).get(code, default), **_json(ref(answers.Error))}
     operation: Schema = {"summary": summary, "tags": [tag], "security": security, "responses": responses}
     if body is not None:
