@@ -14,6 +14,7 @@ import uvicorn
 from server.logs import configure
 from server.settings import Settings, var_dir
 from server.store.migrate import migrate
+from server.store.models import ROLES
 
 
 def uvicorn_config(settings: Settings, app: object) -> uvicorn.Config:
@@ -41,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     add = user_sub.add_parser("add", help="create a facilitator (or set a new password); password from stdin")
     add.add_argument("email")
     add.add_argument("--name", default=None, help="display name (default: the part before @)")
+    add.add_argument(
+        "--role",
+        action="append",
+        choices=ROLES,
+        help="a role to hold (repeat for several; default: facilitator, and for the first account also admin);"
+        " for an existing account, granted on top of the roles it holds",
+    )
     demo = sub.add_parser("demo", help="seed the demo case (Max and Ash, a split meeting) if it is not there")
     demo.add_argument("--email", default="demo@kring.local")
     mail = sub.add_parser("digest", help="the daily review digest e-mail: preview it, or send today's now")
@@ -55,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("migrate", "user") or getattr(args, "migrate", False):
         migrate(settings.database_url)
     if args.command == "user":
-        return asyncio.run(_add_user(settings, args.email, args.name))
+        return asyncio.run(_add_user(settings, args.email, args.name, tuple(args.role or ())))
     if args.command == "demo":
         from server.demo import seed_demo
 
@@ -118,7 +126,8 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-async def _add_user(settings: Settings, email: str, name: str | None) -> int:
+async def _add_user(settings: Settings, email: str, name: str | None, roles: tuple[str, ...] = ()) -> int:
+    from server.store.accounts import AccountStore
     from server.store.engine import create_engine
     from server.store.meetings import MeetingStore
 
@@ -129,11 +138,20 @@ async def _add_user(settings: Settings, email: str, name: str | None) -> int:
     engine = create_engine(settings.database_url)
     try:
         store = MeetingStore(engine)
+        accounts = AccountStore(engine)
         if await store.set_password(email, password):
             print(f"Password changed for {email}.")
+            known = next(a for a in await accounts.accounts() if a.email == email.strip().lower())
+            for role in roles:
+                await accounts.set_role(known.id, role, True)
+            held = (await accounts.account(known.id) or known).roles
         else:
-            await store.add_facilitator(email, name or email.split("@")[0], password)
+            # The first account runs the place: whoever sets Kring up must be able to open /admin.
+            first = not await store.facilitators()
+            held = roles or (("facilitator", "admin") if first else ("facilitator",))
+            await store.add_facilitator(email, name or email.split("@")[0], password, held)
             print(f"Facilitator {email} created.")
+        print(f"Roles: {', '.join(r for r in ROLES if r in held)}.")
     finally:
         await engine.dispose()
     return 0

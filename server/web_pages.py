@@ -1,18 +1,23 @@
 """The HTML shells of the meeting views (issue #3): log-in, the facilitator's console, a phone's
-join and board pages, the projector. Each is a landmark skeleton; its entry module draws the rest
-from the meetings API and the live room. Nothing here depends on who is asking: access is the
-API's and the socket's business, so a shell reveals nothing.
+join and board pages, the projector, the administrators' page. Each is a landmark skeleton; its entry
+module draws the rest from the meetings API and the live room, which decide access. The pages of a
+role are also refused here (deny by default, `_gate`): someone not signed in is sent to the log-in
+page, someone without the role to their own page or a 404, so a shell is never served to anyone it
+is not for.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from server.html_shell import page_lang, page_response, shell
+from server.meetings.http import cookies
+from server.meetings.http.endpoint import parts
 
 # Ids are drawn by server.auth.new_id: lower-case letters and digits.
 MEETING_ID = re.compile(r"^[a-z0-9]{1,32}$")
@@ -63,7 +68,30 @@ def _console_bar() -> str:
     )
 
 
+# Where a signed-in person belongs, by role, in this order (a facilitator's work comes first).
+HOMES = (("facilitator", "/console"), ("admin", "/admin"), ("privacy_officer", "/privacy"))
+
+
+async def _gate(request: Request, role: str) -> Response | None:
+    """None if the caller holds `role`; else where they go instead, with nothing of the page."""
+    token = cookies.session_token(request)
+    store = parts(request).meetings
+    person = await store.session_facilitator(token) if token else None
+    if person is None:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/login?next={quote(request.url.path + query, safe='/')}", status_code=303)
+    roles = await store.roles_of(person.id)
+    if role in roles:
+        return None
+    home = next((page for held, page in HOMES if held in roles), None)
+    if home is not None:
+        return RedirectResponse(home, status_code=303)
+    return PlainTextResponse("Not Found", status_code=404)
+
+
 async def console(request: Request) -> Response:
+    if refused := await _gate(request, "facilitator"):
+        return refused
     body = f"""{_console_bar()}
 <main id="main" class="page console" aria-busy="true">
 <h1 data-i18n="casesTitle">Zaken</h1>
@@ -74,9 +102,17 @@ async def console(request: Request) -> Response:
 
 
 async def meeting(request: Request) -> Response:
+    if refused := await _gate(request, "facilitator"):
+        return refused
     meeting_id = request.path_params["meeting_id"]
     if not MEETING_ID.match(meeting_id):
         return RedirectResponse("/console", status_code=303)
+    # Another team's meeting answers like one that does not exist (as the API does).
+    store = parts(request).meetings
+    found = await store.meeting(meeting_id)
+    person = await store.session_facilitator(cookies.session_token(request) or "")
+    if found is None or person is None or not await store.can_manage_case(person.id, found.case_id):
+        return PlainTextResponse("Not Found", status_code=404)
     # The id is checked above, so it is safe in an attribute as it is.
     body = f"""{_console_bar()}
 <main id="main" class="page meeting" data-meeting="{meeting_id}" aria-busy="true">
@@ -146,11 +182,28 @@ async def account(request: Request) -> Response:
 
 
 async def admin(request: Request) -> Response:
-    # A minimal administration page: the invitations (web/src/invites.js) in their own section.
-    body = f"""{_console_bar()}
-<main id="main" class="page narrow admin">
+    if refused := await _gate(request, "admin"):
+        return refused
+    bar = _topbar(
+        '<nav class="topnav" aria-label="Kring">'
+        '<a href="/console" id="cases-link" data-i18n="casesNav" hidden>Zaken</a>'
+        '<a href="/admin" aria-current="page" data-i18n="adminNav">Beheer</a>'
+        '<button type="button" id="logout" class="quiet" data-i18n="logOut">Uitloggen</button></nav>'
+    )
+    # `invites` is filled by the invitations' module (web/src/invites.js).
+    body = f"""{bar}
+<main id="main" class="page admin" aria-busy="true">
 <h1 data-i18n="adminTitle">Beheer</h1>
-<section id="invites" aria-labelledby="invites-title"></section>
+<p id="error" class="error" role="alert" hidden></p>
+<section id="accounts" aria-labelledby="accounts-title">
+<h2 id="accounts-title" data-i18n="adminAccounts">Accounts</h2>
+<div id="accounts-view"></div>
+</section>
+<section id="invites"></section>
+<section id="teams" aria-labelledby="teams-title">
+<h2 id="teams-title" data-i18n="adminTeams">Teams</h2>
+<div id="teams-view"></div>
+</section>
 </main>"""
     return _page(request, '<title data-i18n="pageAdmin">Kring · Beheer</title>', body, "admin")
 

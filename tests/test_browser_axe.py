@@ -202,6 +202,23 @@ async def test_every_view_passes_axe(server: RunningServer, browser: Browser, tm
         await audit.check(exports, f"{path} (print)")
         await exports.emulate_media(media="screen")
 
+    # -- the administrators' page (/admin), with a team --------------------------------------------------
+    await server.kring.meetings.add_facilitator("beheer@kring.test", "Bea Beheer", "correct horse battery", ("admin",))
+    admin_context = await browser.new_context(viewport=CONSOLE, base_url=server.url)
+    signed = await admin_context.request.post(
+        "/api/session",
+        data={"email": "beheer@kring.test", "password": "correct horse battery"},
+        headers={ORIGIN: server.url},
+    )
+    assert signed.status == 204
+    await admin_context.request.post("/api/admin/teams", data={"name": "Team Noord"}, headers={ORIGIN: server.url})
+    admin_page = (await watched_page(admin_context)).page
+    await admin_page.goto("/admin")
+    await expect(admin_page.locator("#main")).not_to_have_attribute("aria-busy", "true")
+    await expect(admin_page.locator(".admin-team")).to_have_count(1)
+    await audit.check(admin_page, "/admin")
+    await admin_context.close()
+
     # -- the shared list of /r/{room} ------------------------------------------------------------------
     list_context = await browser.new_context(viewport=PHONE, base_url=server.url)
     await log_in_as_room_facilitator(list_context, server.url, "axe-list")

@@ -4,6 +4,7 @@ has migrated yet, password from stdin."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,31 @@ def test_user_add_works_on_a_new_database_and_never_prints_the_password_or_its_h
     for run in (created, again):
         output = run.stdout + run.stderr
         assert password not in output and "argon2" not in output and "Traceback" not in output
+
+
+def _roles(tmp_path: Path, email: str) -> set[str]:
+    with sqlite3.connect(tmp_path / "var" / "kring.db") as db:
+        rows = db.execute(
+            "SELECT role FROM facilitator_roles JOIN facilitators ON facilitators.id = facilitator_id WHERE email = ?",
+            (email,),
+        )
+        return {row[0] for row in rows}
+
+
+def test_the_first_account_is_an_administrator_and_roles_can_be_given(tmp_path: Path) -> None:
+    password = "een lang genoeg wachtwoord\n"
+    first = _kring(tmp_path, "user", "add", "eerste@kring.test", stdin=password)
+    assert first.returncode == 0 and "Roles: facilitator, admin." in first.stdout
+    _kring(tmp_path, "user", "add", "tweede@kring.test", stdin=password)
+    _kring(tmp_path, "user", "add", "privacy@kring.test", "--role", "privacy_officer", stdin=password)
+    assert _roles(tmp_path, "eerste@kring.test") == {"facilitator", "admin"}
+    assert _roles(tmp_path, "tweede@kring.test") == {"facilitator"}
+    assert _roles(tmp_path, "privacy@kring.test") == {"privacy_officer"}
+    # An existing account keeps its roles and gets the ones named.
+    again = _kring(tmp_path, "user", "add", "tweede@kring.test", "--role", "team_lead", stdin=password)
+    assert "Roles: facilitator, team_lead." in again.stdout
+    refused = _kring(tmp_path, "user", "add", "x@kring.test", "--role", "root", stdin=password)
+    assert refused.returncode == 2 and _roles(tmp_path, "x@kring.test") == set()
 
 
 def test_user_add_refuses_a_short_password(tmp_path: Path) -> None:

@@ -1,8 +1,11 @@
 """Every HTTP endpoint by every kind of caller: who gets an answer, and who gets nothing.
 
-A split meeting (rooms A and B) of one facilitator. Callers: anonymous, a participant of room A and
-one of room B (phone cookie), the facilitator, another facilitator, a removed participant, and the
-projector of room A (Bearer token). The answer is checked by status; a refusal never carries data.
+A split meeting (rooms A and B) of one facilitator, in their team's case. Callers: anonymous, a
+participant of room A and one of room B (phone cookie), the facilitator, another facilitator, a removed
+participant, the projector of room A (Bearer token), a network member's plan link, an administrator and
+a privacy officer (neither with the facilitator role), the team's lead and another member of the team,
+and a co-facilitator of the case deactivated after signing in. The answer is checked by status; a
+refusal never carries data. Every HTML page is tried by every caller too (PAGES).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import pytest
 from PIL import Image
 from pycrdt import Map
 
+from server import web_pages
 from server.meetings.http.routes import routes
+from server.store.accounts import AccountStore
 from tests.meetings_helpers import PASSWORD, browser, split_meeting, store_of
 from tests.utils import RunningServer
 
@@ -32,9 +37,27 @@ CALLERS = [
     "removed",
     "projector",
     "link-a",  # a network member's personal link to room A's plan (kring_plan cookie)
+    "admin",  # the admin role only
+    "privacy-officer",  # the privacy_officer role only
+    "team-lead",  # facilitator + team_lead, in the facilitator's team
+    "team-member",  # a facilitator in the facilitator's team
+    "deactivated",  # a co-facilitator of the case, deactivated after signing in
 ]
-FACILITATORS = {"facilitator"}
-ANY_FACILITATOR = {"facilitator", "other-facilitator"}
+# Who reaches the case: its facilitator and the members of its team.
+FACILITATORS = {"facilitator", "team-lead", "team-member"}
+ANY_FACILITATOR = {*FACILITATORS, "other-facilitator"}
+SIGNED_IN = {*ANY_FACILITATOR, "admin", "privacy-officer"}
+ADMIN = {"admin"}
+# (email, roles) of the callers that sign in.
+ACCOUNTS = {
+    "facilitator": ("f1@jeugdzorg.test", ("facilitator",)),
+    "other-facilitator": ("f2@jeugdzorg.test", ("facilitator",)),
+    "admin": ("beheer@jeugdzorg.test", ("admin",)),
+    "privacy-officer": ("privacy@jeugdzorg.test", ("privacy_officer",)),
+    "team-lead": ("lead@jeugdzorg.test", ("facilitator", "team_lead")),
+    "team-member": ("collega@jeugdzorg.test", ("facilitator",)),
+    "deactivated": ("weg@jeugdzorg.test", ("facilitator",)),
+}
 
 
 @dataclass
@@ -54,14 +77,23 @@ async def world(server: RunningServer, tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("KRING_VAR_DIR", str(tmp_path / "var"))  # where the server puts uploads
     store = store_of(server)
     clients = {who: browser(server) for who in CALLERS}
-    for who, email in [("facilitator", "f1@jeugdzorg.test"), ("other-facilitator", "f2@jeugdzorg.test")]:
-        await store.add_facilitator(email, who, PASSWORD)
+    accounts = AccountStore(store.engine)
+    team = await accounts.create_team("Team Noord")
+    assert team is not None
+    people: dict[str, int] = {}
+    for who, (email, roles) in ACCOUNTS.items():
+        people[who] = (await store.add_facilitator(email, who, PASSWORD, roles)).id
         login = await clients[who].post("/api/session", json={"email": email, "password": PASSWORD})
         assert login.status_code == 204
+    for who in ("facilitator", "team-lead", "team-member"):
+        await accounts.set_member(team.id, people[who], True)
     await store.add_facilitator("f3@jeugdzorg.test", "co-facilitator", PASSWORD)
     meeting = await split_meeting(clients["facilitator"])
     room_a, room_b = meeting["rooms"]
     ids = {"case": meeting["case_id"], "meeting": meeting["id"], "room_a": room_a["id"], "room_b": room_b["id"]}
+    ids |= {"team": team.id, "account": str(people["team-member"])}
+    await store.add_cofacilitator(meeting["case_id"], ACCOUNTS["deactivated"][0])
+    await accounts.set_active(people["deactivated"], False)
     ids["round"] = "r1"
     # An account an administrator resets (the last rows: its sessions end).
     ids["account"] = str((await store.add_facilitator("f4@jeugdzorg.test", "reset", PASSWORD)).id)
@@ -111,6 +143,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     # What the log-in page offers (single sign-on, password form): asked before anyone is signed in.
     ("GET", "/api/sso", None, set(CALLERS)),
     ("GET", "/api/me", None, ANY_FACILITATOR),
+    ("GET", "/api/me", None, SIGNED_IN),
     ("GET", "/api/cases", None, ANY_FACILITATOR),
     # Every facilitator has a list, of their own cases only (tests/test_reviews.py).
     ("GET", "/api/reviews", None, ANY_FACILITATOR),
@@ -132,7 +165,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("GET", "/api/rooms/{room_a}/progress", None, FACILITATORS),
     # Back to the default point: allowed with no revealed round, so only who is asking decides.
     ("PUT", "/api/rooms/{room_a}/progress/point", {"question": "", "round_id": None}, FACILITATORS),
-    ("GET", "/api/rooms/{room_a}/photos/{photo}", None, {"facilitator", "participant-a", "projector"}),
+    ("GET", "/api/rooms/{room_a}/photos/{photo}", None, {*FACILITATORS, "participant-a", "projector"}),
     ("GET", "/api/rooms/{room_a}/export.json", None, FACILITATORS),
     ("GET", "/api/rooms/{room_a}/export.html", None, FACILITATORS),
     ("GET", "/api/rooms/{room_a}/export.pdf", None, FACILITATORS),
@@ -201,12 +234,39 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("POST", "/api/account/password", {"token": "not-a-link", "password": "long enough to pass"}, set()),
     ("POST", "/api/admin/invites", {"email": "nieuw@jeugdzorg.test", "name": "Nieuw"}, {"admin"}),
     ("POST", "/api/admin/accounts/{account}/reset", {}, {"admin"}),
+    # Accounts and teams: administrators only. Each row changes nothing another row depends on.
+    ("GET", "/api/admin/accounts", None, ADMIN),
+    ("GET", "/api/admin/teams", None, ADMIN),
+    ("POST", "/api/admin/teams", {"name": "Team Zuid"}, ADMIN),
+    ("PATCH", "/api/admin/teams/{team}", {"name": "Team Noord"}, ADMIN),
+    ("POST", "/api/admin/teams/{team}/members", {"facilitator_id": "int:{account}", "member": True}, ADMIN),
+    ("POST", "/api/admin/accounts/{account}/roles", {"role": "privacy_officer", "granted": False}, ADMIN),
+    ("POST", "/api/admin/accounts/{account}/active", {"active": True}, ADMIN),
+    # A team lead of the case's team hands it on (here: to the team it is in).
+    ("POST", "/api/cases/{case}/move", {"team_id": "{team}"}, {"team-lead"}),
     ("POST", "/api/meetings/{meeting}/close", {}, FACILITATORS),
     ("POST", "/api/meetings/{meeting}/delete", {}, FACILITATORS),
 ]
 
+# Rows whose change can be made once only (a second try is a conflict or finds nothing): of the callers
+# who reach the case, only its facilitator does it; the others are tried on every other row.
+ONE_SHOT = {
+    ("DELETE", "/api/network/{member}"),
+    ("DELETE", "/api/rooms/{room_a}/childtools/{entry}"),
+    ("POST", "/api/rooms/{room_a}/rounds/{round}/reveal"),
+    ("POST", "/api/links/{link}/revoke"),
+    ("POST", "/api/rooms/{room_a}/links/end"),
+    ("POST", "/api/rooms/{room_a}/call-network"),
+    ("POST", "/api/meetings/{meeting}/copy"),
+    ("POST", "/api/participants/{participant-b}/remove"),
+    ("POST", "/api/meetings/{meeting}/close"),
+    ("POST", "/api/meetings/{meeting}/delete"),
+}
+
 
 def _fill(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str) and value.startswith("int:"):  # an id the body takes as a number
+        return int(_fill(value.removeprefix("int:"), ids))
     if isinstance(value, str):
         return value.format(**{k.replace("-", "_"): v for k, v in ids.items()}) if "{" in value else value
     if isinstance(value, dict):
@@ -227,6 +287,8 @@ async def test_every_endpoint_for_every_caller(world: World) -> None:
         filled = _fill(body, world.ids) if body is not None else None
         # The allowed callers go last, so a destructive row is first tried by everyone else.
         for who in sorted(CALLERS, key=lambda w: w in allowed):
+            if (method, template) in ONE_SHOT and who in FACILITATORS - {"facilitator"}:
+                continue  # reaches the case by the same check as every other row shows; one may do it
             if isinstance(filled, bytes):  # an image upload: the body is the image itself
                 response = await world.clients[who].request(
                     method, path, content=filled, headers={"Content-Type": "image/jpeg"}
@@ -258,3 +320,52 @@ def test_matrix_covers_every_api_route(server: RunningServer) -> None:
     # Logging in, leaving and joining are open to everyone by design and have their own tests.
     open_to_all = {("POST", "/api/session"), ("DELETE", "/api/session"), ("POST", "/api/join"), ("DELETE", "/api/join")}
     assert registered - covered - open_to_all == set()
+
+
+# Every HTML page and who gets it; everyone else is sent to the log-in page (not signed in), to their
+# own page (signed in without the role), or gets a 404: never the page. The shells of the public pages
+# hold no content (their API and socket decide what anyone sees), so they are open to all.
+PUBLIC = set(CALLERS)
+PAGES: list[tuple[str, set[str]]] = [
+    ("/", PUBLIC),
+    ("/r/kamer-1", PUBLIC),
+    ("/login", PUBLIC),
+    ("/join", PUBLIC),
+    ("/board", PUBLIC),
+    ("/projector", PUBLIC),
+    ("/plan", PUBLIC),
+    ("/console", ANY_FACILITATOR),
+    ("/console/meetings/{meeting}", FACILITATORS),
+    ("/admin", ADMIN),
+]
+# Where a signed-in person without a page's role is sent instead (server/web_pages.py, HOMES).
+HOMES = {"/console", "/admin", "/privacy"}
+
+
+async def test_every_page_for_every_caller(world: World) -> None:
+    outcomes: dict[str, list[str]] = {}
+    for template, allowed in PAGES:
+        path = _path(template, world.ids)
+        for who in CALLERS:
+            response = await world.clients[who].get(path, follow_redirects=False)
+            ok = response.status_code == 200
+            if ok != (who in allowed):
+                outcomes.setdefault(template, []).append(f"{who}: {response.status_code}")
+            if ok:
+                assert "<main" in response.text
+                continue
+            assert "<main" not in response.text, (template, who)  # never the page
+            if response.status_code == 303:
+                location = response.headers["location"]
+                assert location.startswith("/login?next=") or (location in HOMES and location != path), (who, location)
+            else:
+                assert response.status_code == 404, (template, who, response.status_code)
+    assert outcomes == {}
+
+
+def test_page_matrix_covers_every_page(server: RunningServer) -> None:
+    def shape(path: str) -> str:
+        return re.sub(r"\{[^}]*\}", "{}", path)
+
+    registered = {shape(route.path) for route in web_pages.routes()}
+    assert registered - {shape(template) for template, _allowed in PAGES} == set()

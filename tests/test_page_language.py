@@ -50,7 +50,7 @@ async def page_of(client: httpx.AsyncClient, path: str, **headers: str) -> tuple
     return found.group(1), response
 
 
-@pytest.mark.parametrize("path", ["/login", "/console", "/join", "/board", "/projector", "/"])
+@pytest.mark.parametrize("path", ["/login", "/join", "/board", "/projector", "/plan", "/"])
 async def test_a_first_visit_speaks_the_browsers_language(server: RunningServer, path: str) -> None:
     async with httpx.AsyncClient(base_url=server.url) as client:
         assert (await page_of(client, path, **{"Accept-Language": "en-US,en;q=0.9"}))[0] == "en"
@@ -76,7 +76,7 @@ async def test_a_choice_is_remembered_for_the_session_only(server: RunningServer
         assert lang == "en"
         assert cookie_attributes(chosen, "kring_lang") == {"path=/", "httponly", "samesite=strict"}  # no max-age
         # Typed without ?lang=, against a Dutch browser: the session's choice wins.
-        lang, again = await page_of(client, "/console", **{"Accept-Language": "nl"})
+        lang, again = await page_of(client, "/join", **{"Accept-Language": "nl"})
         assert lang == "en"
         assert "set-cookie" not in again.headers
         # The address wins over the session, and becomes the session's choice.

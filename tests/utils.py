@@ -29,7 +29,7 @@ from server.process import Kring
 from server.settings import Settings
 from server.store.engine import create_engine
 from server.store.meetings import MeetingStore
-from server.store.models import Case, CaseFacilitator, Facilitator, Meeting, MeetingRoom
+from server.store.models import Case, CaseFacilitator, Facilitator, FacilitatorRole, Meeting, MeetingRoom
 
 # Which database and key each server under test uses, by URL: what `facilitator_auth` needs to
 # let a scripted client into a room the way a logged-in facilitator's browser gets in.
@@ -44,6 +44,7 @@ async def _ensure_room(store: MeetingStore, room: str) -> int:
             person = Facilitator(email=TEST_FACILITATOR, name="Fatima", password_hash="!")
             db.add(person)
             await db.flush()
+            db.add(FacilitatorRole(facilitator_id=person.id, role="facilitator"))
         if await db.get(MeetingRoom, room) is None:
             case_id, meeting_id = f"c-{room}"[:32], f"m-{room}"[:32]
             db.add(Case(id=case_id, label="test"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -35,6 +35,7 @@ from server.store.models import (
     PlanLink,
     RoomSnapshot,
     RoomUpdate,
+    TeamMember,
 )
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -89,6 +90,18 @@ class RoomAccess:
     admit_all: bool
 
 
+def _manages(facilitator_id: int) -> ColumnElement[bool]:
+    """Whether a case is one a facilitator works on: only with the facilitator role (an administrator
+    or privacy officer without it sees no case), and then made by or shared with them (co-facilitation
+    crosses teams), or belonging to one of their teams."""
+    shared = select(CaseFacilitator.case_id).where(CaseFacilitator.facilitator_id == facilitator_id)
+    teams = select(TeamMember.team_id).where(TeamMember.facilitator_id == facilitator_id)
+    role = select(FacilitatorRole.facilitator_id).where(
+        FacilitatorRole.facilitator_id == facilitator_id, FacilitatorRole.role == "facilitator"
+    )
+    return and_(role.exists(), or_(Case.id.in_(shared), Case.team_id.in_(teams)))
+
+
 class MeetingStore:
     def __init__(self, engine: AsyncEngine, idle_after: timedelta = IDLE_AFTER) -> None:
         self.engine = engine
@@ -141,6 +154,8 @@ class MeetingStore:
         token = new_token()
         moment = now()
         async with self.sessions.begin() as db:
+            # The administrators' account list shows when each person last signed in.
+            await db.execute(update(Facilitator).where(Facilitator.id == facilitator_id).values(last_login_at=now()))
             db.add(
                 FacilitatorSession(
                     id=token_hash(token),
@@ -210,9 +225,9 @@ class MeetingStore:
 
     # -- cases ------------------------------------------------------------------------------------
 
-    async def create_case(self, facilitator_id: int, label: str) -> Case:
+    async def create_case(self, facilitator_id: int, label: str, team_id: str | None = None) -> Case:
         async with self.sessions.begin() as db:
-            case = Case(id=new_id(), label=label)
+            case = Case(id=new_id(), label=label, team_id=team_id)
             db.add(case)
             await db.flush()
             db.add(CaseFacilitator(case_id=case.id, facilitator_id=facilitator_id))
@@ -229,12 +244,10 @@ class MeetingStore:
         return person
 
     async def cases_of(self, facilitator_id: int) -> list[Case]:
+        """The cases a facilitator made or was added to (in any team), and those of their teams."""
         async with self.sessions() as db:
             rows = await db.scalars(
-                select(Case)
-                .join(CaseFacilitator, CaseFacilitator.case_id == Case.id)
-                .where(CaseFacilitator.facilitator_id == facilitator_id)
-                .order_by(Case.created_at.desc())
+                select(Case).where(_manages(facilitator_id)).order_by(Case.created_at.desc(), Case.id)
             )
             return list(rows)
 
@@ -276,7 +289,8 @@ class MeetingStore:
 
     async def can_manage_case(self, facilitator_id: int, case_id: str) -> bool:
         async with self.sessions() as db:
-            return (await db.get(CaseFacilitator, (case_id, facilitator_id))) is not None
+            found = await db.scalar(select(Case.id).where(Case.id == case_id, _manages(facilitator_id)))
+            return found is not None
 
     async def case(self, case_id: str) -> Case | None:
         async with self.sessions() as db:

@@ -32,6 +32,7 @@ from starlette.requests import Request
 from server.meetings.http.endpoint import ApiError, read_bytes
 from server.meetings.http.fields import Flag, Line, OneOf, OptionalLine, Refuse, Refused, RefuseFlag, Relation
 from server.rooms.schema import CONSENT_BY_BAND, HOUSES, VISIBILITIES
+from server.store.models import ROLES
 
 MAX_LABEL = 120
 MAX_TITLE = 200
@@ -61,6 +62,7 @@ class NoBody(Body):
     """A change that takes nothing: any JSON object, or an empty body."""
 
 
+_BAD_TEAM = Refuse("bad_team", "Onbekend team. / Unknown team.")
 _LOGIN = Refuse("bad_request", "Vul e-mail en wachtwoord in. / Email and password are required.")
 
 
@@ -72,6 +74,11 @@ class Login(Body):
 
 class NewCase(Body):
     label: Annotated[str, Line(MAX_LABEL), Field(description="a pseudonym, never a real name")]
+    team_id: Annotated[
+        str | None,
+        _BAD_TEAM,
+        Field(description="one of the maker's teams; left out: their team (the first by name if several)"),
+    ] = None
 
 
 class NewCofacilitator(Body):
@@ -453,6 +460,49 @@ class SecondFactorCode(Body):
         _CODE,
         Field(description="six digits from the authenticator app, or an unused recovery code"),
     ]
+
+
+# -- accounts, roles and teams (server.meetings.http.admin, server.meetings.http.teams) ----------------
+
+MAX_TEAM_NAME = 120
+_BAD_ACCOUNT = Refuse(
+    "bad_facilitator_id", "'facilitator_id' moet een getal zijn. / 'facilitator_id' must be a number."
+)
+
+
+class RoleChange(Body):
+    role: Annotated[str, OneOf(ROLES), Refuse("bad_role", "Onbekende rol. / Unknown role: " + ", ".join(ROLES))]
+    granted: Annotated[Flag, Field(description="true: grant the role; false: revoke it")]
+
+
+class ActiveChange(Body):
+    active: Annotated[Flag, Field(description="false: deactivate (their sessions and sockets end at once)")]
+
+
+class TeamName(Body):
+    name: Annotated[str, Line(MAX_TEAM_NAME)]
+
+
+class TeamMembership(Body):
+    facilitator_id: Annotated[int, _BAD_ACCOUNT]
+    member: Annotated[Flag, Field(description="true: add to the team; false: take off it")]
+
+
+class CaseMove(Body):
+    """Where a team lead hands a case: another team, another facilitator, or both."""
+
+    team_id: Annotated[str | None, _BAD_TEAM] = None
+    facilitator_id: Annotated[
+        int | None, _BAD_ACCOUNT, Field(description="takes the case over from whoever ran it")
+    ] = None
+
+    @model_validator(mode="after")
+    def somewhere(self) -> Self:
+        if self.team_id is None and self.facilitator_id is None:
+            raise Refused(
+                ApiError(400, "bad_move", "Kies een team of een begeleider. / Choose a team or a facilitator.")
+            )
+        return self
 
 
 def refusal(model: type[Body], error: ValidationError) -> ApiError:

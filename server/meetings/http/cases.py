@@ -16,6 +16,7 @@ from server.meetings.http.endpoint import ApiError, parts
 from server.meetings.http.session import current_facilitator
 from server.meetings.render import answers
 from server.meetings.render.json_shapes import audit_view, case_view, facilitator_view, meeting_detail, meeting_summary
+from server.store.accounts import AccountStore
 from server.store.meetings import MeetingStore
 
 log = logging.getLogger("kring.meetings")
@@ -31,8 +32,19 @@ async def create_case(request: Request) -> Response:
     person = await current_facilitator(request)
     body = await read_body(request, bodies.NewCase)
     store = parts(request).meetings
-    case = await store.create_case(person.id, body.label)
-    await store.audit("case_create", actor_kind="facilitator", actor_id=str(person.id), case_id=case.id)
+    teams = [team.id for team in await AccountStore(store.engine).teams_of(person.id)]
+    # The maker's team (the first by name if several), or the one they chose of theirs.
+    team = body.team_id if body.team_id is not None else next(iter(teams), None)
+    if team is not None and team not in teams:
+        raise ApiError(400, "bad_team", "Kies een van uw teams. / Choose one of your teams.")
+    case = await store.create_case(person.id, body.label, team)
+    await store.audit(
+        "case_create",
+        actor_kind="facilitator",
+        actor_id=str(person.id),
+        case_id=case.id,
+        detail=f"team={team}" if team else None,
+    )
     return JSONResponse(case_view(case), status_code=201)
 
 

@@ -48,6 +48,11 @@ BODIES: tuple[type[bodies.Body], ...] = (
     bodies.LinkToken,
     bodies.NewPassword,
     bodies.SecondFactorCode,
+    bodies.RoleChange,
+    bodies.ActiveChange,
+    bodies.TeamName,
+    bodies.TeamMembership,
+    bodies.CaseMove,
 )
 
 

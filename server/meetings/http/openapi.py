@@ -18,6 +18,8 @@ from server.meetings.render import answers
 Security = list[dict[str, list[str]]]
 
 FACILITATOR: Security = [{"session": []}]
+# The same session cookie; the route names the role it needs (server.meetings.http.session.with_role).
+ADMIN: Security = [{"session": []}]
 PHONE: Security = [{"participantCookie": []}, {"participantBearer": []}]
 PROJECTOR: Security = [{"projectorBearer": []}]
 PLAN_LINK: Security = [{"planCookie": []}]
@@ -35,6 +37,7 @@ _ERRORS = {
     "423": "`room_locked`: the room takes no new people.",
     "429": "`too_many_attempts`: wait the seconds in Retry-After.",
 }
+_ROLE_403 = "`not_allowed`: signed in without the role this route needs; `bad_origin`: a change from elsewhere."
 
 
 _STRING: Schema = {"type": "string"}
@@ -60,8 +63,12 @@ def _op(
     codes = errors.split()
     if "415" in codes:  # whatever takes a body can be sent too large a one
         codes = sorted({*codes, "413"})
+    session = FACILITATOR[0] in security
+    if session and "401" in codes:  # a signed-in person without the route's role
+        codes = sorted({*codes, "403"})
     for code in codes:
-        responses[code] = {"description": (notes or {}).get(code, _ERRORS[code]), **_json(ref(answers.Error))}
+        default = _ROLE_403 if code == "403" and session else _ERRORS[code]
+        responses[code] = {"description": (notes or {}).get(code, default), **_json(ref(answers.Error))}
     operation: Schema = {"summary": summary, "tags": [tag], "security": security, "responses": responses}
     if body is not None:
         operation["requestBody"] = request_body(body)
@@ -371,6 +378,7 @@ def _paths() -> Schema:
         **_between_meetings_paths(),
         **_privacy_paths(),
         **_account_paths(),
+        **_accounts_paths(),
         "/api/rooms/{room_id}/history": {
             "parameters": _ROOM,
             "get": _op(
@@ -1069,6 +1077,111 @@ def _account_paths() -> Schema:
                 bodies.SecondFactorCode,
                 description=_CODES + " A recovery code works once.",
                 notes={**_STAGE, "401": "`bad_code`, or not logged in."},
+            ),
+        },
+    }
+
+
+_ADMIN_403 = {"403": "`not_allowed`: the administrator role is needed; `bad_origin` for a change from elsewhere."}
+
+
+def _accounts_paths() -> Schema:
+    """The administrators' accounts and teams (role `admin`), and a team lead's hand-over of a case."""
+    account = [_param("account_id")]
+    team = [_param("team_id")]
+    return {
+        "/api/admin/accounts": {
+            "get": _op(
+                "Every account with its roles, teams, last sign-in and whether it is active",
+                "admin",
+                ADMIN,
+                ("200", "", ref(answers.Accounts)),
+                "401 403",
+                description="Administrators only; audited (`accounts_list`). No case, no password, no secret.",
+                notes=_ADMIN_403,
+            ),
+        },
+        "/api/admin/accounts/{account_id}/roles": {
+            "parameters": account,
+            "post": _op(
+                "Grant or revoke a role",
+                "admin",
+                ADMIN,
+                ("200", "The account.", ref(answers.Account)),
+                "400 401 403 404 409 415",
+                bodies.RoleChange,
+                "Audited (`role_grant`, `role_revoke`). Revoking `facilitator` closes the person's open consoles.",
+                notes={**_ADMIN_403, "409": "`own_admin`: an administrator cannot revoke their own admin role."},
+            ),
+        },
+        "/api/admin/accounts/{account_id}/active": {
+            "parameters": account,
+            "post": _op(
+                "Deactivate or reactivate an account",
+                "admin",
+                ADMIN,
+                ("200", "The account.", ref(answers.Account)),
+                "400 401 403 404 409 415",
+                bodies.ActiveChange,
+                "Deactivating ends every session of the person and closes their live sockets at once (in "
+                "every process; the periodic revalidation catches any the relay missed). Their cases stay "
+                "with their team and co-facilitators. Audited (`account_deactivate`, `account_reactivate`).",
+                notes={**_ADMIN_403, "409": "`own_account`: an administrator cannot deactivate themselves."},
+            ),
+        },
+        "/api/admin/teams": {
+            "get": _op("Every team with its members", "admin", ADMIN, ("200", "", ref(answers.Teams)), "401 403"),
+            "post": _op(
+                "New team",
+                "admin",
+                ADMIN,
+                ("201", "", ref(answers.Team)),
+                "400 401 403 409 415",
+                bodies.TeamName,
+                "Audited (`team_create`).",
+                notes={**_ADMIN_403, "409": "`team_exists`: a team of that name exists."},
+            ),
+        },
+        "/api/admin/teams/{team_id}": {
+            "parameters": team,
+            "patch": _op(
+                "Rename a team",
+                "admin",
+                ADMIN,
+                ("200", "", ref(answers.Team)),
+                "400 401 403 404 409 415",
+                bodies.TeamName,
+                "Audited (`team_rename`).",
+                notes={**_ADMIN_403, "409": "`team_exists`: a team of that name exists."},
+            ),
+        },
+        "/api/admin/teams/{team_id}/members": {
+            "parameters": team,
+            "post": _op(
+                "Add a person to a team or take them off it",
+                "admin",
+                ADMIN,
+                ("200", "", ref(answers.Team)),
+                "400 401 403 404 415",
+                bodies.TeamMembership,
+                "Members see the team's cases. Taken off, their open consoles on cases they no longer reach "
+                "close. Audited (`team_member_add`, `team_member_remove`).",
+                notes=_ADMIN_403,
+            ),
+        },
+        "/api/cases/{case_id}/move": {
+            "parameters": _CASE,
+            "post": _op(
+                "Hand a case of the lead's team to another team or facilitator",
+                "cases",
+                FACILITATOR,
+                ("200", "The case.", ref(answers.Case)),
+                "400 401 403 404 415",
+                bodies.CaseMove,
+                "Team leads (roles `team_lead` and `facilitator`) of the case's team. A facilitator taking it "
+                "over replaces whoever ran it; the team's members keep seeing it. Whoever no longer reaches "
+                "the case loses its open consoles. Audited (`case_move`), never content.",
+                notes={"403": "`not_allowed` (not a team lead), `not_your_team`, or `bad_origin`."},
             ),
         },
     }

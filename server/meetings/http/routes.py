@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from server.meetings.domain.throttle import BackOff
 from server.meetings.http import (
     account,
+    admin,
     cases,
     childtools,
     copying,
@@ -31,6 +32,7 @@ from server.meetings.http import (
     safetypeople,
     session,
     sso,
+    teams,
 )
 from server.meetings.http.endpoint import api
 from server.meetings.http.openapi import OpenApiEndpoint
@@ -136,4 +138,12 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/session/second-factor", api(accounts.second_factor), methods=["POST"]),
         Route("/api/admin/invites", api(accounts.invite), methods=["POST"]),
         Route("/api/admin/accounts/{facilitator_id}/reset", api(accounts.reset), methods=["POST"]),
+        Route("/api/admin/accounts", api(admin.list_accounts), methods=["GET"]),
+        Route("/api/admin/accounts/{account_id}/roles", api(admin.change_role), methods=["POST"]),
+        Route("/api/admin/accounts/{account_id}/active", api(admin.change_active), methods=["POST"]),
+        Route("/api/admin/teams", api(admin.list_teams), methods=["GET"]),
+        Route("/api/admin/teams", api(admin.create_team), methods=["POST"]),
+        Route("/api/admin/teams/{team_id}", api(admin.rename_team), methods=["PATCH"]),
+        Route("/api/admin/teams/{team_id}/members", api(admin.change_member), methods=["POST"]),
+        Route("/api/cases/{case_id}/move", api(teams.move_case), methods=["POST"]),
     ]

@@ -16,6 +16,7 @@ from typing_extensions import TypedDict  # pydantic reads typing's only from Pyt
 from server.rooms.schema import VISIBILITIES
 from server.store.auditlog import VIA as ACCESS_VIA
 from server.store.meetings import RELATIONS
+from server.store.models import ROLES
 
 MEETING_STATUSES = ("open", "closed", "deleting", "deleted")
 PARTICIPANT_STATUSES = ("waiting", "admitted", "removed")
@@ -55,6 +56,7 @@ class Case(TypedDict):
     id: str
     label: str
     created_at: Timestamp
+    team_id: Annotated[str | None, Field(description="the team whose members see the case; null: its facilitators'")]
 
 
 class Cases(TypedDict):
@@ -694,6 +696,37 @@ class SignedOut(TypedDict):
     redirect: Url
 
 
+class TeamRef(TypedDict):
+    id: str
+    name: str
+
+
+class Account(TypedDict):
+    """A person as the administrators see them: never a password, a secret or a case."""
+
+    id: int
+    name: str
+    email: str
+    active: bool
+    last_login_at: Timestamp | None
+    roles: list[Annotated[str, OneOf(ROLES)]]
+    teams: list[TeamRef]
+
+
+class Accounts(TypedDict):
+    accounts: list[Account]
+
+
+class Team(TypedDict):
+    id: str
+    name: str
+    members: Annotated[list[int], Field(description="the members' account ids")]
+
+
+class Teams(TypedDict):
+    teams: list[Team]
+
+
 ANSWERS: tuple[Any, ...] = (
     Error,
     Facilitator,
@@ -736,4 +769,9 @@ ANSWERS: tuple[Any, ...] = (
     AccountState,
     TotpBegun,
     RecoveryCodes,
+    TeamRef,
+    Account,
+    Accounts,
+    Team,
+    Teams,
 )

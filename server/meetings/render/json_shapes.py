@@ -24,7 +24,7 @@ def facilitator_view(person: Facilitator) -> answers.Facilitator:
 
 
 def case_view(case: Case) -> answers.Case:
-    return {"id": case.id, "label": case.label, "created_at": case.created_at.isoformat()}
+    return {"id": case.id, "label": case.label, "created_at": case.created_at.isoformat(), "team_id": case.team_id}
 
 
 def meeting_summary(meeting: Meeting) -> answers.MeetingSummary:
