@@ -929,7 +929,7 @@ def _privacy_paths() -> Schema:
                 "Every account with its roles",
                 "privacy",
                 FACILITATOR,
-                ("200", "", ref(answers.Accounts)),
+                ("200", "", ref(answers.OfficerAccounts)),
                 "401 403",
                 description=_READ_AUDITED,
                 notes=_OFFICER_ONLY,

@@ -195,11 +195,11 @@ async def accounts(request: Request) -> Response:
     officer, log = await _officer(request)
     found = await log.accounts()
     await _read(request, officer, "accounts")
-    listed: answers.Accounts = {"accounts": [_account(a) for a in found]}
+    listed: answers.OfficerAccounts = {"accounts": [_account(a) for a in found]}
     return JSONResponse(listed)
 
 
-def _account(found: Account) -> answers.Account:
+def _account(found: Account) -> answers.OfficerAccount:
     return {"id": found.id, "name": found.name, "email": found.email, "active": found.active, "roles": found.roles}
 
 

@@ -603,7 +603,9 @@ class AuditPage(TypedDict):
     next_before: Annotated[int | None, Field(description="`before` for the next (older) page; null on the last")]
 
 
-class Account(TypedDict):
+class OfficerAccount(TypedDict):
+    """An account as the privacy officer sees it."""
+
     id: int
     name: str
     email: str
@@ -611,11 +613,11 @@ class Account(TypedDict):
     roles: list[str]
 
 
-class Accounts(TypedDict):
-    accounts: list[Account]
+class OfficerAccounts(TypedDict):
+    accounts: list[OfficerAccount]
 
 
-class AccessHolder(Account):
+class AccessHolder(OfficerAccount):
     via: Annotated[list[Annotated[str, OneOf(ACCESS_VIA)]], Field(description="why this account may open the case")]
     opens_case: Annotated[bool, Field(description="active and holding the facilitator role: access in effect")]
 
@@ -759,7 +761,7 @@ ANSWERS: tuple[Any, ...] = (
     PlanPage,
     MyReport,
     AuditPage,
-    Accounts,
+    OfficerAccounts,
     CaseAccess,
     Deletions,
     SsoOffer,
