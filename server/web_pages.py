@@ -158,6 +158,8 @@ async def plan(request: Request) -> Response:
 
 async def privacy(request: Request) -> Response:
     # The privacy officer's view: the audit log, access per case, deletions (server.meetings.http.privacy).
+    if refused := await _gate(request, "privacy_officer"):
+        return refused
     bar = _topbar(
         '<nav class="topnav" aria-label="Kring">'
         '<button type="button" id="logout" class="quiet" data-i18n="logOut">Uitloggen</button></nav>'

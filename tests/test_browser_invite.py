@@ -62,7 +62,7 @@ async def test_invite_set_password_enrol_and_reach_the_console(strict: RunningSe
     await expect(page.get_by_role("heading", name="Iemand uitnodigen")).to_be_visible()
     await assert_axe_clean(page, "/admin")
     await page.get_by_label("E-mailadres").fill("noor@jeugdzorg.test")
-    await page.get_by_label("Naam").fill("Noor")
+    await page.get_by_label("Naam", exact=True).fill("Noor")
     await page.get_by_role("button", name="Uitnodiging maken").click()
     link = page.locator("#invite-url")
     await expect(link).to_have_value(re.compile(re.escape(strict.url) + r"/account#[\w-]{20,}$"))

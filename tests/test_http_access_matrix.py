@@ -142,7 +142,6 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("GET", "/api/openapi.json", None, set(CALLERS)),
     # What the log-in page offers (single sign-on, password form): asked before anyone is signed in.
     ("GET", "/api/sso", None, set(CALLERS)),
-    ("GET", "/api/me", None, ANY_FACILITATOR),
     ("GET", "/api/me", None, SIGNED_IN),
     ("GET", "/api/cases", None, ANY_FACILITATOR),
     # Every facilitator has a list, of their own cases only (tests/test_reviews.py).
@@ -337,6 +336,9 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/console", ANY_FACILITATOR),
     ("/console/meetings/{meeting}", FACILITATORS),
     ("/admin", ADMIN),
+    ("/privacy", {"privacy-officer"}),
+    # An invitation's page: the one-time link (in the fragment) or the session's enrolment decides.
+    ("/account", PUBLIC),
 ]
 # Where a signed-in person without a page's role is sent instead (server/web_pages.py, HOMES).
 HOMES = {"/console", "/admin", "/privacy"}

@@ -20,7 +20,6 @@ PAGES = {
     "/board": "phone",
     "/projector": "projector",
     "/account": "account",
-    "/admin": "admin",
 }
 ENTRY = re.compile(r'<script type="module" src="/static/dist/([a-z]+)\.js"></script>')
 PRELOAD = re.compile(r'<link rel="modulepreload" href="/static/dist/([^"]+)">')

@@ -6,19 +6,14 @@
 
 import { api, ApiError, toLogin } from './api.js'
 import { announce, byId, showError } from './dom.js'
-import { phrases, ui } from './catalogue.js'
-import { lang, locale, translatePage } from './i18n.js'
+import { locale, t as words, translatePage } from './i18n.js'
 import './langswitch.js'
 import './invites.js'
 import { wireConsoleBar } from './session.js'
 import { html, nothing, render, repeat } from './view.js'
 
-const t = /** @type {Record<string, any>} */ (phrases(/** @type {Record<string, any>} */ (ui)[lang], lang, {
-  name: ['adminRolesOf', 'adminConfirmDeactivate', 'adminDeactivated', 'adminReactivated'],
-  'role name': ['adminRoleGranted', 'adminRoleRevoked'],
-  team: ['adminTeamMade', 'adminTeamRenamed', 'adminRenameLabel', 'adminAddLabel', 'adminMembersOf'],
-  'name team': ['adminMemberAdded', 'adminMemberRemoved']
-}))
+// The administration's words, with their signatures, are in i18n.js's `t` like every page's.
+const t = /** @type {Record<string, any>} */ (words)
 
 translatePage()
 wireConsoleBar()
