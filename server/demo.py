@@ -335,7 +335,11 @@ async def seed_demo(settings: Settings, email: str, var_dir: Path) -> str:
         person = await store.check_login(email, password)
         if person is None:
             if not await store.set_password(email, password):
-                await store.add_facilitator(email, "Demo gespreksleider", password)
+                # On a fresh try-out the demo account is the first: it also administers (/admin), as the
+                # first account of `kring user add` does.
+                first = not await store.facilitators()
+                roles = ("facilitator", "admin") if first else ("facilitator",)
+                await store.add_facilitator(email, "Demo gespreksleider", password, roles=roles)
             person = await store.check_login(email, password)
         assert person is not None
         if not any(case.label == DEMO_LABEL for case in await store.cases_of(person.id)):
