@@ -9,12 +9,13 @@ be kept to check codes against it.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.auth import hash_code, hash_password, new_id, new_token, token_hash, verify_password
@@ -171,16 +172,25 @@ class Credentials:
         return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
     @staticmethod
-    def _code_fits(secret: str, code: str) -> bool:
+    def _code_step(secret: str, code: str) -> int | None:
+        """The time step whose code this is, or None. One step either side: a phone's clock a little
+        off still works."""
         digits = "".join(ch for ch in code if ch.isdigit())
-        # One step either side: a phone's clock a little off still works.
-        return len(digits) == 6 and pyotp.TOTP(secret).verify(digits, valid_window=1)
+        if len(digits) != 6:
+            return None
+        totp = pyotp.TOTP(secret)
+        current = totp.timecode(now())
+        for step in (current - 1, current, current + 1):
+            if hmac.compare_digest(totp.generate_otp(step), digits):
+                return step
+        return None
 
     async def confirm_totp(self, facilitator_id: int, code: str) -> list[str] | None:
         """The first code from the pending secret turns the second factor on; answers the new
         recovery codes (shown once, kept hashed), or None for a wrong code."""
         secret = await self.pending_secret(facilitator_id)
-        if secret is None or not self._code_fits(secret, code):
+        step = self._code_step(secret, code) if secret is not None else None
+        if secret is None or step is None:
             return None
         codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
         # Off the event loop: argon2 is meant to take its time.
@@ -189,7 +199,7 @@ class Credentials:
             result = await db.execute(
                 update(Facilitator)
                 .where(Facilitator.id == facilitator_id, Facilitator.totp_secret == secret)
-                .values(totp_enabled_at=now())
+                .values(totp_enabled_at=now(), totp_last_step=step)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return None
@@ -201,7 +211,22 @@ class Credentials:
         person = await self.person(facilitator_id)
         if person is None or person.totp_enabled_at is None or not person.totp_secret:
             return False
-        return self._code_fits(person.totp_secret, code)
+        step = self._code_step(person.totp_secret, code)
+        if step is None:
+            return False
+        # Taken only if it is later than the last accepted code's step: a code seen over a shoulder or
+        # replayed from a phished page does not work again (RFC 6238, 5.2); one update, so two requests
+        # racing with one code cannot both win.
+        async with self.sessions.begin() as db:
+            taken = await db.execute(
+                update(Facilitator)
+                .where(
+                    Facilitator.id == facilitator_id,
+                    or_(Facilitator.totp_last_step.is_(None), Facilitator.totp_last_step < step),
+                )
+                .values(totp_last_step=step)
+            )
+        return bool(taken.rowcount)  # type: ignore[attr-defined]
 
     async def use_recovery_code(self, facilitator_id: int, code: str) -> bool:
         """An unused recovery code of this person, used up now; each works once."""

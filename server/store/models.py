@@ -54,6 +54,8 @@ class Facilitator(Base):
     # Base32 TOTP secret (RFC 6238); enabled only once the person proved a code from it.
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The time step of the last code accepted: a code (or an older one) does not work twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 ROLES = ("facilitator", "team_lead", "admin", "privacy_officer")
