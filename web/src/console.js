@@ -17,8 +17,14 @@ const list = byId('cases')
 /**
  * @typedef {{id: string, title: string, status: string, created_at?: string}} MeetingSummary
  * @typedef {{id: string, name: string, email: string}} FacilitatorSummary
- * @typedef {{id: string, label: string, meetings: MeetingSummary[], facilitators: FacilitatorSummary[]}} CaseDetail
+ * @typedef {{id: string, label: string, team_id: string | null, meetings: MeetingSummary[], facilitators: FacilitatorSummary[]}} CaseDetail
+ * @typedef {{id: string, name: string}} TeamRef
+ * @typedef {{id: number, name: string, email: string, roles: string[], teams: TeamRef[]}} Me
  */
+
+/** Who is signed in (set once the page starts): their teams and whether they lead one. */
+/** @type {Me} */
+let me = { id: 0, name: '', email: '', roles: [], teams: [] }
 
 /**
  * @typedef {{meeting_id: string, room_id: string, room: string, key: string, text: string, section: string, review: string, state: 'due' | 'overdue'}} ReviewRule
@@ -54,10 +60,15 @@ async function load (openCase) {
 
 function newCaseForm () {
   const input = h('input', { id: 'case-label', name: 'label', required: true, maxlength: 120, autocomplete: 'off', 'aria-describedby': 'case-label-hint' })
+  // Only someone in several teams chooses; with one (or none) the server takes theirs.
+  const team = me.teams.length > 1
+    ? h('select', { id: 'case-team', name: 'team_id' }, me.teams.map((tm) => h('option', { value: tm.id, text: tm.name })))
+    : null
   const form = h('form', { class: 'card-form', id: 'new-case', novalidate: true },
     h('h2', { text: t.newCase }),
     h('label', { for: 'case-label', text: t.caseLabel }),
     h('p', { class: 'hint', id: 'case-label-hint', text: t.caseLabelHint }),
+    team ? h('div', { class: 'case-team' }, h('label', { for: 'case-team', text: t.caseTeam }), team) : null,
     h('div', { class: 'row' }, input, h('button', { type: 'submit', text: t.createCase })))
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
@@ -67,7 +78,10 @@ function newCaseForm () {
       return
     }
     try {
-      const created = await api('POST', '/api/cases', { label })
+      /** @type {{label: string, team_id?: string}} */
+      const body = { label }
+      if (team) body.team_id = /** @type {HTMLSelectElement} */ (team).value
+      const created = await api('POST', '/api/cases', body)
       showError(null)
       announce(`${t.createCase}: ${label}`)
       await load(created.id)
@@ -95,6 +109,7 @@ function caseCard (detail, open, reviews) {
           h('span', { class: `pill pill-${m.status}`, text: m.status === 'open' ? t.meetingOpen : t.meetingClosedShort })))))
       : h('p', { class: 'empty', text: t.noMeetings }),
     facilitatorsPanel(detail),
+    leads(detail) ? movePanel(detail) : null,
     networkPanel(detail.id),
     newMeetingForm(detail, open))
 }
@@ -153,6 +168,64 @@ function facilitatorsPanel (detail) {
     h('h4', { text: t.cofacilitators }),
     h('ul', { class: 'facilitator-list' }, (detail.facilitators || []).map((f) => h('li', { dir: 'auto', text: f.name }))),
     form)
+}
+
+/**
+ * A team lead of the case's team may hand it on (the server checks this again).
+ * @param {CaseDetail} detail
+ */
+function leads (detail) {
+  return me.roles.includes('team_lead') && me.roles.includes('facilitator') &&
+    detail.team_id !== null && me.teams.some((tm) => tm.id === detail.team_id)
+}
+
+/**
+ * "Hand the case on": a closed disclosure that asks the server for the choices only when opened,
+ * then a confirmation before the move (which the server audits).
+ * @param {CaseDetail} detail
+ */
+function movePanel (detail) {
+  const id = (/** @type {string} */ name) => `${name}-${detail.id}`
+  const choice = h('select', { id: id('move-to'), name: 'to', required: true },
+    h('option', { value: '', text: t.moveChoose }))
+  const form = h('form', { class: 'row case-move-form', novalidate: true },
+    h('label', { for: id('move-to'), text: t.moveTo }), choice,
+    h('button', { type: 'submit', class: 'secondary', text: t.moveCase }))
+  const panel = h('details', { class: 'case-move', id: id('move') },
+    h('summary', { text: t.moveCase }), form)
+  let filled = false
+  panel.addEventListener('toggle', async () => {
+    if (!panel.open || filled) return
+    filled = true
+    try {
+      const options = await api('GET', `/api/cases/${encodeURIComponent(detail.id)}/move-options`)
+      choice.append(
+        h('optgroup', { label: t.moveTeams }, options.teams.map((/** @type {TeamRef} */ tm) => h('option', { value: `team:${tm.id}`, text: tm.name }))),
+        h('optgroup', { label: t.moveFacilitators }, options.facilitators.map((/** @type {{id: number, name: string}} */ f) => h('option', { value: `facilitator:${f.id}`, text: f.name }))))
+    } catch (err) {
+      filled = false
+      showError(err instanceof Error ? err.message : t.somethingWrong)
+    }
+  })
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const select = /** @type {HTMLSelectElement} */ (choice)
+    if (!select.value) return select.focus()
+    const [kind, target] = select.value.split(':')
+    const name = select.selectedOptions[0].textContent || ''
+    if (!window.confirm(t.moveConfirm(detail.label, name))) return
+    try {
+      await api('POST', `/api/cases/${encodeURIComponent(detail.id)}/move`,
+        kind === 'team' ? { team_id: target } : { facilitator_id: Number(target) })
+      showError(null)
+      announce(t.moveDone(name))
+      await load()
+    } catch (err) {
+      showError(err instanceof Error ? err.message : t.somethingWrong)
+      select.focus()
+    }
+  })
+  return panel
 }
 
 /**
@@ -275,5 +348,8 @@ function fillContinues (select, found) {
 }
 
 facilitator()
-  .then(() => load())
+  .then((who) => {
+    me = /** @type {Me} */ (who)
+    return load()
+  })
   .catch((err) => showError(err instanceof Error ? err.message : t.somethingWrong))
