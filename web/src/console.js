@@ -7,6 +7,7 @@ import { formatDate, t, translatePage, withLang } from './i18n.js'
 import './langswitch.js'
 import { networkPanel } from './network.js'
 import { facilitator, wireConsoleBar } from './session.js'
+import { html, nothing, render, repeat } from './view.js'
 
 translatePage()
 wireConsoleBar()
@@ -181,35 +182,33 @@ function leads (detail) {
 
 /**
  * "Hand the case on": a closed disclosure that asks the server for the choices only when opened,
- * then a confirmation before the move (which the server audits).
+ * then a confirmation before the move (which the server audits). Drawn with the keyed view, so the
+ * choices arriving change only the select's options.
  * @param {CaseDetail} detail
  */
 function movePanel (detail) {
   const id = (/** @type {string} */ name) => `${name}-${detail.id}`
-  const choice = h('select', { id: id('move-to'), name: 'to', required: true },
-    h('option', { value: '', text: t.moveChoose }))
-  const form = h('form', { class: 'row case-move-form', novalidate: true },
-    h('label', { for: id('move-to'), text: t.moveTo }), choice,
-    h('button', { type: 'submit', class: 'secondary', text: t.moveCase }))
-  const panel = h('details', { class: 'case-move', id: id('move') },
-    h('summary', { text: t.moveCase }), form)
-  let filled = false
-  panel.addEventListener('toggle', async () => {
-    if (!panel.open || filled) return
-    filled = true
+  const box = h('div', { class: 'case-move-box' })
+  /** @type {{teams: TeamRef[], facilitators: {id: number, name: string}[]} | null} */
+  let options = null
+  let asked = false
+  const choice = () => /** @type {HTMLSelectElement} */ (byId(id('move-to')))
+
+  async function opened (/** @type {Event} */ event) {
+    if (!(/** @type {HTMLDetailsElement} */ (event.currentTarget)).open || asked) return
+    asked = true
     try {
-      const options = await api('GET', `/api/cases/${encodeURIComponent(detail.id)}/move-options`)
-      choice.append(
-        h('optgroup', { label: t.moveTeams }, options.teams.map((/** @type {TeamRef} */ tm) => h('option', { value: `team:${tm.id}`, text: tm.name }))),
-        h('optgroup', { label: t.moveFacilitators }, options.facilitators.map((/** @type {{id: number, name: string}} */ f) => h('option', { value: `facilitator:${f.id}`, text: f.name }))))
+      options = await api('GET', `/api/cases/${encodeURIComponent(detail.id)}/move-options`)
+      draw()
     } catch (err) {
-      filled = false
+      asked = false
       showError(err instanceof Error ? err.message : t.somethingWrong)
     }
-  })
-  form.addEventListener('submit', async (event) => {
+  }
+
+  async function submit (/** @type {SubmitEvent} */ event) {
     event.preventDefault()
-    const select = /** @type {HTMLSelectElement} */ (choice)
+    const select = choice()
     if (!select.value) return select.focus()
     const [kind, target] = select.value.split(':')
     const name = select.selectedOptions[0].textContent || ''
@@ -224,8 +223,26 @@ function movePanel (detail) {
       showError(err instanceof Error ? err.message : t.somethingWrong)
       select.focus()
     }
-  })
-  return panel
+  }
+
+  function draw () {
+    render(html`<details class="case-move" id=${id('move')} @toggle=${opened}>
+      <summary>${t.moveCase}</summary>
+      <form class="row case-move-form" novalidate @submit=${submit}>
+        <label for=${id('move-to')}>${t.moveTo}</label>
+        <select id=${id('move-to')} name="to" required>
+          <option value="">${t.moveChoose}</option>
+          ${options
+            ? html`<optgroup label=${t.moveTeams}>${repeat(options.teams, (tm) => tm.id, (tm) => html`<option value=${`team:${tm.id}`}>${tm.name}</option>`)}</optgroup>
+              <optgroup label=${t.moveFacilitators}>${repeat(options.facilitators, (f) => f.id, (f) => html`<option value=${`facilitator:${f.id}`}>${f.name}</option>`)}</optgroup>`
+            : nothing}
+        </select>
+        <button type="submit" class="secondary">${t.moveCase}</button>
+      </form>
+    </details>`, box)
+  }
+  draw()
+  return box
 }
 
 /**
