@@ -116,6 +116,16 @@ async def test_teams_decide_who_sees_a_case_and_a_team_lead_moves_it(
     chosen = await anna.post("/api/cases", json={"label": "Gezin Z", "team_id": zuid["id"]})
     assert chosen.status_code == 400 and chosen.json()["error"] == "bad_team"  # not one of hers
 
+    assert (await anna.get("/api/me")).json()["teams"] == [{"id": noord["id"], "name": "Noord"}]
+    # What the console offers a lead: the other teams, and the active facilitators of the case's team.
+    options = await lead.get(f"/api/cases/{case_id}/move-options")
+    assert options.json() == {
+        "teams": [{"id": zuid["id"], "name": "Zuid"}],
+        "facilitators": [{"id": ids["anna"], "name": "Anna"}, {"id": ids["lotte"], "name": "Lotte"}],
+    }
+    assert (await anna.get(f"/api/cases/{case_id}/move-options")).json()["error"] == "not_allowed"
+    assert (await cees.get(f"/api/cases/{case_id}/move-options")).status_code == 403  # no lead either
+
     # Only a team lead of the case's team moves it; a plain member does not.
     move = {"team_id": zuid["id"], "facilitator_id": ids["cees"]}
     assert (await anna.post(f"/api/cases/{case_id}/move", json=move)).status_code == 403

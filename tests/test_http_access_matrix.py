@@ -242,6 +242,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | bytes | None, set[str]]] = [
     ("POST", "/api/admin/accounts/{account}/roles", {"role": "privacy_officer", "granted": False}, ADMIN),
     ("POST", "/api/admin/accounts/{account}/active", {"active": True}, ADMIN),
     # A team lead of the case's team hands it on (here: to the team it is in).
+    ("GET", "/api/cases/{case}/move-options", None, {"team-lead"}),
     ("POST", "/api/cases/{case}/move", {"team_id": "{team}"}, {"team-lead"}),
     ("POST", "/api/meetings/{meeting}/close", {}, FACILITATORS),
     ("POST", "/api/meetings/{meeting}/delete", {}, FACILITATORS),

@@ -82,7 +82,13 @@ async def test_login_sets_a_strict_session_cookie_and_logout_ends_the_session_se
         assert token is not None and await store.session_facilitator(token) is not None
 
         me = await client.get("/api/me")
-        assert me.json() == {"id": person.id, "name": "Fatima", "email": "fatima@example.nl", "roles": ["facilitator"]}
+        assert me.json() == {
+            "id": person.id,
+            "name": "Fatima",
+            "email": "fatima@example.nl",
+            "roles": ["facilitator"],
+            "teams": [],
+        }
         assert me.headers["cache-control"] == "no-store"
 
         evil = await client.request("DELETE", "/api/session", json={}, headers={"Origin": "https://evil.example"})

@@ -20,7 +20,13 @@ def _answer(method: str, path: str, status: int, body: Any, media: str = "applic
 
 async def test_a_documented_answer_passes(server: RunningServer) -> None:
     document = await served_document(server)
-    me = {"id": 1, "name": "Fatima", "email": "f@example.nl", "roles": ["facilitator"]}
+    me = {
+        "id": 1,
+        "name": "Fatima",
+        "email": "f@example.nl",
+        "roles": ["facilitator"],
+        "teams": [{"id": "t1", "name": "Noord"}],
+    }
     check(document, _answer("GET", "/api/me", 200, me))
     check(document, _answer("GET", "/api/me", 401, {"error": "not_logged_in", "message": "Log eerst in."}))
     person = {

@@ -7,6 +7,7 @@ import { formatDate, t, translatePage, withLang } from './i18n.js'
 import './langswitch.js'
 import { networkPanel } from './network.js'
 import { facilitator, wireConsoleBar } from './session.js'
+import { html, nothing, render, repeat } from './view.js'
 
 translatePage()
 wireConsoleBar()
@@ -17,8 +18,14 @@ const list = byId('cases')
 /**
  * @typedef {{id: string, title: string, status: string, created_at?: string}} MeetingSummary
  * @typedef {{id: string, name: string, email: string}} FacilitatorSummary
- * @typedef {{id: string, label: string, meetings: MeetingSummary[], facilitators: FacilitatorSummary[]}} CaseDetail
+ * @typedef {{id: string, label: string, team_id: string | null, meetings: MeetingSummary[], facilitators: FacilitatorSummary[]}} CaseDetail
+ * @typedef {{id: string, name: string}} TeamRef
+ * @typedef {{id: number, name: string, email: string, roles: string[], teams: TeamRef[]}} Me
  */
+
+/** Who is signed in (set once the page starts): their teams and whether they lead one. */
+/** @type {Me} */
+let me = { id: 0, name: '', email: '', roles: [], teams: [] }
 
 /**
  * @typedef {{meeting_id: string, room_id: string, room: string, key: string, text: string, section: string, review: string, state: 'due' | 'overdue'}} ReviewRule
@@ -54,10 +61,15 @@ async function load (openCase) {
 
 function newCaseForm () {
   const input = h('input', { id: 'case-label', name: 'label', required: true, maxlength: 120, autocomplete: 'off', 'aria-describedby': 'case-label-hint' })
+  // Only someone in several teams chooses; with one (or none) the server takes theirs.
+  const team = me.teams.length > 1
+    ? h('select', { id: 'case-team', name: 'team_id' }, me.teams.map((tm) => h('option', { value: tm.id, text: tm.name })))
+    : null
   const form = h('form', { class: 'card-form', id: 'new-case', novalidate: true },
     h('h2', { text: t.newCase }),
     h('label', { for: 'case-label', text: t.caseLabel }),
     h('p', { class: 'hint', id: 'case-label-hint', text: t.caseLabelHint }),
+    team ? h('div', { class: 'case-team' }, h('label', { for: 'case-team', text: t.caseTeam }), team) : null,
     h('div', { class: 'row' }, input, h('button', { type: 'submit', text: t.createCase })))
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
@@ -67,7 +79,10 @@ function newCaseForm () {
       return
     }
     try {
-      const created = await api('POST', '/api/cases', { label })
+      /** @type {{label: string, team_id?: string}} */
+      const body = { label }
+      if (team) body.team_id = /** @type {HTMLSelectElement} */ (team).value
+      const created = await api('POST', '/api/cases', body)
       showError(null)
       announce(`${t.createCase}: ${label}`)
       await load(created.id)
@@ -95,6 +110,7 @@ function caseCard (detail, open, reviews) {
           h('span', { class: `pill pill-${m.status}`, text: m.status === 'open' ? t.meetingOpen : t.meetingClosedShort })))))
       : h('p', { class: 'empty', text: t.noMeetings }),
     facilitatorsPanel(detail),
+    leads(detail) ? movePanel(detail) : null,
     networkPanel(detail.id),
     newMeetingForm(detail, open))
 }
@@ -153,6 +169,80 @@ function facilitatorsPanel (detail) {
     h('h4', { text: t.cofacilitators }),
     h('ul', { class: 'facilitator-list' }, (detail.facilitators || []).map((f) => h('li', { dir: 'auto', text: f.name }))),
     form)
+}
+
+/**
+ * A team lead of the case's team may hand it on (the server checks this again).
+ * @param {CaseDetail} detail
+ */
+function leads (detail) {
+  return me.roles.includes('team_lead') && me.roles.includes('facilitator') &&
+    detail.team_id !== null && me.teams.some((tm) => tm.id === detail.team_id)
+}
+
+/**
+ * "Hand the case on": a closed disclosure that asks the server for the choices only when opened,
+ * then a confirmation before the move (which the server audits). Drawn with the keyed view, so the
+ * choices arriving change only the select's options.
+ * @param {CaseDetail} detail
+ */
+function movePanel (detail) {
+  const id = (/** @type {string} */ name) => `${name}-${detail.id}`
+  const box = h('div', { class: 'case-move-box' })
+  /** @type {{teams: TeamRef[], facilitators: {id: number, name: string}[]} | null} */
+  let options = null
+  let asked = false
+  const choice = () => /** @type {HTMLSelectElement} */ (byId(id('move-to')))
+
+  async function opened (/** @type {Event} */ event) {
+    if (!(/** @type {HTMLDetailsElement} */ (event.currentTarget)).open || asked) return
+    asked = true
+    try {
+      options = await api('GET', `/api/cases/${encodeURIComponent(detail.id)}/move-options`)
+      draw()
+    } catch (err) {
+      asked = false
+      showError(err instanceof Error ? err.message : t.somethingWrong)
+    }
+  }
+
+  async function submit (/** @type {SubmitEvent} */ event) {
+    event.preventDefault()
+    const select = choice()
+    if (!select.value) return select.focus()
+    const [kind, target] = select.value.split(':')
+    const name = select.selectedOptions[0].textContent || ''
+    if (!window.confirm(t.moveConfirm(detail.label, name))) return
+    try {
+      await api('POST', `/api/cases/${encodeURIComponent(detail.id)}/move`,
+        kind === 'team' ? { team_id: target } : { facilitator_id: Number(target) })
+      showError(null)
+      announce(t.moveDone(name))
+      await load()
+    } catch (err) {
+      showError(err instanceof Error ? err.message : t.somethingWrong)
+      select.focus()
+    }
+  }
+
+  function draw () {
+    render(html`<details class="case-move" id=${id('move')} @toggle=${opened}>
+      <summary>${t.moveCase}</summary>
+      <form class="row case-move-form" novalidate @submit=${submit}>
+        <label for=${id('move-to')}>${t.moveTo}</label>
+        <select id=${id('move-to')} name="to" required>
+          <option value="">${t.moveChoose}</option>
+          ${options
+            ? html`<optgroup label=${t.moveTeams}>${repeat(options.teams, (tm) => tm.id, (tm) => html`<option value=${`team:${tm.id}`}>${tm.name}</option>`)}</optgroup>
+              <optgroup label=${t.moveFacilitators}>${repeat(options.facilitators, (f) => f.id, (f) => html`<option value=${`facilitator:${f.id}`}>${f.name}</option>`)}</optgroup>`
+            : nothing}
+        </select>
+        <button type="submit" class="secondary">${t.moveCase}</button>
+      </form>
+    </details>`, box)
+  }
+  draw()
+  return box
 }
 
 /**
@@ -275,5 +365,8 @@ function fillContinues (select, found) {
 }
 
 facilitator()
-  .then(() => load())
+  .then((who) => {
+    me = /** @type {Me} */ (who)
+    return load()
+  })
   .catch((err) => showError(err instanceof Error ? err.message : t.somethingWrong))

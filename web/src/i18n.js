@@ -55,6 +55,8 @@ export const t = {
     'name room': ['announceWaiting'],
     'from to': ['previewTitle'],
     'n to': ['copied'],
+    to: ['moveDone'],
+    'label to': ['moveConfirm'],
     url: ['joinAt'],
     email: ['inviteMailed', 'inviteCopy'],
     'name email': ['setPasswordFor'],

@@ -1184,4 +1184,17 @@ def _accounts_paths() -> Schema:
                 notes={"403": "`not_allowed` (not a team lead), `not_your_team`, or `bad_origin`."},
             ),
         },
+        "/api/cases/{case_id}/move-options": {
+            "parameters": _CASE,
+            "get": _op(
+                "Where a team lead may hand a case",
+                "cases",
+                FACILITATOR,
+                ("200", "", ref(answers.MoveOptions)),
+                "401 403 404",
+                description="Team leads of the case's team: the other teams, and the active facilitators of the "
+                "case's team (ids and names only).",
+                notes={"403": "`not_allowed` (not a team lead) or `not_your_team`."},
+            ),
+        },
     }

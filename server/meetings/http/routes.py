@@ -146,4 +146,5 @@ def routes(kring: Any) -> list[BaseRoute]:
         Route("/api/admin/teams/{team_id}", api(admin.rename_team), methods=["PATCH"]),
         Route("/api/admin/teams/{team_id}/members", api(admin.change_member), methods=["POST"]),
         Route("/api/cases/{case_id}/move", api(teams.move_case), methods=["POST"]),
+        Route("/api/cases/{case_id}/move-options", api(teams.move_options), methods=["GET"]),
     ]

@@ -12,6 +12,7 @@ from server.meetings.http import bodies, cookies, sso
 from server.meetings.http.bodies import read_body
 from server.meetings.http.endpoint import ApiError, check_change, client_address, no_content, parts
 from server.meetings.render import answers
+from server.store.accounts import AccountStore
 from server.store.meetings import SESSION_LIFETIME
 from server.store.models import Facilitator
 
@@ -122,5 +123,8 @@ async def logout(request: Request) -> Response:
 async def me(request: Request) -> Response:
     person = await signed_in(request)
     roles = sorted(await parts(request).meetings.roles_of(person.id))
-    who: answers.Me = {"id": person.id, "name": person.name, "email": person.email, "roles": roles}
+    teams: list[answers.TeamRef] = [
+        {"id": t.id, "name": t.name} for t in await AccountStore(parts(request).meetings.engine).teams_of(person.id)
+    ]
+    who: answers.Me = {"id": person.id, "name": person.name, "email": person.email, "roles": roles, "teams": teams}
     return JSONResponse(who)

@@ -50,6 +50,7 @@ class Me(Facilitator):
     """Who is signed in, with the roles that decide which pages they get."""
 
     roles: list[str]
+    teams: Annotated[list[TeamRef], Field(description="their teams, by name (a new case can go to any)")]
 
 
 class Case(TypedDict):
@@ -729,6 +730,18 @@ class Teams(TypedDict):
     teams: list[Team]
 
 
+class Colleague(TypedDict):
+    id: int
+    name: str
+
+
+class MoveOptions(TypedDict):
+    """Where a team lead may hand a case: any other team, or an active facilitator of the case's team."""
+
+    teams: list[TeamRef]
+    facilitators: list[Colleague]
+
+
 ANSWERS: tuple[Any, ...] = (
     Error,
     Facilitator,
@@ -776,4 +789,6 @@ ANSWERS: tuple[Any, ...] = (
     Accounts,
     Team,
     Teams,
+    Colleague,
+    MoveOptions,
 )
