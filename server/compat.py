@@ -84,43 +84,98 @@ class HookedServer(socketio.AsyncServer):  # type: ignore[misc]
     ) -> int:
         """Send one event to a group of this process's sockets; returns the bytes sent.
 
-        One packet and one WebSocket frame for the group. A socket whose writer waits idle with
-        nothing queued gets the frame written straight on its connection (a `Wire`): no queue, no
-        writer wake-up, no frame built per recipient, and nothing overtaken. Any other socket gets
-        the packet on its send queue, behind what waits there (python-socketio's emit would create
-        a task per recipient, which was most of the fan-out's cost: docs/performance.md). A socket
-        with `limit` messages waiting is handed to `too_slow(sid, eio_sid, socket)` instead; one
-        that stops reading fills its connection's buffer, pauses the wire and so reaches its queue.
+        One packet and one WebSocket frame for the group, handed to each socket by `_deliver`
+        (python-socketio's emit would create a task per recipient, which was most of the fan-out's
+        cost: docs/performance.md).
         """
-        encoded = self.packet_class(packet.EVENT, namespace="/", data=data).encode()
-        message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
-        frame: bytes | None = None
         try:
             participants = list(self.manager.get_participants("/", group))
         except KeyError:
             return 0  # nobody in that group (yet)
+        outgoing = _Outgoing(self.packet_class(packet.EVENT, namespace="/", data=data).encode())
         sockets = self.eio.sockets
         sent = 0
         for sid, eio_sid in participants:
             if sid == skip:
                 continue
             socket = sockets.get(eio_sid)
-            if socket is None or socket.closed:
-                continue
-            wire = getattr(socket, "kring_wire", None)
-            if wire is not None and wire.idle and socket.queue.empty() and wire.open():
-                if frame is None:
-                    frame = binary_frame(encoded)
-                wire.transport.write(frame)
-                wire.writes += 1
+            if _deliver(socket, outgoing, limit):
                 sent += 1
-                continue
-            if socket.queue.qsize() >= limit:
+            elif outgoing.slow:
+                outgoing.slow = False
                 too_slow(sid, eio_sid, socket)
-                continue
-            socket.queue.put_nowait(message)
-            sent += 1
-        return sent * len(encoded)
+        return sent * len(outgoing.encoded)
+
+    def send_now(self, sid: str, packets: list[Any], limit: int, too_slow: Callable[[str, str, Any], None]) -> int:
+        """Send Socket.IO packets to one socket of this process, in order, now; returns the bytes sent.
+
+        What python-socketio's emit or an acknowledgement would send, without the task and the
+        writer wake-up each of those takes: written straight on an idle connection (the frames of a
+        greeting in one write), else put on the socket's queue."""
+        eio_sid = self.manager.eio_sid_from_sid(sid, "/")
+        socket = self.eio.sockets.get(eio_sid) if eio_sid is not None else None
+        if socket is None or socket.closed:
+            return 0
+        outgoing = [_Outgoing(pkt.encode()) for pkt in packets]
+        wire = getattr(socket, "kring_wire", None)
+        if wire is not None and wire.idle and socket.queue.empty() and wire.open():
+            wire.transport.write(b"".join(binary_frame(o.encoded) for o in outgoing))
+            wire.writes += 1
+            return sum(len(o.encoded) for o in outgoing)
+        sent = 0
+        for one in outgoing:
+            if not _deliver(socket, one, limit):
+                if one.slow:
+                    too_slow(sid, eio_sid, socket)
+                break
+            sent += len(one.encoded)
+        return sent
+
+    def handle_messages_inline(self) -> None:
+        """Have Engine.IO hand each message to Socket.IO in the socket's own reader task instead of
+        a task per message. Event handlers still get their own task (python-socketio's
+        async_handlers); the `sync` fast path (on_event_packet) needs none, and a connect, the
+        socket's first message, holds up only its own socket's reader."""
+        self.eio.async_handlers = False
+
+
+class _Outgoing:
+    """One encoded packet on its way to one or more sockets; the Engine.IO message and the WebSocket
+    frame are built on first use, once for every recipient."""
+
+    __slots__ = ("encoded", "frame", "message", "slow")
+
+    def __init__(self, encoded: bytes) -> None:
+        self.encoded = encoded
+        self.frame: bytes | None = None
+        self.message: eio_packet.Packet | None = None
+        self.slow = False  # set by _deliver when the last socket had `limit` messages waiting
+
+
+def _deliver(socket: Any, outgoing: _Outgoing, limit: int) -> bool:
+    """Hand a packet to one socket; False if it is gone, or too slow (`outgoing.slow`).
+
+    A socket whose writer waits idle with nothing queued gets the frame written straight on its
+    connection (a `Wire`): no queue, no writer wake-up, and nothing overtaken. Any other socket
+    gets the message on its send queue, behind what waits there. One with `limit` messages waiting
+    is too slow; one that stops reading fills its connection's buffer, pauses the wire and so
+    reaches its queue."""
+    if socket is None or socket.closed:
+        return False
+    wire = getattr(socket, "kring_wire", None)
+    if wire is not None and wire.idle and socket.queue.empty() and wire.open():
+        if outgoing.frame is None:
+            outgoing.frame = binary_frame(outgoing.encoded)
+        wire.transport.write(outgoing.frame)
+        wire.writes += 1
+        return True
+    if socket.queue.qsize() >= limit:
+        outgoing.slow = True
+        return False
+    if outgoing.message is None:
+        outgoing.message = eio_packet.Packet(eio_packet.MESSAGE, outgoing.encoded)
+    socket.queue.put_nowait(outgoing.message)
+    return True
 
 
 class Wire:

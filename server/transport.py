@@ -34,6 +34,8 @@ log = logging.getLogger("kring.transport")
 
 # A connection that keeps sending frames we refuse is not a confused client but a hostile one.
 _REFUSALS_BEFORE_DISCONNECT = 50
+_OK: dict[str, Any] = {"ok": True}
+_SAVED: dict[str, Any] = {"ok": True, "saved": True}
 _REFUSAL_WINDOW_SECONDS = 10.0
 
 
@@ -119,6 +121,10 @@ class _Server(HookedServer):
             )
             await self.send_packet(eio_sid, error)
             return
+        if namespace == "/" and isinstance(data, list) and data and data[0] == "sync":
+            # The fast path of every edit: handled here, in the socket's reader, with no task.
+            self.transport.sync_frame(sid, id, data[1:])
+            return
         if isinstance(data, list) and data and isinstance(data[0], str) and data[0] not in _RESERVED_EVENTS:
             await self.dispatch_event(eio_sid, namespace, id, data)  # no await before: keeps frame order
             return
@@ -159,6 +165,7 @@ class SocketTransport:
             logger=quiet_library_logger("socketio.server"),
             engineio_logger=quiet_library_logger("engineio.server"),
         )
+        self.sio.handle_messages_inline()
         self.registry: RoomRegistry | None = None
         self.connections: dict[str, Connection] = {}
         self.counters = TransportCounters()
@@ -171,7 +178,6 @@ class SocketTransport:
         self._revalidator: asyncio.Task[None] | None = None
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
-        self.sio.on("sync", self._on_sync)
         self.sio.on("awareness", self._on_awareness)
         self.sio.on("*", self._on_unknown)
         self.sio.on("connect", self._on_waiting_connect, namespace=WAITING_NAMESPACE)
@@ -199,7 +205,14 @@ class SocketTransport:
         self._spawn(self.sio.hang_up(eio_sid))
 
     def send(self, peer: str, event: str, args: tuple[object, ...]) -> None:
-        self._spawn(self.sio.emit(event, args, to=peer, ignore_queue=True))
+        self._send_packets(peer, [self._event(event, args)])
+
+    def _event(self, event: str, args: tuple[object, ...]) -> Any:
+        return self.sio.packet_class(packet.EVENT, namespace="/", data=[event, *args])
+
+    def _send_packets(self, sid: str, packets: list[Any]) -> None:
+        limit = self.settings.max_send_queue
+        self.counters.bytes_out += self.sio.send_now(sid, packets, limit, self._drop_slow_reader)
 
     def drop_room(self, room: str, reason: dict[str, str]) -> None:
         for conn in [c for c in self.connections.values() if c.room == room]:
@@ -306,12 +319,10 @@ class SocketTransport:
             meeting_id=access.meeting_id,
             room_id=access.room_id,
         )
-        # The initial sync and presence in one task, in order, rather than a task each.
-        self._spawn(self._send_all(sid, room.join(sid, identity)))
-
-    async def _send_all(self, sid: str, events: list[tuple[str, tuple[object, ...]]]) -> None:
-        for event, args in events:
-            await self.sio.emit(event, args, to=sid, ignore_queue=True)
+        # The initial sync and presence together, right after the connect's own answer, which
+        # python-socketio sends once this handler has returned (a client drops what comes before it).
+        greeting = [self._event(event, args) for event, args in room.join(sid, identity)]
+        asyncio.get_running_loop().call_soon(self._send_packets, sid, greeting)
 
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
         conn = self.connections.pop(sid, None)
@@ -322,24 +333,49 @@ class SocketTransport:
         if room is not None:
             self.registry.release(room, sid)
 
-    async def _on_sync(self, sid: str, *args: Any) -> dict[str, Any]:
-        # No await before the room has applied the frame: that keeps each socket's frames in order.
+    def sync_frame(self, sid: str, id: int | None, args: list[Any]) -> None:
+        """A `sync` event, handled as it is read: applied, fanned out and acknowledged ("saved" once
+        committed) without a task, so each socket's frames are applied in order."""
         try:
-            room, doc_name, frame = self._sync_args(sid, args)
+            room, doc_name, frame = self._sync_args(sid, tuple(args))
             result = room.receive_sync(sid, doc_name, frame)
         except Refused as refused:
-            return await self._refuse(sid, "sync", refused)
+            self._refuse_frame(sid, id, refused)
+            return
         except BaseException as exc:
             if not _is_failure(exc):
                 raise
             log.error("sync frame failed", exc_info=exc, extra={"sid": sid})
-            return await self._refuse(sid, "sync", Refused(Refusal.INTERNAL_ERROR))
+            self._refuse_frame(sid, id, Refused(Refusal.INTERNAL_ERROR))
+            return
         for reply in result.replies:
             self.send(sid, "sync", (doc_name, reply))
-        if result.durable is not None:
-            await result.durable
-            return {"ok": True, "saved": True}
-        return {"ok": True}
+        durable = result.durable
+        if id is None:
+            return
+        if durable is None:
+            self._ack(sid, id, _OK)
+        elif durable.done():
+            self._ack_saved(sid, id, durable)
+        else:
+            durable.add_done_callback(lambda done: self._ack_saved(sid, id, done))
+
+    def _ack_saved(self, sid: str, id: int, durable: asyncio.Future[None]) -> None:
+        # Cancelled (the room was unloaded) or failed: no acknowledgement rather than a false one;
+        # the client keeps the edit and resends it.
+        if not durable.cancelled() and durable.exception() is None:
+            self._ack(sid, id, _SAVED)
+
+    def _ack(self, sid: str, id: int, reply: dict[str, Any]) -> None:
+        self._send_packets(sid, [self.sio.packet_class(packet.ACK, namespace="/", id=id, data=[reply])])
+
+    def _refuse_frame(self, sid: str, id: int | None, refused: Refused) -> None:
+        # Told at once, before whatever the refusal set going (a room reloading closes its sockets).
+        reply, too_many = self._refuse_now(sid, "sync", refused)
+        if id is not None:
+            self._ack(sid, id, reply)
+        if too_many:
+            self._spawn(self._close_for_refusals(sid))
 
     def _sync_args(self, sid: str, args: tuple[Any, ...]) -> tuple[Any, str, bytes]:
         conn = self.connections.get(sid)
@@ -399,23 +435,34 @@ class SocketTransport:
         return socketio.exceptions.ConnectionRefusedError(MESSAGES[code], _connect_error(code)["data"])
 
     async def _refuse(self, sid: str, event: str, refused: Refused) -> dict[str, Any]:
+        reply, too_many = self._refuse_now(sid, event, refused)
+        if too_many:
+            await self._close_for_refusals(sid)
+        return reply
+
+    def _refuse_now(self, sid: str, event: str, refused: Refused) -> tuple[dict[str, Any], bool]:
+        """Tell the socket why (a `refused` event); the reply for its acknowledgement, and whether
+        it has now been refused too often and is to be closed."""
         self._count(refused.code)
         payload = refused.as_payload(event)
         log.info("refused frame", extra={"sid": sid, "code": refused.code.value, "event_name": event})
-        await self.sio.emit("refused", payload, to=sid, ignore_queue=True)
+        self._send_packets(sid, [self._event("refused", (payload,))])
+        too_many = False
         conn = self.connections.get(sid)
         if conn is not None:
             now = time.monotonic()
             conn.refusals = [t for t in conn.refusals if now - t < _REFUSAL_WINDOW_SECONDS] + [now]
-            if len(conn.refusals) > _REFUSALS_BEFORE_DISCONNECT:
-                self._count(Refusal.TOO_MANY_REFUSALS)
-                eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
-                await self._refuse_and_close(
-                    sid, {"code": Refusal.TOO_MANY_REFUSALS.value, "message": MESSAGES[Refusal.TOO_MANY_REFUSALS]}
-                )
-                if eio_sid is not None:
-                    await self.sio.hang_up(eio_sid)
-        return {"ok": False, **payload}
+            too_many = len(conn.refusals) > _REFUSALS_BEFORE_DISCONNECT
+        return {"ok": False, **payload}, too_many
+
+    async def _close_for_refusals(self, sid: str) -> None:
+        self._count(Refusal.TOO_MANY_REFUSALS)
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
+        await self._refuse_and_close(
+            sid, {"code": Refusal.TOO_MANY_REFUSALS.value, "message": MESSAGES[Refusal.TOO_MANY_REFUSALS]}
+        )
+        if eio_sid is not None:
+            await self.sio.hang_up(eio_sid)
 
     async def _refuse_and_close(self, sid: str, reason: dict[str, str]) -> None:
         await self.sio.emit("refused", reason, to=sid, ignore_queue=True)
