@@ -19,6 +19,7 @@ from server.cookie_names import PARTICIPANT_COOKIE, SESSION_COOKIE
 from server.protocol import ROOM_NAME, Refusal, Refused
 from server.rooms.schema import CHILD_RELATION, Identity
 from server.store.meetings import PARTICIPANT_TOKEN_LIFETIME, MeetingStore, RoomAccess, in_utc, now
+from server.store.models import Participant
 
 # A connect extends a phone's token only once it has aged this much: while a socket is open the
 # revalidation round keeps the token alive anyway, and a write (an fsync) per connect was most of
@@ -41,21 +42,33 @@ class AdmissionCache:
 
     The store stays the authority: revalidation asks it every few seconds for every open socket
     and closes those of a room that closed, and a kick for the whole room (it closed) forgets it at
-    once. Who a phone is (its token) is always asked of the store: a token ends without a kick when
-    a phone leaves, and must not get back in."""
+    once.
 
-    def __init__(self, ttl: float, max_entries: int = 20_000) -> None:
+    Who a phone is (its token's participant) is remembered too, from its join or its first connect,
+    so that a phone's connect right after joining, or its reconnect, asks the store nothing. Every
+    write to a participant in this process forgets them at once (MeetingStore.watch_participants);
+    each round asks the store about every remembered participant as about those with a socket, and
+    forgets the ones no longer admitted with a live token (a phone that left or was removed through
+    another process)."""
+
+    def __init__(self, ttl: float, max_entries: int = 20_000, people_ttl: float = 120.0) -> None:
         self.ttl = ttl
+        # Each round asks about every remembered participant, so they may be kept longer than a
+        # round: long enough for a phone to go from its join to its connect, or to come back.
+        self.people_ttl = people_ttl if ttl > 0 else 0.0
         self.max_entries = max_entries
         self._rooms: OrderedDict[str, tuple[float, RoomAccess]] = OrderedDict()
         self._asking: dict[str, asyncio.Future[RoomAccess | None]] = {}
         self._generation = 0  # advanced by every kick and round: answers asked for before are stale
+        self._people: OrderedDict[str, tuple[float, Participant]] = OrderedDict()  # by token hash
+        self._token_of: dict[str, str] = {}  # participant id -> the token hash they are kept under
+        self.people_generation = 0  # advanced by every forgetting: a lookup from before is stale
 
     def _fresh(self, table: OrderedDict[str, tuple[float, Any]], key: str) -> Any:
         entry = table.get(key)
         if entry is None:
             return None
-        if time.monotonic() - entry[0] > self.ttl:
+        if time.monotonic() - entry[0] > (self.people_ttl if table is self._people else self.ttl):
             del table[key]
             return None
         return entry[1]
@@ -88,12 +101,66 @@ class AdmissionCache:
             self._put(self._rooms, room_id, access)
         return access
 
+    def person(self, hashed_token: str) -> Participant | None:
+        """The admitted participant of a token, as remembered; None if not (or no longer) known."""
+        if self.ttl <= 0:
+            return None
+        person: Participant | None = self._fresh(self._people, hashed_token)
+        if person is None:
+            return None
+        if person.status != "admitted" or in_utc(person.token_expires_at) < now():
+            self.forget_person(person.id)
+            return None
+        return person
+
+    def remember_person(self, hashed_token: str, person: Participant, generation: int | None = None) -> None:
+        """Keep an admitted participant; not if something was forgotten since `generation`."""
+        if person.status != "admitted" or (generation is not None and generation != self.people_generation):
+            return
+        previous = self._token_of.pop(person.id, None)  # a newer token of theirs replaces the older
+        if previous is not None:
+            self._people.pop(previous, None)
+        self._put(self._people, hashed_token, person)
+        if hashed_token in self._people:
+            self._token_of[person.id] = hashed_token
+        if len(self._token_of) > len(self._people):  # `_put` pushed the oldest out
+            self._token_of = {pid: hashed for pid, hashed in self._token_of.items() if hashed in self._people}
+
+    def forget_person(self, participant_id: str | None) -> None:
+        """A participant's record changed (None: many at once); forget them (None: everyone)."""
+        self.people_generation += 1
+        if participant_id is None:
+            self._people.clear()
+            self._token_of.clear()
+            return
+        hashed = self._token_of.pop(participant_id, None)
+        if hashed is not None:
+            self._people.pop(hashed, None)
+
+    def people(self) -> set[str]:
+        """The ids of the participants remembered, for the revalidation round to ask about."""
+        if len(self._token_of) > len(self._people):  # some ran out of time
+            self._token_of = {pid: hashed for pid, hashed in self._token_of.items() if hashed in self._people}
+        return set(self._token_of)
+
+    def keep_people(self, asked: set[str], admitted: frozenset[str]) -> None:
+        """The round's answer about `asked`: forget whoever is not admitted with a live token any more
+        (whoever was remembered while the store answered was not asked about, and stays)."""
+        for participant_id in (asked & self.people()) - admitted:
+            self.forget_person(participant_id)
+
     def forget(self, room: str, subject: str) -> None:
         """A kick: `subject` (`*`: everyone) is out of `room`, or the room closed."""
         if subject == "*":
             self._rooms.pop(room, None)
             self._asking.pop(room, None)
             self._generation += 1
+            for participant_id, hashed in list(self._token_of.items()):
+                entry = self._people.get(hashed)
+                if entry is not None and entry[1].room_id == room:
+                    self.forget_person(participant_id)
+        else:
+            self.forget_person(subject)
 
     def clear(self) -> None:
         self._rooms.clear()
@@ -151,7 +218,13 @@ async def _facilitator(
 async def _participant(store: MeetingStore, token: Any, cache: AdmissionCache) -> Admission:
     if not isinstance(token, str) or not token:
         raise Refused(Refusal.BAD_AUTH)
-    person = await store.participant_by_token(token)
+    hashed = token_hash(token)
+    person = cache.person(hashed)
+    if person is None:
+        generation = cache.people_generation
+        person = await store.participant_by_token(token)
+        if person is not None:
+            cache.remember_person(hashed, person, generation)
     if person is None:
         known = await store.participant_by_any_token(token)
         # A phone that was removed while it was away is told so, not that its token is unknown.
@@ -163,6 +236,7 @@ async def _participant(store: MeetingStore, token: Any, cache: AdmissionCache) -
         raise Refused(Refusal.ROOM_CLOSED)
     if in_utc(person.token_expires_at) - now() < PARTICIPANT_TOKEN_LIFETIME - _REFRESH_AFTER:
         await store.refresh_token(person.id)
+        cache.forget_person(person.id)  # remembered with the old end; asked afresh next time
     # A child sees the child view unless the facilitator switched them to the full board (16+).
     child_view = person.relation == CHILD_RELATION and not person.full_board
     identity = Identity("participant", person.id, person.name, person.relation, child_view=child_view)

@@ -17,6 +17,7 @@ from socketio import packet
 from socketio.msgpack_packet import MsgPackPacket
 
 from server.admission import WAITING_NAMESPACE, AdmissionCache, admit_socket, cookies_from_environ, waiting_standing
+from server.auth import token_hash
 from server.compat import BadPacket, HookedServer, drop_queued
 from server.cookie_names import PARTICIPANT_COOKIE
 from server.crdt import is_rust_panic
@@ -28,6 +29,7 @@ from server.rooms.schema import Identity, facilitators_group, groups_of, known_d
 from server.settings import Settings
 from server.store.committer import AuditBatch
 from server.store.meetings import MeetingStore
+from server.store.models import Participant
 from server.store.validity import Standing, ValidityStore
 
 log = logging.getLogger("kring.transport")
@@ -173,6 +175,8 @@ class SocketTransport:
         # Revalidation is the authority on who may stay; the cache only spares the store the same
         # question from a room's phones connecting together (admission.AdmissionCache).
         self._admissions = AdmissionCache(settings.revalidate_seconds)
+        if meetings is not None:
+            meetings.watch_participants(self._admissions.forget_person)
         self._audits = AuditBatch(meetings.sessions) if meetings is not None else None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._revalidator: asyncio.Task[None] | None = None
@@ -240,6 +244,11 @@ class SocketTransport:
     def people_changed(self, room: str) -> None:
         """Tell the room's facilitators (their consoles) that its people changed: they ask the API again."""
         self._spawn(self._notice("people", {}, facilitators_group(room), "/"))
+
+    def participant_joined(self, token: str, person: Participant) -> None:
+        """A phone joined here and was let in at once: its connect, a moment later, need not ask
+        the store who it is."""
+        self._admissions.remember_person(token_hash(token), person)
 
     def admission_changed(self, participant_id: str, status: str) -> None:
         """Tell a waiting phone it was let in or removed."""
@@ -490,13 +499,15 @@ class SocketTransport:
         Removal, logout, leaving and closing a meeting also kick at once (and across processes
         through Redis); this round catches whatever such a kick missed, e.g. while Redis was away."""
         conns = list(self.connections.values())
-        if not conns:
+        remembered = self._admissions.people()
+        if not conns and not remembered:
             return 0
         standing = await store.standing(
             {c.room for c in conns},
             {c.credential for c in conns if c.identity.kind == "facilitator"},
-            {c.credential for c in conns if c.identity.kind == "participant"},
+            {c.credential for c in conns if c.identity.kind == "participant"} | remembered,
         )
+        self._admissions.keep_people(remembered, standing.admitted)
         doomed = 0
         self._admissions.clear()  # no cached answer outlives a round of the authority
         for conn in conns:

@@ -1,5 +1,6 @@
 """The web client names its room in the Socket.IO URL (`?room=<id>`), so that a balancer can send every
-socket of a room to one process (deploy/haproxy.cfg); in real Chromium, for the phone and the console."""
+socket of a room to one process (deploy/haproxy.cfg); in real Chromium, for the phone, the console and
+the projector."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from playwright.async_api import Browser, Page, WebSocket, expect
 
 from tests.browser import browser, require_bundles, watched_page
-from tests.test_browser_board import meeting_with_room, phone_in
+from tests.test_browser_board import meeting_with_room, open_projector, phone_in
 from tests.test_browser_meetings import CONSOLE, logged_in_context
 from tests.utils import RunningServer
 
@@ -28,7 +29,7 @@ async def _socket_rooms(page: Page) -> list[list[str]]:
     return [parse_qs(urlsplit(ws.url).query).get("room", []) for ws in opened if "/socket.io/" in ws.url]
 
 
-async def test_phone_and_console_put_their_room_in_the_socket_url(server: RunningServer, browser: Browser) -> None:
+async def test_phone_console_and_projector_put_their_room_in_the_socket_url(server: RunningServer, browser: Browser) -> None:
     require_bundles("meeting", "phone")
     console_context = await logged_in_context(browser, server, CONSOLE)
     room = await meeting_with_room(console_context, server, "Gezin K-2026")
@@ -42,5 +43,16 @@ async def test_phone_and_console_put_their_room_in_the_socket_url(server: Runnin
     await expect(console.page.locator(".room-column .status")).to_have_attribute("data-state", "saved")
     rooms = [parse_qs(urlsplit(ws.url).query).get("room", []) for ws in opened if "/socket.io/" in ws.url]
     assert [room["id"]] in rooms
-    await phone.context.close()
-    await console_context.close()
+
+    column = console.page.locator(".room-column").first
+    projector_context, wall, _frames = await open_projector(console.page, column, browser)
+    walls: list[WebSocket] = []
+    wall.page.on("websocket", lambda ws: walls.append(ws))
+    await wall.page.reload()
+    await expect(wall.page.locator(".wall-room")).to_be_visible()
+    await expect.poll(lambda: len([ws for ws in walls if "/socket.io/" in ws.url])).to_be_greater_than(0)
+    assert [parse_qs(urlsplit(ws.url).query).get("room", []) for ws in walls if "/socket.io/" in ws.url] == [
+        [room["id"]]
+    ]
+    for context in (projector_context, phone.context, console_context):
+        await context.close()

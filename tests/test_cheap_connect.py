@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 import socketio
 
 from server.protocol import Refusal
+from server.store.meetings import MeetingStore
 from server.store.validity import ValidityStore
+from tests.meetings_helpers import browser, facilitator, join, split_meeting, store_of
 from tests.test_bad_input import ROOM, participant_auth
 from tests.test_revalidation import Phone
 from tests.utils import RunningServer, eventually, facilitator_auth
@@ -68,3 +71,80 @@ async def test_a_closed_room_whose_kick_was_lost_takes_nobody_new_after_the_next
     assert await server.kring.transport.revalidate(ValidityStore(server.kring.engine)) == 1
     await eventually(lambda: phone.closed_with(Refusal.ROOM_CLOSED))
     assert await _refused_with(server, later) == Refusal.ROOM_CLOSED.value
+
+
+class _Asked:
+    """Counts how often the real store is asked who a token is (it still answers every time)."""
+
+    def __init__(self, server: RunningServer) -> None:
+        self.store = server.kring.meetings
+        self.count = 0
+        self._real = self.store.participant_by_token
+
+    def __enter__(self) -> _Asked:
+        async def counted(token: str) -> Any:
+            self.count += 1
+            return await self._real(token)
+
+        setattr(self.store, "participant_by_token", counted)  # noqa: B010 (an instance attribute, for this test)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        del self.store.participant_by_token  # the class's method again
+
+
+async def _joined_at_once(server: RunningServer, name: str) -> tuple[httpx.AsyncClient, dict[str, str], str]:
+    """A phone that joins a meeting with "admit everyone" through the API; its client, auth and id."""
+    async with facilitator(server, f"{name.lower()}@example.org") as desk:
+        meeting = await split_meeting(desk, ["Moeder"])
+        changed = await desk.patch(f"/api/meetings/{meeting['id']}", json={"admit_all": True})
+        assert changed.status_code == 200, changed.text
+    phone = browser(server)
+    joined = await join(phone, meeting["rooms"][0]["join_code"], name=name)
+    assert joined.status_code == 201 and joined.json()["status"] == "admitted", joined.text
+    return phone, {"token": joined.json()["token"]}, joined.json()["participant_id"]
+
+
+async def test_a_phone_let_in_at_its_join_connects_without_asking_the_store_who_it_is(server: RunningServer) -> None:
+    phone, auth, participant = await _joined_at_once(server, "Truus")
+    with _Asked(server) as asked:
+        socket = await Phone(server).connect(auth)
+        assert asked.count == 0
+    room = server.kring.registry.rooms[(await store_of(server).participant(participant)).room_id]  # type: ignore[union-attr]
+    assert room.peers[socket.sio.get_sid()].name == "Truus"
+    await socket.sio.disconnect()
+    await phone.aclose()
+
+
+async def test_a_phone_that_left_is_not_let_back_in_by_what_was_remembered(server: RunningServer) -> None:
+    phone, auth, _ = await _joined_at_once(server, "Kees")
+    socket = await Phone(server).connect(auth)  # remembered from its join, and used
+    await socket.sio.disconnect()
+    left = await phone.request("DELETE", "/api/join", json={})
+    assert left.status_code == 204, left.text
+    assert await _refused_with(server, auth) == Refusal.BAD_AUTH.value
+    await phone.aclose()
+
+
+async def test_a_rename_reaches_the_next_connect(server: RunningServer) -> None:
+    phone, auth, participant = await _joined_at_once(server, "Ria")
+    await store_of(server).set_participant(participant, name="Ria B.")
+    with _Asked(server) as asked:
+        socket = await Phone(server).connect(auth)
+        assert asked.count == 1  # forgotten at the write, so asked again
+    room = server.kring.registry.rooms[(await store_of(server).participant(participant)).room_id]  # type: ignore[union-attr]
+    assert room.peers[socket.sio.get_sid()].name == "Ria B."
+    await socket.sio.disconnect()
+    await phone.aclose()
+
+
+async def test_a_phone_removed_through_another_process_is_out_after_the_next_round(server: RunningServer) -> None:
+    phone, auth, participant = await _joined_at_once(server, "Piet")
+    # Another process's store: same database, but this process is not told of its writes.
+    elsewhere = MeetingStore(server.kring.engine)
+    await elsewhere.set_participant(participant, status="removed")
+    assert participant in server.kring.transport._admissions.people()  # still remembered here
+    await server.kring.transport.revalidate(ValidityStore(server.kring.engine))
+    assert participant not in server.kring.transport._admissions.people()
+    assert await _refused_with(server, auth) == Refusal.REMOVED.value
+    await phone.aclose()

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from pycrdt import Doc
 
 from server.rooms.registry import RoomRegistry
+from server.store.models import Participant
 
 
 class AdmissionNotices(Protocol):
@@ -20,6 +21,8 @@ class AdmissionNotices(Protocol):
 
     def admission_changed(self, participant_id: str, status: str) -> None: ...
 
+    def participant_joined(self, token: str, person: Participant) -> None: ...
+
     def room_ended(self, room: str) -> None: ...
 
 
@@ -28,6 +31,9 @@ class _NoNotices:
         return None
 
     def admission_changed(self, participant_id: str, status: str) -> None:
+        return None
+
+    def participant_joined(self, token: str, person: Participant) -> None:
         return None
 
     def room_ended(self, room: str) -> None:
@@ -74,3 +80,7 @@ class LiveRooms:
     def admission_changed(self, participant_id: str, status: str) -> None:
         """A waiting phone learns at once that it was let in ("admitted") or "removed"."""
         self._notices.admission_changed(participant_id, status)
+
+    def participant_joined(self, token: str, person: Participant) -> None:
+        """A phone joined through this process and was let in at once (its socket follows)."""
+        self._notices.participant_joined(token, person)

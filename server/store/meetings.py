@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -108,6 +109,16 @@ class MeetingStore:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         # A facilitator session unused for longer has ended (KRING_IDLE_MINUTES).
         self.idle_after = idle_after
+        # Told after a write to participants (an id, or None for a whole meeting's), so that what
+        # this process remembers of them goes (server/admission.py).
+        self._participant_watchers: list[Callable[[str | None], None]] = []
+
+    def watch_participants(self, watcher: Callable[[str | None], None]) -> None:
+        self._participant_watchers.append(watcher)
+
+    def _participants_changed(self, participant_id: str | None) -> None:
+        for watcher in self._participant_watchers:
+            watcher(participant_id)
 
     # -- facilitators and their sessions -----------------------------------------------------------
 
@@ -423,6 +434,7 @@ class MeetingStore:
             )
             rooms = select(MeetingRoom.id).where(MeetingRoom.meeting_id == meeting_id)
             await db.execute(update(Participant).where(Participant.room_id.in_(rooms)).values(token_expires_at=now()))
+        self._participants_changed(None)
 
     async def set_locked(self, room_id: str, locked: bool) -> None:
         async with self.sessions.begin() as db:
@@ -502,6 +514,7 @@ class MeetingStore:
     async def set_participant(self, participant_id: str, **values: object) -> None:
         async with self.sessions.begin() as db:
             await db.execute(update(Participant).where(Participant.id == participant_id).values(**values))
+        self._participants_changed(participant_id)
 
     # -- the safety-network register ------------------------------------------------------------------
 
@@ -705,6 +718,7 @@ class MeetingStore:
                 .where(PlanLink.room_id.in_(rooms), PlanLink.revoked_at.is_(None))
                 .values(revoked_at=now())
             )
+        self._participants_changed(None)
         return True
 
     async def erase_meeting(self, meeting_id: str) -> None:
@@ -724,6 +738,7 @@ class MeetingStore:
             await db.execute(
                 update(Meeting).where(Meeting.id == meeting_id).values(status="deleted", title="", admit_all=False)
             )
+        self._participants_changed(None)
 
     async def purge_deleted_documents(self) -> int:
         """Delete any update or snapshot of a deleted meeting's rooms: one that a process still

@@ -87,7 +87,8 @@ async function start () {
   // A wall is seen by anyone who walks in or takes a photo: what the facilitator marked sensitive
   // stays on the phones and the console; the wall document holds only how many were left out.
   const board = new Y.Doc()
-  const provider = new KringProvider(window.location.origin, { projector: token }, board, { follow: false, presence: false, name: 'wall' })
+  // The room key lets a balancer put the wall on the process that hosts the room's phones.
+  const provider = new KringProvider(window.location.origin, { projector: token }, board, { follow: false, presence: false, name: 'wall', roomKey: room.room_id })
   showBoard(boardView, board, { style: 'wall', level: 2, allCategories: true, part: 'framework' })
   showBoard(planView, board, { style: 'wall', level: 2, part: 'plan' })
   followLabelSet(board)

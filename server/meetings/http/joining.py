@@ -67,6 +67,7 @@ class JoinEndpoints:
         )
         if person.status == "admitted":
             await show_person(kring.live, person, await kring.meetings.participants_of(access.room_id))
+            kring.live.participant_joined(token, person)
         kring.live.people_changed(access.room_id)  # the console shows who waits without polling
         await kring.meetings.audit("join", actor_kind="participant", actor_id=person.id, access=access)
         log.info("joined", extra={"participant": person.id, "room": access.room_id, "status": person.status})
