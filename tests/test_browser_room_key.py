@@ -12,7 +12,7 @@ from playwright.async_api import Browser, Page, WebSocket, expect
 from tests.browser import browser, require_bundles, watched_page
 from tests.test_browser_board import meeting_with_room, open_projector, phone_in
 from tests.test_browser_meetings import CONSOLE, logged_in_context
-from tests.utils import RunningServer
+from tests.utils import RunningServer, eventually
 
 __all__ = ["browser"]  # the fixture, imported so pytest finds it
 
@@ -29,7 +29,7 @@ async def _socket_rooms(page: Page) -> list[list[str]]:
     return [parse_qs(urlsplit(ws.url).query).get("room", []) for ws in opened if "/socket.io/" in ws.url]
 
 
-async def test_phone_console_and_projector_put_their_room_in_the_socket_url(server: RunningServer, browser: Browser) -> None:
+async def test_phone_console_and_wall_put_their_room_in_the_socket_url(server: RunningServer, browser: Browser) -> None:
     require_bundles("meeting", "phone")
     console_context = await logged_in_context(browser, server, CONSOLE)
     room = await meeting_with_room(console_context, server, "Gezin K-2026")
@@ -50,7 +50,11 @@ async def test_phone_console_and_projector_put_their_room_in_the_socket_url(serv
     wall.page.on("websocket", lambda ws: walls.append(ws))
     await wall.page.reload()
     await expect(wall.page.locator(".wall-room")).to_be_visible()
-    await expect.poll(lambda: len([ws for ws in walls if "/socket.io/" in ws.url])).to_be_greater_than(0)
+
+    def socket_opened() -> None:
+        assert [ws for ws in walls if "/socket.io/" in ws.url]
+
+    await eventually(socket_opened)
     assert [parse_qs(urlsplit(ws.url).query).get("room", []) for ws in walls if "/socket.io/" in ws.url] == [
         [room["id"]]
     ]
