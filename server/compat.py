@@ -131,13 +131,6 @@ class HookedServer(socketio.AsyncServer):  # type: ignore[misc]
             sent += len(one.encoded)
         return sent
 
-    def handle_messages_inline(self) -> None:
-        """Have Engine.IO hand each message to Socket.IO in the socket's own reader task instead of
-        a task per message. Event handlers still get their own task (python-socketio's
-        async_handlers); the `sync` fast path (on_event_packet) needs none, and a connect, the
-        socket's first message, holds up only its own socket's reader."""
-        self.eio.async_handlers = False
-
 
 class _Outgoing:
     """One encoded packet on its way to one or more sockets; the Engine.IO message and the WebSocket

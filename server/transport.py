@@ -167,7 +167,6 @@ class SocketTransport:
             logger=quiet_library_logger("socketio.server"),
             engineio_logger=quiet_library_logger("engineio.server"),
         )
-        self.sio.handle_messages_inline()
         self.registry: RoomRegistry | None = None
         self.connections: dict[str, Connection] = {}
         self.counters = TransportCounters()

@@ -127,6 +127,15 @@ async def test_the_replaced_poll_delivers_like_engineios() -> None:
     assert await theirs.poll() == await compat._poll_without_timer(ours) == []  # then the writer ends
 
 
+def test_socketio_has_engineio_hand_each_message_over_in_the_sockets_reader() -> None:
+    """python-socketio turns Engine.IO's per-message task off (its own events get one): a message
+    reaches on_event_packet in the socket's reader, which is what lets the `sync` fast path apply
+    each socket's frames in order without a task."""
+    assert "run_async=self.server.async_handlers" in inspect.getsource(AsyncSocket.receive)
+    server = socketio.AsyncServer(async_mode="asgi", async_handlers=True)
+    assert server.eio.async_handlers is False and server.async_handlers is True
+
+
 def test_a_refused_connect_carries_message_and_data_through_the_public_constructor() -> None:
     code = Refusal.BAD_AUTH
     refused = socketio.exceptions.ConnectionRefusedError(
@@ -220,6 +229,22 @@ async def test_a_broadcast_is_written_straight_to_an_idle_socket_and_arrives(ser
     assert sum(w.writes for w in wires) > 0
     for client in (writer, reader):
         await client.disconnect()
+
+
+async def test_an_edit_is_acknowledged_straight_on_an_idle_socket(server: RunningServer) -> None:
+    """The "saved" acknowledgement goes through send_now: written on the wire once the commit is in,
+    no task and no writer wake-up, and it reaches the client's callback."""
+    writer = BoardClient(server.url, "ack-room")
+    await writer.connect()
+    await asyncio.wait_for(writer.synced.wait(), 10)
+    (socket,) = server.kring.transport.sio.eio.sockets.values()
+    wire = socket.kring_wire
+    before = wire.writes
+    writer.items.append("saved?")
+    await writer.all_acked()
+    assert writer.acks[-1] == {"ok": True, "saved": True}
+    assert wire.writes > before
+    await writer.disconnect()
 
 
 def test_root_names_are_the_documents_roots() -> None:
