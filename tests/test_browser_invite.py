@@ -99,7 +99,7 @@ async def test_invite_set_password_enrol_and_reach_the_console(strict: RunningSe
     assert len(codes) == 10
     await assert_axe_clean(page, "/account (recovery codes)")
     await page.get_by_role("link", name="Naar mijn zaken").click()
-    await expect(page.get_by_role("heading", name="Zaken")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Zaken", exact=True)).to_be_visible()
     await page.wait_for_url(f"{strict.url}/console")
     assert await browser_storage(page) == NOTHING_STORED  # no secret, code or token kept in the browser
     await watched.assert_clean()
@@ -122,5 +122,5 @@ async def test_invite_set_password_enrol_and_reach_the_console(strict: RunningSe
     await assert_axe_clean(page, "/login (second step, wrong code)")
     await page.get_by_label("Code").fill(codes[0])
     await page.get_by_role("button", name="Controleren").click()
-    await expect(page.get_by_role("heading", name="Zaken")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Zaken", exact=True)).to_be_visible()
     await context.close()
