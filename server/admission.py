@@ -123,8 +123,7 @@ class AdmissionCache:
         self._put(self._people, hashed_token, person)
         if hashed_token in self._people:
             self._token_of[person.id] = hashed_token
-        if len(self._token_of) > len(self._people):  # `_put` pushed the oldest out
-            self._token_of = {pid: hashed for pid, hashed in self._token_of.items() if hashed in self._people}
+        self._prune()  # `_put` may have pushed the oldest out
 
     def forget_person(self, participant_id: str | None) -> None:
         """A participant's record changed (None: many at once); forget them (None: everyone)."""
@@ -139,9 +138,12 @@ class AdmissionCache:
 
     def people(self) -> set[str]:
         """The ids of the participants remembered, for the revalidation round to ask about."""
-        if len(self._token_of) > len(self._people):  # some ran out of time
-            self._token_of = {pid: hashed for pid, hashed in self._token_of.items() if hashed in self._people}
+        self._prune()  # some may have run out of time
         return set(self._token_of)
+
+    def _prune(self) -> None:
+        if len(self._token_of) > len(self._people):
+            self._token_of = {pid: hashed for pid, hashed in self._token_of.items() if hashed in self._people}
 
     def keep_people(self, asked: set[str], admitted: frozenset[str]) -> None:
         """The round's answer about `asked`: forget whoever is not admitted with a live token any more

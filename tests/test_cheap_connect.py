@@ -105,14 +105,21 @@ async def _joined_at_once(server: RunningServer, name: str) -> tuple[httpx.Async
     return phone, {"token": joined.json()["token"]}, joined.json()["participant_id"]
 
 
-async def test_a_phone_let_in_at_its_join_connects_without_asking_the_store_who_it_is(server: RunningServer) -> None:
-    phone, auth, participant = await _joined_at_once(server, "Truus")
+async def _connect_counting(server: RunningServer, auth: dict[str, str], participant: str) -> tuple[int, str]:
+    """Connect and leave again: how often the store was asked who the token is, and the name the
+    room knew the socket by."""
     with _Asked(server) as asked:
         socket = await Phone(server).connect(auth)
-        assert asked.count == 0
-    room = server.kring.registry.rooms[(await store_of(server).participant(participant)).room_id]  # type: ignore[union-attr]
-    assert room.peers[socket.sio.get_sid()].name == "Truus"
+    person = await store_of(server).participant(participant)
+    assert person is not None
+    name = server.kring.registry.rooms[person.room_id].peers[socket.sio.get_sid()].name
     await socket.sio.disconnect()
+    return asked.count, name
+
+
+async def test_a_phone_let_in_at_its_join_connects_without_asking_the_store_who_it_is(server: RunningServer) -> None:
+    phone, auth, participant = await _joined_at_once(server, "Truus")
+    assert await _connect_counting(server, auth, participant) == (0, "Truus")
     await phone.aclose()
 
 
@@ -129,12 +136,8 @@ async def test_a_phone_that_left_is_not_let_back_in_by_what_was_remembered(serve
 async def test_a_rename_reaches_the_next_connect(server: RunningServer) -> None:
     phone, auth, participant = await _joined_at_once(server, "Ria")
     await store_of(server).set_participant(participant, name="Ria B.")
-    with _Asked(server) as asked:
-        socket = await Phone(server).connect(auth)
-        assert asked.count == 1  # forgotten at the write, so asked again
-    room = server.kring.registry.rooms[(await store_of(server).participant(participant)).room_id]  # type: ignore[union-attr]
-    assert room.peers[socket.sio.get_sid()].name == "Ria B."
-    await socket.sio.disconnect()
+    # Forgotten at the write, so the store is asked again, and the new name is the socket's.
+    assert await _connect_counting(server, auth, participant) == (1, "Ria B.")
     await phone.aclose()
 
 
