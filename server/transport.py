@@ -516,8 +516,9 @@ class SocketTransport:
                 self._count(code)
                 log.info("credential ended; closing", extra={"sid": conn.sid, "code": code.value})
                 self._spawn(self._refuse_and_close(conn.sid, Refused(code).as_payload("")))
-        alive = [c.credential for c in conns if c.identity.kind == "participant" and c.credential in standing.admitted]
-        await store.keep_tokens_alive(alive)
+        await store.keep_tokens_alive(
+            [c.credential for c in conns if c.identity.kind == "participant" and c.credential in standing.renew]
+        )
         await store.keep_sessions_alive(
             [c.credential for c in conns if c.identity.kind == "facilitator" and c.credential in standing.live_sessions]
         )

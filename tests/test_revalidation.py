@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 import socketio
 
 from server.protocol import Refusal
-from server.store.meetings import now
+from server.store.meetings import PARTICIPANT_TOKEN_LIFETIME, now
 from server.store.migrate import migrate
 from server.store.models import Participant
 from server.store.validity import ValidityStore
@@ -113,6 +113,30 @@ async def test_a_phone_on_an_open_socket_keeps_its_token_through_a_long_meeting(
     assert expires > soon + timedelta(hours=1)
     assert phone.sio.connected
     await phone.sio.disconnect()
+
+
+async def test_a_round_renews_a_token_at_most_once_a_minute(server: RunningServer) -> None:
+    """A thousand phones renewed every round was a thousand-row write every 5 s, which the update
+    log's commits waited behind; a token renewed under a minute ago is left as it is."""
+    auth, person = await participant_auth(server)
+    phone = await Phone(server).connect(auth)
+    fresh = now() + PARTICIPANT_TOKEN_LIFETIME - timedelta(seconds=20)
+    await server.kring.meetings.set_participant(person, token_expires_at=fresh)
+    await server.kring.transport.revalidate(store(server))
+    assert await _expiry(server, person) == fresh
+    older = now() + PARTICIPANT_TOKEN_LIFETIME - timedelta(minutes=2)
+    await server.kring.meetings.set_participant(person, token_expires_at=older)
+    await server.kring.transport.revalidate(store(server))
+    assert await _expiry(server, person) > older + timedelta(minutes=1)
+    await phone.sio.disconnect()
+
+
+async def _expiry(server: RunningServer, person: str) -> datetime:
+    async with server.kring.meetings.sessions() as db:
+        row = await db.get(Participant, person)
+        assert row is not None
+        expires = row.token_expires_at
+    return expires if expires.tzinfo else expires.replace(tzinfo=UTC)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ class Standing:
     open_rooms: frozenset[str]
     live_sessions: frozenset[str]  # facilitator session ids (hashes) not expired or closed
     admitted: frozenset[str]  # participant ids admitted, with a token that has not ended
+    renew: frozenset[str]  # of those, the ones whose token was last renewed over SEEN_EVERY ago
     removed: frozenset[str]  # participant ids the facilitator removed
     projector_hashes: dict[str, str]  # room id -> the hash of its current projector link
 
@@ -54,10 +55,16 @@ class ValidityStore:
                     )
                 )
             ).all()
+        # A token is renewed to a full lifetime at most once a minute, as a session's last use is
+        # written: renewing every round wrote (and fsynced) a thousand rows every 5 s with a
+        # thousand phones connected, and the update log's commits waited behind that write.
+        renew_before = moment + PARTICIPANT_TOKEN_LIFETIME - SEEN_EVERY
+        admitted = [p for p in people if p.status == "admitted" and in_utc(p.token_expires_at) > moment]
         return Standing(
             open_rooms=frozenset(r.id for r in room_rows if r.status == "open"),
             live_sessions=frozenset(s.id for s in session_rows if in_utc(s.expires_at) > moment),
-            admitted=frozenset(p.id for p in people if p.status == "admitted" and in_utc(p.token_expires_at) > moment),
+            admitted=frozenset(p.id for p in admitted),
+            renew=frozenset(p.id for p in admitted if in_utc(p.token_expires_at) < renew_before),
             removed=frozenset(p.id for p in people if p.status == "removed"),
             projector_hashes={r.id: r.projector_token_hash for r in room_rows if r.projector_token_hash},
         )
