@@ -75,6 +75,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--procs", type=int, help="load-generator processes (default: 2)")
     parser.add_argument(
+        "--generator-nice",
+        type=int,
+        default=10,
+        metavar="N",
+        help="run the load generators at this niceness, below the server they measure (10; 0: same priority)",
+    )
+    parser.add_argument(
         "--appliers",
         type=int,
         help="custom run: phones per room that apply every update to their Y.Doc before timing it (default: all); "
@@ -166,7 +173,7 @@ def choose_generator(args: argparse.Namespace) -> Generator:
         if kind != "raw":
             fallback = "the socket.io-client one" if kind == "node" else "the Python generator"
             print(f"# note: raw Node generator unavailable ({raw_why_not}); using {fallback}", file=sys.stderr)
-    return Generator(kind=kind, procs=args.procs or 2)
+    return Generator(kind=kind, procs=args.procs or 2, nice=args.generator_nice)
 
 
 def _env_pairs(pairs: list[str]) -> dict[str, str]:
@@ -496,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
         info["y-websocket-server"] = ywebsocket.version()
     print("# Kring benchmark")
     print("- " + ", ".join(f"{k} {v}" for k, v in info.items()))
-    print(f"- load generator: {generator.kind}, {generator.procs} processes")
+    print(f"- load generator: {generator.kind}, {generator.procs} processes at nice {generator.nice}")
     print(f"- CPU figures are % of one core over the measured window; this machine has {info['cores']} cores")
     sys.stdout.flush()
     if args.scenario == "compare":
