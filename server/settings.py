@@ -198,7 +198,7 @@ class Settings:
     max_frame_bytes: int = 1_000_000
     max_awareness_bytes: int = 16_384
     commit_window_ms: float = 2.0
-    broadcast_window_ms: float = 2.0
+    broadcast_window_ms: float = 0.0
     room_idle_seconds: float = 30.0
     compact_after_updates: int = 500
     log_level: str = "info"
@@ -253,7 +253,7 @@ class Settings:
             allowed_origins=_origins(env.get("ALLOWED_ORIGINS", ""), public_url, port, "PUBLIC_URL" in env),
             max_frame_bytes=int(env.get("KRING_MAX_FRAME_BYTES", "1000000")),
             commit_window_ms=float(env.get("KRING_COMMIT_WINDOW_MS", "2")),
-            broadcast_window_ms=float(env.get("KRING_BROADCAST_WINDOW_MS", "2")),
+            broadcast_window_ms=float(env.get("KRING_BROADCAST_WINDOW_MS", "0")),
             room_idle_seconds=float(env.get("KRING_ROOM_IDLE_SECONDS", "30")),
             compact_after_updates=int(env.get("KRING_COMPACT_AFTER_UPDATES", "500")),
             log_level=env.get("LOG_LEVEL", "info"),

@@ -23,7 +23,7 @@ class RoomRegistry:
         *,
         idle_seconds: float = 30.0,
         edit_idle_seconds: float = 2.0,
-        broadcast_window_ms: float = 2.0,
+        broadcast_window_ms: float = 0.0,
         compact_after_updates: int = 500,
         relay: Relay | None = None,
         trimmer: Trimmer | None = None,

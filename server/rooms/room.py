@@ -77,7 +77,7 @@ class Room:
         log_: UpdateLog,
         channel: RoomChannel,
         *,
-        broadcast_window_ms: float = 2.0,
+        broadcast_window_ms: float = 0.0,
         compact_after_updates: int = 500,
         on_poisoned: Callable[[Room], None] | None = None,
         relay: Relay | None = None,
