@@ -505,6 +505,7 @@ class SocketTransport:
             {c.room for c in conns},
             {c.credential for c in conns if c.identity.kind == "facilitator"},
             {c.credential for c in conns if c.identity.kind == "participant"} | remembered,
+            {(c.identity.subject, c.room) for c in conns if c.identity.kind == "facilitator"},
         )
         self._admissions.keep_people(remembered, standing.admitted)
         doomed = 0
@@ -555,6 +556,8 @@ def _standing_refusal(conn: Connection, standing: Standing) -> Refusal | None:
     kind = conn.identity.kind
     if kind == "facilitator" and conn.credential not in standing.live_sessions:
         return Refusal.BAD_AUTH  # logged out, or the session expired
+    if kind == "facilitator" and (conn.identity.subject, conn.room) not in standing.managing:
+        return Refusal.BAD_AUTH  # lost the facilitator role, or the team or share that let them reach the case
     if kind == "participant" and conn.credential not in standing.admitted:
         return Refusal.REMOVED if conn.credential in standing.removed else Refusal.BAD_AUTH
     if kind == "projector" and standing.projector_hashes.get(conn.room) != conn.credential:

@@ -11,14 +11,15 @@ from typing import Any
 
 import pytest
 import socketio
+from sqlalchemy import delete, select
 
 from server.protocol import Refusal
 from server.store.meetings import PARTICIPANT_TOKEN_LIFETIME, now
 from server.store.migrate import migrate
-from server.store.models import Participant
+from server.store.models import CaseFacilitator, Facilitator, FacilitatorRole, Participant
 from server.store.validity import ValidityStore
-from tests.test_bad_input import ROOM, participant_auth
-from tests.utils import RunningServer, eventually, facilitator_auth, run_server, settings_for
+from tests.test_bad_input import QUIET_ROOM, ROOM, participant_auth
+from tests.utils import TEST_FACILITATOR, RunningServer, eventually, facilitator_auth, run_server, settings_for
 
 
 class Phone:
@@ -96,6 +97,32 @@ async def test_a_closed_meeting_and_a_replaced_projector_link_end_their_sockets(
     await server.kring.meetings.close_meeting(access.meeting_id)
     assert await server.kring.transport.revalidate(store(server)) == 1
     await eventually(lambda: phone.closed_with(Refusal.ROOM_CLOSED))
+
+
+@pytest.mark.parametrize("taken", [FacilitatorRole, CaseFacilitator])
+async def test_a_facilitator_who_lost_the_role_or_the_case_is_closed_though_the_kick_was_lost(
+    server: RunningServer, taken: type[FacilitatorRole] | type[CaseFacilitator]
+) -> None:
+    """The admin's change kicks the console at once (through Redis in other processes); if that kick
+    was lost, the round closes a facilitator who may no longer run the case, as it does a logged-out one."""
+    desk = await Phone(server).connect(await facilitator_auth(server.url, ROOM))
+    other = await Phone(server).connect(await facilitator_auth(server.url, QUIET_ROOM))
+    assert await server.kring.transport.revalidate(store(server)) == 0
+    async with server.kring.meetings.sessions.begin() as db:
+        person = await db.scalar(select(Facilitator.id).where(Facilitator.email == TEST_FACILITATOR))
+        if taken is FacilitatorRole:
+            await db.execute(delete(FacilitatorRole).where(FacilitatorRole.facilitator_id == person))
+        else:  # only this room's case is no longer shared with them
+            await db.execute(delete(CaseFacilitator).where(CaseFacilitator.case_id == f"c-{ROOM}"))
+    closed = await server.kring.transport.revalidate(store(server))
+    await eventually(lambda: desk.closed_with(Refusal.BAD_AUTH))
+    if taken is FacilitatorRole:
+        assert closed == 2
+        await eventually(lambda: other.closed_with(Refusal.BAD_AUTH))
+    else:
+        assert closed == 1
+        assert other.sio.connected and other.refusals == []
+        await other.sio.disconnect()
 
 
 async def test_a_phone_on_an_open_socket_keeps_its_token_through_a_long_meeting(server: RunningServer) -> None:

@@ -91,7 +91,7 @@ class RoomAccess:
     admit_all: bool
 
 
-def _manages(facilitator_id: int) -> ColumnElement[bool]:
+def manages_case(facilitator_id: int) -> ColumnElement[bool]:
     """Whether a case is one a facilitator works on: only with the facilitator role (an administrator
     or privacy officer without it sees no case), and then made by or shared with them (co-facilitation
     crosses teams), or belonging to one of their teams."""
@@ -258,7 +258,7 @@ class MeetingStore:
         """The cases a facilitator made or was added to (in any team), and those of their teams."""
         async with self.sessions() as db:
             rows = await db.scalars(
-                select(Case).where(_manages(facilitator_id)).order_by(Case.created_at.desc(), Case.id)
+                select(Case).where(manages_case(facilitator_id)).order_by(Case.created_at.desc(), Case.id)
             )
             return list(rows)
 
@@ -300,7 +300,7 @@ class MeetingStore:
 
     async def can_manage_case(self, facilitator_id: int, case_id: str) -> bool:
         async with self.sessions() as db:
-            found = await db.scalar(select(Case.id).where(Case.id == case_id, _manages(facilitator_id)))
+            found = await db.scalar(select(Case.id).where(Case.id == case_id, manages_case(facilitator_id)))
             return found is not None
 
     async def case(self, case_id: str) -> Case | None:

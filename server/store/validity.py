@@ -7,10 +7,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from server.store.meetings import PARTICIPANT_TOKEN_LIFETIME, SEEN_EVERY, in_utc, now
-from server.store.models import FacilitatorSession, Meeting, MeetingRoom, Participant
+from server.store.meetings import PARTICIPANT_TOKEN_LIFETIME, SEEN_EVERY, in_utc, manages_case, now
+from server.store.models import Case, FacilitatorSession, Meeting, MeetingRoom, Participant
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,9 @@ class Standing:
     renew: frozenset[str]  # of those, the ones whose token was last renewed over SEEN_EVERY ago
     removed: frozenset[str]  # participant ids the facilitator removed
     projector_hashes: dict[str, str]  # room id -> the hash of its current projector link
+    # (facilitator id, room id) of those asked about whose account may still run that room's case:
+    # the facilitator role, and the case theirs, shared with them or their team's.
+    managing: frozenset[tuple[str, str]] = frozenset()
 
 
 class ValidityStore:
@@ -30,13 +33,18 @@ class ValidityStore:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     async def standing(
-        self, rooms: Collection[str], sessions: Collection[str], participants: Collection[str]
+        self,
+        rooms: Collection[str],
+        sessions: Collection[str],
+        participants: Collection[str],
+        managers: Collection[tuple[str, str]] = (),
     ) -> Standing:
+        """What holds for these credentials; `managers` are (facilitator id, room id) pairs to check."""
         moment = now()
         async with self.sessions() as db:
             room_rows = (
                 await db.execute(
-                    select(MeetingRoom.id, MeetingRoom.projector_token_hash, Meeting.status)
+                    select(MeetingRoom.id, MeetingRoom.projector_token_hash, Meeting.status, Meeting.case_id)
                     .join(Meeting, Meeting.id == MeetingRoom.meeting_id)
                     .where(MeetingRoom.id.in_(list(rooms)))
                 )
@@ -55,6 +63,7 @@ class ValidityStore:
                     )
                 )
             ).all()
+            managing = await _managing(db, managers, {r.id: r.case_id for r in room_rows})
         # A token is renewed to a full lifetime at most once a minute, as a session's last use is
         # written: renewing every round wrote (and fsynced) a thousand rows every 5 s with a
         # thousand phones connected, and the update log's commits waited behind that write.
@@ -67,6 +76,7 @@ class ValidityStore:
             renew=frozenset(p.id for p in admitted if in_utc(p.token_expires_at) < renew_before),
             removed=frozenset(p.id for p in people if p.status == "removed"),
             projector_hashes={r.id: r.projector_token_hash for r in room_rows if r.projector_token_hash},
+            managing=managing,
         )
 
     async def keep_tokens_alive(self, participants: Collection[str]) -> None:
@@ -102,3 +112,22 @@ class ValidityStore:
                 )
                 .values(last_seen_at=moment)
             )
+
+
+async def _managing(
+    db: AsyncSession, managers: Collection[tuple[str, str]], case_of: dict[str, str]
+) -> frozenset[tuple[str, str]]:
+    """The pairs whose facilitator may still run the room's case: one query per facilitator (a
+    process has a few console sockets, one or two per meeting, against a thousand phones)."""
+    rooms_of: dict[str, set[str]] = {}
+    for person, room in managers:
+        if room in case_of and person.isdigit():
+            rooms_of.setdefault(person, set()).add(room)
+    kept: set[tuple[str, str]] = set()
+    for person, rooms in rooms_of.items():
+        cases = {case_of[room] for room in rooms}
+        managed = set(
+            (await db.execute(select(Case.id).where(Case.id.in_(list(cases)), manages_case(int(person))))).scalars()
+        )
+        kept.update((person, room) for room in rooms if case_of[room] in managed)
+    return frozenset(kept)
