@@ -18,15 +18,13 @@ import asyncio
 import contextlib
 import datetime
 import logging
-import smtplib
-import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from server import mail
 from server.catalogue import DEFAULT_LANGUAGE, catalogue, fill
 from server.meetings.domain import network_links, reviews
 from server.meetings.domain.parts import KringParts
@@ -134,32 +132,7 @@ async def digest_for(
 
 
 def _message(smtp: SmtpSettings, digest: Digest) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = smtp.sender
-    message["To"] = digest.to
-    message["Subject"] = digest.subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or None)
-    message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to a robot
-    message.set_content(digest.body)
-    return message
-
-
-def send_now(smtp: SmtpSettings, messages: Sequence[EmailMessage]) -> None:
-    """Deliver over one SMTP connection (blocking: run it in a thread)."""
-    context = ssl.create_default_context()
-    client: smtplib.SMTP
-    if smtp.security == "tls":
-        client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
-    else:
-        client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-    with client:
-        if smtp.security == "starttls":
-            client.starttls(context=context)
-        if smtp.user:
-            client.login(smtp.user, smtp.password or "")
-        for message in messages:
-            client.send_message(message)
+    return mail.message(smtp, digest.to, digest.subject, digest.body)
 
 
 async def send_digests(
@@ -189,8 +162,8 @@ async def send_digests(
             digest = await digest_for(kring, person, day, sections)
             if digest is None:
                 continue
-            await asyncio.to_thread(send_now, smtp, [_message(smtp, digest)])
-        except (OSError, smtplib.SMTPException) as exc:
+            await mail.send(smtp, [_message(smtp, digest)])
+        except mail.SEND_ERRORS as exc:
             await kring.meetings.release_digest(day, person.id)
             log.error("digest not sent", extra={"facilitator": person.id, "error": type(exc).__name__})
             continue

@@ -8,17 +8,13 @@ routes here that name them; every other route asks for a "full" session (session
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import smtplib
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server import mail
 from server.catalogue import DEFAULT_LANGUAGE, catalogue, fill
-from server.digest import send_now
 from server.meetings.domain.throttle import BackOff
 from server.meetings.http import bodies, cookies
 from server.meetings.http.bodies import read_body
@@ -251,21 +247,14 @@ async def _mail(request: Request, person: Facilitator, purpose: str, url: str, h
     if smtp is None:
         return False
     words = catalogue(DEFAULT_LANGUAGE)["mail"]
-    message = EmailMessage()
-    message["From"] = smtp.sender
-    message["To"] = person.email
     if purpose == "invite":
         subject, text = words["inviteSubject"], words["inviteBody"]
     else:
         subject, text = words["resetSubject"], words["resetBody"]
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or None)
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(fill(text, name=person.name, url=url, hours=hours) + "\n")
+    body = fill(text, name=person.name, url=url, hours=hours) + "\n"
     try:
-        await asyncio.to_thread(send_now, smtp, [message])
-    except (OSError, smtplib.SMTPException) as exc:
+        await mail.send(smtp, [mail.message(smtp, person.email, subject, body)])
+    except mail.SEND_ERRORS as exc:
         log.error("account link not mailed", extra={"account": person.id, "error": type(exc).__name__})
         return False
     return True
