@@ -2,7 +2,7 @@
 // it (one room, or one room per parent), and open a meeting's console.
 
 import { api } from './api.js'
-import { announce, byId, fill, h, showError } from './dom.js'
+import { announce, byId, h, showError } from './dom.js'
 import { formatDate, t, translatePage, withLang } from './i18n.js'
 import './langswitch.js'
 import { networkPanel } from './network.js'
@@ -43,20 +43,51 @@ async function load (openCase) {
   const details = await Promise.all(cases.map((/** @type {{id: string}} */ c) => api('GET', `/api/cases/${encodeURIComponent(c.id)}`)))
   const reviewsOf = new Map(reviews.cases.map((r) => [r.case_id, r]))
   const anyDue = reviews.cases.some((r) => r.rules.length > 0)
-  fill(list,
-    newCaseForm(),
-    h('h2', { class: 'section-title', text: t.yourCases, id: 'case-list-title' }),
-    // Without SMTP no digest reminds anyone: the facilitator should know this list is the only place.
-    anyDue && !reviews.mail ? h('p', { class: 'hint reviews-no-mail', text: t.reviewsNoMail }) : null,
-    details.length
-      ? h('ul', { class: 'case-list', 'aria-labelledby': 'case-list-title' }, details.map((c) => h('li', {}, caseCard(c, c.id === openCase, reviewsOf.get(c.id)))))
-      : h('p', { class: 'empty', text: t.noCases }))
+  if (!drawn) list.replaceChildren() // the page's placeholder; from here on the view owns the list
+  drawn = true
+  // Keyed by case: a card whose case did not change stays the very element it was, with whatever
+  // someone was typing in it or had opened there, when another case is made or changed.
+  render(html`${caseForm()}
+    <h2 class="section-title" id="case-list-title">${t.yourCases}</h2>
+    ${anyDue && !reviews.mail ? html`<p class="hint reviews-no-mail">${t.reviewsNoMail}</p>` : nothing}
+    ${details.length
+      ? html`<ul class="case-list" aria-labelledby="case-list-title">${repeat(details, (c) => c.id,
+          (c) => html`<li>${cardOf(c, c.id === openCase, reviewsOf.get(c.id))}</li>`)}</ul>`
+      : html`<p class="empty">${t.noCases}</p>`}`, list)
+  for (const id of cards.keys()) if (!details.some((c) => c.id === id)) cards.delete(id)
   main.removeAttribute('aria-busy')
   if (openCase) {
     // The case just made: on to its first meeting.
     const title = document.getElementById(`title-${openCase}`)
     if (title) title.focus()
   }
+}
+
+let drawn = false
+/** @type {HTMLFormElement | null} */
+let newCase = null
+/** @type {Map<string, {shown: string, card: HTMLElement}>} */
+const cards = new Map()
+
+/** The new-case form: made once, so that what is typed there survives a reload of the list. */
+function caseForm () {
+  if (!newCase) newCase = newCaseForm()
+  return newCase
+}
+
+/**
+ * A case's card, the same element as long as what it shows is the same.
+ * @param {CaseDetail} detail
+ * @param {boolean} open
+ * @param {CaseReviews} [reviews]
+ */
+function cardOf (detail, open, reviews) {
+  const shown = JSON.stringify([detail, reviews || null])
+  const known = cards.get(detail.id)
+  if (known && known.shown === shown) return known.card
+  const card = caseCard(detail, open, reviews)
+  cards.set(detail.id, { shown, card })
+  return card
 }
 
 function newCaseForm () {
@@ -83,6 +114,7 @@ function newCaseForm () {
       const body = { label }
       if (team) body.team_id = /** @type {HTMLSelectElement} */ (team).value
       const created = await api('POST', '/api/cases', body)
+      input.value = ''
       showError(null)
       announce(`${t.createCase}: ${label}`)
       await load(created.id)
