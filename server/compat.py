@@ -8,13 +8,13 @@ the installed ones, so an upgrade that moves them fails there rather than in a m
 from __future__ import annotations
 
 import asyncio
-import types
 from collections.abc import Callable
 from typing import Any
 
 import socketio
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
+from engineio.async_socket import AsyncSocket
 from pycrdt import Doc
 from socketio import packet
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -73,11 +73,7 @@ class HookedServer(socketio.AsyncServer):  # type: ignore[misc]
         """Give a connected socket the poll below in place of engineio's and, where the WebSocket is
         uvicorn's, a `Wire` for direct fan-out writes; True if it got one."""
         socket = self.engineio_socket(self.manager.eio_sid_from_sid(sid, "/"))
-        if socket is None:
-            return False
-        socket.kring_wire = wire_of(environ)
-        socket.poll = types.MethodType(_poll_without_timer, socket)
-        return socket.kring_wire is not None
+        return socket is not None and take_over(socket, environ)
 
     def fan_out(
         self, group: str, data: list[Any], skip: str | None, limit: int, too_slow: Callable[[str, str, Any], None]
@@ -130,6 +126,15 @@ class HookedServer(socketio.AsyncServer):  # type: ignore[misc]
                 break
             sent += len(one.encoded)
         return sent
+
+
+def take_over(socket: AsyncSocket, environ: dict[str, Any]) -> bool:
+    """HookedServer.take_over_writes for one engineio socket."""
+    socket.kring_wire = wire_of(environ)
+    # Its class, not a bound method set on the socket: that would tie the socket in a reference
+    # cycle, which only a full collection frees (server/memory.py says why that is too late).
+    socket.__class__ = _TimerlessSocket
+    return socket.kring_wire is not None
 
 
 class _Outgoing:
@@ -218,6 +223,13 @@ def drop_queued(socket: Any) -> None:
         socket.queue.get_nowait()
         socket.queue.task_done()
     socket.closed = True
+
+
+class _TimerlessSocket(AsyncSocket):  # type: ignore[misc]
+    """engineio's socket, polling its queue with `_poll_without_timer`."""
+
+    async def poll(self) -> list[Any]:
+        return await _poll_without_timer(self)
 
 
 async def _poll_without_timer(socket: Any) -> list[Any]:

@@ -4,8 +4,10 @@ installed versions: an upgrade that renames, reshapes or stops calling any of it
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import tomllib
+import weakref
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -125,6 +127,20 @@ async def test_the_replaced_poll_delivers_like_engineios() -> None:
     assert await compat._poll_without_timer(ours) == first == ["p1", "p2"]
     assert await theirs.poll() == await compat._poll_without_timer(ours) == ["late"]  # None goes back
     assert await theirs.poll() == await compat._poll_without_timer(ours) == []  # then the writer ends
+
+
+def test_a_socket_whose_writes_were_taken_over_is_freed_without_the_collector() -> None:
+    eio = engineio.AsyncServer(async_mode="asgi")
+    socket = AsyncSocket(eio, "t")
+    assert compat.take_over(socket, {}) is False  # no uvicorn connection behind it: no wire
+    assert isinstance(socket, AsyncSocket) and type(socket).poll is not AsyncSocket.poll
+    freed = weakref.ref(socket)
+    gc.disable()
+    try:
+        del socket
+        assert freed() is None  # a reference cycle would keep it until a full collection
+    finally:
+        gc.enable()
 
 
 def test_socketio_has_engineio_hand_each_message_over_in_the_sockets_reader() -> None:

@@ -29,6 +29,7 @@ from server.rooms.channel import RoomChannel
 from server.rooms.schema import CHILD, CHILD_TOOLS, child_group
 from server.rooms.wall import (
     WallDocument,
+    closed,
     entries_of,
     filled,
     order_of,
@@ -159,3 +160,7 @@ class ChildFeed:
             self._handle.cancel()
             self._handle = None
         self.document.dispose()
+        self._readers.clear()
+        # The callbacks lead back to the room: let go of them, so that the room is freed as soon as
+        # it is dropped rather than by a full collection.
+        self._board = closed

@@ -34,7 +34,8 @@ from server.rooms.schema import (
 # Root handles per document: `Doc.get` makes a new handle (and a transaction) on every call, which
 # was a fifth of the check's cost. A root of a document is the same branch for the document's life.
 # The handles hang on the document itself: a handle refers to its document, so a global map keyed
-# (even weakly) by documents would keep every shadow copy alive; on the document they go with it.
+# (even weakly) by documents would keep every shadow copy alive. A handle also makes a cycle with its
+# document, which `forget_root_handles` breaks when the document is let go.
 _ROOTS_ATTRIBUTE = "_kring_root_handles"
 
 
@@ -47,6 +48,12 @@ def _root(doc: Doc[Any], name: str) -> Map[Any]:
     if root is None:
         root = roots[name] = doc.get(name, type=Map)
     return root
+
+
+def forget_root_handles(doc: Doc[Any]) -> None:
+    """Drop the cached handles, so that the document is freed as soon as it is let go."""
+    if hasattr(doc, _ROOTS_ATTRIBUTE):
+        delattr(doc, _ROOTS_ATTRIBUTE)
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,7 @@ class Shadow:
         for shared, subscription in self._observed:
             shared.unobserve(subscription)
         self._observed = []
+        forget_root_handles(self.doc)
 
     def _recorder(self, root: str) -> Any:
         # pycrdt passes the transaction as a second argument to callbacks that take one.

@@ -30,7 +30,7 @@ from server.relay import NoRelay, Relay
 from server.rooms.awareness import RoomAwareness
 from server.rooms.channel import RoomChannel
 from server.rooms.childdoc import ChildFeed
-from server.rooms.permissions import WriteGuard
+from server.rooms.permissions import WriteGuard, forget_root_handles
 from server.rooms.schema import (
     BOARD,
     CHILD,
@@ -417,6 +417,8 @@ class Room:
         for doc, subscription in self._subscriptions:
             doc.unobserve(subscription)
         self._subscriptions = []
+        for doc in self.docs.values():
+            forget_root_handles(doc)
         self._guard.dispose()
         self.wall.close()
         self.child.close()

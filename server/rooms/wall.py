@@ -15,7 +15,7 @@ import json
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from pycrdt import (
     Doc,
@@ -310,6 +310,10 @@ class WallDocument:
             self._subscription = None
 
 
+def _closed() -> NoReturn:
+    raise RuntimeError("the room is closed")
+
+
 class WallFeed:
     """One room's wall and its projectors: kept in step with the board while one is connected."""
 
@@ -396,11 +400,16 @@ class WallFeed:
             self._handle.cancel()
             self._handle = None
         self.document.dispose()
+        self._projectors.clear()
+        # The callbacks lead back to the room: let go of them, so that the room is freed as soon as
+        # it is dropped rather than by a full collection.
+        self._board = self._present = _closed
 
 
 # -- What the child document (rooms/childdoc.py) shares with the wall: reading the board the same way,
 # and reconciling a derived document with what it should hold.
 read_root = _plain
+closed = _closed
 entries_of = _entries
 filled = _fields
 order_of = _order
