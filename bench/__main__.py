@@ -82,6 +82,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run the load generators at this niceness, below the server they measure (10; 0: same priority)",
     )
     parser.add_argument(
+        "--generator-young-mib",
+        type=int,
+        default=64,
+        metavar="MIB",
+        help="node generators: V8's young generation (--max-semi-space-size), for every server alike (64; 0: "
+        "node's default, under which the generators' own collections were most of the 50x20x10 p99)",
+    )
+    parser.add_argument(
         "--appliers",
         type=int,
         help="custom run: phones per room that apply every update to their Y.Doc before timing it (default: all); "
@@ -173,7 +181,8 @@ def choose_generator(args: argparse.Namespace) -> Generator:
         if kind != "raw":
             fallback = "the socket.io-client one" if kind == "node" else "the Python generator"
             print(f"# note: raw Node generator unavailable ({raw_why_not}); using {fallback}", file=sys.stderr)
-    return Generator(kind=kind, procs=args.procs or 2, nice=args.generator_nice)
+    young = args.generator_young_mib
+    return Generator(kind=kind, procs=args.procs or 2, nice=args.generator_nice, semi_space_mib=young)
 
 
 def _env_pairs(pairs: list[str]) -> dict[str, str]:
@@ -364,6 +373,8 @@ def describe(result: Result) -> str:
         "server_cpu_pct",
         "server_rss_max_mib",
         "generator_cpu_pct",
+        "generator_gc_ms_total_max",
+        "generator_loop_delay_ms_p99_max",
         "other_cpu_pct",
         "server_counters",
         "relayed_updates_in_window",
@@ -503,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
         info["y-websocket-server"] = ywebsocket.version()
     print("# Kring benchmark")
     print("- " + ", ".join(f"{k} {v}" for k, v in info.items()))
-    print(f"- load generator: {generator.kind}, {generator.procs} processes at nice {generator.nice}")
+    print(f"- load generator: {generator.describe()} (processes, niceness; see docs/performance.md)")
     print(f"- CPU figures are % of one core over the measured window; this machine has {info['cores']} cores")
     sys.stdout.flush()
     if args.scenario == "compare":

@@ -12,6 +12,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { monitorEventLoopDelay, PerformanceObserver } = require('node:perf_hooks');
 const readline = require('node:readline');
 const { createRequire } = require('node:module');
 const { pathToFileURL } = require('node:url');
@@ -92,6 +93,12 @@ const stats = {
   duplicates: 0, // updates a phone that does not apply received more than once
   ack_us: [],
   errors: [],
+  // This process's own stalls over the window: a phone's latency includes the time its generator
+  // was not running it, so a generator's collector or busy loop shows up in the figures.
+  gc_ms_total: 0,
+  gc_ms_max: 0,
+  loop_delay_ms_p99: null,
+  loop_delay_ms_max: null,
 };
 let windowFrom = Infinity;
 let windowTo = -Infinity;
@@ -325,6 +332,33 @@ function shutdown(phones, code) {
   setTimeout(() => process.exit(code), 200);
 }
 
+// Measures the generator's collector pauses and event-loop delay between two times (µs, nowUs);
+// returns the function that stops measuring and writes them into stats.
+function watchStalls(fromUs, toUs) {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const endUs = nowUs() - (performance.now() - entry.startTime - entry.duration) * 1000;
+      if (!inWindow(endUs)) continue;
+      stats.gc_ms_total += entry.duration;
+      stats.gc_ms_max = Math.max(stats.gc_ms_max, entry.duration);
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  const on = setTimeout(() => delay.enable(), Math.max(0, (fromUs - nowUs()) / 1000));
+  const off = setTimeout(() => delay.disable(), Math.max(0, (toUs - nowUs()) / 1000));
+  return () => {
+    clearTimeout(on);
+    clearTimeout(off);
+    delay.disable();
+    gc.disconnect();
+    if (delay.count > 0) {
+      stats.loop_delay_ms_p99 = delay.percentile(99) / 1e6;
+      stats.loop_delay_ms_max = delay.max / 1e6;
+    }
+  };
+}
+
 // Runs a generator: `PhoneClass` is a Phone subclass with its transport.
 async function run(PhoneClass) {
   Y = await importFromWeb('yjs');
@@ -346,7 +380,9 @@ async function run(PhoneClass) {
   windowFrom = go.from_us;
   windowTo = go.to_us;
   for (const phone of phones) phone.schedule(go.start_us, go.to_us);
+  const stalls = watchStalls(go.from_us, go.to_us);
   await sleepUntil(go.drain_us);
+  stalls();
   for (const phone of phones) stats.acks_missing += phone.pendingAcks;
   await send({ event: 'result', ...stats });
   shutdown(phones, 0);

@@ -90,6 +90,15 @@ class Generator:
     # At the same priority their bursts took the server's cores from it (its thread waited 10-45% of
     # each second to run, docs/performance.md); niced, the server runs when it has work, whichever it is.
     nice: int = 10
+    # V8's young generation per node generator, in MiB (0: node's default). One process holds 500
+    # phones' documents, which no phone does: at node's default the short-lived objects of every
+    # delivery were promoted and collected with the whole heap, and those pauses (1.2-1.5 s of a
+    # 12 s window, up to 400 ms of loop delay) were the 50x20x10 p99 of both servers.
+    semi_space_mib: int = 64
+
+    def describe(self) -> str:
+        young = f", young generation {self.semi_space_mib} MiB" if self.semi_space_mib and self.kind != "python" else ""
+        return f"{self.kind} x{self.procs} nice {self.nice}{young}"
 
     def command(self, server_kind: str = "kring") -> list[str]:
         return [*(["nice", "-n", str(self.nice)] if self.nice else []), *self._program(server_kind)]
@@ -98,6 +107,8 @@ class Generator:
         # KRING_BENCH_NODE_ARGS: extra node options, e.g. `--cpu-prof --cpu-prof-dir=/tmp/genprof`
         # (NODE_OPTIONS does not take --cpu-prof).
         extra = shlex.split(os.environ.get("KRING_BENCH_NODE_ARGS", ""))
+        if self.semi_space_mib:
+            extra.insert(0, f"--max-semi-space-size={self.semi_space_mib}")
         if server_kind != "kring":
             return ["node", *extra, str(YWS_SCRIPT)]
         if self.kind in NODE_SCRIPTS:
@@ -130,6 +141,10 @@ class Result:
     server_cpu_pct: list[float | None] = field(default_factory=list)
     server_rss_mib: list[float | None] = field(default_factory=list)
     generator_cpu_pct: list[float] = field(default_factory=list)
+    # Per node generator over the window: its V8 collector's pauses (total, longest) and its event
+    # loop's delay (p99, max), in ms. A phone's latency includes its generator's stalls.
+    generator_gc_ms: list[tuple[float, float]] = field(default_factory=list)
+    generator_loop_delay_ms: list[tuple[float, float]] = field(default_factory=list)
     # CPU used on this machine by anything but the servers, the generators and this runner: other
     # people's work skews every figure, so it is measured and reported with them.
     other_cpu_pct: float | None = None
@@ -172,7 +187,7 @@ class Result:
             "rooms": self.scenario.rooms,
             "clients_per_room": self.scenario.clients_per_room,
             "room_rate": self.scenario.room_rate,
-            "generator": f"{self.generator.kind} x{self.generator.procs} nice {self.generator.nice}",
+            "generator": self.generator.describe(),
             "server_kind": self.server_kind,
             "servers": self.servers,
             "connected": self.connected,
@@ -196,6 +211,8 @@ class Result:
             "server_cpu_pct": self.server_cpu_pct,
             "server_rss_max_mib": self.server_rss_mib,
             "generator_cpu_pct": [round(c, 1) for c in self.generator_cpu_pct],
+            "generator_gc_ms_total_max": self.generator_gc_ms,
+            "generator_loop_delay_ms_p99_max": self.generator_loop_delay_ms,
             "other_cpu_pct": self.other_cpu_pct,
             "server_counters": self.counters,
             "relayed_updates_in_window": self.relayed_updates,
@@ -388,6 +405,11 @@ async def run(scenario: Scenario, servers: list[Server], generator: Generator) -
         for latency, second in zip(part["latency_us"], part["latency_second"], strict=True):
             slices.setdefault(second // SLICE_SECONDS, []).append(latency)
         acks.extend(part["ack_us"])
+        if "gc_ms_total" in part:  # node generators
+            result.generator_gc_ms.append((round(part["gc_ms_total"], 1), round(part["gc_ms_max"], 1)))
+        if part.get("loop_delay_ms_p99") is not None:
+            delay = (round(part["loop_delay_ms_p99"], 1), round(part["loop_delay_ms_max"], 1))
+            result.generator_loop_delay_ms.append(delay)
         result.errors.extend(e for e in part.get("errors", []) if e not in result.errors)
     result.errors = result.errors[:10]
     result.latency_ms = percentiles(latencies)
