@@ -11,6 +11,7 @@ import sys
 
 import uvicorn
 
+from server.compat import UpgradingHttpToolsProtocol
 from server.logs import configure
 from server.settings import Settings, var_dir
 from server.store.migrate import migrate
@@ -24,6 +25,7 @@ def uvicorn_config(settings: Settings, app: object) -> uvicorn.Config:
         port=settings.port,
         # Board frames are small: per-message deflate costs CPU and latency and saves nothing.
         ws_per_message_deflate=False,
+        http=UpgradingHttpToolsProtocol,  # uvicorn's own, minus a reference cycle per WebSocket
         ws_max_size=settings.max_frame_bytes + 4096,
         log_config=None,
         lifespan="on",

@@ -8,15 +8,19 @@ the installed ones, so an upgrade that moves them fails there rather than in a m
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import socketio
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
+from engineio.async_drivers import asgi as eio_asgi
 from engineio.async_socket import AsyncSocket
 from pycrdt import Doc
 from socketio import packet
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
@@ -31,7 +35,13 @@ class BadPacket(Exception):
 
 class HookedServer(socketio.AsyncServer):  # type: ignore[misc]
     """python-socketio's AsyncServer opened up where it would stay silent, fail or misroute: a packet
-    that does not decode, and every event packet before it is dispatched."""
+    that does not decode, and every event packet before it is dispatched. Its Engine.IO server
+    translates requests and drives WebSockets with the versions below, which leave no cycles."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # A copy: engineio's module-level table is shared by every server of the process.
+        self.eio._async = {**self.eio._async, "translate_request": translate_request, "websocket": EndingWebSocket}
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         try:
@@ -272,3 +282,108 @@ def root_names(doc: Doc[Any]) -> set[str]:
     with doc.transaction() as txn:
         assert txn._txn is not None
         return set(doc._doc.roots(txn._txn))
+
+
+# -- connections that are freed when they close ----------------------------------------------------
+#
+# Three things uvicorn and engineio do per connection leave its state in reference cycles, which
+# only a full collection frees (server/memory.py): uvicorn's HTTP protocol and its parser hold each
+# other after an upgrade; engineio defines a class per request, whose methods close over uvicorn's
+# `receive`; and the OSError its WebSocket raises when the connection ends has a traceback that
+# holds the frame of `wait_for`, which holds the task that holds the error.
+
+
+class UpgradingHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, letting go of its parser once the WebSocket protocol has the
+    connection: uvicorn does that in `connection_lost`, which an upgraded protocol never gets."""
+
+    def handle_websocket_upgrade(self) -> None:
+        super().handle_websocket_upgrade()
+        self.parser = None  # type: ignore[assignment]  # as uvicorn does in connection_lost
+
+
+class _Body:
+    """engineio's per-request `AwaitablePayload`, as one class: the request body, read on demand."""
+
+    __slots__ = ("event", "payload", "receive")
+
+    def __init__(self, event: dict[str, Any], receive: Callable[[], Any]) -> None:
+        self.event = event
+        self.receive = receive
+        self.payload: bytes | None = None
+
+    async def read(self, length: int | None = None) -> bytes:
+        if self.payload is None and self.event["type"] == "http.request":
+            self.payload = self.event.get("body") or b""
+            while self.event.get("more_body"):
+                self.event = await self.receive()
+                if self.event["type"] == "http.request" and (length is None or len(self.payload) < length):
+                    self.payload += self.event.get("body") or b""
+        payload = self.payload or b""
+        taken = payload if length is None else payload[:length]
+        self.payload = payload[len(taken) :]
+        return taken
+
+
+async def translate_request(scope: dict[str, Any], receive: Callable[[], Any], send: Any) -> dict[str, Any]:
+    """engineio's ASGI `translate_request` (the same environ: tests/test_compat.py compares them),
+    with `_Body` for its class per request."""
+    event = await receive()
+    if event["type"] not in ("http.request", "websocket.connect"):
+        return {}
+    query_string = ""
+    if scope.get("query_string"):
+        with contextlib.suppress(UnicodeDecodeError):
+            query_string = scope["query_string"].decode("utf-8")
+    environ: dict[str, Any] = {
+        "wsgi.input": _Body(event, receive),
+        "wsgi.errors": sys.stderr,
+        "wsgi.version": (1, 0),
+        "wsgi.async": True,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "SERVER_SOFTWARE": "asgi",
+        "REQUEST_METHOD": scope.get("method", "GET"),
+        "PATH_INFO": scope["path"],
+        "QUERY_STRING": query_string,
+        "RAW_URI": scope["path"] + ("?" + query_string if query_string else ""),
+        "SCRIPT_NAME": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "0",
+        "SERVER_NAME": "asgi",
+        "SERVER_PORT": "0",
+        "asgi.receive": receive,
+        "asgi.send": send,
+        "asgi.scope": scope,
+    }
+    for raw_name, raw_value in scope["headers"]:
+        try:
+            name, value = raw_name.upper().decode("utf-8"), raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if name in ("CONTENT-TYPE", "CONTENT-LENGTH"):
+            environ[name.replace("-", "_")] = value
+            continue
+        key = "HTTP_" + name.replace("-", "_")
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    environ["wsgi.url_scheme"] = environ.get("HTTP_X_FORWARDED_PROTO", "http")
+    return environ
+
+
+class EndingWebSocket(eio_asgi.WebSocket):  # type: ignore[misc]
+    """engineio's ASGI WebSocket, telling the socket's reader that the connection ended with None
+    (which the reader takes for "closed by the client") instead of an OSError.
+
+    Only for sockets that start on WebSocket (the transport allows no other): an upgrade from
+    polling would read its first packets with the same `wait` and not expect None."""
+
+    async def wait(self) -> bytes | str | None:
+        event = await self.asgi_receive()
+        if event["type"] != "websocket.receive":
+            return None
+        if event.get("bytes") is not None:
+            return bytes(event["bytes"])
+        text = event.get("text")
+        return str(text) if text is not None else None

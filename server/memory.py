@@ -5,8 +5,8 @@ shrinks the heap from its top. An unloaded room's documents are freed in the mid
 without help the server's RSS stays at its high-water mark even when nothing leaks: an operator
 cannot tell a leak from a heap that was merely large once. `malloc_trim(0)` hands every free page
 back (madvise), which makes RSS follow what the rooms really hold. On other C libraries (musl,
-macOS) there is no such call; trimming is then a no-op. Before the trim, Python's collector must
-have freed the rooms at all: they live in reference cycles (see Trimmer).
+macOS) there is no such call; trimming is then a no-op. The rooms themselves are freed by reference
+counting as they are unloaded (see Trimmer).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import ctypes
 import ctypes.util
 import enum
 import functools
-import gc
 import logging
 import os
 import sys
@@ -130,20 +129,13 @@ def trim() -> Trim:
 
 
 class Trimmer:
-    """After rooms are unloaded: collects their cyclic garbage, then gives free pages back; at most
-    once per `interval`.
+    """After rooms are unloaded: gives the heap's free pages back, at most once per `interval`.
 
-    The collector: `kring serve` freezes start-up's objects and raises the collector's thresholds
-    (server/cli.py), so a full collection comes only every few tens of millions of allocations. A
-    room, its documents and a closed socket are freed by reference counting (Room.dispose, the
-    feeds' close, compat.take_over_writes), but the libraries leave every closed connection in
-    reference cycles that hold its WebSocket state: uvicorn's HTTP protocol after the upgrade
-    (parser and protocol), engineio's per-request class, and the error engineio's reader ends on
-    (its traceback, the finished frames, the task). Without this collection they stay until that
-    far-off full collection: a 20-minute soak without it grew by ~27 MiB RSS and ~200,000 Python
-    blocks a round of 1,000 phones. One full collection with 1,000 phones connected takes 130-200 ms
-    on the event loop (it holds the GIL, so a thread would not help); at most one per interval,
-    when meetings end, is the price of a flat heap.
+    An unloaded room and its documents, and a closed socket, are freed by reference counting the
+    moment they are let go: their reference cycles are broken when they close (Room.dispose, the
+    feeds' close, compat.take_over_writes). So nothing here waits for Python's collector, whose full
+    collection of a server with 1,000 phones connected stops the event loop for 130-200 ms, and so
+    every meeting on the process (docs/performance.md). tests/test_memory_trim.py holds both to it.
 
     The trim: one `malloc_trim` call takes ~5-13 ms once a 200 MiB heap has freed 60-175 MiB, and
     more on a larger heap: too long for the event loop, so it runs in a worker thread (malloc_trim is
@@ -153,15 +145,9 @@ class Trimmer:
     and at most one more when the interval is over, so what the later unloads freed is given back too.
     """
 
-    def __init__(
-        self,
-        interval: float = TRIM_INTERVAL_SECONDS,
-        run: Callable[[], Trim] = trim,
-        collect: Callable[[], object] = gc.collect,
-    ) -> None:
+    def __init__(self, interval: float = TRIM_INTERVAL_SECONDS, run: Callable[[], Trim] = trim) -> None:
         self.interval = interval
         self._run = run
-        self._collect = collect
         self._last: float | None = None  # loop time the last trim started
         self._task: asyncio.Task[None] | None = None
         self._running = False
@@ -190,13 +176,10 @@ class Trimmer:
             self._last = asyncio.get_running_loop().time()
             self._running, self._again = True, False
             try:
-                started = time.perf_counter()
-                self._collect()
-                log.debug("collected after unloads in %.1f ms", 1000 * (time.perf_counter() - started))
                 self.last = await asyncio.to_thread(self._run)
                 self.runs += 1
             except Exception:
-                log.exception("collecting or trimming after unloads failed")
+                log.exception("trimming after unloads failed")
             finally:
                 self._running = False
             if not self._again:

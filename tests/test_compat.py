@@ -21,13 +21,15 @@ from engineio.async_drivers import asgi as eio_asgi
 from engineio.async_socket import AsyncSocket
 from packaging.requirements import Requirement
 from socketio.msgpack_packet import MsgPackPacket
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from server import compat
+from server.cli import uvicorn_config
 from server.protocol import MESSAGES, Refusal, sync_step2_frame
-from tests.utils import BoardClient, RunningServer, eventually
+from tests.utils import BoardClient, RunningServer, eventually, settings_for
 
 # The libraries whose insides compat.py touches; each must be bounded in pyproject.toml.
 REACHED = ("python-socketio", "python-engineio", "uvicorn")
@@ -141,6 +143,121 @@ def test_a_socket_whose_writes_were_taken_over_is_freed_without_the_collector() 
         assert freed() is None  # a reference cycle would keep it until a full collection
     finally:
         gc.enable()
+
+
+_SCOPES = [
+    {"type": "websocket", "path": "/socket.io/", "query_string": b"EIO=4&transport=websocket", "headers": []},
+    {
+        "type": "http",
+        "method": "POST",
+        "path": "/socket.io/",
+        "query_string": b"",
+        "headers": [
+            (b"content-type", b"text/plain"),
+            (b"content-length", b"5"),
+            (b"cookie", b"a=1"),
+            (b"cookie", b"b=2"),
+            (b"x-forwarded-proto", b"https"),
+            (b"x-bad", b"\xff"),
+        ],
+    },
+    {"type": "http", "method": "GET", "path": "/socket.io/", "query_string": b"\xff", "headers": []},
+]
+
+
+@pytest.mark.parametrize("scope", _SCOPES)
+async def test_the_requests_environ_is_engineios_own(scope: dict[str, Any]) -> None:
+    """compat.translate_request replaces engineio's (which defines a class per request): the same
+    environ, the same body."""
+
+    def receiver() -> Any:
+        events = [
+            {"type": "websocket.connect"}
+            if scope["type"] == "websocket"
+            else {"type": "http.request", "body": b"ab", "more_body": True},
+            {"type": "http.request", "body": b"cde", "more_body": False},
+        ]
+
+        async def receive() -> dict[str, Any]:
+            return events.pop(0)
+
+        return receive
+
+    theirs_receive, ours_receive = receiver(), receiver()
+    theirs = await eio_asgi.translate_request(scope, theirs_receive, None)
+    ours = await compat.translate_request(scope, ours_receive, None)
+    body_theirs, body_ours = theirs.pop("wsgi.input"), ours.pop("wsgi.input")
+    assert {**ours, "asgi.receive": None} == {**theirs, "asgi.receive": None}
+    assert ours["asgi.receive"] is ours_receive
+    if scope["type"] == "http":
+        assert await body_ours.read(3) == await body_theirs.read(3) == b"abc"
+        assert await body_ours.read() == await body_theirs.read() == b"de"
+
+
+def test_the_socketio_server_uses_the_cycle_free_request_and_websocket() -> None:
+    """HookedServer swaps both into its own copy of engineio's driver table, which must still hold them."""
+    assert {"translate_request", "websocket"} <= set(eio_asgi._async)
+    assert "self._async['translate_request']" in inspect.getsource(engineio.AsyncServer.handle_request)
+    assert "self.server._async['websocket']" in inspect.getsource(AsyncSocket._upgrade_websocket)
+    server = compat.HookedServer(async_mode="asgi", transports=["websocket"])
+    assert server.eio._async["translate_request"] is compat.translate_request
+    assert server.eio._async["websocket"] is compat.EndingWebSocket
+    assert eio_asgi._async["websocket"] is eio_asgi.WebSocket  # the shared table is left alone
+    # The socket's reader ends on None as on a client's close, with no exception.
+    assert "if p is None:" in inspect.getsource(AsyncSocket._websocket_handler)
+
+
+def test_uvicorns_http_protocol_lets_go_of_its_parser_only_when_the_connection_is_lost() -> None:
+    """What UpgradingHttpToolsProtocol does after an upgrade, and where uvicorn does it otherwise."""
+    assert "self.parser = None" in inspect.getsource(HttpToolsProtocol.connection_lost)
+    assert "self.parser = None" not in inspect.getsource(HttpToolsProtocol.handle_websocket_upgrade)
+    assert "self.handle_websocket_upgrade()" in inspect.getsource(HttpToolsProtocol.data_received)
+
+
+def test_kring_serves_with_the_protocol_that_lets_go(tmp_path: Path) -> None:
+    assert uvicorn_config(settings_for(tmp_path), None).http is compat.UpgradingHttpToolsProtocol
+
+
+def _left_by_a_connection(garbage: list[Any]) -> list[str]:
+    """The server's side of a connection among collected garbage (the test's client leaves its own)."""
+    found = []
+    for o in garbage:
+        if isinstance(o, (AsyncSocket, eio_asgi.WebSocket, WebSocketsSansIOProtocol, HttpToolsProtocol)):
+            found.append(type(o).__name__)
+        elif isinstance(o, type) and o.__module__.startswith(("engineio", "socketio", "uvicorn")):
+            found.append(f"class {o.__qualname__}")
+        elif inspect.isframe(o) and ("engineio/async_socket" in o.f_code.co_filename or "asgi" in o.f_code.co_filename):
+            found.append(f"frame {o.f_code.co_name}")
+    return found
+
+
+async def test_a_closed_connection_leaves_no_reference_cycles(server: RunningServer) -> None:
+    """A phone that connected, edited and left: nothing of its connection waits for the collector,
+    whose full collection stops every meeting of a busy process for 130-200 ms (server/memory.py)."""
+    gc.collect()
+    gc.disable()
+    try:
+        phone = BoardClient(server.url, "cycle-free")
+        await phone.connect()
+        await asyncio.wait_for(phone.synced.wait(), 10)
+        phone.items.append("Oma haalt op")
+        await phone.all_acked()
+        assert phone.acks and all(ack == {"ok": True, "saved": True} for ack in phone.acks)
+        await phone.disconnect()
+        await eventually(lambda: _closed_everywhere(server))
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = _left_by_a_connection(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []
+
+
+def _closed_everywhere(server: RunningServer) -> None:
+    assert not server.kring.transport.sio.eio.sockets
+    assert not server.server.server_state.connections
 
 
 def test_socketio_has_engineio_hand_each_message_over_in_the_sockets_reader() -> None:

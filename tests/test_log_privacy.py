@@ -167,12 +167,12 @@ async def test_unloading_when_compaction_and_the_trim_fail(
     with production_logs() as records:
         await live_of(server).edit(room, "board", plant)  # the room opens for it, then is idle
         await _logged(records, "compaction failed")
-        await _logged(records, "collecting or trimming after unloads failed")
+        await _logged(records, "trimming after unloads failed")
     assert server.kring.registry.unloaded == 1
     lines = _clean_lines(capfd, [MARKER])
     compaction = _line(lines, "compaction failed")
     assert (compaction["room"], compaction["error"]) == (room, "OperationalError")
-    assert _line(lines, "collecting or trimming after unloads failed")["error"] == "OSError"
+    assert _line(lines, "trimming after unloads failed")["error"] == "OSError"
 
 
 async def test_closing_a_room_that_fails(
