@@ -380,10 +380,8 @@ class EndingWebSocket(eio_asgi.WebSocket):  # type: ignore[misc]
     polling would read its first packets with the same `wait` and not expect None."""
 
     async def wait(self) -> bytes | str | None:
-        event = await self.asgi_receive()
+        event: dict[str, Any] = await self.asgi_receive()
         if event["type"] != "websocket.receive":
             return None
-        if event.get("bytes") is not None:
-            return bytes(event["bytes"])
-        text = event.get("text")
-        return str(text) if text is not None else None
+        data: bytes | str | None = event.get("bytes")
+        return data if data is not None else event.get("text")

@@ -218,6 +218,22 @@ def test_kring_serves_with_the_protocol_that_lets_go(tmp_path: Path) -> None:
     assert uvicorn_config(settings_for(tmp_path), None).http is compat.UpgradingHttpToolsProtocol
 
 
+async def test_the_websocket_hands_over_what_arrives_and_none_when_the_connection_ends() -> None:
+    """engineio's reader treats None as the client's close; its own WebSocket raises OSError there."""
+    events = [
+        {"type": "websocket.receive", "bytes": b"\x93"},
+        {"type": "websocket.receive", "text": "2"},
+        {"type": "websocket.disconnect", "code": 1006},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return events.pop(0)
+
+    ws = compat.EndingWebSocket(None, None)
+    ws.asgi_receive = receive
+    assert [await ws.wait(), await ws.wait(), await ws.wait()] == [b"\x93", "2", None]
+
+
 def _left_by_a_connection(garbage: list[Any]) -> list[str]:
     """The server's side of a connection among collected garbage (the test's client leaves its own)."""
     found = []
