@@ -20,16 +20,19 @@ from engineio import packet as eio_packet
 from engineio.async_drivers import asgi as eio_asgi
 from engineio.async_socket import AsyncSocket
 from packaging.requirements import Requirement
+from pycrdt import create_sync_message
 from socketio.msgpack_packet import MsgPackPacket
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from server import compat
 from server.cli import uvicorn_config
 from server.protocol import MESSAGES, Refusal, sync_step2_frame
-from tests.utils import BoardClient, RunningServer, eventually, settings_for
+from tests.test_bad_input import CONNECT, ROOM, WAIT, RawSocket
+from tests.utils import BoardClient, RunningServer, eventually, facilitator_auth, settings_for
 
 # The libraries whose insides compat.py touches; each must be bounded in pyproject.toml.
 REACHED = ("python-socketio", "python-engineio", "uvicorn")
@@ -232,6 +235,39 @@ async def test_the_websocket_hands_over_what_arrives_and_none_when_the_connectio
     ws = compat.EndingWebSocket(None, None)
     ws.asgi_receive = receive
     assert [await ws.wait(), await ws.wait(), await ws.wait()] == [b"\x93", "2", None]
+
+
+async def test_a_connection_that_falls_silent_is_closed(server: RunningServer) -> None:
+    """A phone that stops answering pings (a tunnel, a flat battery) is let go after the ping
+    interval and time-out, with the reader ended by EndingWebSocket's None, and leaves its room."""
+    eio = server.kring.transport.sio.eio
+    eio.ping_interval, eio.ping_timeout = 0.2, 0.2  # 0.4 s of silence instead of 20 s
+    sock = await RawSocket.open(server)
+    assert (await sock.connect(await facilitator_auth(server.url, ROOM)))["type"] == CONNECT
+    assert len(server.kring.transport.connections) == 1
+    with pytest.raises(ConnectionClosed):
+        while True:
+            await asyncio.wait_for(sock.ws.recv(), WAIT)  # pings arrive and are not answered
+    await eventually(lambda: _no_connections(server))
+
+
+async def test_a_connection_that_answers_pings_stays_past_the_time_out(server: RunningServer) -> None:
+    eio = server.kring.transport.sio.eio
+    eio.ping_interval, eio.ping_timeout = 0.2, 0.2
+    sock = await RawSocket.open(server)
+    assert (await sock.connect(await facilitator_auth(server.url, ROOM)))["type"] == CONNECT
+    pings = 0
+    while pings < 5:  # 1 s at least: past the 0.4 s a silent connection is given
+        if await asyncio.wait_for(sock.ws.recv(), WAIT) == "2":
+            pings += 1
+            await sock.ws.send("3")
+    await sock.event("sync", "board", create_sync_message(pycrdt.Doc()), id=1)
+    assert (await sock.ack(1))["ok"] is True
+    await sock.close()
+
+
+def _no_connections(server: RunningServer) -> None:
+    assert server.kring.transport.connections == {}
 
 
 def _left_by_a_connection(garbage: list[Any]) -> list[str]:
