@@ -327,7 +327,10 @@ class _Body:
 
 async def translate_request(scope: dict[str, Any], receive: Callable[[], Any], send: Any) -> dict[str, Any]:
     """engineio's ASGI `translate_request` (the same environ: tests/test_compat.py compares them),
-    with `_Body` for its class per request."""
+    with `_Body` for its class per request, and the client's own address where engineio puts
+    127.0.0.1 for everyone: the connect limit counts per address (flow.ConnectThrottle). Behind a
+    trusted proxy, uvicorn has already put the forwarded address in the scope."""
+    client = scope.get("client") or ("", 0)
     event = await receive()
     if event["type"] not in ("http.request", "websocket.connect"):
         return {}
@@ -350,8 +353,8 @@ async def translate_request(scope: dict[str, Any], receive: Callable[[], Any], s
         "RAW_URI": scope["path"] + ("?" + query_string if query_string else ""),
         "SCRIPT_NAME": "",
         "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "REMOTE_PORT": "0",
+        "REMOTE_ADDR": str(client[0]),
+        "REMOTE_PORT": str(client[1]),
         "SERVER_NAME": "asgi",
         "SERVER_PORT": "0",
         "asgi.receive": receive,

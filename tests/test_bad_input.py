@@ -193,10 +193,12 @@ class RawSocket:
         self.ws = ws
 
     @classmethod
-    async def open(cls, server: RunningServer) -> RawSocket:
+    async def open(cls, server: RunningServer, headers: dict[str, str] | None = None) -> RawSocket:
         url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
         # max_queue=None: a test that stops reading must still see the server's close frame.
-        ws = await websockets.connect(url, origin=server.url, compression=None, max_size=None, max_queue=None)
+        ws = await websockets.connect(
+            url, origin=server.url, compression=None, max_size=None, max_queue=None, additional_headers=headers
+        )
         opening = await ws.recv()
         assert isinstance(opening, str) and opening.startswith("0{")  # Engine.IO OPEN
         return cls(ws)

@@ -149,12 +149,19 @@ def test_a_socket_whose_writes_were_taken_over_is_freed_without_the_collector() 
 
 
 _SCOPES = [
-    {"type": "websocket", "path": "/socket.io/", "query_string": b"EIO=4&transport=websocket", "headers": []},
+    {
+        "type": "websocket",
+        "path": "/socket.io/",
+        "query_string": b"EIO=4&transport=websocket",
+        "headers": [],
+        "client": ("203.0.113.5", 50123),
+    },
     {
         "type": "http",
         "method": "POST",
         "path": "/socket.io/",
         "query_string": b"",
+        "client": ("2001:db8::7", 443),
         "headers": [
             (b"content-type", b"text/plain"),
             (b"content-length", b"5"),
@@ -164,7 +171,14 @@ _SCOPES = [
             (b"x-bad", b"\xff"),
         ],
     },
-    {"type": "http", "method": "GET", "path": "/socket.io/", "query_string": b"\xff", "headers": []},
+    {
+        "type": "http",
+        "method": "GET",
+        "path": "/socket.io/",
+        "query_string": b"\xff",
+        "headers": [],
+        "client": ("198.51.100.9", 1),
+    },
 ]
 
 
@@ -190,6 +204,8 @@ async def test_the_requests_environ_is_engineios_own(scope: dict[str, Any]) -> N
     theirs = await eio_asgi.translate_request(scope, theirs_receive, None)
     ours = await compat.translate_request(scope, ours_receive, None)
     body_theirs, body_ours = theirs.pop("wsgi.input"), ours.pop("wsgi.input")
+    assert (ours.pop("REMOTE_ADDR"), ours.pop("REMOTE_PORT")) == (scope["client"][0], str(scope["client"][1]))
+    assert (theirs.pop("REMOTE_ADDR"), theirs.pop("REMOTE_PORT")) == ("127.0.0.1", "0")  # the same for everyone
     assert {**ours, "asgi.receive": None} == {**theirs, "asgi.receive": None}
     assert ours["asgi.receive"] is ours_receive
     if scope["type"] == "http":

@@ -14,7 +14,7 @@ from pycrdt import Doc, Map, YMessageType, YSyncMessageType, create_sync_message
 
 from server.protocol import MESSAGES, Refusal
 from server.store.migrate import migrate
-from tests.test_bad_input import ROOM, RawSocket, joined, participant_auth
+from tests.test_bad_input import CONNECT, CONNECT_ERROR, ROOM, RawSocket, joined, participant_auth
 from tests.utils import RunningServer, eventually, facilitator_auth, run_server, settings_for
 
 
@@ -132,3 +132,24 @@ async def test_one_address_opening_sockets_in_a_loop_is_refused_with_a_reason(li
     assert limited.kring.transport.counters.refused[Refusal.TOO_MANY_CONNECTIONS.value] == 4
     for client in opened:
         await client.disconnect()
+
+
+async def test_the_connect_limit_counts_each_address_apart(limited: RunningServer) -> None:
+    """A script at one address using up its sockets leaves every other address its own: a whole
+    region's phones do not share one bucket (the proxy in front tells their addresses)."""
+    auth = await facilitator_auth(limited.url, ROOM)
+
+    async def connect_from(address: str) -> dict[str, Any]:
+        sock = await RawSocket.open(limited, headers={"X-Forwarded-For": address})
+        opened.append(sock)
+        return await sock.connect(auth)
+
+    opened: list[RawSocket] = []
+    answers = [(await connect_from("203.0.113.5"))["type"] for _ in range(9)]
+    assert answers == [CONNECT] * 8 + [CONNECT_ERROR]  # that address's burst, then its refusal
+    assert (await connect_from("198.51.100.7"))["type"] == CONNECT  # another address: not refused
+    assert (await connect_from("2001:db8:1:2::1"))["type"] == CONNECT
+    assert (await connect_from("2001:db8:1:2::2"))["type"] == CONNECT  # one /64: one household
+    assert limited.kring.transport.counters.refused[Refusal.TOO_MANY_CONNECTIONS.value] == 1
+    for sock in opened:
+        await sock.close()
