@@ -142,6 +142,15 @@ class AdmissionCache:
         return set(self._token_of)
 
     def _prune(self) -> None:
+        # Who ran out of time goes even if never looked up again: a phone that left for good is not
+        # asked for, and each round would otherwise ask the store about every phone of the day (the
+        # soak's rounds grew by their phones until `max_entries`). `_put` keeps the table oldest first.
+        cutoff = time.monotonic() - self.people_ttl
+        while self._people:
+            oldest = next(iter(self._people.values()))
+            if oldest[0] >= cutoff:
+                break
+            self._people.popitem(last=False)
         if len(self._token_of) > len(self._people):
             self._token_of = {pid: hashed for pid, hashed in self._token_of.items() if hashed in self._people}
 

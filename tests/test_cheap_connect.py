@@ -151,3 +151,21 @@ async def test_a_phone_removed_through_another_process_is_out_after_the_next_rou
     assert participant not in server.kring.transport._admissions.people()
     assert await _refused_with(server, auth) == Refusal.REMOVED.value
     await phone.aclose()
+
+
+async def test_a_phone_whose_time_is_up_is_forgotten_without_being_looked_up(server: RunningServer) -> None:
+    # Each round asks the store about everyone remembered: whoever left for good must drop out of
+    # that by time alone, or a busy day's every phone is asked about, round after round.
+    phone, auth, participant = await _joined_at_once(server, "Jan")
+    admissions = server.kring.transport._admissions
+    assert participant in admissions.people()
+    admissions.people_ttl = 0.05
+
+    def forgotten() -> None:
+        assert participant not in admissions.people()
+
+    await eventually(forgotten)
+    assert not admissions._people  # the participant record itself is let go, not only its id
+    # Forgotten is not refused: the next connect asks the store again.
+    assert await _connect_counting(server, auth, participant) == (1, "Jan")
+    await phone.aclose()
