@@ -21,6 +21,10 @@ class TokenBucket:
         self._tokens = burst
         self._at = time.monotonic()
 
+    def full_at(self) -> float:
+        """When the bucket holds `burst` tokens again if nothing more is taken (monotonic seconds)."""
+        return self._at + (self.burst - self._tokens) / self.rate if self.rate > 0 else float("inf")
+
     def take(self) -> bool:
         now = time.monotonic()
         self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
@@ -45,6 +49,18 @@ class ConnectThrottle:
         key = key_of(address)
         bucket = self._buckets.pop(key, None) or TokenBucket(self.rate, self.burst)
         self._buckets[key] = bucket  # most recent last, so the oldest are forgotten first
-        while len(self._buckets) > self.max_addresses:
+        allowed = bucket.take()
+        # A bucket that has filled up again is no different from none: forget it, so that a day of
+        # phones from many addresses is not all kept until `max_addresses`. From the least recently
+        # used on, up to the first that is not full: one behind it may be full and waits its turn.
+        now = time.monotonic()
+        while self._buckets:
+            oldest = next(iter(self._buckets.values()))
+            if len(self._buckets) <= self.max_addresses and oldest.full_at() > now:
+                break
             self._buckets.popitem(last=False)
-        return bucket.take()
+        return allowed
+
+    def __len__(self) -> int:
+        """How many addresses are remembered."""
+        return len(self._buckets)

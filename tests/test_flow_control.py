@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import socketio
 from pycrdt import Doc, Map, YMessageType, YSyncMessageType, create_sync_message, handle_sync_message
 
+from server import flow
 from server.protocol import MESSAGES, Refusal
 from server.store.migrate import migrate
 from tests.test_bad_input import CONNECT, CONNECT_ERROR, ROOM, RawSocket, joined, participant_auth
@@ -153,3 +155,23 @@ async def test_the_connect_limit_counts_each_address_apart(limited: RunningServe
     assert limited.kring.transport.counters.refused[Refusal.TOO_MANY_CONNECTIONS.value] == 1
     for sock in opened:
         await sock.close()
+
+
+def test_the_connect_limit_forgets_an_address_once_its_bucket_is_full_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A region's server sees phones from thousands of addresses a day; each must not stay in memory
+    # (until the cap of 50,000) after it could no longer make any difference.
+    clock = [1000.0]
+    monkeypatch.setattr(flow, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    throttle = flow.ConnectThrottle(rate=5, burst=3)  # full again 0.6 s after its last take
+    assert [throttle.allow("198.51.100.7") for _ in range(4)] == [True, True, True, False]
+    for n in range(100):
+        assert throttle.allow(f"203.0.113.{n}")
+    assert len(throttle) == 101
+    clock[0] += 0.3  # half refilled: the drained address is still held to what it has left
+    assert throttle.allow("192.0.2.1")
+    assert len(throttle) == 102
+    assert [throttle.allow("198.51.100.7") for _ in range(2)] == [True, False]
+    clock[0] += 1.0  # everyone's bucket is full again
+    assert throttle.allow("192.0.2.2")
+    assert len(throttle) == 1
+    assert [throttle.allow("198.51.100.7") for _ in range(4)] == [True, True, True, False]
