@@ -1,6 +1,8 @@
 """Small facts about Yrs updates that pycrdt does not expose directly.
 
-Only pycrdt's own y-protocols decoder is used to read the numbers; no varint codec is written here.
+The numbers are lib0 varints, read by a cursor of our own: pycrdt's `Decoder` costs a method call
+and four attribute writes a number, and every update is read two or three times (its check, and
+whether it waits for something): reading them took a tenth of a checked write's time.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import asyncio
 import functools
 from typing import Any
 
-from pycrdt import Decoder, Doc, get_update
+from pycrdt import Doc, get_update
 
 EMPTY_UPDATE = b"\x00\x00"
 
@@ -18,11 +20,11 @@ EMPTY_UPDATE = b"\x00\x00"
 # clients (a hostile writer invents them): decode each state once.
 @functools.lru_cache(maxsize=4)
 def _state_vector(state: bytes) -> dict[int, int]:
-    decoder = Decoder(state)
+    reader = _Reader(state)
     clocks: dict[int, int] = {}
-    for _ in range(decoder.read_var_uint()):
-        client = decoder.read_var_uint()
-        clocks[client] = decoder.read_var_uint()
+    for _ in range(reader.uint()):
+        client = reader.uint()
+        clocks[client] = reader.uint()
     return clocks
 
 
@@ -54,18 +56,18 @@ def _waits_for_something(update: bytes, doc: Doc[Any]) -> bool:
     rest = get_update(update, state)
     if rest == EMPTY_UPDATE:
         return False
-    decoder = Decoder(rest)
-    if decoder.read_var_uint() != 0:
+    reader = _Reader(rest)
+    if reader.uint() != 0:
         return True  # structs the document could not integrate
     # Only a delete set is left: Yrs repeats deletions in every diff, so it is pending only
     # where it deletes something the document has never seen.
     clocks = _state_vector(state)
-    for _ in range(decoder.read_var_uint()):
-        client = decoder.read_var_uint()
+    for _ in range(reader.uint()):
+        client = reader.uint()
         known = clocks.get(client, 0)
-        for _ in range(decoder.read_var_uint()):
-            clock = decoder.read_var_uint()
-            length = decoder.read_var_uint()
+        for _ in range(reader.uint()):
+            clock = reader.uint()
+            length = reader.uint()
             if clock + length > known:
                 return True
     return False
@@ -212,37 +214,52 @@ def _skip_content(reader: _Reader, kind: int) -> None:
 
 
 class _Reader:
-    """pycrdt's Decoder, with every read checked against the bytes that are left."""
+    """A cursor over bytes that may be hostile: every read checked against the bytes that are left."""
+
+    __slots__ = ("_at", "_data")
 
     def __init__(self, data: bytes) -> None:
-        self._decoder = Decoder(data)
+        self._data = data
+        self._at = 0
 
     def uint(self) -> int:
-        if self._decoder.length <= 0:
-            raise UnreadableUpdate("truncated")
+        """A lib0 varuint: seven bits a byte, the lowest first; the last byte is below 0x80."""
+        data = self._data
+        at = self._at
+        value = shift = 0
         try:
-            return self._decoder.read_var_uint()
+            while True:
+                byte = data[at]
+                at += 1
+                value |= (byte & 0x7F) << shift
+                if byte < 0x80:
+                    break
+                shift += 7
         except IndexError as exc:
             raise UnreadableUpdate("truncated") from exc
+        self._at = at
+        return value
 
     def count(self, min_bytes_each: int) -> int:
         """A count of things that follow, each at least `min_bytes_each` long."""
         count = self.uint()
-        if count * min_bytes_each > self._decoder.length:
+        if count * min_bytes_each > len(self._data) - self._at:
             raise UnreadableUpdate("a count larger than the bytes that follow")
         return count
 
     def take(self, size: int) -> bytes:
-        decoder = self._decoder
-        if size > decoder.length:
+        at = self._at
+        if size > len(self._data) - at:
             raise UnreadableUpdate("truncated")
-        taken = decoder.stream[decoder.i0 : decoder.i0 + size]
-        decoder.i0 += size
-        decoder.length -= size
-        return bytes(taken)
+        self._at = at + size
+        return bytes(self._data[at : at + size])
 
     def byte(self) -> int:
-        return self.take(1)[0]
+        at = self._at
+        if at >= len(self._data):
+            raise UnreadableUpdate("truncated")
+        self._at = at + 1
+        return self._data[at]
 
     def bytes(self) -> bytes:
         return self.take(self.uint())
@@ -282,5 +299,5 @@ class _Reader:
             raise UnreadableUpdate("an unknown kind of value")
 
     def end(self) -> None:
-        if self._decoder.length != 0:
+        if self._at != len(self._data):
             raise UnreadableUpdate("trailing bytes")
