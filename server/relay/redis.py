@@ -59,7 +59,7 @@ class RelayCounters:
     published: int = 0
     publish_failures: int = 0
     received: int = 0
-    received_by_room: dict[str, int] = field(default_factory=dict)
+    received_by_room: dict[str, int] = field(default_factory=dict)  # while the room is hosted here
     # Document updates applied from another process: only a room split over processes has any
     # (a failover, or a balancer that does not route by room). Per room while it is hosted here.
     updates_relayed: int = 0
@@ -156,6 +156,7 @@ class RedisRelay:
             self._hosted.discard(room)
             self._unsent.discard(room)
             self.counters.updates_relayed_by_room.pop(room, None)
+            self.counters.received_by_room.pop(room, None)
             self._peers.pop(room, None)
             self.presence.forget(room)
             self._commands.put_nowait(("unsubscribe", room, None))
