@@ -11,7 +11,7 @@ import sys
 
 import uvicorn
 
-from server.compat import UpgradingHttpToolsProtocol
+from server.compat import ClosingWebSocketsProtocol, UpgradingHttpToolsProtocol
 from server.logs import configure
 from server.settings import Settings, var_dir
 from server.store.migrate import migrate
@@ -25,7 +25,9 @@ def uvicorn_config(settings: Settings, app: object) -> uvicorn.Config:
         port=settings.port,
         # Board frames are small: per-message deflate costs CPU and latency and saves nothing.
         ws_per_message_deflate=False,
-        http=UpgradingHttpToolsProtocol,  # uvicorn's own, minus a reference cycle per WebSocket
+        # uvicorn's own protocols, minus a reference cycle per WebSocket each (server/compat.py)
+        http=UpgradingHttpToolsProtocol,
+        ws=ClosingWebSocketsProtocol,
         ws_max_size=settings.max_frame_bytes + 4096,
         log_config=None,
         lifespan="on",

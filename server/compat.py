@@ -286,11 +286,13 @@ def root_names(doc: Doc[Any]) -> set[str]:
 
 # -- connections that are freed when they close ----------------------------------------------------
 #
-# Three things uvicorn and engineio do per connection leave its state in reference cycles, which
-# only a full collection frees (server/memory.py): uvicorn's HTTP protocol and its parser hold each
-# other after an upgrade; engineio defines a class per request, whose methods close over uvicorn's
-# `receive`; and the OSError its WebSocket raises when the connection ends has a traceback that
-# holds the frame of `wait_for`, which holds the task that holds the error.
+# Four things uvicorn, websockets and engineio do per connection leave its state in reference
+# cycles, which only a full collection frees (server/memory.py): uvicorn's HTTP protocol and its
+# parser hold each other after an upgrade; websockets' protocol and its parser, a generator whose
+# frame holds the protocol, too, until the generator is closed; engineio defines a class per
+# request, whose methods close over uvicorn's `receive`; and the OSError its WebSocket raises when
+# the connection ends has a traceback that holds the frame of `wait_for`, which holds the task that
+# holds the error.
 
 
 class UpgradingHttpToolsProtocol(HttpToolsProtocol):
@@ -300,6 +302,16 @@ class UpgradingHttpToolsProtocol(HttpToolsProtocol):
     def handle_websocket_upgrade(self) -> None:
         super().handle_websocket_upgrade()
         self.parser = None  # type: ignore[assignment]  # as uvicorn does in connection_lost
+
+
+class ClosingWebSocketsProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol on websockets' sans-I/O one, closing that one's parser when the
+    connection is gone: the parser is a generator that waits for more bytes forever (uvicorn never
+    feeds it the end of the stream), and its frame holds the protocol that holds it."""
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self.conn.parser.close()  # nothing steps it after this: no bytes arrive on a lost connection
 
 
 class _Body:

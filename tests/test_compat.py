@@ -35,7 +35,7 @@ from tests.test_bad_input import CONNECT, ROOM, WAIT, RawSocket
 from tests.utils import BoardClient, RunningServer, eventually, facilitator_auth, settings_for
 
 # The libraries whose insides compat.py touches; each must be bounded in pyproject.toml.
-REACHED = ("python-socketio", "python-engineio", "uvicorn")
+REACHED = ("python-socketio", "python-engineio", "uvicorn", "websockets")
 
 
 def _bounds() -> dict[str, Requirement]:
@@ -281,6 +281,46 @@ async def test_a_connection_that_falls_silent_is_closed(server: RunningServer) -
     assert left == []
 
 
+async def test_a_connection_cut_without_a_close_leaves_no_reference_cycles(server: RunningServer) -> None:
+    """A phone whose connection just ends (a train into a tunnel, a load generator that exits): no
+    close frame, no end of stream, only the TCP connection gone. websockets' protocol and its
+    parser, a generator whose frame holds the protocol, held each other until a full collection:
+    a thousand of them a round in the soak, once engineio let go of its sockets."""
+    auth = await facilitator_auth(server.url, ROOM)
+    gc.collect()
+    gc.disable()
+    try:
+        sock = await RawSocket.open(server)
+        assert (await sock.connect(auth))["type"] == CONNECT
+        await sock.event("sync", "board", create_sync_message(pycrdt.Doc()), id=1)
+        assert (await sock.ack(1))["ok"] is True
+        (engineio_socket,) = server.kring.transport.sio.eio.sockets.values()
+        websocket = engineio_socket.kring_wire.protocol.conn
+        del engineio_socket
+        sock.ws.transport.abort()
+        await eventually(lambda: _closed_everywhere(server))
+        # The parser's frame is gone with the generator, and so is its hold on the protocol.
+        assert inspect.getgeneratorstate(websocket.parser) == inspect.GEN_CLOSED
+        assert websocket not in gc.get_referents(websocket.parser)
+        del websocket
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = _left_by_a_connection(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []
+
+
+def test_websockets_protocol_parses_in_a_generator_that_can_be_closed() -> None:
+    """What ClosingWebSocketsProtocol relies on: websockets keeps its parser as `parser`, a generator."""
+    protocol = ServerProtocol()
+    assert inspect.isgenerator(protocol.parser)
+    protocol.parser.close()
+    assert inspect.getgeneratorstate(protocol.parser) == inspect.GEN_CLOSED
+
+
 async def test_a_connection_that_answers_pings_stays_past_the_time_out(server: RunningServer) -> None:
     eio = server.kring.transport.sio.eio
     eio.ping_interval, eio.ping_timeout = 0.2, 0.2
@@ -296,11 +336,14 @@ async def test_a_connection_that_answers_pings_stays_past_the_time_out(server: R
     await sock.close()
 
 
+_CONNECTION_PARTS = (AsyncSocket, eio_asgi.WebSocket, WebSocketsSansIOProtocol, HttpToolsProtocol, ServerProtocol)
+
+
 def _left_by_a_connection(garbage: list[Any]) -> list[str]:
     """The server's side of a connection among collected garbage (the test's client leaves its own)."""
     found = []
     for o in garbage:
-        if isinstance(o, (AsyncSocket, eio_asgi.WebSocket, WebSocketsSansIOProtocol, HttpToolsProtocol)):
+        if isinstance(o, _CONNECTION_PARTS):
             found.append(type(o).__name__)
         elif isinstance(o, type) and o.__module__.startswith(("engineio", "socketio", "uvicorn")):
             found.append(f"class {o.__qualname__}")
