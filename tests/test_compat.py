@@ -4,10 +4,12 @@ installed versions: an upgrade that renames, reshapes or stops calling any of it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import inspect
 import tomllib
 import weakref
+from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -260,9 +262,7 @@ async def test_a_connection_that_falls_silent_is_closed(server: RunningServer) -
     eio = server.kring.transport.sio.eio
     eio.ping_interval, eio.ping_timeout = 0.2, 0.2  # 0.4 s of silence instead of 20 s
     auth = await facilitator_auth(server.url, ROOM)
-    gc.collect()
-    gc.disable()
-    try:
+    with _collector_off():
         sock = await RawSocket.open(server)
         assert (await sock.connect(auth))["type"] == CONNECT
         assert len(server.kring.transport.connections) == 1
@@ -271,13 +271,7 @@ async def test_a_connection_that_falls_silent_is_closed(server: RunningServer) -
                 await asyncio.wait_for(sock.ws.recv(), WAIT)  # pings arrive and are not answered
         await eventually(lambda: _closed_everywhere(server))
         assert server.kring.transport.connections == {}
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        gc.collect()
-        left = _left_by_a_connection(gc.garbage)
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
+        left = _connection_parts_in_garbage()
     assert left == []
 
 
@@ -287,9 +281,7 @@ async def test_a_connection_cut_without_a_close_leaves_no_reference_cycles(serve
     parser, a generator whose frame holds the protocol, held each other until a full collection:
     a thousand of them a round in the soak, once engineio let go of its sockets."""
     auth = await facilitator_auth(server.url, ROOM)
-    gc.collect()
-    gc.disable()
-    try:
+    with _collector_off():
         sock = await RawSocket.open(server)
         assert (await sock.connect(auth))["type"] == CONNECT
         await sock.event("sync", "board", create_sync_message(pycrdt.Doc()), id=1)
@@ -303,13 +295,7 @@ async def test_a_connection_cut_without_a_close_leaves_no_reference_cycles(serve
         assert inspect.getgeneratorstate(websocket.parser) == inspect.GEN_CLOSED
         assert websocket not in gc.get_referents(websocket.parser)
         del websocket
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        gc.collect()
-        left = _left_by_a_connection(gc.garbage)
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
+        left = _connection_parts_in_garbage()
     assert left == []
 
 
@@ -336,6 +322,28 @@ async def test_a_connection_that_answers_pings_stays_past_the_time_out(server: R
     await sock.close()
 
 
+@contextlib.contextmanager
+def _collector_off() -> Iterator[None]:
+    """Only reference counting frees anything meanwhile: what waits for the collector stays."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _connection_parts_in_garbage() -> list[str]:
+    """Collect, keeping what was garbage, and name the server's side of a connection among it."""
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        return _left_by_a_connection(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
 _CONNECTION_PARTS = (AsyncSocket, eio_asgi.WebSocket, WebSocketsSansIOProtocol, HttpToolsProtocol, ServerProtocol)
 
 
@@ -355,9 +363,7 @@ def _left_by_a_connection(garbage: list[Any]) -> list[str]:
 async def test_a_closed_connection_leaves_no_reference_cycles(server: RunningServer) -> None:
     """A phone that connected, edited and left: nothing of its connection waits for the collector,
     whose full collection stops every meeting of a busy process for 130-200 ms (server/memory.py)."""
-    gc.collect()
-    gc.disable()
-    try:
+    with _collector_off():
         phone = BoardClient(server.url, "cycle-free")
         await phone.connect()
         await asyncio.wait_for(phone.synced.wait(), 10)
@@ -366,13 +372,7 @@ async def test_a_closed_connection_leaves_no_reference_cycles(server: RunningSer
         assert phone.acks and all(ack == {"ok": True, "saved": True} for ack in phone.acks)
         await phone.disconnect()
         await eventually(lambda: _closed_everywhere(server))
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        gc.collect()
-        left = _left_by_a_connection(gc.garbage)
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
+        left = _connection_parts_in_garbage()
     assert left == []
 
 

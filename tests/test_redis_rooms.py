@@ -16,6 +16,7 @@ import pytest
 from server.relay.redis import RedisRelay
 from server.settings import Settings
 from server.store.migrate import migrate
+from tests.test_reordered_updates import _Received
 from tests.utils import BoardClient, RunningServer, eventually, free_port, run_server, settings_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
@@ -124,33 +125,14 @@ def _assert(condition: bool) -> None:
     assert condition
 
 
-class _Rooms:
-    """The live rooms a relay calls back into; here, a record of the updates it was given."""
-
-    def __init__(self) -> None:
-        self.updates: list[str] = []
-
-    def remote_update(self, room: str, doc: str, update: bytes) -> None:
-        self.updates.append(room)
-
-    def remote_awareness(self, room: str, frame: bytes) -> None:
-        pass
-
-    def remote_kick(self, room: str, subject: str, code: str) -> None:
-        pass
-
-    def state_vectors(self, room: str) -> dict[str, bytes]:
-        return {}
-
-
 async def test_a_room_no_longer_hosted_leaves_nothing_in_the_relay_counters() -> None:
     # A process hosts hundreds of rooms in a day: what it counts per room goes with the room.
     relay = RedisRelay("redis://127.0.0.1:1/0")  # never started: the messages are handed in below
-    rooms = _Rooms()
+    rooms = _Received()
     relay._rooms = rooms
     await relay.host("kamer-1")
     relay._dispatch(relay.channel("kamer-1").encode(), msgpack.packb(["u", "another-process", "board", b"\x00\x00"]))
-    assert rooms.updates == ["kamer-1"]
+    assert rooms.updates == [b"\x00\x00"]
     assert relay.counters.received_by_room == {"kamer-1": 1}
     assert relay.counters.updates_relayed_by_room == {"kamer-1": 1}
     relay.unhost("kamer-1")
